@@ -1,0 +1,49 @@
+"""The speech model: faster-whisper loaded once per process, offline, with chosen settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+# A short Simplified-Chinese prompt lowers CER and keeps Whisper out of traditional characters.
+DEFAULT_PROMPT = "以下是普通话的电话录音，请用简体中文转写。"
+
+
+@dataclass(frozen=True)
+class DecodeSettings:
+    """Decoding settings, chosen by measurement (see bench/bench_asr.py and the README)."""
+
+    beam_size: int = 5
+    batch_size: int = 8
+    compute_type: str = "int8"
+    cpu_threads: int = 0  # 0 = all cores of this process
+    initial_prompt: str | None = DEFAULT_PROMPT
+    language: str = "zh"
+
+
+class SpeechModel:
+    """faster-whisper's batched pipeline over a local CTranslate2 model directory."""
+
+    def __init__(self, model_dir: Path, settings: DecodeSettings | None = None) -> None:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        self.settings = settings or DecodeSettings()
+        threads = self.settings.cpu_threads or (os.cpu_count() or 1)
+        self.model_dir = model_dir
+        self.whisper = WhisperModel(str(model_dir), device="cpu", compute_type=self.settings.compute_type,
+                                    cpu_threads=threads, local_files_only=True)
+        self.pipeline = BatchedInferencePipeline(model=self.whisper)
+
+    def transcribe_clips(self, audio, clips: list[dict[str, float]]):
+        """Decode each clip (seconds into `audio`) on its own; yields faster-whisper segments."""
+        s = self.settings
+        segments, _info = self.pipeline.transcribe(
+            audio, language=s.language, task="transcribe", beam_size=s.beam_size,
+            batch_size=s.batch_size, clip_timestamps=clips, initial_prompt=s.initial_prompt,
+            without_timestamps=False, word_timestamps=True, vad_filter=False, log_progress=False,
+        )
+        return segments

@@ -1,0 +1,49 @@
+"""Run a rule pack over one call and score the result."""
+
+from __future__ import annotations
+
+from callqa.rules.callview import CallView
+from callqa.rules.model import CallContext, Hit, Rule, RulePack, Span
+from callqa.text.matcher import PhraseMatcher
+from callqa.transcript import CallInfo, Segment
+
+
+def evaluate(pack: RulePack, call: CallInfo, segments: list[Segment], context: CallContext | None = None
+             ) -> list[Hit]:  # fmt: skip
+    """Every distinct place each rule fires, in pack order then time order.
+
+    A rule may return several hits (one per distinct evidence span; identical spans are merged);
+    `score` counts each rule once per call. A rule with no word evidence (metadata, `not`,
+    `required`) returns one hit covering its window (e.g. 0–30 s, or the whole call).
+    """
+    assert isinstance(pack.matcher, PhraseMatcher)
+    view = CallView(call, segments, context or CallContext(), pack.matcher)
+    hits: list[Hit] = []
+    for rule in pack.rules:
+        hits.extend(_rule_hits(rule, view))
+    return hits
+
+
+def _rule_hits(rule: Rule, view: CallView) -> list[Hit]:
+    result = rule.condition.evaluate(view)
+    if rule.required:
+        if result.fired:
+            return []
+        speaker = "call" if rule.role == "any" else rule.role
+        window = f"前{rule.first_seconds:g}秒" if rule.first_seconds else "整通电话"
+        spans: tuple[Span, ...] = (view.window(speaker, 0.0, rule.first_seconds,
+                                               f"{window}未出现：{rule.condition.describe()}"),)  # fmt: skip
+    elif not result.fired:
+        return []
+    else:
+        spans = result.spans or (view.window("call", 0.0, None, f"满足：{rule.condition.describe()}"),)
+    unique = {(s.segment, s.start, s.end, s.start_s, s.end_s): s for s in spans}
+    ordered = sorted(unique.values(), key=lambda s: (s.start_s, s.end_s))
+    return [Hit(rule.id, rule.name, rule.category, rule.severity, rule.deduction, s.speaker, s.start_s, s.end_s,
+                s.text, s.explanation) for s in ordered]  # fmt: skip
+
+
+def score(hits: list[Hit]) -> int:
+    """100 minus the deduction of every rule that fired (once per rule), never below 0."""
+    per_rule = {h.rule_id: h.deduction for h in hits}
+    return max(0, 100 - sum(per_rule.values()))

@@ -1,0 +1,94 @@
+"""The nouns of the rules stage: what goes in besides the transcript, and what comes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from callqa.rules.conditions import Condition
+
+CATEGORIES: tuple[str, ...] = (
+    "threat",
+    "abuse",
+    "third_party_disclosure",
+    "impersonation",
+    "false_legal_claim",
+    "improper_repayment",
+    "missing_identification",
+    "off_hours",
+    "excessive_frequency",
+)
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+Role = Literal["agent", "customer", "any"]
+
+
+class RulePackError(Exception):
+    """A rule pack that cannot be used; `problems` are 'file:line: message' strings."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class CallContext:
+    """Facts about the call that come from elsewhere (the store), passed in by the caller."""
+
+    same_number_calls_that_day: int = 1  # calls to this customer number in its local day, this one included
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place where a rule fired. `speaker` is 'call' for metadata rules."""
+
+    rule_id: str
+    rule_name: str
+    category: str
+    severity: str
+    deduction: int
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Evidence for a condition: a piece of one segment, or a stretch of the call (`segment` None)."""
+
+    segment: int | None
+    start: int  # character offsets in the segment's original text
+    end: int
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule: fires when `condition` holds (or, when `required`, when it does not)."""
+
+    id: str
+    name: str
+    category: str
+    severity: str
+    deduction: int
+    condition: Condition
+    required: bool = False
+    role: Role = "any"
+    first_seconds: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """Rules loaded from one YAML file."""
+
+    path: Path
+    rules: list[Rule] = field(default_factory=list)
+    matcher: object = None  # callqa.text.matcher.PhraseMatcher holding every phrase of the pack

@@ -1,0 +1,343 @@
+"""Rule operators, one small class each, in one registry (`OPERATORS`), keyed by their YAML name.
+
+A text operator registers its phrases with the pack's shared `PhraseMatcher` when the pack is
+loaded and, per call, reads occurrences through a `Scope` (role, window, negation are applied there).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import time
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from callqa.rules.callview import CallView
+from callqa.rules.model import Span
+from callqa.rules.negation import NEGATORS, SHORT_NEGATORS
+from callqa.rules.scope import Scope
+from callqa.text.matcher import Found, FuzzyMode, PhraseMatcher
+from callqa.text.normalize import normalize_phrase
+from callqa.text.syllables import char_readings
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Whether a condition holds, and the evidence."""
+
+    fired: bool
+    spans: tuple[Span, ...] = ()
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Operator(ABC):
+    """Base of all operators; `Params` validates the YAML value under the operator's name."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type[BaseModel]]
+    uses_text: ClassVar[bool] = True  # False: looks at call metadata; role/window/fuzzy do not apply
+
+    @classmethod
+    def coerce(cls, raw: Any) -> Any:
+        """Shorthand accepted in YAML before validation (e.g. a bare list)."""
+        return raw
+
+    @classmethod
+    @abstractmethod
+    def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Operator:
+        """Compile validated params."""
+
+    @abstractmethod
+    def find(self, view: CallView, scope: Scope) -> Result:
+        """Evaluate on one call."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Short human-readable summary for explanations."""
+
+
+OPERATORS: dict[str, type[Operator]] = {}
+
+
+def register(cls: type[Operator]) -> type[Operator]:
+    OPERATORS[cls.name] = cls
+    return cls
+
+
+def _phrase_span(view: CallView, seg: int, f: Found, word: str, label: str) -> Span:
+    matched = view.text(seg).chars[f.start : f.end]
+    how = "" if f.exact else f'（拼音匹配"{matched}"）'
+    return view.span(seg, f.start, f.end, f'{label}"{word}"{how}')
+
+
+def _words(raw: list[str]) -> list[str]:
+    for w in raw:
+        if not normalize_phrase(w):
+            raise ValueError(f"phrase {w!r} has no letters or characters")
+    return raw
+
+
+@register
+class Keyword(Operator):
+    """Any / all / none of a list of phrases occur in scope."""
+
+    name = "keyword"
+
+    class Params(Params):
+        any: list[str] | None = Field(None, min_length=1)
+        all: list[str] | None = Field(None, min_length=1)
+        none: list[str] | None = Field(None, min_length=1)
+
+        @model_validator(mode="after")
+        def one_list(self) -> Keyword.Params:
+            given = [k for k in ("any", "all", "none") if getattr(self, k) is not None]
+            if len(given) != 1:
+                raise ValueError("give exactly one of any / all / none")
+            _words(getattr(self, given[0]))
+            return self
+
+    def __init__(self, how: str, words: list[tuple[str, int]]):
+        self.how, self.words = how, words
+
+    @classmethod
+    def coerce(cls, raw: Any) -> Any:
+        return {"any": raw} if isinstance(raw, list | str) else raw
+
+    @classmethod
+    def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Keyword:
+        how = next(k for k in ("any", "all", "none") if getattr(params, k) is not None)
+        return cls(how, [(w, matcher.add(w, fuzzy)) for w in getattr(params, how)])
+
+    def find(self, view: CallView, scope: Scope) -> Result:
+        per_word = [[_phrase_span(view, s, f, w, "关键词") for s, f in scope.occurrences(view, pid)]
+                    for w, pid in self.words]  # fmt: skip
+        spans = tuple(s for group in per_word for s in group)
+        if self.how == "any":
+            return Result(bool(spans), spans)
+        if self.how == "all":
+            ok = all(per_word)
+            return Result(ok, spans if ok else ())
+        return Result(not spans)
+
+    def describe(self) -> str:
+        return f"关键词{ {'any': '任一', 'all': '全部', 'none': '均无'}[self.how]}[{'/'.join(w for w, _ in self.words)}]"
+
+
+@register
+class Regex(Operator):
+    """A regular expression over normalised text, minus matches overlapping an `exclude` match.
+
+    The text is Simplified, digits are Chinese (1023 -> 一零二三), and every run of punctuation or
+    space is one '，' so patterns can use '，' or '$' for a clause end.
+    """
+
+    name = "regex"
+
+    class Params(Params):
+        pattern: str
+        exclude: str | None = None
+
+        @field_validator("pattern", "exclude")
+        @classmethod
+        def compiles(cls, v: str | None) -> str | None:
+            if v is not None:
+                try:
+                    re.compile(v)
+                except re.error as exc:
+                    raise ValueError(f"bad regular expression {v!r}: {exc}") from exc
+            return v
+
+    def __init__(self, pattern: str, exclude: str | None):
+        self.pattern, self.exclude = re.compile(pattern), re.compile(exclude) if exclude else None
+
+    @classmethod
+    def coerce(cls, raw: Any) -> Any:
+        return {"pattern": raw} if isinstance(raw, str) else raw
+
+    @classmethod
+    def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Regex:
+        return cls(params.pattern, params.exclude)
+
+    def find(self, view: CallView, scope: Scope) -> Result:
+        spans = []
+        for seg in scope.segments(view):
+            marked, index = view.marked(seg)
+            banned = [m.span() for m in self.exclude.finditer(marked)] if self.exclude else []
+            for m in self.pattern.finditer(marked):
+                a, b = m.span()
+                if a == b or any(x < b and a < y for x, y in banned):
+                    continue
+                start, end = index[a], index[b - 1] + 1
+                if start < end and scope.keeps(view, seg, start):
+                    spans.append(view.span(seg, start, end, f'正则"{self.pattern.pattern}"匹配"{m.group()}"'))
+        return Result(bool(spans), tuple(spans))
+
+    def describe(self) -> str:
+        return f"正则[{self.pattern.pattern}]"
+
+
+@register
+class Near(Operator):
+    """A phrase of list `a` within `within` characters of one of list `b` (in that order if `ordered`)."""
+
+    name = "near"
+
+    class Params(Params):
+        a: list[str] = Field(min_length=1)
+        b: list[str] = Field(min_length=1)
+        within: int = Field(10, ge=0)
+        ordered: bool = False
+
+        @field_validator("a", "b")
+        @classmethod
+        def words(cls, v: list[str]) -> list[str]:
+            return _words(v)
+
+    def __init__(self, a: list[tuple[str, int]], b: list[tuple[str, int]], within: int, ordered: bool):
+        self.a, self.b, self.within, self.ordered = a, b, within, ordered
+
+    @classmethod
+    def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Near:
+        a = [(w, matcher.add(w, fuzzy)) for w in params.a]
+        b = [(w, matcher.add(w, fuzzy)) for w in params.b]
+        return cls(a, b, params.within, params.ordered)
+
+    def find(self, view: CallView, scope: Scope) -> Result:
+        spans: dict[tuple[int, int, int], Span] = {}
+        for seg in scope.segments(view):
+            found = view.found(seg)
+            lefts = [(w, f) for w, pid in self.a for f in found.get(pid, ())]
+            rights = [(w, f) for w, pid in self.b for f in found.get(pid, ())] if lefts else []
+            for (wa, fa), (wb, fb) in ((x, y) for x in lefts for y in rights):
+                gap = max(fa.start, fb.start) - min(fa.end, fb.end)
+                if gap > self.within or (self.ordered and fa.start >= fb.start) or fa.start == fb.start:
+                    continue
+                start, end = min(fa.start, fb.start), max(fa.end, fb.end)
+                if (seg, start, end) in spans or not all(scope.keeps(view, seg, f.start) for f in (fa, fb)):
+                    continue
+                chars = view.text(seg).chars
+                how = "".join(f'（拼音匹配"{chars[f.start:f.end]}"）' for f in (fa, fb) if not f.exact)
+                expl = f'"{wa}"与"{wb}"相距{max(gap, 0)}字以内{how}'
+                spans[(seg, start, end)] = view.span(seg, start, end, expl)
+        return Result(bool(spans), tuple(spans.values()))
+
+    def describe(self) -> str:
+        return f"[{'/'.join(w for w, _ in self.a)}]附近{self.within}字内[{'/'.join(w for w, _ in self.b)}]"
+
+
+def _bigrams(chars: str) -> frozenset[tuple[str, str]]:
+    syl = [char_readings(c)[0] for c in chars]
+    return frozenset(zip(syl, syl[1:], strict=False)) if len(syl) > 1 else frozenset((s, "") for s in syl)
+
+
+@register
+class Similar(Operator):
+    """A clause whose pinyin-bigram Dice similarity to one of `examples` reaches `threshold`."""
+
+    name = "similar"
+
+    class Params(Params):
+        examples: list[str] = Field(min_length=1)
+        threshold: float = Field(0.6, gt=0, le=1)
+
+    def __init__(self, examples: list[str], threshold: float):
+        self.examples = [(e, normalize_phrase(e)) for e in examples]
+        self.grams = [_bigrams(n) for _, n in self.examples]
+        self.threshold = threshold
+
+    @classmethod
+    def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Similar:
+        return cls(params.examples, params.threshold)
+
+    def find(self, view: CallView, scope: Scope) -> Result:
+        spans = []
+        for seg in scope.segments(view):
+            text = view.text(seg)
+            cuts = sorted({0, len(text.chars), *text.breaks})
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                grams = _bigrams(text.chars[a:b])
+                for (example, plain), eg in zip(self.examples, self.grams, strict=True):
+                    score = 2 * len(grams & eg) / (len(grams) + len(eg))
+                    if score < self.threshold or not scope.keeps(view, seg, a):
+                        continue
+                    if not scope.allow_negated and _adds_negation(text.chars[a:b], plain):
+                        continue
+                    spans.append(view.span(seg, a, b, f'与例句"{example}"相似度{score:.2f}'))
+                    break
+        return Result(bool(spans), tuple(spans))
+
+    def describe(self) -> str:
+        return f"相似于[{' / '.join(e for e, _ in self.examples)}]"
+
+
+def _adds_negation(clause: str, example: str) -> bool:
+    return any(n in clause and n not in example for n in (*NEGATORS, *SHORT_NEGATORS))
+
+
+class _Meta(Operator):
+    uses_text = False
+
+    @classmethod
+    def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Operator:
+        return cls(params)  # type: ignore[call-arg]
+
+    def __init__(self, params: Any):
+        self.params = params
+
+
+@register
+class OffHours(_Meta):
+    """The call started outside [start, end) in its own local time (the offset of `started_at`)."""
+
+    name = "off_hours"
+
+    class Params(Params):
+        start: time = time(8, 0)
+        end: time = time(22, 0)
+
+    @classmethod
+    def coerce(cls, raw: Any) -> Any:
+        return {} if raw is True or raw is None else raw
+
+    def find(self, view: CallView, scope: Scope) -> Result:
+        started = view.call.started_at
+        if started is None:
+            return Result(False)
+        t, p = started.time(), self.params
+        inside = p.start <= t < p.end if p.start <= p.end else (t >= p.start or t < p.end)
+        if inside:
+            return Result(False)
+        expl = f"通话开始于当地时间{started:%H:%M}（允许时段{p.start:%H:%M}–{p.end:%H:%M}）"
+        return Result(True, (view.window("call", 0.0, None, expl),))
+
+    def describe(self) -> str:
+        return f"{self.params.start:%H:%M}–{self.params.end:%H:%M}以外"
+
+
+@register
+class Frequency(_Meta):
+    """More than `max_per_day` calls to the same number in one local day (count from CallContext)."""
+
+    name = "frequency"
+
+    class Params(Params):
+        max_per_day: int = Field(6, ge=1)
+
+    @classmethod
+    def coerce(cls, raw: Any) -> Any:
+        return {} if raw is True or raw is None else raw
+
+    def find(self, view: CallView, scope: Scope) -> Result:
+        n, limit = view.context.same_number_calls_that_day, self.params.max_per_day
+        if n <= limit:
+            return Result(False)
+        expl = f"同一号码当天第{n}次来电（上限{limit}次）"
+        return Result(True, (view.window("call", 0.0, None, expl),))
+
+    def describe(self) -> str:
+        return f"同号码每日超过{self.params.max_per_day}次"

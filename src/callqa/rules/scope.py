@@ -1,0 +1,64 @@
+"""Where a condition looks: speaker role, opening window, and whether negated matches count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callqa.rules.callview import CallView
+from callqa.rules.model import Role
+from callqa.rules.negation import is_negated
+from callqa.text.matcher import Found
+
+# Mono recordings come back as 'unknown' (both parties mixed): treat unknown speech as possibly either.
+ROLE_SPEAKERS: dict[str, frozenset[str]] = {
+    "agent": frozenset({"agent", "unknown"}),
+    "customer": frozenset({"customer", "unknown"}),
+    "any": frozenset({"agent", "customer", "unknown"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The shared filter every text operator goes through."""
+
+    role: Role = "any"
+    first_seconds: float | None = None
+    first_sentences: int | None = None
+    allow_negated: bool = False
+
+    def segments(self, view: CallView) -> list[int]:
+        """Indices of the segments this scope looks at."""
+        speakers = ROLE_SPEAKERS[self.role]
+        picked = [i for i, s in enumerate(view.segments) if s.speaker in speakers]
+        if self.first_sentences is not None:
+            picked = picked[: self.first_sentences]
+        if self.first_seconds is not None:
+            picked = [i for i in picked if view.segments[i].start_s < self.first_seconds]
+        return picked
+
+    def keeps(self, view: CallView, seg: int, start: int) -> bool:
+        """Whether a match starting at normalised `start` of segment `seg` counts."""
+        text = view.text(seg)
+        if self.first_seconds is not None:
+            a, _ = text.original_span(start, start + 1)
+            if view.time_at(seg, a) >= self.first_seconds:
+                return False
+        return self.allow_negated or not is_negated(text, start)
+
+    def occurrences(self, view: CallView, pid: int, check: bool = True) -> list[tuple[int, Found]]:
+        """(segment, occurrence) of phrase `pid` in scope; `check=False` skips position/negation checks."""
+        out = []
+        for seg in self.segments(view):
+            for f in view.found(seg).get(pid, ()):
+                if not check or self.keeps(view, seg, f.start):
+                    out.append((seg, f))
+        return out
+
+    def describe(self) -> str:
+        """Human-readable summary, e.g. '坐席 前30秒'."""
+        parts = [{"agent": "坐席", "customer": "客户", "any": ""}[self.role]]
+        if self.first_seconds is not None:
+            parts.append(f"前{self.first_seconds:g}秒")
+        if self.first_sentences is not None:
+            parts.append(f"前{self.first_sentences}句")
+        return " ".join(p for p in parts if p)

@@ -1,0 +1,1 @@
+"""callqa.text: normalisation and pinyin helpers for matching noisy ASR text."""

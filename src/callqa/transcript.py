@@ -1,0 +1,32 @@
+"""The transcript nouns shared by every stage after speech-to-text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Speaker = Literal["agent", "customer", "unknown"]
+SPEAKERS: tuple[Speaker, ...] = ("agent", "customer", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One stretch of speech by one speaker, with its time in the audio (seconds)."""
+
+    speaker: Speaker
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """Call metadata the rules may look at (from the call system's manifest)."""
+
+    call_id: str
+    agent_id: str | None = None
+    customer_phone: str | None = None
+    started_at: datetime | None = None  # timezone-aware when the manifest gave an offset
+    duration_s: float | None = None
+    team: str | None = None
