@@ -23,7 +23,7 @@ class CallView:
         self._texts: dict[int, NormalizedText] = {}
         self._found: dict[int, dict[int, list[Found]]] = {}
         self._marked: dict[int, tuple[str, list[int]]] = {}
-        self.memo: dict[int, object] = {}  # condition results, keyed by id(condition)
+        self.memo: dict[object, object] = {}  # per-call results: conditions by id(), scopes' segments
 
     def text(self, i: int) -> NormalizedText:
         """Normalised text of segment i."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from callqa.text.normalize import NormalizedText
 
 # Multi-character negators may stand a few characters before the match ("不会再去你家").
@@ -13,18 +15,20 @@ SHORT_NEGATORS = ("不", "别", "没", "未", "勿", "莫")
 BLOCKERS = ("就", "才", "怪", "逼", "否则", "要是", "如果", "的话", "然后", "但", "可是", "不然")
 WINDOW = 4
 
+_ALT = "|".join(sorted(NEGATORS, key=len, reverse=True))
+_SHORT = "".join(SHORT_NEGATORS)
+# Greedy `.*` makes the regex find the negator nearest to the match.
+_NEAREST = re.compile(f"^.*(?:(?:{_ALT})(?P<long>.{{0,{WINDOW}}})|[{_SHORT}](?P<short>.?))$")
+_FIRST_CHARS = frozenset(n[0] for n in (*NEGATORS, *SHORT_NEGATORS))
 
-def is_negated(text: NormalizedText, start: int, window: int = WINDOW) -> bool:
-    """Whether a negator in the same clause ends within `window` chars before normalised `start`."""
-    chars = text.chars
-    floor = max(text.clause_start(start), start - window - 3)
-    for end in range(start, floor - 1, -1):
-        between = chars[end:start]
-        if len(between) > window or any(b in between for b in BLOCKERS):
-            return False
-        head = chars[floor:end]
-        if any(head.endswith(n) for n in NEGATORS):
-            return True
-        if len(between) <= 1 and any(head.endswith(n) for n in SHORT_NEGATORS):
-            return True
-    return False
+
+def is_negated(text: NormalizedText, start: int) -> bool:
+    """Whether a negator in the same clause ends within a few chars before normalised `start`."""
+    before = text.chars[max(text.clause_start(start), start - WINDOW - 3) : start]
+    if _FIRST_CHARS.isdisjoint(before):
+        return False
+    m = _NEAREST.match(before)
+    if m is None:
+        return False
+    between = m.group("long") if m.group("long") is not None else m.group("short")
+    return not any(b in between for b in BLOCKERS)

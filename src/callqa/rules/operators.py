@@ -103,6 +103,7 @@ class Keyword(Operator):
 
     def __init__(self, how: str, words: list[tuple[str, int]]):
         self.how, self.words = how, words
+        self.by_pid = {pid: w for w, pid in words}
 
     @classmethod
     def coerce(cls, raw: Any) -> Any:
@@ -114,13 +115,15 @@ class Keyword(Operator):
         return cls(how, [(w, matcher.add(w, fuzzy)) for w in getattr(params, how)])
 
     def find(self, view: CallView, scope: Scope) -> Result:
-        per_word = [[_phrase_span(view, s, f, w, "关键词") for s, f in scope.occurrences(view, pid)]
-                    for w, pid in self.words]  # fmt: skip
-        spans = tuple(s for group in per_word for s in group)
+        words = self.by_pid
+        per_word: dict[int, list[Span]] = {}
+        for seg, f in scope.occurrences(view, words):
+            per_word.setdefault(f.pid, []).append(_phrase_span(view, seg, f, words[f.pid], "关键词"))
+        spans = tuple(s for group in per_word.values() for s in group)
         if self.how == "any":
             return Result(bool(spans), spans)
         if self.how == "all":
-            ok = all(per_word)
+            ok = len(per_word) == len(words)
             return Result(ok, spans if ok else ())
         return Result(not spans)
 
@@ -199,7 +202,8 @@ class Near(Operator):
             return _words(v)
 
     def __init__(self, a: list[tuple[str, int]], b: list[tuple[str, int]], within: int, ordered: bool):
-        self.a, self.b, self.within, self.ordered = a, b, within, ordered
+        self.a, self.b = {pid: w for w, pid in a}, {pid: w for w, pid in b}
+        self.within, self.ordered = within, ordered
 
     @classmethod
     def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Near:
@@ -209,10 +213,8 @@ class Near(Operator):
 
     def find(self, view: CallView, scope: Scope) -> Result:
         spans: dict[tuple[int, int, int], Span] = {}
-        for seg in scope.segments(view):
-            found = view.found(seg)
-            lefts = [(w, f) for w, pid in self.a for f in found.get(pid, ())]
-            rights = [(w, f) for w, pid in self.b for f in found.get(pid, ())] if lefts else []
+        for seg, lefts in _by_segment(scope.occurrences(view, self.a, check=False), self.a).items():
+            rights = _by_segment(scope.occurrences(view, self.b, check=False, only=seg), self.b).get(seg, [])
             for (wa, fa), (wb, fb) in ((x, y) for x in lefts for y in rights):
                 gap = max(fa.start, fb.start) - min(fa.end, fb.end)
                 if gap > self.within or (self.ordered and fa.start >= fb.start) or fa.start == fb.start:
@@ -227,7 +229,14 @@ class Near(Operator):
         return Result(bool(spans), tuple(spans.values()))
 
     def describe(self) -> str:
-        return f"[{'/'.join(w for w, _ in self.a)}]附近{self.within}字内[{'/'.join(w for w, _ in self.b)}]"
+        return f"[{'/'.join(self.a.values())}]附近{self.within}字内[{'/'.join(self.b.values())}]"
+
+
+def _by_segment(occurrences: list[tuple[int, Found]], words: dict[int, str]) -> dict[int, list[tuple[str, Found]]]:
+    out: dict[int, list[tuple[str, Found]]] = {}
+    for seg, f in occurrences:
+        out.setdefault(seg, []).append((words[f.pid], f))
+    return out
 
 
 def _bigrams(chars: str) -> frozenset[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from callqa.rules.callview import CallView
@@ -27,13 +28,17 @@ class Scope:
     allow_negated: bool = False
 
     def segments(self, view: CallView) -> list[int]:
-        """Indices of the segments this scope looks at."""
+        """Indices of the segments this scope looks at (memoised per call)."""
+        key = ("segments", id(self))  # scopes live as long as their pack
+        if key in view.memo:
+            return view.memo[key]  # type: ignore[return-value]
         speakers = ROLE_SPEAKERS[self.role]
         picked = [i for i, s in enumerate(view.segments) if s.speaker in speakers]
         if self.first_sentences is not None:
             picked = picked[: self.first_sentences]
         if self.first_seconds is not None:
             picked = [i for i in picked if view.segments[i].start_s < self.first_seconds]
+        view.memo[key] = picked
         return picked
 
     def keeps(self, view: CallView, seg: int, start: int) -> bool:
@@ -45,13 +50,16 @@ class Scope:
                 return False
         return self.allow_negated or not is_negated(text, start)
 
-    def occurrences(self, view: CallView, pid: int, check: bool = True) -> list[tuple[int, Found]]:
-        """(segment, occurrence) of phrase `pid` in scope; `check=False` skips position/negation checks."""
+    def occurrences(self, view: CallView, pids: Collection[int], check: bool = True, only: int | None = None
+                    ) -> list[tuple[int, Found]]:  # fmt: skip
+        """(segment, occurrence) of phrases `pids` in scope (or in segment `only`); `check=False` skips
+        the position/negation test."""
         out = []
-        for seg in self.segments(view):
-            for f in view.found(seg).get(pid, ()):
-                if not check or self.keeps(view, seg, f.start):
-                    out.append((seg, f))
+        for seg in self.segments(view) if only is None else (only,):
+            table = view.found(seg)
+            for pid, fs in table.items():
+                if pid in pids:
+                    out.extend((seg, f) for f in fs if not check or self.keeps(view, seg, f.start))
         return out
 
     def describe(self) -> str:

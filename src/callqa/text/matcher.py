@@ -1,10 +1,12 @@
 """Find many phrases at once in normalised text, exactly or by folded pinyin.
 
-Exact phrases go into one Aho-Corasick automaton over characters. Pinyin phrases go into a second
-automaton over the text's *initials* (one letter per character, e.g. 坐牢 -> "zl"); every candidate
-window is then checked syllable by syllable against all readings of both sides. A phrase of
-`tolerance` t still matches when up to t syllables differ but share their initial
-(通线录 ~ 通讯录: xian/xun).
+Three Aho-Corasick automata, each over a one-code-per-character form of the text:
+- exact phrases over the characters themselves;
+- homophone phrases (tolerance 0) over folded syllables (each syllable one code point), the text
+  read by each character's most common reading and the phrase by every reading of its characters;
+- tolerant phrases over the folded *initials* (坐牢 -> "zl"); each candidate window is then checked
+  syllable by syllable: up to `tolerance` syllables may differ if they share the initial
+  (通线录 ~ 通讯录: xian/xun).
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from typing import Literal
 import ahocorasick
 
 from callqa.text.normalize import NormalizedText, normalize_phrase
-from callqa.text.syllables import char_initial, char_readings, split_syllable
+from callqa.text.syllables import (
+    char_code,
+    char_initial,
+    char_readings,
+    phrase_readings,
+    split_syllable,
+    syllable_code,
+)
 
 FuzzyMode = Literal["exact", "homophone", "pinyin", "loose"]
 
@@ -56,8 +65,7 @@ class PhraseMatcher:
     def __init__(self) -> None:
         self.phrases: list[Phrase] = []
         self._ids: dict[tuple[str, FuzzyMode, int], int] = {}
-        self._exact: ahocorasick.Automaton | None = None
-        self._initials: ahocorasick.Automaton | None = None
+        self._automata: tuple[ahocorasick.Automaton, ...] | None = None
 
     def add(self, phrase: str, mode: FuzzyMode = "exact", tolerance: int | None = None) -> int:
         """Register a phrase and return its id (the same phrase and mode give the same id)."""
@@ -67,59 +75,57 @@ class PhraseMatcher:
         tol = default_tolerance(mode, len(text)) if tolerance is None else tolerance
         key = (text, mode, tol)
         if key not in self._ids:
-            readings = tuple(frozenset(char_readings(c)) for c in text)
+            in_context = phrase_readings(text)
+            readings = tuple(frozenset((*char_readings(c), *in_context[k:k + 1])) for k, c in enumerate(text))
             self._ids[key] = len(self.phrases)
             self.phrases.append(Phrase(text, mode, tol, readings))
-            self._exact = self._initials = None
+            self._automata = None
         return self._ids[key]
 
-    def _build(self) -> None:
-        exact, initials = ahocorasick.Automaton(), ahocorasick.Automaton()
+    def _build(self) -> tuple[ahocorasick.Automaton, ...]:
+        exact, sounds, initials = ahocorasick.Automaton(), ahocorasick.Automaton(), ahocorasick.Automaton()
         for pid, ph in enumerate(self.phrases):
             if ph.mode == "exact":
-                exact.add_word(ph.text, [*exact.get(ph.text, []), pid])
-                continue
-            options = [{char_initial(c)} | {_initial_of(r) for r in rs} for c, rs in zip(ph.text, ph.readings,
-                                                                                          strict=True)]  # fmt: skip
-            for key in map("".join, product(*options)):
-                initials.add_word(key, [*initials.get(key, []), pid])
-        for automaton in (exact, initials):
+                keys = [ph.text]
+                automaton = exact
+            elif ph.tolerance == 0:
+                keys = ["".join(k) for k in product(*([syllable_code(r) for r in rs] for rs in ph.readings))]
+                automaton = sounds
+            else:
+                options = [{char_initial(c)} | {_initial_of(r) for r in rs}
+                           for c, rs in zip(ph.text, ph.readings, strict=True)]  # fmt: skip
+                keys = list(map("".join, product(*options)))
+                automaton = initials
+            for key in keys:
+                automaton.add_word(key, [*automaton.get(key, []), pid])
+        for automaton in (exact, sounds, initials):
             if len(automaton):
                 automaton.make_automaton()
-        self._exact, self._initials = exact, initials
+        self._automata = (exact, sounds, initials)
+        return self._automata
 
     def scan(self, text: NormalizedText) -> list[Found]:
         """All occurrences of all phrases that do not cross a clause break."""
-        if self._exact is None or self._initials is None:
-            self._build()
-        assert self._exact is not None and self._initials is not None
-        found: list[Found] = []
+        exact, sounds, initials = self._automata or self._build()
         chars = text.chars
-        if self._exact.kind == ahocorasick.AHOCORASICK:
-            for end, pids in self._exact.iter(chars):
-                for pid in pids:
-                    start = end + 1 - len(self.phrases[pid].text)
-                    if not text.crosses_break(start, end + 1):
-                        found.append(Found(pid, start, end + 1, True))
-        if self._initials.kind == ahocorasick.AHOCORASICK:
-            codes = "".join(char_initial(c) for c in chars)
-            seen: set[tuple[int, int]] = set()
-            for end, pids in self._initials.iter(codes):
+        found: list[Found] = []
+        for automaton, codes, verify in ((exact, chars, False), (sounds, None, False), (initials, None, True)):
+            if automaton.kind != ahocorasick.AHOCORASICK:
+                continue
+            if codes is None:
+                codes = "".join(char_code(c) if automaton is sounds else char_initial(c) for c in chars)
+            for end, pids in automaton.iter(codes):
                 for pid in pids:
                     ph = self.phrases[pid]
                     start = end + 1 - len(ph.text)
-                    if (pid, start) in seen or text.crosses_break(start, end + 1):
+                    if text.crosses_break(start, end + 1):
                         continue
-                    seen.add((pid, start))
                     window = chars[start : end + 1]
-                    misses = sum(
-                        1 for c, rs in zip(window, ph.readings, strict=True) if rs.isdisjoint(char_readings(c))
-                    )
-                    if misses <= ph.tolerance:
-                        found.append(Found(pid, start, end + 1, window == ph.text))
+                    if verify and sum(1 for c, rs in zip(window, ph.readings, strict=True)
+                                      if rs.isdisjoint(char_readings(c))) > ph.tolerance:  # fmt: skip
+                        continue
+                    found.append(Found(pid, start, end + 1, window == ph.text))
         return found
-
-
 
 def _initial_of(syllable: str) -> str:
     return split_syllable(syllable)[0] or "_"

@@ -50,6 +50,7 @@ class NormalizedText:
             pos -= 1
         return pos
 
+@cache
 def normalize_char(ch: str) -> str:
     """Full-width to half-width, lower case, ASCII digit to Chinese digit, Traditional to Simplified."""
     ch = unicodedata.normalize("NFKC", ch)
@@ -59,14 +60,21 @@ def normalize_char(ch: str) -> str:
     return to_simplified_char(ch.lower())
 
 
+@cache
+def _matching_form(ch: str) -> str:
+    """`ch` as it takes part in matching, or '' when it is punctuation/space (a clause break)."""
+    out = normalize_char(ch)
+    return out if len(out) == 1 and _keep(out) else ""
+
+
 def normalize(text: str) -> NormalizedText:
     """Simplify, map digits to Chinese digits and drop punctuation/space (each a clause break)."""
     chars: list[str] = []
     offsets: list[int] = []
     breaks: set[int] = set()
     for i, raw in enumerate(text):
-        ch = normalize_char(raw)
-        if len(ch) == 1 and _keep(ch):
+        ch = _matching_form(raw)
+        if ch:
             chars.append(ch)
             offsets.append(i)
         elif chars:

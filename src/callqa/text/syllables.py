@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from functools import cache
 
-from pypinyin import Style, pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
              "z", "c", "s", "y", "w")  # fmt: skip
 _INITIAL_FOLD = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "f": "h"}
 _FINAL_FOLD = {"ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "uan"}
-MAX_READINGS = 2
+# Characters whose second reading is common enough to matter; others keep only their first reading,
+# since rare readings (堵 zhe, 牢 lou, 逾 dou) make false matches (堵你 ~ 这里).
+POLYPHONES = frozenset("还行长重朝传藏差种调得地的都发干给更好会几假间将教角觉空乐了量落没难便切曲少数"
+                       "说相兴应只中着转盛那处当分供划济降露模抹强散省属削要与载仔扎卡参")  # fmt: skip
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -43,7 +46,8 @@ def char_readings(ch: str) -> tuple[str, ...]:
     if not is_cjk(ch):
         return (ch.lower(),)
     out: list[str] = []
-    for reading in pinyin(ch, style=Style.NORMAL, heteronym=True)[0][:MAX_READINGS]:
+    keep = 2 if ch in POLYPHONES else 1
+    for reading in pinyin(ch, style=Style.NORMAL, heteronym=True)[0][:keep]:
         folded = fold(reading)
         if folded not in out:
             out.append(folded)
@@ -56,3 +60,28 @@ def char_initial(ch: str) -> str:
     if not is_cjk(ch):
         return ch.upper()
     return split_syllable(char_readings(ch)[0])[0] or "_"
+
+
+def phrase_readings(phrase: str) -> list[str]:
+    """Folded reading of each character of `phrase` as pypinyin reads it in context (银行 -> hang)."""
+    readings = lazy_pinyin(phrase)
+    if len(readings) != len(phrase):  # runs of non-CJK come back as one item
+        return [char_readings(c)[0] for c in phrase]
+    return [fold(r) if is_cjk(c) else c.lower() for c, r in zip(phrase, readings, strict=True)]
+
+
+_CODES: dict[str, str] = {}
+
+
+def syllable_code(syllable: str) -> str:
+    """A private-use code point standing for one folded syllable (stable within the process)."""
+    code = _CODES.get(syllable)
+    if code is None:
+        code = _CODES[syllable] = chr(0xF0000 + len(_CODES))
+    return code
+
+
+@cache
+def char_code(ch: str) -> str:
+    """Code of a character's most common folded reading (a non-CJK char reads as itself)."""
+    return syllable_code(char_readings(ch)[0])

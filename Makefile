@@ -1,0 +1,38 @@
+# callqa — two commands do everything: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+WORKSPACE ?= callqa-data
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[model,dev]'
+	$(BIN)/callqa model install
+	touch $(STAMP)
+
+run: install
+	$(BIN)/callqa ingest examples/calls --manifest examples/manifest.csv --workspace $(WORKSPACE) --format csv > /dev/null
+	$(BIN)/callqa process --workspace $(WORKSPACE)
+	$(BIN)/callqa calls --workspace $(WORKSPACE)
+
+test: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: install
+	$(BIN)/python bench/bench_asr.py
+	$(BIN)/python bench/bench_rules.py
+	$(BIN)/python bench/bench_search.py
+
+clean:
+	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Speech-to-text throughput: whole callqa calls versus raw faster-whisper on the same files.
+
+Prints audio-seconds per wall-second for (a) the callqa pipeline (decode, bleed removal, VAD,
+packed batched decoding, cleanup, rules, storage) and (b) plain faster-whisper `transcribe`
+with VAD on each file's mono mix, plus peak memory. Run: `.venv/bin/python bench/bench_asr.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def raw_faster_whisper(model_dir: Path, files: list[Path]) -> tuple[float, float]:
+    from faster_whisper import WhisperModel
+
+    from callqa.audio.decode import decode
+
+    model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1,
+                         local_files_only=True)
+    audio_s = wall = 0.0
+    for path in files:
+        audio = decode(path)
+        mono = audio.samples.mean(axis=0)
+        t0 = time.perf_counter()
+        segments, _ = model.transcribe(mono, language="zh", beam_size=5, vad_filter=True)
+        list(segments)
+        wall += time.perf_counter() - t0
+        audio_s += audio.duration_s
+    return audio_s, wall
+
+
+def callqa_pipeline(files_dir: Path, manifest: Path) -> tuple[float, float]:
+    from callqa.asr.model_files import resolve_model_dir
+    from callqa.pipeline.ingest import ingest_one, rows_for
+    from callqa.pipeline.process import process_pending
+    from callqa.rules import load_default_pack
+    from callqa.store.database import Database
+    from callqa.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace.open(Path(tmp) / "ws")
+        db = Database(ws.database_url)
+        for row in rows_for([files_dir], manifest):
+            ingest_one(ws, db, row)
+        pack = load_default_pack()
+        t0 = time.perf_counter()
+        process_pending(ws, db, pack, str(resolve_model_dir()))
+        wall = time.perf_counter() - t0
+        from sqlalchemy import func, select
+
+        from callqa.store.models import Call
+
+        with db.session() as session:
+            audio_s = session.scalar(select(func.sum(Call.duration_s))) or 0.0
+    return audio_s, wall
+
+
+def main() -> None:
+    from callqa.asr.model_files import resolve_model_dir
+
+    files = sorted((ROOT / "examples" / "calls").iterdir())
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}")
+    audio_s, wall = callqa_pipeline(ROOT / "examples" / "calls", ROOT / "examples" / "manifest.csv")
+    print(f"callqa whole calls : {audio_s:7.1f} audio-s in {wall:6.1f} s  = {audio_s / wall:5.1f}x real time")
+    peak_pipeline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    raw_audio, raw_wall = raw_faster_whisper(resolve_model_dir(), files)
+    print(f"raw faster-whisper : {raw_audio:7.1f} audio-s in {raw_wall:6.1f} s  = {raw_audio / raw_wall:5.1f}x real "
+          "time (mono mix, beam 5, VAD, sequential)")
+    print(f"pipeline time / raw time: {wall / raw_wall:.2f}")
+    print(f"peak RSS (pipeline run): {peak_pipeline:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

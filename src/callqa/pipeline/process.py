@@ -1,0 +1,179 @@
+"""Process: transcribe and analyse every pending call, safely interruptible and idempotent.
+
+A call moves pending → processing → clean | flagged | failed. Its transcript, violations and
+status are written in one transaction, so a kill at any moment leaves it either finished or
+still pending; `processing` rows left by a dead run are reclaimed at the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, or_, select, update
+
+from callqa.asr.engine import DecodeSettings
+from callqa.pipeline import transcribe_worker
+from callqa.pipeline.transcribe_worker import TranscribeResult
+from callqa.rules import CallContext, RulePack, evaluate, score
+from callqa.store.database import Database
+from callqa.store.models import Call, TranscriptSegment, Violation
+from callqa.store.search import index_segments, unindex_call
+from callqa.transcript import CallInfo, Segment
+from callqa.workspace import Workspace
+
+RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class ProcessSummary:
+    """Counts of what a run did, and the reasons of failures."""
+
+    done: int = 0
+    flagged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _pid_alive(claim: str | None) -> bool:
+    if not claim or ":" not in claim:
+        return False
+    host, _, pid = claim.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's worker: leave it alone
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reclaim_abandoned(db: Database) -> int:
+    """Put calls whose processing run died back to pending."""
+    with db.session() as session:
+        stale = session.scalars(select(Call).where(Call.status == "processing")).all()
+        dead = [c for c in stale if not _pid_alive(c.claimed_by)]
+        for call in dead:
+            call.status, call.claimed_by = "pending", None
+        return len(dead)
+
+
+def claim_calls(db: Database, retry_failed: bool) -> list[tuple[int, str, str]]:
+    """Mark the calls to do as ours; returns (pk, absolute path, channels) for each."""
+    wanted = [Call.status == "pending"]
+    if retry_failed:
+        wanted.append(Call.status == "failed")
+    with db.session() as session:
+        calls = session.scalars(select(Call).where(or_(*wanted)).order_by(Call.id)).all()
+        for call in calls:
+            call.status, call.claimed_by, call.error = "processing", RUNNER, None
+        return [(c.id, c.stored_path, c.channels) for c in calls]
+
+
+def call_info(call: Call) -> CallInfo:
+    started = datetime.fromisoformat(call.started_at) if call.started_at else None
+    return CallInfo(call.call_id, call.agent_id, call.customer_phone, started, call.duration_s, call.team)
+
+
+def same_number_ordinal(session, call: Call) -> int:  # type: ignore[no-untyped-def]
+    """This call's position among calls to the same number on the same local day (1-based)."""
+    if not call.customer_phone or not call.local_date:
+        return 1
+    earlier = or_(Call.started_at_utc < call.started_at_utc,
+                  (Call.started_at_utc == call.started_at_utc) & (Call.id <= call.id))
+    return session.scalar(select(func.count(Call.id)).where(
+        Call.customer_phone == call.customer_phone, Call.local_date == call.local_date, earlier)) or 1
+
+
+def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_name: str) -> Call:
+    """Store transcript, violations and status of one call in a single transaction."""
+    with db.session() as session:
+        call = session.get_one(Call, result.call_pk)
+        unindex_call(session, call.id)
+        session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_pk == call.id))
+        session.execute(delete(Violation).where(Violation.call_pk == call.id))
+        call.attempts += 1
+        call.claimed_by = None
+        call.processed_at = datetime.now(UTC).replace(tzinfo=None)
+        call.duration_s = result.duration_s
+        call.asr_model = model_name
+        if result.error:
+            call.status, call.error, call.score = "failed", result.error, None
+            return call
+        rows = [TranscriptSegment(call_pk=call.id, position=i, speaker=s.speaker, start_s=s.start_s,
+                                  end_s=s.end_s, text=s.text) for i, s in enumerate(result.segments)]
+        session.add_all(rows)
+        session.flush()
+        index_segments(session, rows)
+        context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
+        hits = evaluate(pack, replace(call_info(call), duration_s=result.duration_s),
+                        list(result.segments), context)
+        session.add_all(Violation(call_pk=call.id, rule_id=h.rule_id, rule_name=h.rule_name, category=h.category,
+                                  severity=h.severity, deduction=h.deduction, speaker=h.speaker,
+                                  start_s=h.start_s, end_s=h.end_s, text=h.text, explanation=h.explanation)
+                        for h in hits)
+        call.score = score(hits)
+        call.status = "flagged" if hits else "clean"
+        call.error = None
+        return call
+
+
+def _results_in_process(jobs: list[tuple[int, str, str]]) -> Iterator[TranscribeResult]:
+    for pk, path, channels in jobs:
+        yield transcribe_worker.transcribe_file(pk, path, channels)
+
+
+def _results_from_pool(jobs: list[tuple[int, str, str]], workers: int, model_dir: str,
+                       settings: DecodeSettings) -> Iterator[TranscribeResult]:
+    with ProcessPoolExecutor(max_workers=workers, initializer=transcribe_worker.init_worker,
+                             initargs=(model_dir, settings)) as pool:
+        pending: set[Future[TranscribeResult]] = set()
+        queue = list(jobs)
+        while queue or pending:
+            while queue and len(pending) < workers * 2:
+                pending.add(pool.submit(transcribe_worker.transcribe_file, *queue.pop(0)))
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+
+
+def process_pending(ws: Workspace, db: Database, pack: RulePack, model_dir: str, *, workers: int = 1,
+                    settings: DecodeSettings | None = None, retry_failed: bool = False,
+                    on_start: Callable[[int], None] | None = None,
+                    on_done: Callable[[Call], None] | None = None) -> ProcessSummary:
+    """Transcribe and analyse every pending call (and failed ones with retry_failed)."""
+    reclaim_abandoned(db)
+    jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed)]
+    if on_start:
+        on_start(len(jobs))
+    summary = ProcessSummary()
+    if not jobs:
+        return summary
+    cores = os.cpu_count() or 1
+    workers = max(1, min(workers, len(jobs)))
+    settings = replace(settings or DecodeSettings(), cpu_threads=max(1, cores // workers))
+    try:
+        if workers == 1:
+            transcribe_worker.init_worker(model_dir, settings)
+            results = _results_in_process(jobs)
+        else:
+            results = _results_from_pool(jobs, workers, model_dir, settings)
+        for result in results:
+            call = save_result(db, pack, result, os.path.basename(model_dir.rstrip("/")))
+            summary.done += 1
+            if call.status == "failed":
+                summary.failed.append((call.call_id, call.error or ""))
+            elif call.status == "flagged":
+                summary.flagged += 1
+            if on_done:
+                on_done(call)
+    finally:
+        with db.session() as session:  # anything we claimed but did not finish goes back to pending
+            session.execute(update(Call).where(Call.status == "processing", Call.claimed_by == RUNNER)
+                            .values(status="pending", claimed_by=None))
+    return summary

@@ -1,0 +1,45 @@
+"""The per-process speech-to-text worker: the model loads once per process, then serves calls."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from callqa.asr.engine import DecodeSettings, SpeechModel
+from callqa.asr.transcribe import transcribe_audio
+from callqa.audio.decode import AudioError, decode
+from callqa.transcript import Segment
+
+_model: SpeechModel | None = None
+
+
+@dataclass(frozen=True)
+class TranscribeResult:
+    """A transcript, or the one-line reason the recording could not be transcribed."""
+
+    call_pk: int
+    duration_s: float | None = None
+    segments: tuple[Segment, ...] = ()
+    error: str | None = None
+
+
+def init_worker(model_dir: str, settings: DecodeSettings) -> None:
+    """Pool initializer: load the model into this process."""
+    global _model
+    os.environ.setdefault("OMP_NUM_THREADS", str(settings.cpu_threads or 1))
+    _model = SpeechModel(Path(model_dir), settings)
+
+
+def transcribe_file(call_pk: int, path: str, channels: str) -> TranscribeResult:
+    """Decode and transcribe one stored recording; never raises for bad audio."""
+    assert _model is not None, "init_worker was not called"
+    try:
+        audio = decode(path)
+    except AudioError as exc:
+        return TranscribeResult(call_pk, error=str(exc))
+    try:
+        segments = transcribe_audio(_model, audio, channels or None)
+    except Exception as exc:  # a model failure must fail this call, not the batch
+        return TranscribeResult(call_pk, audio.duration_s, error=f"speech recognition failed: {exc}")
+    return TranscribeResult(call_pk, audio.duration_s, tuple(segments))

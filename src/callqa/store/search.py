@@ -1,0 +1,453 @@
+"""Full-text search over transcripts, exact or by folded pinyin (``callqa search``).
+
+On SQLite the FTS5 table ``segment_fts(chars, syllables)`` (revision 0002, rowid = segments.id) holds,
+for every segment, two space-separated token streams, one token per Chinese character:
+
+* ``chars``     - the normalised characters (Traditional to Simplified, full width to half width, lower
+  case, ASCII digits to Chinese digits); a run of other letters/digits is one token. So 1- and
+  2-character queries are ordinary phrase queries ("欠 钱").
+* ``syllables`` - the folded, toneless pinyin of each character (``callqa.text.pinyin.fuzzy_syllables``),
+  the other tokens as in ``chars``.
+
+A query is tokenised the same way in Python and sent as quoted FTS5 phrases, so user text never reaches
+the FTS5 query syntax (quotes, AND/OR/NEAR, ``*``, ``^`` are just characters; punctuation separates).
+
+Fuzzy search matches any of the query's readings (polyphones included) in ``syllables``, and from two
+characters on lets one syllable differ if it keeps its initial (逾期 yu-qi finds 一期 yi-qi; 通讯录 finds
+通线录) - the "loose" mode of ``callqa.text.matcher``. Exact character matches rank first.
+
+Ranking is FTS5 bm25 (``chars`` weighted above ``syllables``). To keep very frequent single characters
+(的, 钱) fast, only the ``CANDIDATES`` newest matching segments (highest segments.id) that pass the
+filters are ranked; with fewer matches than that the ranking is over all of them.
+
+Segments must be indexed explicitly: call :func:`index_segments` after inserting them (after a flush,
+so they have ids). Deleting segments removes their index rows through a trigger (and
+:func:`unindex_call` does it explicitly); changing a segment's text drops its index row until it is
+indexed again.
+
+Other databases (e.g. PostgreSQL): there is no index; :func:`search` falls back to a plain
+case-sensitive ``LIKE '%query%'`` on segments.text (newest first, rank 0, ``fuzzy`` ignored), and
+:func:`index_segments` / :func:`unindex_call` do nothing.
+
+Invalid queries raise :class:`SearchQueryError` (a ``ValueError``): empty or whitespace-only, no letter,
+digit or Chinese character at all, or longer than ``MAX_QUERY_CHARS``. Nothing else is raised for any
+query string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from itertools import islice, product
+
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Session
+
+from callqa.store.models import TranscriptSegment
+
+try:  # one definition of the folding, shared with the rule matcher
+    from callqa.text.pinyin import fuzzy_syllables
+except ImportError:  # pragma: no cover - only while callqa.text.pinyin is missing
+    from pypinyin import Style, lazy_pinyin
+
+    _FOLD_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "f": "h"}
+    _FOLD_FINAL = {"ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "uan"}
+
+    def _fold(s: str) -> str:
+        for ini in ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcsyw"):
+            if s.startswith(ini) and len(s) > len(ini):
+                return _FOLD_INITIAL.get(ini, ini) + _FOLD_FINAL.get(s[len(ini) :], s[len(ini) :])
+        return s
+
+    def fuzzy_syllables(text: str) -> list[str]:
+        return [_fold(s) if s.isascii() and s.isalpha() and ch != s else s
+                for ch in text for s in lazy_pinyin(ch, style=Style.NORMAL, errors=lambda x: list(x))]  # fmt: skip
+
+
+try:
+    from callqa.text.normalize import normalize_char
+except ImportError:  # pragma: no cover
+    import unicodedata
+
+    def normalize_char(ch: str) -> str:
+        out = unicodedata.normalize("NFKC", ch)
+        return out.lower() if len(out) == 1 else out
+
+
+try:
+    from callqa.text.pinyin import char_readings
+    from callqa.text.syllables import phrase_readings
+except ImportError:  # pragma: no cover
+
+    def char_readings(ch: str) -> tuple[str, ...]:
+        return (fuzzy_syllables(ch)[0],)
+
+    def phrase_readings(phrase: str) -> list[str]:
+        return fuzzy_syllables(phrase)
+
+
+__all__ = [
+    "CANDIDATES",
+    "MAX_QUERY_CHARS",
+    "SearchFilters",
+    "SearchHit",
+    "SearchQueryError",
+    "index_segments",
+    "reindex_all",
+    "search",
+    "unindex_call",
+]
+
+MAX_QUERY_CHARS = 200
+CANDIDATES = 1000  # newest matches that get ranked (see module docstring)
+MAX_PHRASES = 48  # cap on the reading combinations a fuzzy query expands to
+SNIPPET_CHARS = 120  # longer segment texts are cut around the first match
+CHARS_WEIGHT, SYLLABLES_WEIGHT = 4.0, 1.0
+
+
+class SearchQueryError(ValueError):
+    """The query cannot be searched (empty, nothing searchable in it, or too long)."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching segment. `snippet` is the text with matches in 【】; `rank`: higher is better."""
+
+    call_id: str
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    snippet: str
+    rank: float
+
+    def to_json(self) -> dict[str, object]:
+        """The CLI's JSON record."""
+        return {"call_id": self.call_id, "speaker": self.speaker, "start_s": self.start_s,
+                "end_s": self.end_s, "text": self.text}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict hits. Dates are inclusive days of calls.started_at_utc; when `since` or `until` is given,
+    calls without a start time are left out. `category`: calls having a violation of that category."""
+
+    speaker: str | None = None
+    agent_id: str | None = None
+    category: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+# --------------------------------------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int  # [start, end) in the original text
+    end: int
+    chars: str
+    syllable: str
+    cjk: bool
+
+
+def _is_ideograph(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
+
+
+@cache
+def _char_unit(ch: str) -> tuple[int, str, str]:
+    """(kind, chars form, syllable) of one character; kind 0 separator, 1 ideograph, 2 word character."""
+    norm = normalize_char(ch)
+    if len(norm) == 1 and _is_ideograph(norm):
+        syl = fuzzy_syllables(norm)[0] if _is_ideograph(norm) else norm
+        return 1, norm, (syl if syl.isalnum() else norm)
+    word = "".join(c for c in norm.lower() if c.isalnum())
+    return (2, word, word) if word else (0, "", "")
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    run_start = -1
+    run_chars: list[str] = []
+    for i, ch in enumerate(text):
+        kind, form, syl = _char_unit(ch)
+        if kind == 2:
+            if run_start < 0:
+                run_start = i
+            run_chars.append(form)
+            continue
+        if run_start >= 0:
+            word = "".join(run_chars)
+            out.append(_Token(run_start, i, word, word, False))
+            run_start, run_chars = -1, []
+        if kind == 1:
+            out.append(_Token(i, i + 1, form, syl, True))
+    if run_start >= 0:
+        word = "".join(run_chars)
+        out.append(_Token(run_start, len(text), word, word, False))
+    return out
+
+
+def _index_columns(text: str) -> tuple[str, str]:
+    toks = _tokens(text)
+    return " ".join(t.chars for t in toks), " ".join(t.syllable for t in toks)
+
+
+# --------------------------------------------------------------------------------------------- indexing
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _write_index(session: Session, rows: Iterable[tuple[int, str]]) -> int:
+    params = []
+    for seg_id, text in rows:
+        chars, syllables = _index_columns(text)
+        params.append({"id": seg_id, "chars": chars, "syllables": syllables})
+    if not params:
+        return 0
+    session.execute(sql("DELETE FROM segment_fts WHERE rowid = :id"), [{"id": p["id"]} for p in params])
+    session.execute(sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"),
+                    params)  # fmt: skip
+    return len(params)
+
+
+def index_segments(session: Session, segment_rows: Sequence[TranscriptSegment]) -> None:
+    """Add (or refresh) the search index rows of these segments. Flush first so that they have ids."""
+    if not _is_sqlite(session) or not segment_rows:
+        return
+    if any(s.id is None for s in segment_rows):
+        session.flush()
+    _write_index(session, ((s.id, s.text) for s in segment_rows))
+
+
+def unindex_call(session: Session, call_pk: int) -> None:
+    """Drop the index rows of one call's segments (before deleting or replacing them)."""
+    if not _is_sqlite(session):
+        return
+    session.execute(sql("DELETE FROM segment_fts WHERE rowid IN (SELECT id FROM segments WHERE call_pk = :pk)"),
+                    {"pk": call_pk})  # fmt: skip
+
+
+def reindex_all(session: Session, batch_size: int = 5000) -> int:
+    """Rebuild the whole index from the segments table; returns the number of segments indexed."""
+    if not _is_sqlite(session):
+        return 0
+    session.execute(sql("DELETE FROM segment_fts"))
+    rows = session.execute(sql("SELECT id, text FROM segments ORDER BY id")).tuples()
+    total = 0
+    while batch := list(islice(rows, batch_size)):
+        params = []
+        for seg_id, text in batch:
+            chars, syllables = _index_columns(text)
+            params.append({"id": seg_id, "chars": chars, "syllables": syllables})
+        session.execute(sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"),
+                        params)  # fmt: skip
+        total += len(params)
+    return total
+
+
+# --------------------------------------------------------------------------------------------- queries
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _tolerance_prefix(syllable: str) -> str:
+    """What a syllable that may differ must keep: its folded initial (first letter if it has none)."""
+    for ini in ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcsyw"):
+        if syllable.startswith(ini) and len(syllable) > len(ini):
+            return ini
+    return syllable[:1]
+
+
+@dataclass(frozen=True)
+class _Query:
+    tokens: tuple[_Token, ...]
+    readings: tuple[frozenset[str], ...]  # per token, fuzzy only
+    tolerance: int
+
+    def chars_phrase(self) -> str:
+        return _quote(" ".join(t.chars for t in self.tokens))
+
+    def match_expression(self, fuzzy: bool) -> str:
+        exact = "{chars} : " + self.chars_phrase()
+        if not fuzzy:
+            return exact
+        phrases: list[str] = []
+        options = [sorted(r, key=lambda s, t=t: s != t.syllable) for r, t in zip(self.readings, self.tokens,
+                                                                                   strict=True)]  # fmt: skip
+        for combo in islice(product(*options), MAX_PHRASES):
+            phrases.append(_quote(" ".join(combo)))
+        if self.tolerance:
+            first = [t.syllable for t in self.tokens]
+            for k, tok in enumerate(self.tokens):
+                if not tok.cjk or len(phrases) >= 2 * MAX_PHRASES:
+                    continue
+                for prefix in sorted({_tolerance_prefix(r) for r in self.readings[k]}):
+                    parts = [_quote(" ".join(first[:k]))] if k else []
+                    parts.append(_quote(prefix) + " *")
+                    if k + 1 < len(first):
+                        parts.append(_quote(" ".join(first[k + 1 :])))
+                    phrases.append(" + ".join(parts))
+        return f"{exact} OR {{syllables}} : ({' OR '.join(phrases)})"
+
+    def spans(self, text: str, fuzzy: bool) -> tuple[list[tuple[int, int]], int]:
+        """Matched character spans in `text` and the best match quality (2 exact, 1 pinyin, 0 loose)."""
+        toks = _tokens(text)
+        n = len(self.tokens)
+        spans: list[tuple[int, int]] = []
+        best = -1
+        for i in range(len(toks) - n + 1):
+            window = toks[i : i + n]
+            if all(w.chars == q.chars for w, q in zip(window, self.tokens, strict=True)):
+                quality = 2
+            elif not fuzzy:
+                continue
+            else:
+                misses = 0
+                for w, q, rs in zip(window, self.tokens, self.readings, strict=True):
+                    if w.chars == q.chars or w.syllable in rs:
+                        continue
+                    if not q.cjk or not w.cjk or not any(w.syllable.startswith(_tolerance_prefix(r)) for r in rs):
+                        misses = n + 1
+                        break
+                    misses += 1
+                if misses > self.tolerance:
+                    continue
+                quality = 1 if misses == 0 else 0
+            best = max(best, quality)
+            spans.append((window[0].start, window[-1].end))
+        return spans, best
+
+
+def _parse(query: str) -> _Query:
+    if not isinstance(query, str) or not query.strip():
+        raise SearchQueryError("empty search query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchQueryError(f"search query longer than {MAX_QUERY_CHARS} characters")
+    toks = tuple(_tokens(query))
+    if not toks:
+        raise SearchQueryError(f"search query {query!r} has no letter, digit or Chinese character")
+    cjk = "".join(t.chars for t in toks if t.cjk)
+    in_context = iter(phrase_readings(cjk) if cjk else [])
+    readings = []
+    for t in toks:
+        if t.cjk:
+            ctx = next(in_context, t.syllable)
+            readings.append(frozenset({t.syllable, *char_readings(t.chars), ctx} & _syllable_set(t.chars, ctx)))
+        else:
+            readings.append(frozenset({t.syllable}))
+    n_cjk = sum(t.cjk for t in toks)
+    return _Query(toks, tuple(readings), 1 if n_cjk >= 2 else 0)
+
+
+def _syllable_set(ch: str, ctx: str) -> frozenset[str]:
+    """Readings usable as FTS tokens (pypinyin can give odd ones for rare characters)."""
+    return frozenset(r for r in {*char_readings(ch), ctx, fuzzy_syllables(ch)[0]} if r and r.isalnum())
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    lo, hi = 0, len(text)
+    if hi > SNIPPET_CHARS:
+        lo = max(0, merged[0][0] - SNIPPET_CHARS // 3)
+        hi = min(len(text), lo + SNIPPET_CHARS)
+    out, pos = [], lo
+    for s, e in merged:
+        if e <= lo or s >= hi:
+            continue
+        s, e = max(s, lo), min(e, hi)
+        out += [text[pos:s], "【", text[s:e], "】"]
+        pos = e
+    out.append(text[pos:hi])
+    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
+
+
+def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, object]]:
+    if filters is None:
+        return "", {}
+    where, params = [], {}
+    if filters.speaker is not None:
+        where.append("s.speaker = :speaker")
+        params["speaker"] = filters.speaker
+    if filters.agent_id is not None:
+        where.append("c.agent_id = :agent_id")
+        params["agent_id"] = filters.agent_id
+    if filters.category is not None:
+        where.append("EXISTS (SELECT 1 FROM violations v WHERE v.call_pk = c.id AND v.category = :category)")
+        params["category"] = filters.category
+    if filters.since is not None:
+        where.append("c.started_at_utc >= :since")
+        params["since"] = datetime.combine(filters.since, time.min)
+    if filters.until is not None:
+        where.append("c.started_at_utc < :until")
+        params["until"] = datetime.combine(filters.until + timedelta(days=1), time.min)
+    return "".join(f" AND {w}" for w in where), params
+
+
+def search(session: Session, query: str, *, fuzzy: bool = False, filters: SearchFilters | None = None,
+           limit: int = 50) -> list[SearchHit]:  # fmt: skip
+    """Segments matching `query` (exactly, or by pinyin with `fuzzy`), best first, at most `limit`.
+
+    Raises SearchQueryError (a ValueError) for an empty, unsearchable or too long query.
+    """
+    q = _parse(query)
+    if limit <= 0:
+        return []
+    where, params = _filter_sql(filters)
+    if not _is_sqlite(session):
+        return _search_like(session, query.strip(), where, params, limit)
+    params |= {"match": q.match_expression(fuzzy), "cap": max(CANDIDATES, limit)}
+    rows = session.execute(
+        sql(
+            "SELECT f.rowid, bm25(segment_fts, :wc, :ws), c.call_id, s.speaker, s.start_s, s.end_s, s.text"
+            " FROM segment_fts f JOIN segments s ON s.id = f.rowid JOIN calls c ON c.id = s.call_pk"
+            f" WHERE segment_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :cap"
+        ),
+        params | {"wc": CHARS_WEIGHT, "ws": SYLLABLES_WEIGHT},
+    ).all()
+    scored = []
+    for seg_id, bm25, call_id, speaker, start_s, end_s, text in rows:
+        spans, quality = q.spans(text, fuzzy)
+        scored.append((max(quality, 0), -bm25, seg_id, spans, (call_id, speaker, start_s, end_s, text)))
+    scored.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
+    return [
+        SearchHit(call_id, speaker, start_s, end_s, text, _highlight(text, spans), quality * 1000.0 + score)
+        for quality, score, _, spans, (call_id, speaker, start_s, end_s, text) in scored[:limit]
+    ]
+
+
+def _search_like(session: Session, needle: str, where: str, params: dict[str, object], limit: int
+                 ) -> list[SearchHit]:  # fmt: skip
+    """The index-free fallback for non-SQLite databases: substring match, newest first."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.execute(
+        sql(
+            "SELECT c.call_id, s.speaker, s.start_s, s.end_s, s.text FROM segments s"
+            " JOIN calls c ON c.id = s.call_pk"
+            f" WHERE s.text LIKE :pattern ESCAPE '\\'{where} ORDER BY s.id DESC LIMIT :limit"
+        ),
+        params | {"pattern": f"%{escaped}%", "limit": limit},
+    ).all()
+    hits = []
+    for call_id, speaker, start_s, end_s, text in rows:
+        spans, k = [], text.find(needle)
+        while k >= 0:
+            spans.append((k, k + len(needle)))
+            k = text.find(needle, k + len(needle))
+        hits.append(SearchHit(call_id, speaker, start_s, end_s, text, _highlight(text, spans), 0.0))
+    return hits
