@@ -32,8 +32,14 @@ def labels() -> dict[str, set[str]]:
 def corpus_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with all 14 example calls ingested and processed by the real model."""
     ws = tmp_path_factory.mktemp("corpus") / "ws"
-    code, _, stderr = run_cli("ingest", str(EXAMPLES / "calls"), "--manifest", str(EXAMPLES / "manifest.csv"),
-                              "--workspace", str(ws))
+    code, _, stderr = run_cli(
+        "ingest",
+        str(EXAMPLES / "calls"),
+        "--manifest",
+        str(EXAMPLES / "manifest.csv"),
+        "--workspace",
+        str(ws),
+    )
     assert code == 0, stderr
     code, _, stderr = run_cli("process", "--workspace", str(ws))
     assert code == 0, stderr

@@ -94,7 +94,7 @@ def test_manifest_problems(tmp_path: Path) -> None:
     manifest.write_text(
         "file,call_id,agent_id,customer_phone,started_at,channels\n"
         "missing.wav,m1,A1,138,2026-11-20T10:00:00+08:00,mixed\n"
-        "a.wav,a1,A1,138,yesterday at noon,\"agent,customer\"\n"
+        'a.wav,a1,A1,138,yesterday at noon,"agent,customer"\n'
     )
     code, _, stderr = run_cli("ingest", "--manifest", str(manifest), "--workspace", ws)
     assert code == 1 and "Traceback" not in stderr

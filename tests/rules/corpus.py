@@ -17,9 +17,19 @@ ASR = ROOT / "tests" / "data" / "asr_transcripts.json"
 
 # Mishearings measured in /work/shared/ASR-NOTES.md (Whisper base on these calls).
 ASR_ERRORS = {
-    "逾期": "一期", "坐牢": "做劳", "冻结": "动检", "通讯录": "通线录", "欠钱": "先前", "工号": "公号",
-    "滞纳金": "制纳金", "还款": "海款", "征信": "争信", "起诉": "起苏", "身败名裂": "生败名列", "催收": "村收",
-}  # fmt: skip
+    "逾期": "一期",
+    "坐牢": "做劳",
+    "冻结": "动检",
+    "通讯录": "通线录",
+    "欠钱": "先前",
+    "工号": "公号",
+    "滞纳金": "制纳金",
+    "还款": "海款",
+    "征信": "争信",
+    "起诉": "起苏",
+    "身败名裂": "生败名列",
+    "催收": "村收",
+}
 
 
 def labels() -> dict[str, set[str]]:
@@ -32,8 +42,13 @@ def calls() -> dict[str, CallInfo]:
     out = {}
     with MANIFEST.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            out[r["call_id"]] = CallInfo(r["call_id"], r["agent_id"], r["customer_phone"],
-                                         datetime.fromisoformat(r["started_at"]), turns[r["call_id"]]["duration_s"])  # fmt: skip
+            out[r["call_id"]] = CallInfo(
+                r["call_id"],
+                r["agent_id"],
+                r["customer_phone"],
+                datetime.fromisoformat(r["started_at"]),
+                turns[r["call_id"]]["duration_s"],
+            )
     return out
 
 

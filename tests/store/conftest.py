@@ -26,20 +26,49 @@ def db(tmp_path: Path) -> Iterator[Database]:
 def add_call(db: Database) -> AddCall:
     """add_call(call_id, [(speaker, text), ...], agent_id=..., started=..., categories=[...]) -> Call."""
 
-    def _add(call_id: str, lines: list[tuple[str, str]], *, agent_id: str | None = "A1",
-             started: datetime | None = datetime(2026, 3, 10, 9, 0), categories: tuple[str, ...] = ()
-             ) -> Call:  # fmt: skip
+    def _add(
+        call_id: str,
+        lines: list[tuple[str, str]],
+        *,
+        agent_id: str | None = "A1",
+        started: datetime | None = datetime(2026, 3, 10, 9, 0),
+        categories: tuple[str, ...] = (),
+    ) -> Call:
         with db.session() as s:
-            call = Call(call_id=call_id, file_name=f"{call_id}.wav", source_path=f"/in/{call_id}.wav",
-                        content_sha256=call_id.ljust(64, "0"), stored_path=f"calls/{call_id}.wav",
-                        size_bytes=1, channels="stereo", extra={}, status="clean", attempts=1,
-                        ingested_at=datetime.now(UTC).replace(tzinfo=None), agent_id=agent_id,
-                        started_at_utc=started)  # fmt: skip
-            call.segments = [TranscriptSegment(position=k, speaker=spk, start_s=2.0 * k, end_s=2.0 * k + 1.5,
-                                               text=txt) for k, (spk, txt) in enumerate(lines)]  # fmt: skip
-            call.violations = [Violation(rule_id=f"R-{cat}", rule_name=cat, category=cat, severity="major",
-                                         deduction=10, speaker="agent", start_s=0.0, end_s=1.0, text="x",
-                                         explanation="x") for cat in categories]  # fmt: skip
+            call = Call(
+                call_id=call_id,
+                file_name=f"{call_id}.wav",
+                source_path=f"/in/{call_id}.wav",
+                content_sha256=call_id.ljust(64, "0"),
+                stored_path=f"calls/{call_id}.wav",
+                size_bytes=1,
+                channels="stereo",
+                extra={},
+                status="clean",
+                attempts=1,
+                ingested_at=datetime.now(UTC).replace(tzinfo=None),
+                agent_id=agent_id,
+                started_at_utc=started,
+            )
+            call.segments = [
+                TranscriptSegment(position=k, speaker=spk, start_s=2.0 * k, end_s=2.0 * k + 1.5, text=txt)
+                for k, (spk, txt) in enumerate(lines)
+            ]
+            call.violations = [
+                Violation(
+                    rule_id=f"R-{cat}",
+                    rule_name=cat,
+                    category=cat,
+                    severity="major",
+                    deduction=10,
+                    speaker="agent",
+                    start_s=0.0,
+                    end_s=1.0,
+                    text="x",
+                    explanation="x",
+                )
+                for cat in categories
+            ]
             s.add(call)
             s.flush()
             index_segments(s, call.segments)

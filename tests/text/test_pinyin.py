@@ -10,9 +10,20 @@ from callqa.text.syllables import char_readings
 
 @pytest.mark.parametrize(
     ("raw", "folded"),
-    [("zhuang", "zuan"), ("chang", "can"), ("shi", "si"), ("ning", "lin"), ("fei", "hei"), ("ying", "yin"),
-     ("deng", "den"), ("xiang", "xian"), ("lv", "lv"), ("a", "a"), ("er", "er")],
-)  # fmt: skip
+    [
+        ("zhuang", "zuan"),
+        ("chang", "can"),
+        ("shi", "si"),
+        ("ning", "lin"),
+        ("fei", "hei"),
+        ("ying", "yin"),
+        ("deng", "den"),
+        ("xiang", "xian"),
+        ("lv", "lv"),
+        ("a", "a"),
+        ("er", "er"),
+    ],
+)
 def test_fold(raw: str, folded: str) -> None:
     assert fold(raw) == folded
 
@@ -24,17 +35,35 @@ def test_polyphone_keeps_both_readings() -> None:
 
 @pytest.mark.parametrize(
     ("word", "heard"),
-    [("坐牢", "做劳"), ("坐牢", "做老"), ("通讯录", "通线录"), ("通讯录", "通信路"), ("通讯录", "通讯路"),
-     ("还款", "海款"), ("还钱", "环前"), ("滞纳金", "制纳金"), ("滞纳金", "质那金"), ("逾期", "余七"),
-     ("逾期", "于七"), ("逾期", "预期"), ("欠钱", "千前"), ("征信", "争信"), ("起诉", "起苏"),
-     ("身败名裂", "生败名列"), ("工号", "公号"), ("工号", "功耗")],
-)  # fmt: skip
+    [
+        ("坐牢", "做劳"),
+        ("坐牢", "做老"),
+        ("通讯录", "通线录"),
+        ("通讯录", "通信路"),
+        ("通讯录", "通讯路"),
+        ("还款", "海款"),
+        ("还钱", "环前"),
+        ("滞纳金", "制纳金"),
+        ("滞纳金", "质那金"),
+        ("逾期", "余七"),
+        ("逾期", "于七"),
+        ("逾期", "预期"),
+        ("欠钱", "千前"),
+        ("征信", "争信"),
+        ("起诉", "起苏"),
+        ("身败名裂", "生败名列"),
+        ("工号", "公号"),
+        ("工号", "功耗"),
+    ],
+)
 def test_asr_mishearings_match(word: str, heard: str) -> None:
     text = f"你好，{heard}的事"
     assert find_fuzzy(word, text) == [(3, 3 + len(heard))]
 
 
-@pytest.mark.parametrize(("word", "heard"), [("冻结", "动检"), ("逾期", "一期"), ("逾期", "一七"), ("催收", "村收")])
+@pytest.mark.parametrize(
+    ("word", "heard"), [("冻结", "动检"), ("逾期", "一期"), ("逾期", "一七"), ("催收", "村收")]
+)
 def test_two_char_near_misses_need_loose_mode(word: str, heard: str) -> None:
     """Two-syllable words differing in one syllable only match in 'loose' mode (use it with context)."""
     assert find_fuzzy(word, heard) == []
@@ -43,11 +72,17 @@ def test_two_char_near_misses_need_loose_mode(word: str, heard: str) -> None:
 
 @pytest.mark.parametrize(
     ("word", "text"),
-    [("逾期", "我们一起去吧"), ("逾期", "预计明天到"), ("坐牢", "我做了饭"), ("堵你", "这里"), ("冻结", "动静很大"),
-     ("通讯录", "通知我")],
-)  # fmt: skip
+    [
+        ("逾期", "我们一起去吧"),
+        ("逾期", "预计明天到"),
+        ("坐牢", "我做了饭"),
+        ("堵你", "这里"),
+        ("冻结", "动静很大"),
+        ("通讯录", "通知我"),
+    ],
+)
 def test_default_mode_rejects_lookalikes(word: str, text: str) -> None:
-    """一起 has the very syllables of 一期 (yi qi): only context can tell them apart, so default mode refuses."""
+    """一起 has the syllables of 一期 (yi qi): only context tells them apart, so default mode refuses."""
     assert find_fuzzy(word, text) == []
 
 

@@ -10,9 +10,26 @@ import opencc
 
 # Phrases Whisper invents over silence/noise (learned from subtitle data), matched after t2s.
 HALLUCINATED_PHRASES = (
-    "请不吝点赞", "订阅转发", "打赏支持", "明镜与点点", "点点栏目", "字幕由", "字幕志愿者", "中文字幕",
-    "amara.org", "谢谢观看", "感谢观看", "优优独播", "独播剧场", "yoyo", "本期视频", "欢迎订阅",
-    "请订阅", "下期再见", "字幕组", "索兰娅",
+    "请不吝点赞",
+    "订阅转发",
+    "打赏支持",
+    "明镜与点点",
+    "点点栏目",
+    "字幕由",
+    "字幕志愿者",
+    "中文字幕",
+    "amara.org",
+    "谢谢观看",
+    "感谢观看",
+    "优优独播",
+    "独播剧场",
+    "yoyo",
+    "本期视频",
+    "欢迎订阅",
+    "请订阅",
+    "下期再见",
+    "字幕组",
+    "索兰娅",
 )
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
@@ -77,8 +94,9 @@ def clean_segments(raw: list[RawSegment]) -> list[RawSegment]:
     kept: list[RawSegment] = []
     for seg in raw:
         text = collapse_repetitions(to_simplified(seg.text.strip()))
-        seg = RawSegment(seg.start_s, seg.end_s, text, seg.avg_logprob, seg.no_speech_prob,
-                         seg.compression_ratio)
+        seg = RawSegment(
+            seg.start_s, seg.end_s, text, seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio
+        )
         if is_hallucination(seg):
             continue
         if kept and kept[-1].text == text:  # a segment loop repeats the previous line verbatim

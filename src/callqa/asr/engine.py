@@ -34,16 +34,29 @@ class SpeechModel:
         self.settings = settings or DecodeSettings()
         threads = self.settings.cpu_threads or (os.cpu_count() or 1)
         self.model_dir = model_dir
-        self.whisper = WhisperModel(str(model_dir), device="cpu", compute_type=self.settings.compute_type,
-                                    cpu_threads=threads, local_files_only=True)
+        self.whisper = WhisperModel(
+            str(model_dir),
+            device="cpu",
+            compute_type=self.settings.compute_type,
+            cpu_threads=threads,
+            local_files_only=True,
+        )
         self.pipeline = BatchedInferencePipeline(model=self.whisper)
 
     def transcribe_clips(self, audio, clips: list[dict[str, float]]):
         """Decode each clip (seconds into `audio`) on its own; yields faster-whisper segments."""
         s = self.settings
         segments, _info = self.pipeline.transcribe(
-            audio, language=s.language, task="transcribe", beam_size=s.beam_size,
-            batch_size=s.batch_size, clip_timestamps=clips, initial_prompt=s.initial_prompt,
-            without_timestamps=False, word_timestamps=True, vad_filter=False, log_progress=False,
+            audio,
+            language=s.language,
+            task="transcribe",
+            beam_size=s.beam_size,
+            batch_size=s.batch_size,
+            clip_timestamps=clips,
+            initial_prompt=s.initial_prompt,
+            without_timestamps=False,
+            word_timestamps=True,
+            vad_filter=False,
+            log_progress=False,
         )
         return segments

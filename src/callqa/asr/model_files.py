@@ -46,8 +46,7 @@ def _package_data_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            f"package {package.replace('_', '-')} is not installed; run `make install` "
-            "or pass --model DIR"
+            f"package {package.replace('_', '-')} is not installed; run `make install` or pass --model DIR"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 

@@ -21,12 +21,15 @@ from callqa.transcript import Segment, Speaker
 
 MAX_WINDOW_S = 28.0  # packed speech per decoding window (Whisper decodes 30 s windows)
 PACK_GAP_S = 0.5  # silence kept between packed speech spans
-CHANNEL_GAP_S = 30.0  # zeros between windows in the joint buffer: no timestamp can overshoot into the next window
+CHANNEL_GAP_S = (
+    30.0  # zeros between windows in the joint buffer: no timestamp can overshoot into the next window
+)
 MIN_CHARS_PER_S = 1.0
 MIN_SPAN_S = 0.3
 SILENCE_MARGIN_DB = 6.0  # a segment no louder than the channel's floor + this is noise
-_VAD = VadOptions(threshold=0.35, min_silence_duration_ms=600, speech_pad_ms=300,
-                  max_speech_duration_s=MAX_WINDOW_S)
+_VAD = VadOptions(
+    threshold=0.35, min_silence_duration_ms=600, speech_pad_ms=300, max_speech_duration_s=MAX_WINDOW_S
+)
 
 
 @dataclass
@@ -145,8 +148,11 @@ def transcribe_audio(
         decoded = [by_window.get(id(w), segs) for w, segs in zip(windows, decoded, strict=True)]
     for window, segs in zip(windows, decoded, strict=True):
         per_channel[window.channel].extend(segs)
-    merged = [Segment(roles[ch], s.start_s, s.end_s, s.text)
-              for ch, raw in enumerate(per_channel) for s in clean_segments(sorted(raw, key=_start))]
+    merged = [
+        Segment(roles[ch], s.start_s, s.end_s, s.text)
+        for ch, raw in enumerate(per_channel)
+        for s in clean_segments(sorted(raw, key=_start))
+    ]
     return sorted(merged, key=lambda s: (s.start_s, s.end_s))
 
 
@@ -168,8 +174,16 @@ def _decode_windows(model: SpeechModel, windows: list[Window], energy: np.ndarra
         for start, end, text in window.split(_Shifted(seg, starts[index])):
             end = max(end, start + 0.01)
             if not _is_quiet(energy[window.channel], start, end):
-                out[index].append(RawSegment(round(start, 2), round(end, 2), text, seg.avg_logprob,
-                                             seg.no_speech_prob, seg.compression_ratio))
+                out[index].append(
+                    RawSegment(
+                        round(start, 2),
+                        round(end, 2),
+                        text,
+                        seg.avg_logprob,
+                        seg.no_speech_prob,
+                        seg.compression_ratio,
+                    )
+                )
     return out
 
 

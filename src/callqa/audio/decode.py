@@ -53,10 +53,28 @@ def decode(path: str | Path) -> DecodedAudio:
         raise AudioError(f"cannot read file: {exc.strerror or exc}") from None
     if size == 0:
         raise AudioError("empty file (0 bytes)")
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        _check_wav_length(path, size)
     audio = _decode_amr_nb(path) if head.startswith(_AMR_MAGIC) else _decode_with_pyav(path)
     if audio.samples.shape[1] < MIN_SECONDS * SAMPLE_RATE:
         raise AudioError(f"no audio: {audio.samples.shape[1]} samples decoded")
     return audio
+
+
+def _check_wav_length(path: Path, size: int) -> None:
+    """FFmpeg quietly decodes what is left of a cut WAV; compare with its `data` chunk size."""
+    with path.open("rb") as fh:
+        fh.seek(12)
+        while (header := fh.read(8)) and len(header) == 8:
+            chunk, length = header[:4], int.from_bytes(header[4:], "little")
+            if chunk == b"data":
+                present = size - fh.tell()
+                if length not in (0, 0xFFFFFFFF) and present < length * _TRUNCATION_TOLERANCE:
+                    raise AudioError(
+                        f"truncated file: header declares {length} bytes of audio, only {present} present"
+                    )
+                return
+            fh.seek(length + (length & 1), 1)
 
 
 def _decode_with_pyav(path: Path) -> DecodedAudio:
@@ -72,8 +90,9 @@ def _decode_with_pyav(path: Path) -> DecodedAudio:
         if stream.codec_context.name == "amr_nb":
             return _decode_amr_nb(path)
         channels = 1 if stream.codec_context.channels == 1 else 2
-        resampler = av.AudioResampler(format="fltp", layout="mono" if channels == 1 else "stereo",
-                                      rate=SAMPLE_RATE)
+        resampler = av.AudioResampler(
+            format="fltp", layout="mono" if channels == 1 else "stereo", rate=SAMPLE_RATE
+        )
         chunks: list[np.ndarray] = []
         try:
             for frame in container.decode(stream):
@@ -114,8 +133,23 @@ def ffmpeg_executable() -> str:
 
 
 def _decode_amr_nb(path: Path) -> DecodedAudio:
-    cmd = [ffmpeg_executable(), "-nostdin", "-v", "error", "-c:a", "libopencore_amrnb", "-i", str(path),
-           "-f", "f32le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"]
+    cmd = [
+        ffmpeg_executable(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-c:a",
+        "libopencore_amrnb",
+        "-i",
+        str(path),
+        "-f",
+        "f32le",
+        "-ac",
+        "1",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-",
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=600, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:

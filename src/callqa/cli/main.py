@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,8 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from callqa.cli.render import Column, OutputFormat, render
 
-app = typer.Typer(help="callqa: offline QA of debt-collection call recordings.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="callqa: offline QA of debt-collection call recordings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 rules_app = typer.Typer(help="Validate and try rule packs.", no_args_is_help=True)
 model_app = typer.Typer(help="The speech model.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -24,17 +28,24 @@ app.add_typer(model_app, name="model")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", "-w", help="Workspace folder "
-                         "(default: $CALLQA_HOME, else ./callqa-data).", show_default=False)]
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: $CALLQA_HOME, else ./callqa-data).",
+        show_default=False,
+    ),
+]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-class Speaker(str, Enum):
+class Speaker(StrEnum):
     agent = "agent"
     customer = "customer"
 
 
-class TranscriptFormat(str, Enum):
+class TranscriptFormat(StrEnum):
     json = "json"
     txt = "txt"
     srt = "srt"
@@ -68,7 +79,9 @@ def _pack(ws, path: Path | None = None):  # type: ignore[no-untyped-def]
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Recordings or folders (searched recursively).")] = None,  # type: ignore[assignment]
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Recordings or folders (searched recursively).")
+    ] = None,
     manifest: Annotated[Path | None, typer.Option(help="CSV from the call system.")] = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -85,9 +98,15 @@ def ingest(
     except ManifestError as exc:
         raise fail(str(exc)) from None
     outcomes = [ingest_one(ws, db, row) for row in rows]
-    table = [{"source": o.source, "call_id": o.call_id, "status": o.status, "message": o.message} for o in outcomes]
-    columns: list[Column] = [("call_id", lambda r: r["call_id"]), ("status", lambda r: r["status"]),
-                             ("message", lambda r: r["message"]), ("source", lambda r: r["source"])]
+    table = [
+        {"source": o.source, "call_id": o.call_id, "status": o.status, "message": o.message} for o in outcomes
+    ]
+    columns: list[Column] = [
+        ("call_id", lambda r: r["call_id"]),
+        ("status", lambda r: r["status"]),
+        ("message", lambda r: r["message"]),
+        ("source", lambda r: r["source"]),
+    ]
     render(table, columns, fmt, out, title="ingest")
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
@@ -117,8 +136,14 @@ def process(
         raise fail(str(exc)) from None
     settings = DecodeSettings(beam_size=int(ws.setting("beam_size", DecodeSettings.beam_size)))  # type: ignore[arg-type]
     n_workers = workers or int(ws.setting("workers", 1))  # type: ignore[arg-type]
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=False) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
         task = progress.add_task("processing", total=None)
 
         def started(total: int) -> None:
@@ -127,8 +152,17 @@ def process(
         def finished(call) -> None:  # type: ignore[no-untyped-def]
             progress.update(task, advance=1, description=f"{call.call_id}: {call.status}")
 
-        summary = process_pending(ws, db, pack, str(model_dir), workers=n_workers, settings=settings,
-                                  retry_failed=retry_failed, on_start=started, on_done=finished)
+        summary = process_pending(
+            ws,
+            db,
+            pack,
+            str(model_dir),
+            workers=n_workers,
+            settings=settings,
+            retry_failed=retry_failed,
+            on_start=started,
+            on_done=finished,
+        )
     for call_id, reason in summary.failed:
         err.print(f"failed: {call_id}: {reason}", highlight=False, markup=False)
     err.print(f"{summary.done} processed, {summary.flagged} flagged, {len(summary.failed)} failed")
@@ -154,10 +188,14 @@ def calls(
     with db.session() as session:
         rows = [call_dict(c) for c in list_calls(session, status, agent, category)]
     columns: list[Column] = [
-        ("call_id", lambda r: r["call_id"]), ("agent", lambda r: r["agent_id"]),
-        ("started_at", lambda r: r["started_at"]), ("duration_s", lambda r: r["duration_s"]),
-        ("status", lambda r: r["status"]), ("score", lambda r: r["score"]),
-        ("violations", _violations_cell), ("error", lambda r: r["error"]),
+        ("call_id", lambda r: r["call_id"]),
+        ("agent", lambda r: r["agent_id"]),
+        ("started_at", lambda r: r["started_at"]),
+        ("duration_s", lambda r: r["duration_s"]),
+        ("status", lambda r: r["status"]),
+        ("score", lambda r: r["score"]),
+        ("violations", _violations_cell),
+        ("error", lambda r: r["error"]),
     ]
     render(rows, columns, fmt, out, title="calls")
 
@@ -189,8 +227,10 @@ def transcript(
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif fmt is TranscriptFormat.srt:
         for i, s in enumerate(segments, 1):
-            sys.stdout.write(f"{i}\n{_clock(s['start_s'], ',')} --> {_clock(s['end_s'], ',')}\n"
-                             f"[{s['speaker']}] {s['text']}\n\n")
+            sys.stdout.write(
+                f"{i}\n{_clock(s['start_s'], ',')} --> {_clock(s['end_s'], ',')}\n"
+                f"[{s['speaker']}] {s['text']}\n\n"
+            )
     else:
         for s in segments:
             sys.stdout.write(f"[{_clock(s['start_s'])}] {s['speaker']}: {s['text']}\n")
@@ -199,7 +239,9 @@ def transcript(
 @app.command()
 def search(
     query: str,
-    fuzzy: Annotated[bool, typer.Option("--fuzzy", help="Match by pinyin (survives ASR homophones).")] = False,
+    fuzzy: Annotated[
+        bool, typer.Option("--fuzzy", help="Match by pinyin (survives ASR homophones).")
+    ] = False,
     speaker: Annotated[Speaker | None, typer.Option(help="Only this speaker.")] = None,
     agent: Annotated[str | None, typer.Option(help="Only this agent's calls.")] = None,
     category: Annotated[str | None, typer.Option(help="Only calls with this violation category.")] = None,
@@ -219,21 +261,46 @@ def search(
     except ValueError as exc:
         raise fail(f"bad date: {exc}", 2) from None
     _ws, db = _open(workspace)
-    filters = SearchFilters(speaker=speaker.value if speaker else None, agent_id=agent, category=category,
-                            since=since_d, until=until_d)
+    filters = SearchFilters(
+        speaker=speaker.value if speaker else None,
+        agent_id=agent,
+        category=category,
+        since=since_d,
+        until=until_d,
+    )
     try:
         with db.session() as session:
             hits = run_search(session, query, fuzzy=fuzzy, filters=filters, limit=limit)
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     if fmt is OutputFormat.json:
-        rows = [{"call_id": h.call_id, "speaker": h.speaker, "start_s": h.start_s, "end_s": h.end_s,
-                 "text": h.text} for h in hits]
+        rows = [
+            {
+                "call_id": h.call_id,
+                "speaker": h.speaker,
+                "start_s": h.start_s,
+                "end_s": h.end_s,
+                "text": h.text,
+            }
+            for h in hits
+        ]
     else:
-        rows = [{"call_id": h.call_id, "speaker": h.speaker, "start_s": h.start_s, "end_s": h.end_s,
-                 "text": h.snippet} for h in hits]
-    columns: list[Column] = [("call_id", lambda r: r["call_id"]), ("time", lambda r: _clock(r["start_s"])),
-                             ("speaker", lambda r: r["speaker"]), ("text", lambda r: r["text"])]
+        rows = [
+            {
+                "call_id": h.call_id,
+                "speaker": h.speaker,
+                "start_s": h.start_s,
+                "end_s": h.end_s,
+                "text": h.snippet,
+            }
+            for h in hits
+        ]
+    columns: list[Column] = [
+        ("call_id", lambda r: r["call_id"]),
+        ("time", lambda r: _clock(r["start_s"])),
+        ("speaker", lambda r: r["speaker"]),
+        ("text", lambda r: r["text"]),
+    ]
     render(rows, columns, fmt, out, title=f"search: {query}")
 
 
@@ -253,7 +320,9 @@ def rules_check(pack: Path) -> None:
 @rules_app.command("test")
 def rules_test(
     pack: Path,
-    call_ids: Annotated[list[str] | None, typer.Argument(help="Calls to try (default: all processed).")] = None,
+    call_ids: Annotated[
+        list[str] | None, typer.Argument(help="Calls to try (default: all processed).")
+    ] = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -281,12 +350,23 @@ def rules_test(
             segs = [Segment(s.speaker, s.start_s, s.end_s, s.text) for s in call.segments]  # type: ignore[arg-type]
             ctx = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
             for h in evaluate(loaded, call_info(call), segs, ctx):
-                rows.append({"call_id": call.call_id, "rule_id": h.rule_id, "category": h.category,
-                             "severity": h.severity, "speaker": h.speaker, "start_s": h.start_s,
-                             "end_s": h.end_s, "text": h.text, "explanation": h.explanation})
-    columns: list[Column] = [(k, (lambda key: lambda r: r[key])(k)) for k in
-                             ("call_id", "rule_id", "category", "severity", "speaker", "start_s", "text",
-                              "explanation")]
+                rows.append(
+                    {
+                        "call_id": call.call_id,
+                        "rule_id": h.rule_id,
+                        "category": h.category,
+                        "severity": h.severity,
+                        "speaker": h.speaker,
+                        "start_s": h.start_s,
+                        "end_s": h.end_s,
+                        "text": h.text,
+                        "explanation": h.explanation,
+                    }
+                )
+    columns: list[Column] = [
+        (k, (lambda key: lambda r: r[key])(k))
+        for k in ("call_id", "rule_id", "category", "severity", "speaker", "start_s", "text", "explanation")
+    ]
     render(rows, columns, fmt, out, title=f"rules test: {pack}")
     if missing:
         raise fail(f"unknown call(s): {', '.join(sorted(missing))}")

@@ -6,13 +6,13 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
-from enum import Enum
+from enum import StrEnum
 
 from rich.console import Console
 from rich.table import Table
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -29,8 +29,13 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def render(rows: Sequence[dict], columns: Sequence[Column], fmt: OutputFormat, console: Console,
-           title: str | None = None) -> None:
+def render(
+    rows: Sequence[dict],
+    columns: Sequence[Column],
+    fmt: OutputFormat,
+    console: Console,
+    title: str | None = None,
+) -> None:
     """Print `rows`: JSON is the contract rows verbatim; CSV and table use `columns`."""
     if fmt is OutputFormat.json:
         console.file.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")

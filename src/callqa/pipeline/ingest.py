@@ -18,8 +18,20 @@ from callqa.store.database import Database
 from callqa.store.models import Call
 from callqa.workspace import Workspace
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".opus", ".oga", ".amr", ".wma",
-                  ".webm"}
+AUDIO_SUFFIXES = {
+    ".wav",
+    ".flac",
+    ".mp3",
+    ".m4a",
+    ".aac",
+    ".mp4",
+    ".ogg",
+    ".opus",
+    ".oga",
+    ".amr",
+    ".wma",
+    ".webm",
+}
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,9 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
     """Files given directly, plus audio files found recursively in given folders (sorted)."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+            )
         else:
             yield path
 
@@ -82,26 +96,46 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
     with db.session() as session:
         same_bytes = session.scalar(select(Call).where(Call.content_sha256 == sha))
         if same_bytes is not None:
-            return IngestOutcome(source, same_bytes.call_id, "exists", f"already ingested as {same_bytes.call_id}")
+            return IngestOutcome(
+                source, same_bytes.call_id, "exists", f"already ingested as {same_bytes.call_id}"
+            )
         if session.scalar(select(Call.id).where(Call.call_id == row.call_id)) is not None:
-            return IngestOutcome(source, row.call_id, "failed",
-                                 f"call_id {row.call_id} already exists with different audio")
+            return IngestOutcome(
+                source, row.call_id, "failed", f"call_id {row.call_id} already exists with different audio"
+            )
     try:
         relative = _store_copy(ws, row.path, sha)
     except OSError as exc:
         return IngestOutcome(source, row.call_id, "failed", f"cannot copy file: {exc.strerror or exc}")
-    started_utc = row.started_at.astimezone(UTC).replace(tzinfo=None) if row.started_at and row.started_at.tzinfo \
+    started_utc = (
+        row.started_at.astimezone(UTC).replace(tzinfo=None)
+        if row.started_at and row.started_at.tzinfo
         else row.started_at
+    )
     error = "empty file (0 bytes)" if size == 0 else None
     with db.session() as session:
-        session.add(Call(
-            call_id=row.call_id, file_name=row.path.name, source_path=str(row.path.resolve()),
-            content_sha256=sha, stored_path=str(relative), size_bytes=size, agent_id=row.agent_id,
-            customer_phone=row.customer_phone, team=row.team, started_at=row.started_at_text,
-            started_at_utc=started_utc, local_date=row.started_at.date().isoformat() if row.started_at else None,
-            channels=row.channels, extra=row.extra, status="failed" if error else "pending", error=error,
-            attempts=0, ingested_at=datetime.now(UTC).replace(tzinfo=None),
-        ))
+        session.add(
+            Call(
+                call_id=row.call_id,
+                file_name=row.path.name,
+                source_path=str(row.path.resolve()),
+                content_sha256=sha,
+                stored_path=str(relative),
+                size_bytes=size,
+                agent_id=row.agent_id,
+                customer_phone=row.customer_phone,
+                team=row.team,
+                started_at=row.started_at_text,
+                started_at_utc=started_utc,
+                local_date=row.started_at.date().isoformat() if row.started_at else None,
+                channels=row.channels,
+                extra=row.extra,
+                status="failed" if error else "pending",
+                error=error,
+                attempts=0,
+                ingested_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
     if error:
         return IngestOutcome(source, row.call_id, "failed", error)
     return IngestOutcome(source, row.call_id, "added")

@@ -74,9 +74,15 @@ def _row(base: Path, line: int, raw: dict[str | None, str | list[str] | None]) -
         errors.append(f"channels {values['channels']!r} is not one of {' / '.join(CHANNEL_SPECS)}")
     extra = {k: v for k, v in values.items() if k not in KNOWN_COLUMNS}
     return ManifestRow(
-        line=line, path=(base / file_value) if file_value else base, call_id=call_id,
-        agent_id=values.get("agent_id") or None, customer_phone=values.get("customer_phone") or None,
-        started_at=started, started_at_text=values.get("started_at") or None, channels=channels,
-        team=values.get("team") or None, extra=extra,
+        line=line,
+        path=(base / file_value) if file_value else base,
+        call_id=call_id,
+        agent_id=values.get("agent_id") or None,
+        customer_phone=values.get("customer_phone") or None,
+        started_at=started,
+        started_at_text=values.get("started_at") or None,
+        channels=channels,
+        team=values.get("team") or None,
+        extra=extra,
         error=f"manifest line {line}: {'; '.join(errors)}" if errors else None,
     )

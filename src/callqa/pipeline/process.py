@@ -23,7 +23,7 @@ from callqa.rules import CallContext, RulePack, evaluate, score
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation
 from callqa.store.search import index_segments, unindex_call
-from callqa.transcript import CallInfo, Segment
+from callqa.transcript import CallInfo
 from callqa.workspace import Workspace
 
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
@@ -84,10 +84,18 @@ def same_number_ordinal(session, call: Call) -> int:  # type: ignore[no-untyped-
     """This call's position among calls to the same number on the same local day (1-based)."""
     if not call.customer_phone or not call.local_date:
         return 1
-    earlier = or_(Call.started_at_utc < call.started_at_utc,
-                  (Call.started_at_utc == call.started_at_utc) & (Call.id <= call.id))
-    return session.scalar(select(func.count(Call.id)).where(
-        Call.customer_phone == call.customer_phone, Call.local_date == call.local_date, earlier)) or 1
+    earlier = or_(
+        Call.started_at_utc < call.started_at_utc,
+        (Call.started_at_utc == call.started_at_utc) & (Call.id <= call.id),
+    )
+    return (
+        session.scalar(
+            select(func.count(Call.id)).where(
+                Call.customer_phone == call.customer_phone, Call.local_date == call.local_date, earlier
+            )
+        )
+        or 1
+    )
 
 
 def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_name: str) -> Call:
@@ -105,18 +113,35 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
         if result.error:
             call.status, call.error, call.score = "failed", result.error, None
             return call
-        rows = [TranscriptSegment(call_pk=call.id, position=i, speaker=s.speaker, start_s=s.start_s,
-                                  end_s=s.end_s, text=s.text) for i, s in enumerate(result.segments)]
+        rows = [
+            TranscriptSegment(
+                call_pk=call.id, position=i, speaker=s.speaker, start_s=s.start_s, end_s=s.end_s, text=s.text
+            )
+            for i, s in enumerate(result.segments)
+        ]
         session.add_all(rows)
         session.flush()
         index_segments(session, rows)
         context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
-        hits = evaluate(pack, replace(call_info(call), duration_s=result.duration_s),
-                        list(result.segments), context)
-        session.add_all(Violation(call_pk=call.id, rule_id=h.rule_id, rule_name=h.rule_name, category=h.category,
-                                  severity=h.severity, deduction=h.deduction, speaker=h.speaker,
-                                  start_s=h.start_s, end_s=h.end_s, text=h.text, explanation=h.explanation)
-                        for h in hits)
+        hits = evaluate(
+            pack, replace(call_info(call), duration_s=result.duration_s), list(result.segments), context
+        )
+        session.add_all(
+            Violation(
+                call_pk=call.id,
+                rule_id=h.rule_id,
+                rule_name=h.rule_name,
+                category=h.category,
+                severity=h.severity,
+                deduction=h.deduction,
+                speaker=h.speaker,
+                start_s=h.start_s,
+                end_s=h.end_s,
+                text=h.text,
+                explanation=h.explanation,
+            )
+            for h in hits
+        )
         call.score = score(hits)
         call.status = "flagged" if hits else "clean"
         call.error = None
@@ -128,10 +153,12 @@ def _results_in_process(jobs: list[tuple[int, str, str]]) -> Iterator[Transcribe
         yield transcribe_worker.transcribe_file(pk, path, channels)
 
 
-def _results_from_pool(jobs: list[tuple[int, str, str]], workers: int, model_dir: str,
-                       settings: DecodeSettings) -> Iterator[TranscribeResult]:
-    with ProcessPoolExecutor(max_workers=workers, initializer=transcribe_worker.init_worker,
-                             initargs=(model_dir, settings)) as pool:
+def _results_from_pool(
+    jobs: list[tuple[int, str, str]], workers: int, model_dir: str, settings: DecodeSettings
+) -> Iterator[TranscribeResult]:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=transcribe_worker.init_worker, initargs=(model_dir, settings)
+    ) as pool:
         pending: set[Future[TranscribeResult]] = set()
         queue = list(jobs)
         while queue or pending:
@@ -142,10 +169,18 @@ def _results_from_pool(jobs: list[tuple[int, str, str]], workers: int, model_dir
                 yield future.result()
 
 
-def process_pending(ws: Workspace, db: Database, pack: RulePack, model_dir: str, *, workers: int = 1,
-                    settings: DecodeSettings | None = None, retry_failed: bool = False,
-                    on_start: Callable[[int], None] | None = None,
-                    on_done: Callable[[Call], None] | None = None) -> ProcessSummary:
+def process_pending(
+    ws: Workspace,
+    db: Database,
+    pack: RulePack,
+    model_dir: str,
+    *,
+    workers: int = 1,
+    settings: DecodeSettings | None = None,
+    retry_failed: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[Call], None] | None = None,
+) -> ProcessSummary:
     """Transcribe and analyse every pending call (and failed ones with retry_failed)."""
     reclaim_abandoned(db)
     jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed)]
@@ -174,6 +209,9 @@ def process_pending(ws: Workspace, db: Database, pack: RulePack, model_dir: str,
                 on_done(call)
     finally:
         with db.session() as session:  # anything we claimed but did not finish goes back to pending
-            session.execute(update(Call).where(Call.status == "processing", Call.claimed_by == RUNNER)
-                            .values(status="pending", claimed_by=None))
+            session.execute(
+                update(Call)
+                .where(Call.status == "processing", Call.claimed_by == RUNNER)
+                .values(status="pending", claimed_by=None)
+            )
     return summary

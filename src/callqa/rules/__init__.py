@@ -8,5 +8,16 @@ from callqa.rules.engine import evaluate, score
 from callqa.rules.loader import load_default_pack, load_pack
 from callqa.rules.model import CATEGORIES, SEVERITIES, CallContext, Hit, Rule, RulePack, RulePackError
 
-__all__ = ["CATEGORIES", "SEVERITIES", "CallContext", "Hit", "Rule", "RulePack", "RulePackError", "evaluate",
-           "load_default_pack", "load_pack", "score"]  # fmt: skip
+__all__ = [
+    "CATEGORIES",
+    "SEVERITIES",
+    "CallContext",
+    "Hit",
+    "Rule",
+    "RulePack",
+    "RulePackError",
+    "evaluate",
+    "load_default_pack",
+    "load_pack",
+    "score",
+]

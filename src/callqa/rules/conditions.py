@@ -86,13 +86,23 @@ class AllOf(Condition):
 
 @dataclass(eq=False)
 class AnyOf(Condition):
-    """Holds when at least one child holds; evidence from every child that holds."""
+    """Holds when at least one child holds; evidence from every child that holds.
+
+    With `first_only` (set under `required`, where only truth matters) it stops at the first child that holds.
+    """
 
     children: list[Condition] = field(default_factory=list)
     label: str | None = None
+    first_only: bool = False
 
     def _evaluate(self, view: CallView) -> Result:
-        results = [r for r in (c.evaluate(view) for c in self.children) if r.fired]
+        results = []
+        for child in self.children:
+            r = child.evaluate(view)
+            if r.fired:
+                results.append(r)
+                if self.first_only:
+                    break
         return Result(bool(results), tuple(s for r in results for s in r.spans))
 
     def describe(self) -> str:

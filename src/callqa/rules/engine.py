@@ -8,8 +8,9 @@ from callqa.text.matcher import PhraseMatcher
 from callqa.transcript import CallInfo, Segment
 
 
-def evaluate(pack: RulePack, call: CallInfo, segments: list[Segment], context: CallContext | None = None
-             ) -> list[Hit]:  # fmt: skip
+def evaluate(
+    pack: RulePack, call: CallInfo, segments: list[Segment], context: CallContext | None = None
+) -> list[Hit]:
     """Every distinct place each rule fires, in pack order then time order.
 
     A rule may return several hits (one per distinct evidence span; identical spans are merged);
@@ -31,16 +32,30 @@ def _rule_hits(rule: Rule, view: CallView) -> list[Hit]:
             return []
         speaker = "call" if rule.role == "any" else rule.role
         window = f"前{rule.first_seconds:g}秒" if rule.first_seconds else "整通电话"
-        spans: tuple[Span, ...] = (view.window(speaker, 0.0, rule.first_seconds,
-                                               f"{window}未出现：{rule.condition.describe()}"),)  # fmt: skip
+        spans: tuple[Span, ...] = (
+            view.window(speaker, 0.0, rule.first_seconds, f"{window}未出现：{rule.condition.describe()}"),
+        )
     elif not result.fired:
         return []
     else:
         spans = result.spans or (view.window("call", 0.0, None, f"满足：{rule.condition.describe()}"),)
     unique = {(s.segment, s.start, s.end, s.start_s, s.end_s): s for s in spans}
     ordered = sorted(unique.values(), key=lambda s: (s.start_s, s.end_s))
-    return [Hit(rule.id, rule.name, rule.category, rule.severity, rule.deduction, s.speaker, s.start_s, s.end_s,
-                s.text, s.explanation) for s in ordered]  # fmt: skip
+    return [
+        Hit(
+            rule.id,
+            rule.name,
+            rule.category,
+            rule.severity,
+            rule.deduction,
+            s.speaker,
+            s.start_s,
+            s.end_s,
+            s.text,
+            s.explanation,
+        )
+        for s in ordered
+    ]
 
 
 def score(hits: list[Hit]) -> int:

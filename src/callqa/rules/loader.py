@@ -134,11 +134,19 @@ def _parse_rule(raw: Any, path: Path_, ctx: _Ctx) -> Rule | None:
         ctx.pydantic(path, exc)
         header = None
     if header is not None and header.category not in CATEGORIES:
-        ctx.error((*path, "category"), f"unknown category '{header.category}' (expected one of {', '.join(CATEGORIES)})")
+        ctx.error(
+            (*path, "category"),
+            f"unknown category '{header.category}' (expected one of {', '.join(CATEGORIES)})",
+        )
     if header is not None and header.severity not in SEVERITIES:
-        ctx.error((*path, "severity"), f"unknown severity '{header.severity}' (expected one of {', '.join(SEVERITIES)})")
+        ctx.error(
+            (*path, "severity"),
+            f"unknown severity '{header.severity}' (expected one of {', '.join(SEVERITIES)})",
+        )
     defaults = _modifiers(mods, path, ctx, for_rule=True)
     condition = _parse_condition(raw[bodies[0]], (*path, bodies[0]), defaults, ctx) if bodies else None
+    if bodies == ["required"] and condition is not None:
+        _first_only(condition)
     for leaf, attr, ref, ref_path in ctx.refs:
         if ref not in ctx.named:
             ctx.error(ref_path, f"{attr}: no condition with id '{ref}' in this rule")
@@ -146,9 +154,28 @@ def _parse_rule(raw: Any, path: Path_, ctx: _Ctx) -> Rule | None:
             setattr(leaf, attr, ctx.named[ref])
     if len(ctx.problems) > before or header is None or condition is None:
         return None
-    return Rule(header.id, header.name, header.category, header.severity, header.deduction, condition,
-                required=bodies[0] == "required", role=defaults.get("role") or "any",
-                first_seconds=defaults.get("first_seconds"), description=header.description)  # fmt: skip
+    return Rule(
+        header.id,
+        header.name,
+        header.category,
+        header.severity,
+        header.deduction,
+        condition,
+        required=bodies[0] == "required",
+        role=defaults.get("role") or "any",
+        first_seconds=defaults.get("first_seconds"),
+        description=header.description,
+    )
+
+
+def _first_only(node: Condition) -> None:
+    """Under `required` only truth matters: let any-of nodes stop at the first child that holds."""
+    if isinstance(node, AnyOf):
+        node.first_only = True
+    for child in getattr(node, "children", []):
+        _first_only(child)
+    if isinstance(node, NotOf):
+        _first_only(node.child)
 
 
 def _modifiers(raw: dict[str, Any], path: Path_, ctx: _Ctx, for_rule: bool = False) -> dict[str, Any]:
@@ -157,7 +184,9 @@ def _modifiers(raw: dict[str, Any], path: Path_, ctx: _Ctx, for_rule: bool = Fal
     for k in unknown:
         ctx.error((*path, k), f"unknown field '{k}'" if for_rule else f"unknown operator '{k}'")
     try:
-        return Modifiers.model_validate({k: v for k, v in raw.items() if k in allowed}).model_dump(exclude_none=True)
+        return Modifiers.model_validate({k: v for k, v in raw.items() if k in allowed}).model_dump(
+            exclude_none=True
+        )
     except ValidationError as exc:
         ctx.pydantic(path, exc)
         return {}
@@ -178,8 +207,13 @@ def _parse_condition(raw: Any, path: Path_, inherited: dict[str, Any], ctx: _Ctx
         return None
     mods = _modifiers(rest, path, ctx)
     scope_mods = {**inherited, **{k: v for k, v in mods.items() if k in INHERITED}}
-    node = (_parse_logic(logic[0], raw[logic[0]], (*path, logic[0]), scope_mods, ctx) if logic
-            else _parse_leaf(ops[0], raw.get(ops[0]), (*path, ops[0]), scope_mods, ctx) if ops else None)  # fmt: skip
+    node = (
+        _parse_logic(logic[0], raw[logic[0]], (*path, logic[0]), scope_mods, ctx)
+        if logic
+        else _parse_leaf(ops[0], raw.get(ops[0]), (*path, ops[0]), scope_mods, ctx)
+        if ops
+        else None
+    )
     if node is None:
         return None
     node.label = mods.get("label")
@@ -221,6 +255,10 @@ def _parse_leaf(name: str, raw: Any, path: Path_, mods: dict[str, Any], ctx: _Ct
     except ValueError as exc:
         ctx.error(path, str(exc))
         return None
-    scope = Scope(mods.get("role", "any"), mods.get("first_seconds"), mods.get("first_sentences"),
-                  mods.get("allow_negated", False))  # fmt: skip
+    scope = Scope(
+        mods.get("role", "any"),
+        mods.get("first_seconds"),
+        mods.get("first_sentences"),
+        mods.get("allow_negated", False),
+    )
     return Leaf(operator, scope)

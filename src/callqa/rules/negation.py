@@ -6,14 +6,37 @@ import re
 
 from callqa.text.normalize import NormalizedText
 
-# Multi-character negators may stand a few characters before the match ("不会再去你家").
-NEGATORS = ("不可能", "绝对不", "不会", "不是", "没有", "不要", "不用", "绝不", "并不", "从不", "不能",
-            "不得", "不再", "不准", "决不", "从来不", "从没", "请勿", "切勿", "严禁", "禁止")  # fmt: skip
+# Multi-character negators may stand a few characters before the match ("不会再去你家"); 任何 marks a
+# generic warning ("不要转账到任何个人账户").
+NEGATORS = (
+    "不可能",
+    "绝对不",
+    "不会",
+    "不是",
+    "没有",
+    "不要",
+    "不用",
+    "绝不",
+    "并不",
+    "从不",
+    "不能",
+    "不得",
+    "不再",
+    "不准",
+    "决不",
+    "从来不",
+    "从没",
+    "请勿",
+    "切勿",
+    "严禁",
+    "禁止",
+    "任何",
+)
 # Single-character negators must touch the match or be one character away ("不去你家", "别再说").
 SHORT_NEGATORS = ("不", "别", "没", "未", "勿", "莫")
 # Words between negator and match that show the negator governs something else ("不还钱就上门").
 BLOCKERS = ("就", "才", "怪", "逼", "否则", "要是", "如果", "的话", "然后", "但", "可是", "不然")
-WINDOW = 4
+WINDOW = 5
 
 _ALT = "|".join(sorted(NEGATORS, key=len, reverse=True))
 _SHORT = "".join(SHORT_NEGATORS)

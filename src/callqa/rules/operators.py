@@ -10,6 +10,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import time
+from itertools import pairwise
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -128,7 +129,8 @@ class Keyword(Operator):
         return Result(not spans)
 
     def describe(self) -> str:
-        return f"关键词{ {'any': '任一', 'all': '全部', 'none': '均无'}[self.how]}[{'/'.join(w for w, _ in self.words)}]"
+        how = {"any": "任一", "all": "全部", "none": "均无"}[self.how]
+        return f"关键词{how}[{'/'.join(w for w, _ in self.words)}]"
 
 
 @register
@@ -195,6 +197,8 @@ class Near(Operator):
         b: list[str] = Field(min_length=1)
         within: int = Field(10, ge=0)
         ordered: bool = False
+        a_fuzzy: FuzzyMode | None = None  # overrides the condition's fuzzy for one side
+        b_fuzzy: FuzzyMode | None = None
 
         @field_validator("a", "b")
         @classmethod
@@ -207,8 +211,8 @@ class Near(Operator):
 
     @classmethod
     def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Near:
-        a = [(w, matcher.add(w, fuzzy)) for w in params.a]
-        b = [(w, matcher.add(w, fuzzy)) for w in params.b]
+        a = [(w, matcher.add(w, params.a_fuzzy or fuzzy)) for w in params.a]
+        b = [(w, matcher.add(w, params.b_fuzzy or fuzzy)) for w in params.b]
         return cls(a, b, params.within, params.ordered)
 
     def find(self, view: CallView, scope: Scope) -> Result:
@@ -223,7 +227,7 @@ class Near(Operator):
                 if (seg, start, end) in spans or not all(scope.keeps(view, seg, f.start) for f in (fa, fb)):
                     continue
                 chars = view.text(seg).chars
-                how = "".join(f'（拼音匹配"{chars[f.start:f.end]}"）' for f in (fa, fb) if not f.exact)
+                how = "".join(f'（拼音匹配"{chars[f.start : f.end]}"）' for f in (fa, fb) if not f.exact)
                 expl = f'"{wa}"与"{wb}"相距{max(gap, 0)}字以内{how}'
                 spans[(seg, start, end)] = view.span(seg, start, end, expl)
         return Result(bool(spans), tuple(spans.values()))
@@ -232,7 +236,9 @@ class Near(Operator):
         return f"[{'/'.join(self.a.values())}]附近{self.within}字内[{'/'.join(self.b.values())}]"
 
 
-def _by_segment(occurrences: list[tuple[int, Found]], words: dict[int, str]) -> dict[int, list[tuple[str, Found]]]:
+def _by_segment(
+    occurrences: list[tuple[int, Found]], words: dict[int, str]
+) -> dict[int, list[tuple[str, Found]]]:
     out: dict[int, list[tuple[str, Found]]] = {}
     for seg, f in occurrences:
         out.setdefault(seg, []).append((words[f.pid], f))
@@ -241,7 +247,7 @@ def _by_segment(occurrences: list[tuple[int, Found]], words: dict[int, str]) -> 
 
 def _bigrams(chars: str) -> frozenset[tuple[str, str]]:
     syl = [char_readings(c)[0] for c in chars]
-    return frozenset(zip(syl, syl[1:], strict=False)) if len(syl) > 1 else frozenset((s, "") for s in syl)
+    return frozenset(pairwise(syl)) if len(syl) > 1 else frozenset((s, "") for s in syl)
 
 
 @register
@@ -268,7 +274,7 @@ class Similar(Operator):
         for seg in scope.segments(view):
             text = view.text(seg)
             cuts = sorted({0, len(text.chars), *text.breaks})
-            for a, b in zip(cuts, cuts[1:], strict=False):
+            for a, b in pairwise(cuts):
                 grams = _bigrams(text.chars[a:b])
                 for (example, plain), eg in zip(self.examples, self.grams, strict=True):
                     score = 2 * len(grams & eg) / (len(grams) + len(eg))

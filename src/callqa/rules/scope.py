@@ -50,8 +50,9 @@ class Scope:
                 return False
         return self.allow_negated or not is_negated(text, start)
 
-    def occurrences(self, view: CallView, pids: Collection[int], check: bool = True, only: int | None = None
-                    ) -> list[tuple[int, Found]]:  # fmt: skip
+    def occurrences(
+        self, view: CallView, pids: Collection[int], check: bool = True, only: int | None = None
+    ) -> list[tuple[int, Found]]:
         """(segment, occurrence) of phrases `pids` in scope (or in segment `only`); `check=False` skips
         the position/negation test."""
         out = []

@@ -9,22 +9,36 @@ from callqa.store.models import Call
 
 
 def violation_dict(v) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {"category": v.category, "rule_id": v.rule_id, "severity": v.severity, "speaker": v.speaker,
-            "start_s": v.start_s, "end_s": v.end_s, "text": v.text}
+    return {
+        "category": v.category,
+        "rule_id": v.rule_id,
+        "severity": v.severity,
+        "speaker": v.speaker,
+        "start_s": v.start_s,
+        "end_s": v.end_s,
+        "text": v.text,
+    }
 
 
 def call_dict(call: Call) -> dict[str, object]:
     """`callqa calls --format json` element."""
     return {
-        "call_id": call.call_id, "file": call.file_name, "agent_id": call.agent_id,
-        "customer_phone": call.customer_phone, "started_at": call.started_at, "duration_s": call.duration_s,
-        "status": call.status, "score": call.score, "error": call.error,
+        "call_id": call.call_id,
+        "file": call.file_name,
+        "agent_id": call.agent_id,
+        "customer_phone": call.customer_phone,
+        "started_at": call.started_at,
+        "duration_s": call.duration_s,
+        "status": call.status,
+        "score": call.score,
+        "error": call.error,
         "violations": [violation_dict(v) for v in call.violations],
     }
 
 
-def list_calls(session: Session, status: str | None = None, agent_id: str | None = None,
-               category: str | None = None) -> list[Call]:
+def list_calls(
+    session: Session, status: str | None = None, agent_id: str | None = None, category: str | None = None
+) -> list[Call]:
     query = select(Call).options(selectinload(Call.violations)).order_by(Call.call_id)
     if status:
         query = query.where(Call.status == status)
@@ -37,11 +51,19 @@ def list_calls(session: Session, status: str | None = None, agent_id: str | None
 
 
 def get_call(session: Session, call_id: str) -> Call | None:
-    return session.scalar(select(Call).options(selectinload(Call.segments), selectinload(Call.violations))
-                          .where(Call.call_id == call_id))
+    return session.scalar(
+        select(Call)
+        .options(selectinload(Call.segments), selectinload(Call.violations))
+        .where(Call.call_id == call_id)
+    )
 
 
 def transcript_dict(call: Call) -> dict[str, object]:
     """`callqa transcript --format json`."""
-    return {"call_id": call.call_id, "segments": [
-        {"speaker": s.speaker, "start_s": s.start_s, "end_s": s.end_s, "text": s.text} for s in call.segments]}
+    return {
+        "call_id": call.call_id,
+        "segments": [
+            {"speaker": s.speaker, "start_s": s.start_s, "end_s": s.end_s, "text": s.text}
+            for s in call.segments
+        ],
+    }

@@ -45,9 +45,11 @@ class Call(Base):
     asr_model: Mapped[str | None] = mapped_column(String(200))
 
     segments: Mapped[list[TranscriptSegment]] = relationship(
-        back_populates="call", cascade="all, delete-orphan", order_by="TranscriptSegment.position")
+        back_populates="call", cascade="all, delete-orphan", order_by="TranscriptSegment.position"
+    )
     violations: Mapped[list[Violation]] = relationship(
-        back_populates="call", cascade="all, delete-orphan", order_by="Violation.start_s")
+        back_populates="call", cascade="all, delete-orphan", order_by="Violation.start_s"
+    )
 
     __table_args__ = (Index("ix_calls_phone_day", "customer_phone", "local_date"),)
 

@@ -16,9 +16,11 @@ Fuzzy search matches any of the query's readings (polyphones included) in ``syll
 characters on lets one syllable differ if it keeps its initial (逾期 yu-qi finds 一期 yi-qi; 通讯录 finds
 通线录) - the "loose" mode of ``callqa.text.matcher``. Exact character matches rank first.
 
-Ranking is FTS5 bm25 (``chars`` weighted above ``syllables``). To keep very frequent single characters
-(的, 钱) fast, only the ``CANDIDATES`` newest matching segments (highest segments.id) that pass the
-filters are ranked; with fewer matches than that the ranking is over all of them.
+Ranking: by match quality first (same characters, then same pinyin, then one syllable off - each a
+separate FTS5 query, the next run only while fewer than `limit` hits were found), then by FTS5 bm25.
+To keep very frequent single characters (的, 钱) fast, each tier ranks only its ``CANDIDATES`` newest
+matching segments (highest segments.id) that pass the filters; with fewer matches than that the
+ranking is over all of them. ``SearchHit.rank`` = 1000 * quality - bm25 (higher is better).
 
 Segments must be indexed explicitly: call :func:`index_segments` after inserting them (after a flush,
 so they have ids). Deleting segments removes their index rows through a trigger (and
@@ -36,6 +38,7 @@ query string.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -47,46 +50,10 @@ from sqlalchemy.orm import Session
 
 from callqa.store.models import TranscriptSegment
 
-try:  # one definition of the folding, shared with the rule matcher
-    from callqa.text.pinyin import fuzzy_syllables
-except ImportError:  # pragma: no cover - only while callqa.text.pinyin is missing
-    from pypinyin import Style, lazy_pinyin
-
-    _FOLD_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "f": "h"}
-    _FOLD_FINAL = {"ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "uan"}
-
-    def _fold(s: str) -> str:
-        for ini in ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcsyw"):
-            if s.startswith(ini) and len(s) > len(ini):
-                return _FOLD_INITIAL.get(ini, ini) + _FOLD_FINAL.get(s[len(ini) :], s[len(ini) :])
-        return s
-
-    def fuzzy_syllables(text: str) -> list[str]:
-        return [_fold(s) if s.isascii() and s.isalpha() and ch != s else s
-                for ch in text for s in lazy_pinyin(ch, style=Style.NORMAL, errors=lambda x: list(x))]  # fmt: skip
-
-
-try:
-    from callqa.text.normalize import normalize_char
-except ImportError:  # pragma: no cover
-    import unicodedata
-
-    def normalize_char(ch: str) -> str:
-        out = unicodedata.normalize("NFKC", ch)
-        return out.lower() if len(out) == 1 else out
-
-
-try:
-    from callqa.text.pinyin import char_readings
-    from callqa.text.syllables import phrase_readings
-except ImportError:  # pragma: no cover
-
-    def char_readings(ch: str) -> tuple[str, ...]:
-        return (fuzzy_syllables(ch)[0],)
-
-    def phrase_readings(phrase: str) -> list[str]:
-        return fuzzy_syllables(phrase)
-
+# One definition of normalising and folding, shared with the rule matcher.
+from callqa.text.normalize import normalize_char
+from callqa.text.pinyin import char_readings, fuzzy_syllables, split_syllable
+from callqa.text.syllables import phrase_readings
 
 __all__ = [
     "CANDIDATES",
@@ -101,10 +68,9 @@ __all__ = [
 ]
 
 MAX_QUERY_CHARS = 200
-CANDIDATES = 1000  # newest matches that get ranked (see module docstring)
+CANDIDATES = 300  # newest matches that get ranked (see module docstring)
 MAX_PHRASES = 48  # cap on the reading combinations a fuzzy query expands to
 SNIPPET_CHARS = 120  # longer segment texts are cut around the first match
-CHARS_WEIGHT, SYLLABLES_WEIGHT = 4.0, 1.0
 
 
 class SearchQueryError(ValueError):
@@ -125,8 +91,13 @@ class SearchHit:
 
     def to_json(self) -> dict[str, object]:
         """The CLI's JSON record."""
-        return {"call_id": self.call_id, "speaker": self.speaker, "start_s": self.start_s,
-                "end_s": self.end_s, "text": self.text}  # fmt: skip
+        return {
+            "call_id": self.call_id,
+            "speaker": self.speaker,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -163,7 +134,7 @@ def _char_unit(ch: str) -> tuple[int, str, str]:
     """(kind, chars form, syllable) of one character; kind 0 separator, 1 ideograph, 2 word character."""
     norm = normalize_char(ch)
     if len(norm) == 1 and _is_ideograph(norm):
-        syl = fuzzy_syllables(norm)[0] if _is_ideograph(norm) else norm
+        syl = fuzzy_syllables(norm)[0]
         return 1, norm, (syl if syl.isalnum() else norm)
     word = "".join(c for c in norm.lower() if c.isalnum())
     return (2, word, word) if word else (0, "", "")
@@ -212,8 +183,9 @@ def _write_index(session: Session, rows: Iterable[tuple[int, str]]) -> int:
     if not params:
         return 0
     session.execute(sql("DELETE FROM segment_fts WHERE rowid = :id"), [{"id": p["id"]} for p in params])
-    session.execute(sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"),
-                    params)  # fmt: skip
+    session.execute(
+        sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"), params
+    )
     return len(params)
 
 
@@ -230,8 +202,10 @@ def unindex_call(session: Session, call_pk: int) -> None:
     """Drop the index rows of one call's segments (before deleting or replacing them)."""
     if not _is_sqlite(session):
         return
-    session.execute(sql("DELETE FROM segment_fts WHERE rowid IN (SELECT id FROM segments WHERE call_pk = :pk)"),
-                    {"pk": call_pk})  # fmt: skip
+    session.execute(
+        sql("DELETE FROM segment_fts WHERE rowid IN (SELECT id FROM segments WHERE call_pk = :pk)"),
+        {"pk": call_pk},
+    )
 
 
 def reindex_all(session: Session, batch_size: int = 5000) -> int:
@@ -239,15 +213,16 @@ def reindex_all(session: Session, batch_size: int = 5000) -> int:
     if not _is_sqlite(session):
         return 0
     session.execute(sql("DELETE FROM segment_fts"))
-    rows = session.execute(sql("SELECT id, text FROM segments ORDER BY id")).tuples()
+    rows = session.execute(sql("SELECT id, text FROM segments ORDER BY id"))
     total = 0
     while batch := list(islice(rows, batch_size)):
         params = []
         for seg_id, text in batch:
             chars, syllables = _index_columns(text)
             params.append({"id": seg_id, "chars": chars, "syllables": syllables})
-        session.execute(sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"),
-                        params)  # fmt: skip
+        session.execute(
+            sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"), params
+        )
         total += len(params)
     return total
 
@@ -261,10 +236,7 @@ def _quote(token: str) -> str:
 
 def _tolerance_prefix(syllable: str) -> str:
     """What a syllable that may differ must keep: its folded initial (first letter if it has none)."""
-    for ini in ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcsyw"):
-        if syllable.startswith(ini) and len(syllable) > len(ini):
-            return ini
-    return syllable[:1]
+    return split_syllable(syllable)[0] or syllable[:1]
 
 
 @dataclass(frozen=True)
@@ -276,27 +248,32 @@ class _Query:
     def chars_phrase(self) -> str:
         return _quote(" ".join(t.chars for t in self.tokens))
 
-    def match_expression(self, fuzzy: bool) -> str:
-        exact = "{chars} : " + self.chars_phrase()
+    def tiers(self, fuzzy: bool) -> list[tuple[int, str]]:
+        """(quality, FTS5 expression), best first: 2 same characters, 1 same pinyin, 0 one syllable off."""
+        out = [(2, "{chars} : " + self.chars_phrase())]
         if not fuzzy:
-            return exact
-        phrases: list[str] = []
-        options = [sorted(r, key=lambda s, t=t: s != t.syllable) for r, t in zip(self.readings, self.tokens,
-                                                                                   strict=True)]  # fmt: skip
-        for combo in islice(product(*options), MAX_PHRASES):
-            phrases.append(_quote(" ".join(combo)))
+            return out
+        options = [
+            sorted(r, key=lambda s, t=t: s != t.syllable)
+            for r, t in zip(self.readings, self.tokens, strict=True)
+        ]
+        same = [_quote(" ".join(combo)) for combo in islice(product(*options), MAX_PHRASES)]
+        out.append((1, f"{{syllables}} : ({' OR '.join(same)})"))
         if self.tolerance:
+            loose: list[str] = []
             first = [t.syllable for t in self.tokens]
             for k, tok in enumerate(self.tokens):
-                if not tok.cjk or len(phrases) >= 2 * MAX_PHRASES:
+                if not tok.cjk:
                     continue
                 for prefix in sorted({_tolerance_prefix(r) for r in self.readings[k]}):
                     parts = [_quote(" ".join(first[:k]))] if k else []
                     parts.append(_quote(prefix) + " *")
                     if k + 1 < len(first):
                         parts.append(_quote(" ".join(first[k + 1 :])))
-                    phrases.append(" + ".join(parts))
-        return f"{exact} OR {{syllables}} : ({' OR '.join(phrases)})"
+                    loose.append(" + ".join(parts))
+            if loose:
+                out.append((0, f"{{syllables}} : ({' OR '.join(loose[:MAX_PHRASES])})"))
+        return out
 
     def spans(self, text: str, fuzzy: bool) -> tuple[list[tuple[int, int]], int]:
         """Matched character spans in `text` and the best match quality (2 exact, 1 pinyin, 0 loose)."""
@@ -315,7 +292,11 @@ class _Query:
                 for w, q, rs in zip(window, self.tokens, self.readings, strict=True):
                     if w.chars == q.chars or w.syllable in rs:
                         continue
-                    if not q.cjk or not w.cjk or not any(w.syllable.startswith(_tolerance_prefix(r)) for r in rs):
+                    if (
+                        not q.cjk
+                        or not w.cjk
+                        or not any(w.syllable.startswith(_tolerance_prefix(r)) for r in rs)
+                    ):
                         misses = n + 1
                         break
                     misses += 1
@@ -341,7 +322,7 @@ def _parse(query: str) -> _Query:
     for t in toks:
         if t.cjk:
             ctx = next(in_context, t.syllable)
-            readings.append(frozenset({t.syllable, *char_readings(t.chars), ctx} & _syllable_set(t.chars, ctx)))
+            readings.append(frozenset({t.syllable} | _syllable_set(t.chars, ctx)))
         else:
             readings.append(frozenset({t.syllable}))
     n_cjk = sum(t.cjk for t in toks)
@@ -358,7 +339,7 @@ def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
         return text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
     merged: list[list[int]] = []
     for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
+        if merged and s < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
             merged.append([s, e])
@@ -399,8 +380,14 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, object]]:
     return "".join(f" AND {w}" for w in where), params
 
 
-def search(session: Session, query: str, *, fuzzy: bool = False, filters: SearchFilters | None = None,
-           limit: int = 50) -> list[SearchHit]:  # fmt: skip
+def search(
+    session: Session,
+    query: str,
+    *,
+    fuzzy: bool = False,
+    filters: SearchFilters | None = None,
+    limit: int = 50,
+) -> list[SearchHit]:
     """Segments matching `query` (exactly, or by pinyin with `fuzzy`), best first, at most `limit`.
 
     Raises SearchQueryError (a ValueError) for an empty, unsearchable or too long query.
@@ -411,28 +398,53 @@ def search(session: Session, query: str, *, fuzzy: bool = False, filters: Search
     where, params = _filter_sql(filters)
     if not _is_sqlite(session):
         return _search_like(session, query.strip(), where, params, limit)
-    params |= {"match": q.match_expression(fuzzy), "cap": max(CANDIDATES, limit)}
-    rows = session.execute(
-        sql(
-            "SELECT f.rowid, bm25(segment_fts, :wc, :ws), c.call_id, s.speaker, s.start_s, s.end_s, s.text"
-            " FROM segment_fts f JOIN segments s ON s.id = f.rowid JOIN calls c ON c.id = s.call_pk"
-            f" WHERE segment_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :cap"
-        ),
-        params | {"wc": CHARS_WEIGHT, "ws": SYLLABLES_WEIGHT},
-    ).all()
-    scored = []
-    for seg_id, bm25, call_id, speaker, start_s, end_s, text in rows:
-        spans, quality = q.spans(text, fuzzy)
-        scored.append((max(quality, 0), -bm25, seg_id, spans, (call_id, speaker, start_s, end_s, text)))
-    scored.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
-    return [
-        SearchHit(call_id, speaker, start_s, end_s, text, _highlight(text, spans), quality * 1000.0 + score)
-        for quality, score, _, spans, (call_id, speaker, start_s, end_s, text) in scored[:limit]
-    ]
+    found: list[tuple[int, float, int]] = []  # (quality, -bm25, segment id)
+    seen: set[int] = set()
+    for quality, expression in q.tiers(fuzzy):
+        if len(found) >= limit:
+            break
+        rows = session.execute(
+            sql(
+                "SELECT id, score FROM (SELECT f.rowid AS id, bm25(segment_fts) AS score FROM segment_fts f"
+                " JOIN segments s ON s.id = f.rowid JOIN calls c ON c.id = s.call_pk"
+                f" WHERE segment_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :cap)"
+                " ORDER BY score, id DESC LIMIT :want"
+            ),
+            params
+            | {"match": expression, "cap": max(CANDIDATES, limit) + len(seen), "want": limit + len(seen)},
+        ).all()
+        for seg_id, score in rows:
+            if seg_id not in seen:
+                seen.add(seg_id)
+                found.append((quality, -score, seg_id))
+    found = found[:limit]
+    if not found:
+        return []
+    details = {
+        row[0]: row[1:]
+        for row in session.execute(
+            sql(
+                "SELECT s.id, c.call_id, s.speaker, s.start_s, s.end_s, s.text FROM segments s"
+                " JOIN calls c ON c.id = s.call_pk WHERE s.id IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"ids": json.dumps([seg_id for _, _, seg_id in found])},
+        )
+    }
+    hits = []
+    for quality, score, seg_id in found:
+        call_id, speaker, start_s, end_s, text = details[seg_id]
+        spans, _ = q.spans(text, fuzzy)
+        hits.append(
+            SearchHit(
+                call_id, speaker, start_s, end_s, text, _highlight(text, spans), quality * 1000.0 + score
+            )
+        )
+    return hits
 
 
-def _search_like(session: Session, needle: str, where: str, params: dict[str, object], limit: int
-                 ) -> list[SearchHit]:  # fmt: skip
+def _search_like(
+    session: Session, needle: str, where: str, params: dict[str, object], limit: int
+) -> list[SearchHit]:
     """The index-free fallback for non-SQLite databases: substring match, newest first."""
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = session.execute(

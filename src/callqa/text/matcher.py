@@ -5,8 +5,8 @@ Three Aho-Corasick automata, each over a one-code-per-character form of the text
 - homophone phrases (tolerance 0) over folded syllables (each syllable one code point), the text
   read by each character's most common reading and the phrase by every reading of its characters;
 - tolerant phrases over the folded *initials* (坐牢 -> "zl"); each candidate window is then checked
-  syllable by syllable: up to `tolerance` syllables may differ if they share the initial
-  (通线录 ~ 通讯录: xian/xun).
+  syllable by syllable: up to `tolerance` syllables may differ if they share the initial and
+  their finals are within two edits (通线录 ~ 通讯录: xian/xun; 动检 ~ 冻结: jian/jie).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from callqa.text.syllables import (
     char_code,
     char_initial,
     char_readings,
+    is_near,
     phrase_readings,
     split_syllable,
     syllable_code,
@@ -76,7 +77,9 @@ class PhraseMatcher:
         key = (text, mode, tol)
         if key not in self._ids:
             in_context = phrase_readings(text)
-            readings = tuple(frozenset((*char_readings(c), *in_context[k:k + 1])) for k, c in enumerate(text))
+            readings = tuple(
+                frozenset((*char_readings(c), *in_context[k : k + 1])) for k, c in enumerate(text)
+            )
             self._ids[key] = len(self.phrases)
             self.phrases.append(Phrase(text, mode, tol, readings))
             self._automata = None
@@ -92,8 +95,10 @@ class PhraseMatcher:
                 keys = ["".join(k) for k in product(*([syllable_code(r) for r in rs] for rs in ph.readings))]
                 automaton = sounds
             else:
-                options = [{char_initial(c)} | {_initial_of(r) for r in rs}
-                           for c, rs in zip(ph.text, ph.readings, strict=True)]  # fmt: skip
+                options = [
+                    {char_initial(c)} | {_initial_of(r) for r in rs}
+                    for c, rs in zip(ph.text, ph.readings, strict=True)
+                ]
                 keys = list(map("".join, product(*options)))
                 automaton = initials
             for key in keys:
@@ -109,7 +114,11 @@ class PhraseMatcher:
         exact, sounds, initials = self._automata or self._build()
         chars = text.chars
         found: list[Found] = []
-        for automaton, codes, verify in ((exact, chars, False), (sounds, None, False), (initials, None, True)):
+        for automaton, codes, verify in (
+            (exact, chars, False),
+            (sounds, None, False),
+            (initials, None, True),
+        ):
             if automaton.kind != ahocorasick.AHOCORASICK:
                 continue
             if codes is None:
@@ -121,11 +130,22 @@ class PhraseMatcher:
                     if text.crosses_break(start, end + 1):
                         continue
                     window = chars[start : end + 1]
-                    if verify and sum(1 for c, rs in zip(window, ph.readings, strict=True)
-                                      if rs.isdisjoint(char_readings(c))) > ph.tolerance:  # fmt: skip
+                    if verify and not _within_tolerance(window, ph):
                         continue
                     found.append(Found(pid, start, end + 1, window == ph.text))
         return found
+
+
+def _within_tolerance(window: str, ph: Phrase) -> bool:
+    misses = 0
+    for c, rs in zip(window, ph.readings, strict=True):
+        heard = char_readings(c)
+        if rs.isdisjoint(heard):
+            if not any(is_near(r, h) for r in rs for h in heard):
+                return False
+            misses += 1
+    return misses <= ph.tolerance
+
 
 def _initial_of(syllable: str) -> str:
     return split_syllable(syllable)[0] or "_"

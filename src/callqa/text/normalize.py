@@ -9,7 +9,8 @@ from functools import cache
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
-_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+# ASCII digits to Chinese (Whisper writes 1023 or 一零二三 at random); 您 to 你 (speakers and ASR mix them).
+_FOLD = {**dict(zip("0123456789", "零一二三四五六七八九", strict=True)), "您": "你"}
 
 
 @cache
@@ -26,7 +27,7 @@ def _keep(ch: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
-    """`chars[i]` came from `original[offsets[i]]`; `breaks` holds i where a clause break precedes chars[i]."""
+    """`chars[i]` came from `original[offsets[i]]`; a clause break precedes chars[i] for i in `breaks`."""
 
     original: str
     chars: str
@@ -50,14 +51,15 @@ class NormalizedText:
             pos -= 1
         return pos
 
+
 @cache
 def normalize_char(ch: str) -> str:
-    """Full-width to half-width, lower case, ASCII digit to Chinese digit, Traditional to Simplified."""
+    """Full-width to half-width, lower case, Traditional to Simplified, 1 -> 一, 您 -> 你."""
     ch = unicodedata.normalize("NFKC", ch)
     if len(ch) != 1:
         return ch
-    ch = _DIGITS.get(ch, ch)
-    return to_simplified_char(ch.lower())
+    ch = to_simplified_char(ch.lower())
+    return _FOLD.get(ch, ch)
 
 
 @cache
@@ -67,13 +69,19 @@ def _matching_form(ch: str) -> str:
     return out if len(out) == 1 and _keep(out) else ""
 
 
+_FORMS: dict[str, str] = {}  # plain-dict front of `_matching_form` for the hot loop
+
+
 def normalize(text: str) -> NormalizedText:
     """Simplify, map digits to Chinese digits and drop punctuation/space (each a clause break)."""
     chars: list[str] = []
     offsets: list[int] = []
     breaks: set[int] = set()
+    forms = _FORMS
     for i, raw in enumerate(text):
-        ch = _matching_form(raw)
+        ch = forms.get(raw)
+        if ch is None:
+            ch = forms[raw] = _matching_form(raw)
         if ch:
             chars.append(ch)
             offsets.append(i)

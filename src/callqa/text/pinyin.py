@@ -22,8 +22,9 @@ def fuzzy_syllables(text: str) -> list[str]:
     return out
 
 
-def find_fuzzy(needle: str, haystack: str, mode: FuzzyMode = "pinyin", tolerance: int | None = None
-               ) -> list[tuple[int, int]]:  # fmt: skip
+def find_fuzzy(
+    needle: str, haystack: str, mode: FuzzyMode = "pinyin", tolerance: int | None = None
+) -> list[tuple[int, int]]:
     """Character spans [start, end) of `haystack` whose folded pinyin matches `needle`.
 
     Punctuation in the haystack is skipped but a match never crosses it. `mode='loose'` (or an

@@ -11,14 +11,39 @@ from functools import cache
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
-             "z", "c", "s", "y", "w")  # fmt: skip
+_INITIALS = (
+    "zh",
+    "ch",
+    "sh",
+    "b",
+    "p",
+    "m",
+    "f",
+    "d",
+    "t",
+    "n",
+    "l",
+    "g",
+    "k",
+    "h",
+    "j",
+    "q",
+    "x",
+    "r",
+    "z",
+    "c",
+    "s",
+    "y",
+    "w",
+)
 _INITIAL_FOLD = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "f": "h"}
 _FINAL_FOLD = {"ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "uan"}
 # Characters whose second reading is common enough to matter; others keep only their first reading,
 # since rare readings (堵 zhe, 牢 lou, 逾 dou) make false matches (堵你 ~ 这里).
-POLYPHONES = frozenset("还行长重朝传藏差种调得地的都发干给更好会几假间将教角觉空乐了量落没难便切曲少数"
-                       "说相兴应只中着转盛那处当分供划济降露模抹强散省属削要与载仔扎卡参")  # fmt: skip
+POLYPHONES = frozenset(
+    "还行长重朝传藏差种调得地的都发干给更好会几假间将教角觉空乐了量落没难便切曲少数"
+    "说相兴应只中着转盛那处当分供划济降露模抹强散省属削要与载仔扎卡参"
+)
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -85,3 +110,20 @@ def syllable_code(syllable: str) -> str:
 def char_code(ch: str) -> str:
     """Code of a character's most common folded reading (a non-CJK char reads as itself)."""
     return syllable_code(char_readings(ch)[0])
+
+
+@cache
+def is_near(a: str, b: str) -> bool:
+    """Folded syllables that ASR plausibly swaps: same initial, finals within two edits (xian ~ xun)."""
+    ia, fa = split_syllable(a)
+    ib, fb = split_syllable(b)
+    return ia == ib and _edits(fa, fb) <= 2
+
+
+def _edits(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]

@@ -46,8 +46,9 @@ def upgrade() -> None:
     op.create_table(
         "segments",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("call_pk", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "call_pk", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("speaker", sa.String(20), nullable=False),
         sa.Column("start_s", sa.Float, nullable=False),
@@ -57,8 +58,9 @@ def upgrade() -> None:
     op.create_table(
         "violations",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("call_pk", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
-                  index=True),
+        sa.Column(
+            "call_pk", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("rule_id", sa.String(100), nullable=False),
         sa.Column("rule_name", sa.String(300), nullable=False),
         sa.Column("category", sa.String(50), nullable=False, index=True),

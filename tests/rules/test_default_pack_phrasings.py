@@ -1,0 +1,112 @@
+"""The default pack on wording that is NOT in the corpus: each sentence after a proper opening."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from callqa.rules import evaluate, load_default_pack
+from callqa.transcript import CallInfo, Segment
+
+PACK = load_default_pack()
+INFO = CallInfo("x", "A1", "13800000000", datetime.fromisoformat("2026-11-20T10:00:00+08:00"), 30.0)
+OPENING = "您好，我是恒信消费金融的催收专员小周，工号三三八一。"
+
+VIOLATIONS = {
+    "threat": [
+        "我们已经派人去你单位了，你等着吧。",
+        "你信不信我叫几个兄弟去堵你。",
+        "晚上走路小心点，别怪我没提醒你。",
+        "你要是不还，后果自负。",
+        "我知道你家住在哪个小区，你孩子在哪上学我也清楚。",
+        "再不还钱，打断你的腿。",
+        "明天我们就上你家去，让你邻居都看看。",
+        "你给我等着，有你好受的。",
+        "我们的同事今晚就到你家楼下。",
+    ],
+    "abuse": [
+        "你这种人渣怎么还有脸活着？",
+        "欠钱不还的畜生。",
+        "你是不是有病啊，神经病。",
+        "滚一边去，废物。",
+        "你怎么不去死啊。",
+        "你个王八蛋。",
+        "你这垃圾东西。",
+    ],
+    "third_party_disclosure": [
+        "我会把你欠款的事告诉你们领导。",
+        "我们马上爆你的通讯录。",
+        "我们马上爆你的通线录。",
+        "我现在就打电话给你爸妈，让他们替你还。",
+        "我们会通知你的同事和亲戚。",
+    ],
+    "impersonation": [
+        "我是区法院的法官，你的案子已经到我这里了。",
+        "这边是派出所，我是民警张警官。",
+        "我们是检察院的，请你配合调查。",
+        "我这边是公安局经侦支队的。",
+    ],
+    "false_legal_claim": [
+        "你这属于诈骗，要判刑的。",
+        "明天警察就上门把你抓走。",
+        "我们会冻结你名下所有的银行卡。",
+        "我们会动检你名下所有的银行卡。",
+        "你再不还，你的孩子以后考不了公务员。",
+        "你会被列入失信黑名单，以后坐不了高铁。",
+        "恶意欠款是要做老的。",
+        "我们已经申请查封你的房子了。",
+        "你这样会连累你的家人。",
+    ],
+    "improper_repayment": [
+        "你可以先去别的平台借点钱把这笔还上。",
+        "用信用卡套现还我们不就行了。",
+        "你直接把钱转到我的微信上。",
+        "你打到我个人的银行卡，我帮你处理。",
+        "加我微信，钱转给我就行。",
+    ],
+}
+COMPLIANT = [
+    "逾期可能会影响您的个人征信，建议您尽快处理。",
+    "我们不会联系您的家人，也不会上门。",
+    "请您通过官方APP还款，不要转账到任何个人账户。",
+    "我们不是法院，只是提醒您还款。",
+    "如果长期不还，我们可能会依法起诉。",
+    "您看这周五之前能还多少？",
+    "您先冷静一下，我们可以协商分期。",
+    "利息和滞纳金会每天产生。",
+    "您的账户已经逾期三十天了。",
+    "您可以跟家人商量一下还款计划。",
+    "我理解您的困难，我们可以申请减免部分罚息。",
+    "您的银行卡扣款失败了，请确认卡里余额。",
+    "您放心，我们绝对不会把您的信息透露给第三方。",
+    "我们不会冻结您的银行卡，只是提醒您。",
+    "请您不要相信任何让您转到私人账户的要求。",
+    "欠款不还不会坐牢，但是会影响征信。",
+    "我们一起想想办法，预计下周能处理好。",
+]
+
+
+def categories(sentence: str) -> set[str]:
+    segments = [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
+    return {h.category for h in evaluate(PACK, INFO, segments)}
+
+
+@pytest.mark.parametrize(("category", "sentence"), [(c, s) for c, ss in VIOLATIONS.items() for s in ss])
+def test_violation_found(category: str, sentence: str) -> None:
+    assert categories(sentence) == {category}
+
+
+@pytest.mark.parametrize("sentence", COMPLIANT)
+def test_compliant_not_flagged(sentence: str) -> None:
+    assert categories(sentence) == set()
+
+
+def test_opening_without_identity_is_flagged() -> None:
+    rude = [Segment("agent", 0.0, 5.0, "喂，张伟是吧？你欠的钱到底什么时候还？")]
+    assert {h.category for h in evaluate(PACK, INFO, rude)} == {"missing_identification"}
+    segments = [
+        Segment("agent", 0.0, 5.0, "您好，这里是恒信消费金融。"),
+        Segment("agent", 35.0, 40.0, "我工号三三八一"),
+    ]
+    assert {h.category for h in evaluate(PACK, INFO, segments)} == {"missing_identification"}
