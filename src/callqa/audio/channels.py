@@ -14,6 +14,7 @@ from callqa.audio.decode import SAMPLE_RATE
 
 FRAME_S = 0.02
 BLEED_MARGIN_DB = 12.0  # the other channel this much louder => this channel only carries bleed
+FLOOR_MARGIN_DB = 3.0
 _HOLD_FRAMES = 5  # keep decisions stable for 100 ms around each owned frame
 
 
@@ -42,7 +43,9 @@ def remove_bleed(samples: np.ndarray, margin_db: float = BLEED_MARGIN_DB) -> np.
     cleaned = samples.copy()
     for ch in (0, 1):
         other = 1 - ch
-        owned = _dilate(energy[ch] >= energy[other] - margin_db, _HOLD_FRAMES)
+        floor = float(np.percentile(energy[ch], 10)) if energy.shape[1] else -120.0
+        speech = energy[ch] > floor + FLOOR_MARGIN_DB  # the channel's noise floor is owned by no one
+        owned = _dilate(speech & (energy[ch] >= energy[other] - margin_db), _HOLD_FRAMES)
         muted = np.repeat(~owned, frame)
         cleaned[ch, : muted.size][muted] = 0.0
     return cleaned
