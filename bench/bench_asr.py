@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def raw_faster_whisper(model_dir: Path, files: list[Path]) -> tuple[float, float]:
     from faster_whisper import WhisperModel
 
+    from callqa.asr.engine import DecodeSettings
     from callqa.audio.decode import decode
 
     model = WhisperModel(
@@ -34,7 +35,9 @@ def raw_faster_whisper(model_dir: Path, files: list[Path]) -> tuple[float, float
         audio = decode(path)
         mono = audio.samples.mean(axis=0)
         t0 = time.perf_counter()
-        segments, _ = model.transcribe(mono, language="zh", beam_size=5, vad_filter=True)
+        segments, _ = model.transcribe(
+            mono, language="zh", beam_size=DecodeSettings().beam_size, vad_filter=True
+        )
         list(segments)
         wall += time.perf_counter() - t0
         audio_s += audio.duration_s

@@ -15,7 +15,7 @@ DEFAULT_CONFIG = """\
 # rule_pack = "/path/to/pack.yaml"                          # default: the shipped pack
 # model = "/path/to/ctranslate2-whisper-dir"                # default: bundled Whisper base
 # workers = 1
-# beam_size = 5
+# beam_size = 1
 """
 
 

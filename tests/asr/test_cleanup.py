@@ -35,7 +35,9 @@ def test_hallucinations_are_dropped() -> None:
     assert is_hallucination(RawSegment(0, 2, "字幕由Amara.org社区提供"))
     assert is_hallucination(RawSegment(0, 2, "。。。。"))
     assert is_hallucination(RawSegment(0, 2, "好的", avg_logprob=-1.5, no_speech_prob=0.9))
-    assert is_hallucination(RawSegment(0, 2, "请用简体中文转写"))  # the prompt echoed over silence
+    prompt = "以下是普通话的电话录音，请用简体中文转写。"
+    assert is_hallucination(RawSegment(0, 2, "请用简体中文转写"), prompt)  # the prompt echoed over silence
+    assert is_hallucination(RawSegment(0, 2, "请用简体中文转写")) is None
     assert is_hallucination(RawSegment(0, 2, "我明天就还钱")) is None
 
 

@@ -65,8 +65,8 @@ def collapse_repetitions(text: str) -> str:
     return _REPEAT.sub(r"\1", text)
 
 
-def is_hallucination(seg: RawSegment) -> str | None:
-    """Why this segment should be dropped, or None to keep it."""
+def is_hallucination(seg: RawSegment, prompt: str | None = None) -> str | None:
+    """Why this segment should be dropped, or None to keep it (`prompt`: the decoder's prompt)."""
     compact = re.sub(r"\s+", "", seg.text).lower()
     if not compact or _PUNCT_ONLY.match(compact):
         return "empty"
@@ -74,22 +74,20 @@ def is_hallucination(seg: RawSegment) -> str | None:
         return "known hallucinated phrase"
     if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
         return "text over silence"
-    if _echoes_prompt(compact):
+    if prompt and _echoes_prompt(compact, prompt):
         return "prompt echoed"
     if seg.end_s - seg.start_s <= 0:
         return "zero duration"
     return None
 
 
-def _echoes_prompt(compact: str) -> bool:
+def _echoes_prompt(compact: str, prompt: str) -> bool:
     """Whisper repeats its initial prompt over silence: most characters come from the prompt."""
-    from callqa.asr.engine import DEFAULT_PROMPT
-
     chars = [c for c in compact if c.isalnum()]
-    return len(chars) >= 2 and sum(c in DEFAULT_PROMPT for c in chars) / len(chars) >= 0.75
+    return len(chars) >= 2 and sum(c in prompt for c in chars) / len(chars) >= 0.75
 
 
-def clean_segments(raw: list[RawSegment]) -> list[RawSegment]:
+def clean_segments(raw: list[RawSegment], prompt: str | None = None) -> list[RawSegment]:
     """Simplify, de-loop and filter a channel's segments (in time order)."""
     kept: list[RawSegment] = []
     for seg in raw:
@@ -97,7 +95,7 @@ def clean_segments(raw: list[RawSegment]) -> list[RawSegment]:
         seg = RawSegment(
             seg.start_s, seg.end_s, text, seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio
         )
-        if is_hallucination(seg):
+        if is_hallucination(seg, prompt):
             continue
         if kept and kept[-1].text == text:  # a segment loop repeats the previous line verbatim
             continue

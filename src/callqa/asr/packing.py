@@ -1,0 +1,115 @@
+"""Pack speech spans into Whisper's 30 s decoding windows, and map decoded words back.
+
+Whisper's encoder always works on 30 s; one window per conversational turn wastes most of it.
+We cut each channel into speech spans (Silero VAD, shipped with faster-whisper), order the spans
+of all channels by time, and pack them, separated by short silences, into windows of at most
+MAX_WINDOW_S. Each span remembers its channel and original time, so a decoded word goes back to
+the right speaker and second through its (packed) timestamp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+from callqa.audio.decode import SAMPLE_RATE
+
+MAX_WINDOW_S = 28.0
+PACK_GAP_S = 0.5  # silence between spans of the same channel
+SWITCH_GAP_S = 1.0  # longer silence where the speaker (channel) changes
+MIN_SPAN_S = 0.3
+_VAD = VadOptions(
+    threshold=0.35, min_silence_duration_ms=600, speech_pad_ms=300, max_speech_duration_s=MAX_WINDOW_S
+)
+
+
+class TimedWord(Protocol):
+    start: float
+    end: float
+    word: str
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One speech span inside a window: its channel and where it sits in packed and call time."""
+
+    channel: int
+    packed_start_s: float
+    original_start_s: float
+    length_s: float
+
+
+@dataclass
+class Window:
+    """Speech spans packed together for one decoding pass."""
+
+    audio: list[np.ndarray] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
+    length_s: float = 0.0
+    parent: int = 0  # id() of the window this one was split from, if any
+
+    def room_for(self, seconds: float) -> bool:
+        return not self.pieces or self.length_s + SWITCH_GAP_S + seconds <= MAX_WINDOW_S
+
+    def add(self, span: np.ndarray, channel: int, original_start_s: float) -> None:
+        if self.pieces:
+            gap = PACK_GAP_S if self.pieces[-1].channel == channel else SWITCH_GAP_S
+            self.audio.append(np.zeros(int(gap * SAMPLE_RATE), np.float32))
+            self.length_s += gap
+        self.pieces.append(Piece(channel, self.length_s, original_start_s, span.size / SAMPLE_RATE))
+        self.audio.append(span)
+        self.length_s += span.size / SAMPLE_RATE
+
+    def piece_at(self, t: float) -> int:
+        """Index of the piece whose packed extent is nearest to packed time t."""
+        distances = [max(p.packed_start_s - t, t - (p.packed_start_s + p.length_s), 0.0) for p in self.pieces]
+        return int(np.argmin(distances))
+
+    def to_original(self, t: float, piece: int) -> float:
+        """Map a packed time inside `piece` back to the call's timeline."""
+        p = self.pieces[piece]
+        return p.original_start_s + min(max(t - p.packed_start_s, 0.0), p.length_s)
+
+    def split(self, words: list[TimedWord]) -> list[tuple[int, float, float, str]]:
+        """Group decoded words (packed times) by piece: (piece index, start_s, end_s, text) in call time."""
+        groups: dict[int, list[TimedWord]] = {}
+        for word in words:
+            groups.setdefault(self.piece_at((word.start + word.end) / 2), []).append(word)
+        return [self._span(index, group) for index, group in sorted(groups.items())]
+
+    def _span(self, index: int, words: list[TimedWord]) -> tuple[int, float, float, str]:
+        """Whisper's word times can collapse on short spans: then use the whole span's extent."""
+        piece = self.pieces[index]
+        text = "".join(w.word for w in words).strip()
+        start, end = self.to_original(words[0].start, index), self.to_original(words[-1].end, index)
+        if end - start < MIN_SPAN_S:
+            start, end = piece.original_start_s, piece.original_start_s + piece.length_s
+        return index, start, end, text
+
+    def single(self, index: int) -> Window:
+        """One piece of this window as a window of its own."""
+        piece = self.pieces[index]
+        lo = round(piece.packed_start_s * SAMPLE_RATE)
+        span = np.concatenate(self.audio)[lo : lo + round(piece.length_s * SAMPLE_RATE)]
+        window = Window(parent=id(self))
+        window.add(span, piece.channel, piece.original_start_s)
+        return window
+
+
+def pack_windows(samples: np.ndarray) -> list[Window]:
+    """VAD speech spans of every channel of a (channels, n) signal, packed in time order."""
+    spans = sorted(
+        (int(span["start"]), ch, int(span["end"]))
+        for ch, channel in enumerate(samples)
+        for span in get_speech_timestamps(channel, _VAD)
+    )
+    windows: list[Window] = []
+    for start, ch, end in spans:
+        piece = samples[ch, start:end]
+        if not windows or not windows[-1].room_for(piece.size / SAMPLE_RATE):
+            windows.append(Window())
+        windows[-1].add(piece, ch, start / SAMPLE_RATE)
+    return windows
