@@ -41,7 +41,7 @@ def raw_faster_whisper(model_dir: Path, files: list[Path], per_channel: bool) ->
     return audio_s, wall
 
 
-def callqa_pipeline(files_dir: Path, manifest: Path) -> tuple[float, float]:
+def callqa_pipeline(files_dir: Path, manifest: Path, workers: int) -> tuple[float, float]:
     from callqa.asr.model_files import resolve_model_dir
     from callqa.pipeline.ingest import ingest_one, rows_for
     from callqa.pipeline.process import process_pending
@@ -56,7 +56,7 @@ def callqa_pipeline(files_dir: Path, manifest: Path) -> tuple[float, float]:
             ingest_one(ws, db, row)
         pack = load_default_pack()
         t0 = time.perf_counter()
-        process_pending(ws, db, pack, str(resolve_model_dir()))
+        process_pending(ws, db, pack, str(resolve_model_dir()), workers=workers)
         wall = time.perf_counter() - t0
         from sqlalchemy import func, select
 
@@ -72,11 +72,14 @@ def main() -> None:
 
     files = sorted((ROOT / "examples" / "calls").iterdir())
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}")
-    audio_s, wall = callqa_pipeline(ROOT / "examples" / "calls", ROOT / "examples" / "manifest.csv")
-    print(
-        f"callqa whole calls (decode, ASR, rules, storage; model load included): {audio_s:7.1f} audio-s in "
-        f"{wall:6.1f} s  = {audio_s / wall:5.1f}x real time"
-    )
+    for workers in (2, 1):
+        audio_s, wall = callqa_pipeline(
+            ROOT / "examples" / "calls", ROOT / "examples" / "manifest.csv", workers
+        )
+        print(
+            f"callqa whole calls, {workers} worker(s) (decode, ASR, rules, storage; model load included): "
+            f"{audio_s:7.1f} audio-s in {wall:6.1f} s  = {audio_s / wall:5.1f}x real time"
+        )
     peak_pipeline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for label, per_channel in (("each channel", True), ("mono mix", False)):
         raw_audio, raw_wall = raw_faster_whisper(resolve_model_dir(), files, per_channel)
@@ -84,7 +87,7 @@ def main() -> None:
             f"raw faster-whisper, {label:12s}: {raw_audio:7.1f} audio-s in {raw_wall:6.1f} s  = "
             f"{raw_audio / raw_wall:5.1f}x real time; callqa time / this = {wall / raw_wall:.2f}"
         )
-    print(f"peak RSS (pipeline run): {peak_pipeline:.0f} MiB")
+    print(f"peak RSS (1-worker pipeline run, this process): {peak_pipeline:.0f} MiB")
 
 
 if __name__ == "__main__":

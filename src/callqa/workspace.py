@@ -14,7 +14,7 @@ DEFAULT_CONFIG = """\
 # database_url = "postgresql+psycopg://user@host/callqa"   # default: SQLite file in this folder
 # rule_pack = "/path/to/pack.yaml"                          # default: the shipped pack
 # model = "/path/to/ctranslate2-whisper-dir"                # default: bundled Whisper base
-# workers = 1
+# workers = 2                                             # default: CPU cores, at most 4
 # beam_size = 1
 """
 

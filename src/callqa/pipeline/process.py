@@ -7,6 +7,7 @@ still pending; `processing` rows left by a dead run are reclaimed at the next st
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -156,8 +157,13 @@ def _results_in_process(jobs: list[tuple[int, str, str]]) -> Iterator[Transcribe
 def _results_from_pool(
     jobs: list[tuple[int, str, str]], workers: int, model_dir: str, settings: DecodeSettings
 ) -> Iterator[TranscribeResult]:
+    # spawn, not fork: a forked copy of a process whose model threads are running can deadlock
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=transcribe_worker.init_worker, initargs=(model_dir, settings)
+        max_workers=workers,
+        mp_context=context,
+        initializer=transcribe_worker.init_worker,
+        initargs=(model_dir, settings),
     ) as pool:
         pending: set[Future[TranscribeResult]] = set()
         queue = list(jobs)
