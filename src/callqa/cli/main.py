@@ -179,7 +179,15 @@ def process(
 
 
 def _violations_cell(row: dict) -> str:
-    return "; ".join(f"{v['category']}@{v['start_s']:.0f}s" for v in row["violations"])
+    """Categories with their hit counts, e.g. 'abuse×1 threat×2'."""
+    counts: dict[str, int] = {}
+    for v in row["violations"]:
+        counts[v["category"]] = counts.get(v["category"], 0) + 1
+    return " ".join(f"{category}×{n}" for category, n in sorted(counts.items()))
+
+
+def _short_time(row: dict) -> str:
+    return (row["started_at"] or "")[:16].replace("T", " ")
 
 
 @app.command()
@@ -199,14 +207,45 @@ def calls(
     columns: list[Column] = [
         ("call_id", lambda r: r["call_id"]),
         ("agent", lambda r: r["agent_id"]),
-        ("started_at", lambda r: r["started_at"]),
-        ("duration_s", lambda r: r["duration_s"]),
+        ("started_at", _short_time),
+        ("secs", lambda r: None if r["duration_s"] is None else f"{r['duration_s']:.0f}"),
         ("status", lambda r: r["status"]),
         ("score", lambda r: r["score"]),
         ("violations", _violations_cell),
         ("error", lambda r: r["error"]),
     ]
     render(rows, columns, fmt, out, title="calls")
+
+
+@app.command()
+def violations(
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    call: Annotated[str | None, typer.Option(help="Only this call.")] = None,
+    category: Annotated[str | None, typer.Option(help="Violation category code.")] = None,
+) -> None:
+    """Every violation with its explanation: rule, category, matched words, speaker, time."""
+    from callqa.store.listing import list_calls, violation_dict
+
+    _ws, db = _open(workspace)
+    rows: list[dict] = []
+    with db.session() as session:
+        for c in list_calls(session, category=category):
+            if call and c.call_id != call:
+                continue
+            for v in c.violations:
+                if not category or v.category == category:
+                    rows.append({"call_id": c.call_id, **violation_dict(v), "explanation": v.explanation})
+    columns: list[Column] = [
+        ("call_id", lambda r: r["call_id"]),
+        ("time", lambda r: _clock(r["start_s"])[3:8]),
+        ("speaker", lambda r: r["speaker"]),
+        ("category", lambda r: r["category"]),
+        ("rule_id", lambda r: r["rule_id"]),
+        ("text", lambda r: r["text"]),
+        ("explanation", lambda r: r["explanation"]),
+    ]
+    render(rows, columns, fmt, out, title="violations")
 
 
 def _clock(seconds: float, sep: str = ".") -> str:

@@ -19,6 +19,7 @@ class OutputFormat(StrEnum):
 
 
 Column = tuple[str, Callable[[dict], object]]  # header, value from a contract row
+_NARROW = {"call_id", "agent", "started_at", "secs", "status", "score", "time", "speaker", "severity"}
 
 
 def _cell(value: object) -> str:
@@ -49,8 +50,10 @@ def render(
         console.file.write(buf.getvalue())
         return
     table = Table(title=title, show_lines=False)
-    for name, _ in columns:
-        table.add_column(name, overflow="fold")
+    columns = [c for c in columns if not rows or any(_cell(c[1](row)) for row in rows)]  # drop empty ones
+    for index, (name, _) in enumerate(columns):
+        last = index == len(columns) - 1
+        table.add_column(name, overflow="fold", no_wrap=not last and name in _NARROW)
     for row in rows:
         table.add_row(*(_cell(get(row)) for _, get in columns))
     console.print(table)
