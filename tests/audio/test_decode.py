@@ -44,3 +44,33 @@ def test_sample_rate_is_16k() -> None:
 def test_directory_is_not_audio(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AudioError):
         decode(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("codec", "rate", "channels"),
+    [
+        ("pcm_u8", 8000, 1),
+        ("pcm_s24le", 16000, 2),
+        ("pcm_s32le", 32000, 1),
+        ("pcm_f32le", 44100, 2),
+        ("pcm_alaw", 8000, 2),
+        ("pcm_mulaw", 8000, 1),
+        ("pcm_s16le", 48000, 2),
+    ],
+)
+def test_wav_flavours_and_rates(tmp_path, codec: str, rate: int, channels: int) -> None:  # type: ignore[no-untyped-def]
+    """WAV in every PCM width, float, A-law and µ-law, 8–48 kHz, made by FFmpeg from a corpus call."""
+    import subprocess
+
+    from callqa.audio.decode import ffmpeg_executable
+
+    target = tmp_path / f"{codec}_{rate}.wav"
+    subprocess.run(
+        [ffmpeg_executable(), "-v", "error", "-i", str(EXAMPLES / "calls" / "p14.wav"), "-t", "5",
+         "-c:a", codec, "-ar", str(rate), "-ac", str(channels), str(target)],
+        check=True,
+    )  # fmt: skip
+    audio = decode(target)
+    assert audio.channels == channels and audio.source_rate == rate
+    assert audio.duration_s == pytest.approx(5.0, abs=0.05)
+    assert 0.05 < float(np.abs(audio.samples).max()) <= 1.0
