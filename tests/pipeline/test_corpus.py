@@ -64,6 +64,8 @@ def test_violations_explain_themselves(corpus_calls: dict[str, dict]) -> None:
         for v in call["violations"]:
             assert set(v) == VIOLATION_KEYS
             assert 0 <= v["start_s"] <= v["end_s"] <= call["duration_s"] + 1
+            if v["category"] not in ("off_hours", "excessive_frequency"):
+                assert v["speaker"] in ("agent", "unknown"), v  # the customer's words are context only
         if call["violations"]:
             assert call["status"] == "flagged" and call["score"] < 100
     threat = [v for v in corpus_calls["p02"]["violations"] if v["category"] == "threat"]

@@ -41,6 +41,9 @@ def _rule_hits(rule: Rule, view: CallView) -> list[Hit]:
         spans = result.spans or (view.window("call", 0.0, None, f"满足：{rule.condition.describe()}"),)
     unique = {(s.segment, s.start, s.end, s.start_s, s.end_s): s for s in spans}
     ordered = sorted(unique.values(), key=lambda s: (s.start_s, s.end_s))
+    evidence = [s for s in ordered if _is_offender(rule, s)] or ordered
+    context = [s for s in ordered if s not in evidence]
+    note = "".join(f"；语境：{c.speaker} {c.start_s:.1f}s「{c.text}」" for c in context)
     return [
         Hit(
             rule.id,
@@ -52,10 +55,16 @@ def _rule_hits(rule: Rule, view: CallView) -> list[Hit]:
             s.start_s,
             s.end_s,
             s.text,
-            s.explanation,
+            s.explanation + note,
         )
-        for s in ordered
+        for s in evidence
     ]
+
+
+def _is_offender(rule: Rule, span: Span) -> bool:
+    """Spans said by the rule's role are the violation; others (a customer saying "我是他同事")
+    are context that made it one, reported in the explanation rather than as hits of their own."""
+    return rule.role == "any" or span.speaker in (rule.role, "unknown", "call")
 
 
 def score(hits: list[Hit]) -> int:
