@@ -20,6 +20,7 @@ run: install
 	$(BIN)/callqa ingest examples/calls --manifest examples/manifest.csv --workspace $(WORKSPACE) --format csv > /dev/null
 	$(BIN)/callqa process --workspace $(WORKSPACE)
 	$(BIN)/callqa calls --workspace $(WORKSPACE)
+	$(BIN)/callqa serve --workspace $(WORKSPACE)
 
 test: install
 	$(BIN)/ruff check src tests bench

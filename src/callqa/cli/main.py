@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from callqa.cli.admin import audit_app, users_app
 from callqa.cli.render import Column, OutputFormat, render
 
 app = typer.Typer(
@@ -24,6 +25,8 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Validate and try rule packs.", no_args_is_help=True)
 model_app = typer.Typer(help="The speech model.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 app.add_typer(model_app, name="model")
 
 out = Console(soft_wrap=True)
@@ -418,6 +421,51 @@ def rules_test(
     render(rows, columns, fmt, out, title=f"rules test: {pack}")
     if missing:
         raise fail(f"unknown call(s): {', '.join(sorted(missing))}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workspace: WorkspaceOpt = None,
+    tls: Annotated[bool, typer.Option("--tls", help="Behind HTTPS: mark the session cookie Secure.")] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not process uploads in the background.")
+    ] = False,
+) -> None:
+    """Run the review workbench (web UI and REST API) with a background processing worker."""
+    import uvicorn
+    from sqlalchemy import func, select
+
+    from callqa.asr.model_files import ModelError, resolve_model_dir
+    from callqa.review import accounts
+    from callqa.store.models import User
+    from callqa.web.app import create_app
+    from callqa.web.worker import BackgroundWorker
+
+    ws, db = _open(workspace)
+    with db.session() as session:
+        if not session.scalar(select(func.count(User.id))):
+            _, password = accounts.create_user(session, "cli:serve", "admin", "admin")
+            out.print(
+                f"first administrator created — user [bold]admin[/bold], password [bold]{password}[/bold] "
+                "(shown once; `callqa users reset admin` makes a new one)"
+            )
+    app_ = create_app(ws, db, tls=tls)
+    worker = None
+    if not no_worker:
+        try:
+            worker = BackgroundWorker(ws, db, _pack(ws), str(resolve_model_dir(ws.setting("model"))))  # type: ignore[arg-type]
+        except ModelError as exc:
+            raise fail(str(exc)) from None
+        app_.state.worker = worker
+        worker.start()
+    out.print(f"callqa workbench: http://{host}:{port}/")
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+    finally:
+        if worker:
+            worker.stop()
 
 
 @model_app.command("install")

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
 from callqa.pipeline.transcribe_worker import TranscribeResult
+from callqa.review.workflow import on_call_processed
 from callqa.rules import CallContext, RulePack, evaluate, score
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation
@@ -145,6 +146,7 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
         )
         call.score = score(hits)
         call.status = "flagged" if hits else "clean"
+        on_call_processed(session, call)  # a flagged call gets a review case with exactly one owner
         call.error = None
         return call
 

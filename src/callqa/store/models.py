@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 CALL_STATUSES = ("pending", "processing", "clean", "flagged", "failed")
@@ -89,3 +100,145 @@ class Violation(Base):
     explanation: Mapped[str] = mapped_column(Text)
 
     call: Mapped[Call] = relationship(back_populates="violations")
+
+
+# --- Review workflow (see callqa.review for the state machine) -----------------------------------
+
+USER_ROLES = ("admin", "supervisor", "inspector", "team_lead")
+CASE_STATES = ("unassigned", "open", "submitted", "escalated", "decided", "appealed", "final")
+VERDICTS = ("confirmed", "all_false_positive")
+DECISIONS = ("confirmed", "false_positive")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class User(Base):
+    """A person who signs in: admin, supervisor, inspector or team lead (bound to a team)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    team: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", USER_ROLES), name="ck_users_role"),
+        CheckConstraint("role != 'team_lead' OR team IS NOT NULL", name="ck_users_team_lead_team"),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for an integration; only its sha256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship()
+
+
+class ReviewCase(Base):
+    """The review of one flagged call. `owner_id` is its single owner (unique call_pk: one case per call)."""
+
+    __tablename__ = "review_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    rotation_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # round-robin pointer
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    verdict: Mapped[str | None] = mapped_column(String(30))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    proposed_action: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalation_decision: Mapped[str | None] = mapped_column(String(20))  # approved | rejected
+    escalation_comment: Mapped[str | None] = mapped_column(Text)
+    escalation_decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    escalation_decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    final_outcome: Mapped[str | None] = mapped_column(String(20))  # upheld | overturned | closed
+    final_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    final_at: Mapped[datetime | None] = mapped_column(DateTime)
+    final_comment: Mapped[str | None] = mapped_column(Text)
+
+    call: Mapped[Call] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    appeals: Mapped[list[Appeal]] = relationship(back_populates="case", order_by="Appeal.id")
+    decisions: Mapped[list[ViolationDecision]] = relationship(order_by="ViolationDecision.violation_id")
+
+    __table_args__ = (
+        CheckConstraint(_in("state", CASE_STATES), name="ck_review_cases_state"),
+        CheckConstraint("state = 'unassigned' OR owner_id IS NOT NULL", name="ck_review_cases_owner"),
+        CheckConstraint(f"verdict IS NULL OR {_in('verdict', VERDICTS)}", name="ck_review_cases_verdict"),
+    )
+
+
+class ViolationDecision(Base):
+    """The reviewer's call on one violation: confirmed or false_positive."""
+
+    __tablename__ = "violation_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    violation_id: Mapped[int] = mapped_column(ForeignKey("violations.id", ondelete="CASCADE"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("review_cases.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+
+    violation: Mapped[Violation] = relationship()
+
+    __table_args__ = (CheckConstraint(_in("decision", DECISIONS), name="ck_violation_decisions_decision"),)
+
+
+class Appeal(Base):
+    """A team lead's appeal against a confirmed verdict, and the supervisor's decision on it."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("review_cases.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(DateTime)
+    decision: Mapped[str | None] = mapped_column(String(20))  # upheld | overturned
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[ReviewCase] = relationship(back_populates="appeals")
+
+
+class AuditEntry(Base):
+    """One append-only audit record; `hash` covers the fields and `prev_hash` (a hash chain)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the log outlives users
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # unique: the chain cannot fork
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)

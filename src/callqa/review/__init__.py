@@ -1,0 +1,54 @@
+"""Review of flagged calls (复核 / 申诉): accounts, the case workflow, the audit log, rule precision.
+
+Roles: ``admin`` (accounts), ``supervisor`` (质检主管/合规: reassigns, decides escalations and
+appeals, final judgement), ``inspector`` (质检员: claims and reviews), ``team_lead`` (催收组长: sees
+and appeals only calls whose ``calls.team`` is their team).
+
+One ``ReviewCase`` per flagged call (``review_cases.call_pk`` is unique) with one ``owner_id``: a case
+never has two owners (an unassigned case has none). States and transitions (functions in
+``callqa.review.workflow``):
+
+| from               | action (function)    | who, and what it needs                       | to           |
+|--------------------|----------------------|----------------------------------------------|--------------|
+| flagged call, no   | assign_round_robin,  | system, when the pipeline stores the call:   | open         |
+| case               | via                  | the next active inspector by id, wrapping    |              |
+|                    | on_call_processed    | round (if none is active: state unassigned)  |              |
+| flagged call, no   | claim                | inspector                                    | open         |
+| case               |                      |                                              |              |
+| unassigned         | claim                | inspector (a conditional update: of two      | open         |
+|                    |                      | claims one wins)                             |              |
+| unassigned, open   | reassign             | supervisor; target an active inspector or    | open         |
+|                    |                      | supervisor other than the owner              |              |
+| open               | decide_violation     | owner; confirmed or false_positive, optional | open         |
+|                    |                      | comment; may change until submitted          |              |
+| open               | submit_verdict       | owner; every violation decided. verdict =    | submitted    |
+|                    |                      | confirmed if any is, else all_false_positive |              |
+| submitted          | escalate             | owner; verdict confirmed; non-empty proposed | escalated    |
+|                    |                      | action                                       |              |
+| escalated          | decide_escalation    | supervisor; approve or reject, optional      | decided      |
+|                    |                      | comment                                      |              |
+| submitted, decided | appeal               | team lead of the call's team; verdict        | appealed     |
+|                    |                      | confirmed; non-empty reason; within N days   |              |
+|                    |                      | (default 3) of the verdict, or of the        |              |
+|                    |                      | escalation decision when there was one       |              |
+| appealed           | decide_appeal        | supervisor's final judgement (终审): uphold, | final        |
+|                    |                      | or overturn (confirmed decisions become      |              |
+|                    |                      | false_positive, verdict all_false_positive)  |              |
+| submitted, decided | final_judgement      | supervisor's final judgement (终审) without  | final        |
+|                    |                      | an appeal                                    |              |
+| final              | —                    | nothing: no further appeal or change         | —            |
+
+Anything else raises ``TransitionError`` (→ HTTP 409) with the reason. The checks run in this order:
+disabled account or wrong role/not the owner → ``PermissionDenied`` (403), except that a call the
+user may not see (another team's, for a team lead) → ``NotFound`` (404) first; bad argument values →
+``InvalidInput`` (422). Every change appends an entry to the hash-chained audit log
+(``callqa.review.audit``) in the caller's transaction.
+
+Modules: ``errors`` (the refusals), ``accounts`` (users, passwords, lockout, API tokens),
+``visibility`` (which calls a user sees), ``cases`` (reading cases), ``workflow`` (the transitions),
+``audit`` (append, verify, export), ``precision`` (per-rule precision from decisions).
+"""
+
+from callqa.review.errors import InvalidInput, NotFound, PermissionDenied, ReviewError, TransitionError
+
+__all__ = ["InvalidInput", "NotFound", "PermissionDenied", "ReviewError", "TransitionError"]

@@ -1,0 +1,134 @@
+"""The audit log: append-only, each entry hashed together with the previous entry's hash.
+
+An entry's ``hash`` is sha256 over the canonical JSON (sorted keys, no spaces) of its fields
+(at, actor_id, actor, action, entity, entity_id, before, after) and ``prev_hash``; the first entry's
+``prev_hash`` is 64 zeros. Editing any field breaks that entry's hash; deleting or reordering entries
+breaks the next entry's link. ``prev_hash`` is unique, so two writers cannot fork the chain (the
+second one's transaction fails). Deleting the newest entries leaves a valid shorter chain: keep the
+head hash printed by ``callqa audit verify`` somewhere else if that matters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from callqa.store.models import AuditEntry, User
+
+GENESIS = "0" * 64
+Actor = User | str  # a signed-in user, or a name for the system / local command line
+
+
+def canonical_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    fields = {
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor": entry.actor,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": entry.prev_hash,
+    }
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
+def _head(session: Session) -> str:
+    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    return last or GENESIS
+
+
+def append(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: object = None,
+    after: object = None,
+) -> AuditEntry:
+    """Add one entry in the caller's transaction; `before`/`after` are JSON-able snapshots."""
+    session.flush()  # entries must follow the changes they describe, and see the newest head
+    entry = AuditEntry(
+        at=datetime.now(UTC).replace(tzinfo=None),
+        actor_id=actor.id if isinstance(actor, User) else None,
+        actor=actor.username if isinstance(actor, User) else actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=None if before is None else canonical_json(before),
+        after=None if after is None else canonical_json(after),
+        prev_hash=_head(session),
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Problem:
+    entry_id: int
+    reason: str
+
+
+def verify(session: Session) -> list[Problem]:
+    """Every break in the chain, oldest first; empty when the log is intact."""
+    problems: list[Problem] = []
+    previous = GENESIS
+    previous_id: int | None = None
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
+        if entry.prev_hash != previous:
+            after = "the start of the log" if previous_id is None else f"entry {previous_id}"
+            problems.append(
+                Problem(entry.id, f"does not follow {after}: an entry was deleted or entries were reordered")
+            )
+        if entry_hash(entry) != entry.hash:
+            problems.append(Problem(entry.id, "its content does not match its hash: the entry was edited"))
+        previous, previous_id = entry.hash, entry.id
+    return problems
+
+
+def count(session: Session) -> tuple[int, str]:
+    """Number of entries and the head hash."""
+    return session.scalar(select(func.count(AuditEntry.id))) or 0, _head(session)
+
+
+def _parsed(text: str | None) -> object:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # a tampered entry still exports, verbatim
+
+
+def entry_dict(entry: AuditEntry) -> dict[str, object]:
+    """Export row: the stored fields, with before/after parsed back to JSON values."""
+    return {
+        "id": entry.id,
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor": entry.actor,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "before": _parsed(entry.before),
+        "after": _parsed(entry.after),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def export_rows(session: Session) -> list[dict[str, object]]:
+    return [entry_dict(e) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]

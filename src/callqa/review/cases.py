@@ -1,0 +1,73 @@
+"""Reading review cases: one case as a plain dict, a user's visible cases, one case by call id."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from callqa.review.errors import NotFound
+from callqa.review.visibility import get_visible_call, restrict
+from callqa.store.models import Call, ReviewCase, User
+
+
+def _iso(value) -> str | None:  # type: ignore[no-untyped-def]
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def case_dict(case: ReviewCase) -> dict[str, object]:
+    """The output contract of a case; also the before/after snapshot in the audit log."""
+    return {
+        "id": case.id,
+        "call_id": case.call.call_id,
+        "team": case.call.team,
+        "state": case.state,
+        "owner": case.owner.username if case.owner else None,
+        "verdict": case.verdict,
+        "submitted_at": _iso(case.submitted_at),
+        "proposed_action": case.proposed_action,
+        "escalation_decision": case.escalation_decision,
+        "escalation_comment": case.escalation_comment,
+        "final_outcome": case.final_outcome,
+        "final_at": _iso(case.final_at),
+        "final_comment": case.final_comment,
+        "decisions": {str(d.violation_id): d.decision for d in case.decisions},
+        "appeals": [
+            {
+                "id": a.id,
+                "reason": a.reason,
+                "filed_at": _iso(a.filed_at),
+                "decision": a.decision,
+                "comment": a.comment,
+            }
+            for a in case.appeals
+        ],
+    }
+
+
+def case_of(session: Session, call: Call) -> ReviewCase | None:
+    return session.scalar(select(ReviewCase).where(ReviewCase.call_pk == call.id))
+
+
+def get_case(session: Session, user: User, call_id: str) -> ReviewCase:
+    """The case of a call the user may see; NotFound when invisible or never flagged."""
+    case = case_of(session, get_visible_call(session, user, call_id))
+    if case is None:
+        raise NotFound(f"call {call_id!r} has no review case")
+    return case
+
+
+def list_cases(
+    session: Session, user: User, state: str | None = None, owner: User | None = None
+) -> list[ReviewCase]:
+    """Cases of the calls `user` may see, oldest first, optionally one state or one owner's."""
+    query = (
+        select(ReviewCase)
+        .join(Call, ReviewCase.call_pk == Call.id)
+        .options(selectinload(ReviewCase.decisions), selectinload(ReviewCase.appeals))
+        .order_by(ReviewCase.id)
+    )
+    if state:
+        query = query.where(ReviewCase.state == state)
+    if owner:
+        query = query.where(ReviewCase.owner_id == owner.id)
+    return list(session.scalars(restrict(query, user)))

@@ -1,0 +1,324 @@
+"""The review workflow's transitions (see the table in ``callqa.review``).
+
+Every function takes the caller's Session (the caller commits), checks in this order — the actor's
+account is active (PermissionDenied), the call is visible to them (NotFound), their role and
+ownership (PermissionDenied), the case's state and the action's preconditions (TransitionError) —
+then changes the case and appends an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from callqa.review import audit
+from callqa.review.cases import case_dict, case_of
+from callqa.review.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
+from callqa.review.visibility import get_visible_call
+from callqa.store.models import DECISIONS, Appeal, Call, ReviewCase, User, Violation, ViolationDecision
+
+APPEAL_WINDOW_DAYS = 3
+OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case
+APPEAL_OUTCOMES = {"uphold": "upheld", "overturn": "overturned"}
+SYSTEM = "system"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _require_role(actor: User, *roles: str) -> None:
+    if not actor.active:
+        raise PermissionDenied("this account is disabled")
+    if actor.role not in roles:
+        raise PermissionDenied(f"a {actor.role} may not do this; needs {' or '.join(roles)}")
+
+
+def _require_owner(actor: User, case: ReviewCase) -> None:
+    if case.owner_id != actor.id:
+        owner = case.owner.username if case.owner else "nobody"
+        raise PermissionDenied(f"case of call {case.call.call_id!r} is owned by {owner}")
+
+
+def _require_state(case: ReviewCase, *states: str, why: str = "") -> None:
+    if case.state not in states:
+        reason = why or f"needs state {' or '.join(states)}"
+        raise TransitionError(f"case of call {case.call.call_id!r} is {case.state}: {reason}")
+
+
+def _open_case(session: Session, actor: User, call_id: str, *roles: str) -> ReviewCase:
+    """Active account → visible call → role → the call's case (TransitionError when it has none)."""
+    if not actor.active:
+        raise PermissionDenied("this account is disabled")
+    call = get_visible_call(session, actor, call_id)
+    _require_role(actor, *roles)
+    case = case_of(session, call)
+    if case is None:
+        raise TransitionError(f"call {call_id!r} is not under review (status {call.status})")
+    return case
+
+
+def _record(session: Session, actor: audit.Actor, action: str, case: ReviewCase, before: object) -> None:
+    session.flush()
+    session.refresh(case)  # relationships (owner, decisions, appeals) as now stored
+    audit.append(session, actor, action, "review_case", case.call.call_id, before, case_dict(case))
+
+
+# --- assignment ----------------------------------------------------------------------------------
+
+
+def _next_inspector(session: Session) -> User | None:
+    """The active inspector after the one the rotation picked last (by id, wrapping round)."""
+    inspectors = list(
+        session.scalars(select(User).where(User.role == "inspector", User.active.is_(True)).order_by(User.id))
+    )
+    if not inspectors:
+        return None
+    last = session.scalar(
+        select(ReviewCase.rotation_owner_id)
+        .where(ReviewCase.rotation_owner_id.is_not(None))
+        .order_by(ReviewCase.id.desc())
+        .limit(1)
+    )
+    return next((u for u in inspectors if last is not None and u.id > last), inspectors[0])
+
+
+def assign_round_robin(session: Session, call: Call) -> ReviewCase:
+    """Open the case of a newly flagged call, owned by the next active inspector in rotation
+    (unassigned, to be claimed, when there is none)."""
+    if call.status != "flagged":
+        raise TransitionError(f"call {call.call_id!r} is {call.status}: only flagged calls are reviewed")
+    if case_of(session, call) is not None:
+        raise TransitionError(f"call {call.call_id!r} already has a review case")
+    inspector = _next_inspector(session)
+    case = ReviewCase(
+        call_pk=call.id,
+        state="open" if inspector else "unassigned",
+        owner_id=inspector.id if inspector else None,
+        rotation_owner_id=inspector.id if inspector else None,
+        created_at=_now(),
+    )
+    session.add(case)
+    _record(session, SYSTEM, "case.auto_assign", case, None)
+    return case
+
+
+def on_call_processed(session: Session, call: Call) -> ReviewCase | None:
+    """Pipeline hook after a call's result is stored: a flagged call gets its case (idempotent)."""
+    if call.status != "flagged":
+        return None
+    return case_of(session, call) or assign_round_robin(session, call)
+
+
+def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
+    """An inspector takes an unowned case (or opens the case of a flagged call that has none)."""
+    if not actor.active:
+        raise PermissionDenied("this account is disabled")
+    call = get_visible_call(session, actor, call_id)
+    _require_role(actor, "inspector")
+    case = case_of(session, call)
+    if case is None:
+        if call.status != "flagged":
+            raise TransitionError(f"call {call_id!r} is {call.status}: only flagged calls are reviewed")
+        case = ReviewCase(call_pk=call.id, state="open", owner_id=actor.id, created_at=_now())
+        session.add(case)
+        _record(session, actor, "case.claim", case, None)
+        return case
+    if case.owner_id is not None:
+        holder = "you" if case.owner_id == actor.id else case.owner.username  # type: ignore[union-attr]
+        raise TransitionError(f"case of call {call_id!r} is already owned by {holder}")
+    _require_state(case, "unassigned")
+    before = case_dict(case)
+    taken = session.execute(  # conditional: of two concurrent claims exactly one updates the row
+        update(ReviewCase)
+        .where(ReviewCase.id == case.id, ReviewCase.owner_id.is_(None))
+        .values(owner_id=actor.id, state="open")
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise TransitionError(f"case of call {call_id!r} was claimed by someone else")
+    _record(session, actor, "case.claim", case, before)
+    return case
+
+
+def reassign(session: Session, actor: User, call_id: str, to_username: str) -> ReviewCase:
+    """A supervisor gives a case not yet submitted to another active inspector or supervisor."""
+    case = _open_case(session, actor, call_id, "supervisor")
+    target = session.scalar(select(User).where(User.username == to_username))
+    if target is None:
+        raise NotFound(f"no user {to_username!r}")
+    if not target.active or target.role not in OWNER_ROLES:
+        raise InvalidInput(f"{to_username} cannot own a case: needs an active inspector or supervisor")
+    _require_state(case, "unassigned", "open", why="the verdict is already submitted")
+    if case.owner_id == target.id:
+        raise TransitionError(f"case of call {call_id!r} is already owned by {to_username}")
+    before = case_dict(case)
+    case.owner_id, case.state = target.id, "open"
+    _record(session, actor, "case.reassign", case, before)
+    return case
+
+
+# --- review by the owner -------------------------------------------------------------------------
+
+
+def decide_violation(
+    session: Session, actor: User, violation_id: int, decision: str, comment: str | None = None
+) -> ViolationDecision:
+    """The owner marks one violation of an open case confirmed or false_positive (may change it
+    until the verdict is submitted)."""
+    violation = session.get(Violation, violation_id)
+    if violation is None:
+        raise NotFound(f"no violation {violation_id}")
+    case = _open_case(session, actor, violation.call.call_id, *OWNER_ROLES)
+    _require_owner(actor, case)
+    _require_state(case, "open", why="violations are decided only before the verdict is submitted")
+    if decision not in DECISIONS:
+        raise InvalidInput(f"unknown decision {decision!r}; one of {', '.join(DECISIONS)}")
+    row = session.scalar(select(ViolationDecision).where(ViolationDecision.violation_id == violation_id))
+    before = None if row is None else {"decision": row.decision, "comment": row.comment}
+    if row is None:
+        row = ViolationDecision(violation_id=violation_id, case_id=case.id)
+        session.add(row)
+    row.decision, row.comment = decision, (comment or "").strip() or None
+    row.decided_by, row.decided_at = actor.id, _now()
+    after = {
+        "call_id": case.call.call_id,
+        "rule_id": violation.rule_id,
+        "decision": decision,
+        "comment": row.comment,
+    }
+    audit.append(session, actor, "violation.decide", "violation", violation_id, before, after)
+    return row
+
+
+def submit_verdict(session: Session, actor: User, call_id: str) -> ReviewCase:
+    """The owner closes the review: confirmed if any violation is confirmed, else all_false_positive."""
+    case = _open_case(session, actor, call_id, *OWNER_ROLES)
+    _require_owner(actor, case)
+    _require_state(case, "open", why="the verdict is already submitted")
+    decided = {d.violation_id: d.decision for d in case.decisions}
+    undecided = [v.id for v in case.call.violations if v.id not in decided]
+    if undecided:
+        ids = ", ".join(map(str, undecided))
+        raise TransitionError(f"decide every violation first; undecided: {ids}")
+    before = case_dict(case)
+    case.verdict = "confirmed" if "confirmed" in decided.values() else "all_false_positive"
+    case.state, case.submitted_by, case.submitted_at = "submitted", actor.id, _now()
+    _record(session, actor, "case.submit", case, before)
+    return case
+
+
+def escalate(session: Session, actor: User, call_id: str, proposed_action: str) -> ReviewCase:
+    """The owner refers a confirmed verdict to a supervisor, proposing in writing what to do."""
+    case = _open_case(session, actor, call_id, *OWNER_ROLES)
+    _require_owner(actor, case)
+    _require_state(case, "submitted", why="only a submitted verdict can be escalated, once")
+    if case.verdict != "confirmed":
+        raise TransitionError("nothing to escalate: no violation was confirmed")
+    if not (proposed_action or "").strip():
+        raise TransitionError("an escalation needs a written proposed action")
+    before = case_dict(case)
+    case.state, case.proposed_action, case.escalated_at = "escalated", proposed_action.strip(), _now()
+    _record(session, actor, "case.escalate", case, before)
+    return case
+
+
+# --- supervisor and team lead ----------------------------------------------------------------------
+
+
+def decide_escalation(
+    session: Session, actor: User, call_id: str, approve: bool, comment: str | None = None
+) -> ReviewCase:
+    """A supervisor approves or rejects the proposed action of an escalated case."""
+    case = _open_case(session, actor, call_id, "supervisor")
+    _require_state(case, "escalated", why="only an escalated case awaits this decision")
+    before = case_dict(case)
+    case.state = "decided"
+    case.escalation_decision = "approved" if approve else "rejected"
+    case.escalation_comment = (comment or "").strip() or None
+    case.escalation_decided_by, case.escalation_decided_at = actor.id, _now()
+    _record(session, actor, "case.decide_escalation", case, before)
+    return case
+
+
+def appeal_deadline(case: ReviewCase, window_days: int = APPEAL_WINDOW_DAYS) -> datetime | None:
+    """Until when the team lead may appeal: N days after the verdict (or the escalation decision)."""
+    since = case.escalation_decided_at or case.submitted_at
+    return since + timedelta(days=window_days) if since else None
+
+
+def appeal(
+    session: Session,
+    actor: User,
+    call_id: str,
+    reason: str,
+    *,
+    window_days: int = APPEAL_WINDOW_DAYS,
+    now: datetime | None = None,
+) -> Appeal:
+    """The team lead of the call's team appeals a confirmed verdict within the window, with a reason."""
+    case = _open_case(session, actor, call_id, "team_lead")
+    if case.state == "final":
+        raise TransitionError(f"case of call {call_id!r} has had its final judgement (终审): no more appeals")
+    _require_state(
+        case, "submitted", "decided", why="an appeal needs a submitted verdict, not pending elsewhere"
+    )
+    if case.verdict != "confirmed":
+        raise TransitionError("only a verdict with a confirmed violation can be appealed")
+    deadline = appeal_deadline(case, window_days)
+    if deadline is not None and (now or _now()) > deadline:
+        raise TransitionError(f"the {window_days}-day appeal window closed at {deadline:%Y-%m-%d %H:%M} UTC")
+    if not (reason or "").strip():
+        raise TransitionError("an appeal needs a reason")
+    before = case_dict(case)
+    row = Appeal(case_id=case.id, reason=reason.strip(), filed_by=actor.id, filed_at=now or _now())
+    session.add(row)
+    case.state = "appealed"
+    _record(session, actor, "appeal.file", case, before)
+    return row
+
+
+def decide_appeal(
+    session: Session, actor: User, call_id: str, outcome: str, comment: str | None = None
+) -> ReviewCase:
+    """A supervisor's final judgement (终审) on an appeal: `uphold` keeps the verdict, `overturn`
+    turns every confirmed violation into a false positive. Either way the case becomes final."""
+    case = _open_case(session, actor, call_id, "supervisor")
+    _require_state(case, "appealed", why="there is no pending appeal")
+    if outcome not in APPEAL_OUTCOMES:
+        raise InvalidInput(f"unknown outcome {outcome!r}; one of {', '.join(APPEAL_OUTCOMES)}")
+    before = case_dict(case)
+    now, note = _now(), (comment or "").strip() or None
+    pending = next(a for a in reversed(case.appeals) if a.decision is None)
+    pending.decision, pending.decided_by, pending.decided_at = APPEAL_OUTCOMES[outcome], actor.id, now
+    pending.comment = note
+    if outcome == "overturn":
+        for decision in case.decisions:
+            if decision.decision == "confirmed":
+                decision.decision, decision.decided_by, decision.decided_at = "false_positive", actor.id, now
+                decision.comment = f"overturned on appeal {pending.id}" + (f": {note}" if note else "")
+        case.verdict = "all_false_positive"
+    case.state, case.final_outcome, case.final_by, case.final_at = (
+        "final",
+        APPEAL_OUTCOMES[outcome],
+        actor.id,
+        now,
+    )
+    case.final_comment = note
+    _record(session, actor, "appeal.decide", case, before)
+    return case
+
+
+def final_judgement(session: Session, actor: User, call_id: str, comment: str | None = None) -> ReviewCase:
+    """A supervisor closes a submitted (or escalation-decided) case for good: no appeal after this."""
+    case = _open_case(session, actor, call_id, "supervisor")
+    if case.state == "appealed":
+        raise TransitionError(f"case of call {call_id!r} has a pending appeal: decide it (uphold/overturn)")
+    _require_state(case, "submitted", "decided", why="only a case with a verdict and nothing pending")
+    before = case_dict(case)
+    case.state, case.final_outcome, case.final_by, case.final_at = "final", "closed", actor.id, _now()
+    case.final_comment = (comment or "").strip() or None
+    _record(session, actor, "case.final", case, before)
+    return case

@@ -1,0 +1,44 @@
+"""The web workbench: FastAPI + Jinja2 + HTMX, everything served locally (no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from callqa.store.database import Database
+from callqa.web import pages
+from callqa.web.auth import LoginRequired
+from callqa.web.auth import router as auth_router
+from callqa.web.security import LoginThrottle, session_secret
+from callqa.workspace import Workspace
+
+WEB_DIR = Path(__file__).parent
+
+
+def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
+    """The application for one workspace; `tls` marks the session cookie Secure."""
+    app = FastAPI(title="callqa", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app.state.ws, app.state.db, app.state.throttle = ws, db, LoginThrottle()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(ws.root),
+        session_cookie="callqa_session",
+        max_age=12 * 3600,
+        same_site="lax",
+        https_only=tls,
+    )
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(auth_router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired):  # type: ignore[no-untyped-def]
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "not authenticated"}, status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    return app

@@ -1,0 +1,42 @@
+"""Jinja2 templates with the helpers every page uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+ROLE_NAMES = {"admin": "管理员", "supervisor": "质检主管", "inspector": "质检员", "team_lead": "催收组长"}
+CATEGORY_NAMES = {
+    "threat": "威胁恐吓",
+    "abuse": "辱骂侮辱",
+    "third_party_disclosure": "向第三方透露债务",
+    "impersonation": "冒充公检法",
+    "false_legal_claim": "虚假法律后果",
+    "improper_repayment": "不当还款诱导",
+    "missing_identification": "未表明身份",
+    "off_hours": "非规定时段催收",
+    "excessive_frequency": "频繁催收",
+}
+STATUS_NAMES = {
+    "pending": "待处理",
+    "processing": "处理中",
+    "clean": "合规",
+    "flagged": "疑似违规",
+    "failed": "失败",
+}
+SPEAKER_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未区分", "call": "通话"}
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES, STATUS_NAMES=STATUS_NAMES,
+                             SPEAKER_NAMES=SPEAKER_NAMES)  # fmt: skip
+templates.env.filters["clock"] = clock

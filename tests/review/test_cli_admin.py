@@ -1,0 +1,112 @@
+"""`callqa users …` and `callqa audit …`, invoked on the sub-apps directly."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import typer
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from callqa.cli.admin import audit_app, users_app
+from callqa.review import accounts
+from callqa.store.database import Database
+from callqa.workspace import Workspace
+
+
+def invoke(app: typer.Typer, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def password_in(stdout: str) -> str:
+    match = re.search(r"\(shown once\): (\S+)$", stdout.strip())
+    assert match, stdout
+    return match.group(1)
+
+
+def test_users_and_audit_commands(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    code, stdout, _ = invoke(users_app, "add", "li.ming", "--role", "team_lead", "--team", "A", "-w", ws)
+    assert code == 0
+    first = password_in(stdout)
+    code, stdout, _ = invoke(users_app, "add", "wang", "--role", "inspector", "-w", ws)
+    assert code == 0
+
+    code, _, stderr = invoke(users_app, "add", "zhao", "--role", "team_lead", "-w", ws)
+    assert code == 2
+    assert "needs a team" in stderr
+    code, _, stderr = invoke(users_app, "add", "wang", "--role", "inspector", "-w", ws)
+    assert code == 2
+    assert "already exists" in stderr
+    code, _, _ = invoke(users_app, "add", "x", "--role", "emperor", "-w", ws)
+    assert code == 2  # typer refuses the role
+
+    code, stdout, _ = invoke(users_app, "reset", "li.ming", "-w", ws)
+    assert code == 0
+    second = password_in(stdout)
+    assert second != first
+    code, _, stderr = invoke(users_app, "reset", "nobody", "-w", ws)
+    assert code == 1
+    assert "no user 'nobody'" in stderr
+
+    db = Database(Workspace.open(ws).database_url)
+    with db.session() as s:
+        assert accounts.authenticate(s, "li.ming", first) is None
+        assert accounts.authenticate(s, "li.ming", second) is not None
+
+    code, stdout, _ = invoke(users_app, "list", "-w", ws, "--format", "json")
+    users = json.loads(stdout)
+    assert [(u["username"], u["role"], u["team"]) for u in users] == [
+        ("li.ming", "team_lead", "A"),
+        ("wang", "inspector", None),
+    ]
+    assert "password" not in stdout
+    code, stdout, _ = invoke(users_app, "list", "-w", ws, "--format", "csv")
+    assert next(csv.reader(io.StringIO(stdout)))[:3] == ["username", "role", "team"]
+    code, stdout, _ = invoke(users_app, "list", "-w", ws)
+    assert code == 0
+    assert "li.ming" in stdout
+
+    code, stdout, _ = invoke(users_app, "token", "wang", "--name", "crm", "-w", ws)
+    assert code == 0
+    token = password_in(stdout)
+    with db.session() as s:
+        assert accounts.authenticate_token(s, token).username == "wang"  # type: ignore[union-attr]
+    code, stdout, _ = invoke(users_app, "disable", "wang", "-w", ws)
+    assert (code, stdout.strip()) == (0, "wang disabled")
+    with db.session() as s:
+        assert accounts.authenticate_token(s, token) is None
+
+    code, stdout, _ = invoke(audit_app, "verify", "-w", ws)
+    assert code == 0
+    assert stdout.startswith("OK, 5 entries")  # 2 created, 1 reset, 1 token, 1 disabled
+
+    code, stdout, _ = invoke(audit_app, "export", "-w", ws, "--format", "json")
+    rows = json.loads(stdout)
+    assert [r["action"] for r in rows] == [
+        "user.create",
+        "user.create",
+        "user.reset_password",
+        "api_token.create",
+        "user.disable",
+    ]
+    assert rows[0]["actor"].startswith("cli")
+    assert rows[0]["after"]["username"] == "li.ming"
+    code, stdout, _ = invoke(audit_app, "export", "-w", ws, "--format", "csv")
+    exported = list(csv.DictReader(io.StringIO(stdout)))
+    assert len(exported) == 5
+    assert json.loads(exported[4]["after"])["active"] is False
+    assert exported[1]["prev_hash"] == exported[0]["hash"]
+
+    with db.session() as s:
+        s.execute(text("UPDATE audit_log SET before = '{}' WHERE id = 3"))
+    code, _, stderr = invoke(audit_app, "verify", "-w", ws)
+    assert code == 1
+    assert "entry 3" in stderr
+    assert "edited" in stderr
+    db.close()

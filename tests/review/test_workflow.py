@@ -1,0 +1,372 @@
+"""The review workflow: assignment, review, escalation, appeal, final judgement, and every refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from callqa.review import InvalidInput, NotFound, PermissionDenied, TransitionError, audit, workflow
+from callqa.review.accounts import set_active
+from callqa.review.cases import case_dict, get_case, list_cases
+from callqa.store.database import Database
+from callqa.store.models import Appeal, Call, ReviewCase
+
+from .conftest import AddCall, People, violation_ids
+
+
+def state(db: Database, call_id: str) -> dict:
+    with db.session() as s:
+        call = s.scalar(select(Call).where(Call.call_id == call_id))
+        return case_dict(s.scalar(select(ReviewCase).where(ReviewCase.call_pk == call.id)))
+
+
+def decide_all(run, db: Database, owner, call_id: str, *decisions: str) -> None:  # type: ignore[no-untyped-def]
+    for vid, decision in zip(violation_ids(db, call_id), decisions, strict=True):
+        run(workflow.decide_violation, owner, vid, decision)
+
+
+def submitted(run, db: Database, people: People, call_id: str, *decisions: str) -> None:  # type: ignore[no-untyped-def]
+    owner = people.insp1 if state(db, call_id)["owner"] == "insp1" else people.insp2
+    decide_all(run, db, owner, call_id, *(decisions or ("confirmed", "false_positive")))
+    run(workflow.submit_verdict, owner, call_id)
+
+
+# --- the whole flow ---------------------------------------------------------------------------------
+
+
+def test_whole_flow(people: People, add_call: AddCall, run, db: Database) -> None:
+    for call_id in ("c1", "c2", "c3", "c4"):
+        add_call(call_id)
+    owners = [state(db, c)["owner"] for c in ("c1", "c2", "c3", "c4")]
+    assert owners == ["insp1", "insp2", "insp1", "insp2"]  # round robin across the two inspectors
+    assert state(db, "c1")["state"] == "open"
+
+    v1, v2 = violation_ids(db, "c1")
+    run(workflow.decide_violation, people.insp1, v1, "confirmed", "threat, clearly")
+    run(workflow.decide_violation, people.insp1, v2, "false_positive")
+    run(workflow.decide_violation, people.insp1, v2, "false_positive", "changed my mind twice")
+    run(workflow.submit_verdict, people.insp1, "c1")
+    after_submit = state(db, "c1")
+    assert after_submit["state"] == "submitted"
+    assert after_submit["verdict"] == "confirmed"
+    assert after_submit["decisions"] == {str(v1): "confirmed", str(v2): "false_positive"}
+
+    appeal = run(workflow.appeal, people.lead_a, "c1", "the customer threatened first")
+    assert isinstance(appeal, Appeal)
+    assert state(db, "c1")["state"] == "appealed"
+
+    run(workflow.decide_appeal, people.sup, "c1", "uphold", "recording is unambiguous")
+    final = state(db, "c1")
+    assert final["state"] == "final"
+    assert final["final_outcome"] == "upheld"
+    assert final["verdict"] == "confirmed"
+    assert final["appeals"][0]["decision"] == "upheld"
+
+    with pytest.raises(TransitionError, match="终审"):
+        run(workflow.appeal, people.lead_a, "c1", "once more")
+
+    with db.session() as s:
+        assert audit.verify(s) == []
+        actions = [r["action"] for r in audit.export_rows(s)]
+    assert actions.count("case.auto_assign") == 4
+    assert actions[-6:] == ["violation.decide"] * 3 + ["case.submit", "appeal.file", "appeal.decide"]
+
+
+def test_overturn_turns_confirmations_into_false_positives(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    add_call("c1")
+    submitted(run, db, people, "c1", "confirmed", "confirmed")
+    run(workflow.appeal, people.lead_a, "c1", "wrong speaker")
+    run(workflow.decide_appeal, people.sup, "c1", "overturn", "it was the customer")
+    final = state(db, "c1")
+    assert final["state"] == "final"
+    assert final["final_outcome"] == "overturned"
+    assert final["verdict"] == "all_false_positive"
+    assert set(final["decisions"].values()) == {"false_positive"}
+
+
+def test_final_judgement_without_appeal_closes_the_case(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    add_call("c1")
+    submitted(run, db, people, "c1")
+    run(workflow.final_judgement, people.sup, "c1", "reviewed, no appeal expected")
+    assert state(db, "c1")["final_outcome"] == "closed"
+    with pytest.raises(TransitionError, match="终审"):
+        run(workflow.appeal, people.lead_a, "c1", "late thoughts")
+
+
+def test_escalation_needs_a_proposed_action(people: People, add_call: AddCall, run, db: Database) -> None:
+    add_call("c1")
+    submitted(run, db, people, "c1")
+    for empty in ("", "   "):
+        with pytest.raises(TransitionError, match="proposed action"):
+            run(workflow.escalate, people.insp1, "c1", empty)
+    assert state(db, "c1")["state"] == "submitted"
+    run(workflow.escalate, people.insp1, "c1", "written warning, retraining on 合规话术")
+    assert state(db, "c1")["state"] == "escalated"
+    with pytest.raises(TransitionError):
+        run(workflow.appeal, people.lead_a, "c1", "wait")  # the escalation is pending
+    run(workflow.decide_escalation, people.sup, "c1", True, "agreed")
+    decided = state(db, "c1")
+    assert (decided["state"], decided["escalation_decision"]) == ("decided", "approved")
+    run(workflow.appeal, people.lead_a, "c1", "disproportionate")
+    assert state(db, "c1")["state"] == "appealed"
+
+
+# --- appeal window ----------------------------------------------------------------------------------
+
+
+def _submitted_at(db: Database, call_id: str):  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        call = s.scalar(select(Call).where(Call.call_id == call_id))
+        return s.scalar(select(ReviewCase.submitted_at).where(ReviewCase.call_pk == call.id))
+
+
+def test_appeal_after_the_window_is_rejected(people: People, add_call: AddCall, run, db: Database) -> None:
+    add_call("c1")
+    submitted(run, db, people, "c1")
+    at = _submitted_at(db, "c1")
+    with pytest.raises(TransitionError, match="3-day appeal window closed"):
+        run(workflow.appeal, people.lead_a, "c1", "late", now=at + timedelta(days=3, seconds=1))
+    with pytest.raises(TransitionError, match="appeal window"):
+        run(workflow.appeal, people.lead_a, "c1", "late", window_days=1, now=at + timedelta(days=2))
+    run(workflow.appeal, people.lead_a, "c1", "in time", now=at + timedelta(days=2, hours=23))
+    assert state(db, "c1")["state"] == "appealed"
+
+
+def test_appeal_window_counts_from_the_escalation_decision(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    add_call("c1")
+    submitted(run, db, people, "c1")
+    run(workflow.escalate, people.insp1, "c1", "warning")
+    run(workflow.decide_escalation, people.sup, "c1", False, "too harsh")
+    with db.session() as s:
+        case = get_case(s, people.sup, "c1")
+        case.escalation_decided_at = case.submitted_at + timedelta(days=5)
+        decided_at = case.escalation_decided_at
+    run(workflow.appeal, people.lead_a, "c1", "fine", now=decided_at + timedelta(days=2))
+
+
+# --- single ownership ---------------------------------------------------------------------------------
+
+
+def test_single_ownership(people: People, add_call: AddCall, run, db: Database) -> None:
+    run(set_active, "test", "insp1", False)
+    run(set_active, "test", "insp2", False)
+    add_call("c1")  # no active inspector: nobody owns it yet
+    assert state(db, "c1")["state"] == "unassigned"
+    assert state(db, "c1")["owner"] is None
+    run(set_active, "test", "insp1", True)
+    run(set_active, "test", "insp2", True)
+
+    run(workflow.claim, people.insp1, "c1")
+    with pytest.raises(TransitionError, match="already owned by insp1"):
+        run(workflow.claim, people.insp2, "c1")
+    with pytest.raises(TransitionError, match="already owned by you"):
+        run(workflow.claim, people.insp1, "c1")
+    assert state(db, "c1")["owner"] == "insp1"
+
+    with pytest.raises(PermissionDenied):
+        run(workflow.reassign, people.insp1, "c1", "insp2")
+    with pytest.raises(PermissionDenied, match="owned by insp1"):
+        run(workflow.decide_violation, people.insp2, violation_ids(db, "c1")[0], "confirmed")
+    run(workflow.reassign, people.sup, "c1", "insp2")
+    assert state(db, "c1")["owner"] == "insp2"
+    with pytest.raises(PermissionDenied, match="owned by insp2"):
+        run(workflow.submit_verdict, people.insp1, "c1")
+    with pytest.raises(InvalidInput):
+        run(workflow.reassign, people.sup, "c1", "lead_a")  # a team lead cannot own a case
+    with pytest.raises(NotFound):
+        run(workflow.reassign, people.sup, "c1", "nobody")
+
+
+def test_the_database_allows_one_case_and_one_owner_per_call(
+    people: People, add_call: AddCall, db: Database
+) -> None:
+    add_call("c1")
+    with pytest.raises(IntegrityError), db.session() as s:
+        call = s.scalar(select(Call).where(Call.call_id == "c1"))
+        s.add(
+            ReviewCase(call_pk=call.id, state="open", owner_id=people.insp2.id, created_at=call.ingested_at)
+        )
+    with pytest.raises(IntegrityError), db.session() as s:
+        case = s.scalar(select(ReviewCase))
+        case.owner_id = None  # an open case without owner
+
+
+def test_claiming_a_flagged_call_without_a_case_opens_one(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    add_call("c1")
+    with db.session() as s:  # flagged before the hook existed
+        s.delete(s.scalar(select(ReviewCase)))
+    case = run(workflow.claim, people.insp2, "c1")
+    assert state(db, "c1")["owner"] == "insp2"
+    assert isinstance(case, ReviewCase)
+
+
+def test_hook_is_idempotent_and_ignores_clean_calls(people: People, add_call: AddCall, db: Database) -> None:
+    add_call("c1")
+    add_call("ok", rules=(), status="clean")
+    with db.session() as s:
+        c1 = s.scalar(select(Call).where(Call.call_id == "c1"))
+        first = s.scalar(select(ReviewCase.id))
+        assert workflow.on_call_processed(s, c1).id == first  # type: ignore[union-attr]
+        ok = s.scalar(select(Call).where(Call.call_id == "ok"))
+        assert workflow.on_call_processed(s, ok) is None
+        assert len(s.scalars(select(ReviewCase)).all()) == 1
+        with pytest.raises(TransitionError):
+            workflow.assign_round_robin(s, c1)
+
+
+def test_round_robin_skips_disabled_inspectors(people: People, add_call: AddCall, run, db: Database) -> None:
+    run(set_active, "test", "insp2", False)
+    add_call("c1")
+    add_call("c2")
+    assert [state(db, c)["owner"] for c in ("c1", "c2")] == ["insp1", "insp1"]
+    run(set_active, "test", "insp2", True)
+    add_call("c3")
+    assert state(db, "c3")["owner"] == "insp2"
+
+
+# --- every invalid transition -------------------------------------------------------------------------
+
+
+def test_invalid_transitions_raise_with_a_reason(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    add_call("open")  # insp1
+    add_call("fp")  # insp2
+    add_call("clean", rules=(), status="clean")
+    p = people
+
+    def refused(fn, *args, match: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
+        with pytest.raises(TransitionError, match=match) as info:
+            run(fn, *args, **kwargs)
+        assert info.value.reason
+
+    # open case
+    refused(workflow.submit_verdict, p.insp1, "open", match="undecided")
+    refused(workflow.escalate, p.insp1, "open", "warn", match="is open")
+    refused(workflow.decide_escalation, p.sup, "open", True, match="is open")
+    refused(workflow.appeal, p.lead_a, "open", "why", match="is open")
+    refused(workflow.decide_appeal, p.sup, "open", "uphold", match="no pending appeal")
+    refused(workflow.final_judgement, p.sup, "open", match="is open")
+    refused(workflow.claim, p.insp2, "clean", match="only flagged")
+    refused(workflow.submit_verdict, p.insp1, "clean", match="not under review")
+    with pytest.raises(InvalidInput):
+        run(workflow.decide_violation, p.insp1, violation_ids(db, "open")[0], "maybe")
+
+    # a verdict with no confirmed violation: nothing to escalate or appeal
+    submitted(run, db, p, "fp", "false_positive", "false_positive")
+    assert state(db, "fp")["verdict"] == "all_false_positive"
+    refused(workflow.escalate, p.insp2, "fp", "warn", match="no violation was confirmed")
+    refused(workflow.appeal, p.lead_a, "fp", "why", match="only a verdict with a confirmed")
+
+    # submitted case
+    submitted(run, db, p, "open")
+    refused(workflow.submit_verdict, p.insp1, "open", match="already submitted")
+    refused(
+        workflow.decide_violation, p.insp1, violation_ids(db, "open")[0], "confirmed", match="is submitted"
+    )
+    refused(workflow.reassign, p.sup, "open", "insp2", match="already submitted")
+    refused(workflow.claim, p.insp2, "open", match="already owned")
+    refused(workflow.decide_escalation, p.sup, "open", True, match="is submitted")
+    refused(workflow.appeal, p.lead_a, "open", "  ", match="needs a reason")
+
+    # escalated, then appealed
+    run(workflow.escalate, p.insp1, "open", "warning")
+    refused(workflow.escalate, p.insp1, "open", "again", match="is escalated")
+    refused(workflow.final_judgement, p.sup, "open", match="is escalated")
+    run(workflow.decide_escalation, p.sup, "open", False)
+    refused(workflow.decide_escalation, p.sup, "open", True, match="is decided")
+    run(workflow.appeal, p.lead_a, "open", "reason")
+    refused(workflow.appeal, p.lead_a, "open", "another", match="is appealed")
+    refused(workflow.final_judgement, p.sup, "open", match="pending appeal")
+    with pytest.raises(InvalidInput):
+        run(workflow.decide_appeal, p.sup, "open", "maybe")
+
+    # final
+    run(workflow.decide_appeal, p.sup, "open", "uphold")
+    refused(workflow.decide_appeal, p.sup, "open", "overturn", match="is final")
+    refused(workflow.final_judgement, p.sup, "open", match="is final")
+    refused(workflow.escalate, p.insp1, "open", "x", match="is final")
+    refused(workflow.appeal, p.lead_a, "open", "x", match="终审")
+
+
+# --- who may do what -------------------------------------------------------------------------------------
+
+
+def test_permission_matrix(people: People, add_call: AddCall, run, db: Database) -> None:
+    p = people
+    add_call("a1")  # team A, insp1
+    add_call("a2")  # team A, insp2
+    add_call("b1", team="B")  # insp1
+    v_a1 = violation_ids(db, "a1")[0]
+
+    def denied(fn, *args) -> None:  # type: ignore[no-untyped-def]
+        with pytest.raises(PermissionDenied):
+            run(fn, *args)
+
+    def hidden(fn, *args) -> None:  # type: ignore[no-untyped-def]
+        with pytest.raises(NotFound):
+            run(fn, *args)
+
+    # claim: inspectors only
+    for user in (p.admin, p.sup, p.lead_a):
+        denied(workflow.claim, user, "a1")
+    # reassign: supervisors only
+    for user in (p.admin, p.insp1, p.insp2, p.lead_a):
+        denied(workflow.reassign, user, "a1", "insp2")
+    # deciding, submitting and escalating: the owner only
+    for user in (p.admin, p.sup, p.insp2, p.lead_a):
+        denied(workflow.decide_violation, user, v_a1, "confirmed")
+        denied(workflow.submit_verdict, user, "a1")
+    submitted(run, db, p, "a1")
+    submitted(run, db, p, "a2")
+    for user in (p.admin, p.sup, p.insp2, p.lead_a):
+        denied(workflow.escalate, user, "a1", "warning")
+    # appeals: team leads only
+    for user in (p.admin, p.sup, p.insp1):
+        denied(workflow.appeal, user, "a1", "reason")
+    # supervisor decisions
+    run(workflow.escalate, p.insp1, "a1", "warning")
+    for user in (p.admin, p.insp1, p.lead_a):
+        denied(workflow.decide_escalation, user, "a1", True)
+    run(workflow.appeal, p.lead_a, "a2", "reason")
+    for user in (p.admin, p.insp2, p.lead_a):
+        denied(workflow.decide_appeal, user, "a2", "uphold")
+    submitted(run, db, p, "b1")
+    for user in (p.admin, p.insp1, p.lead_b):
+        denied(workflow.final_judgement, user, "b1")
+
+    # another team's call does not exist for a team lead
+    hidden(workflow.appeal, p.lead_b, "a1", "reason")
+    hidden(workflow.claim, p.lead_b, "a1")
+    hidden(workflow.decide_violation, p.lead_b, v_a1, "confirmed")
+    hidden(workflow.appeal, p.lead_a, "nope", "reason")
+    hidden(workflow.decide_violation, p.insp1, 999_999, "confirmed")
+    with db.session() as s, pytest.raises(NotFound):
+        get_case(s, p.lead_b, "a1")
+
+    # a disabled account can do nothing
+    disabled = run(set_active, "test", "sup", False)  # the caller loads the actor afresh each request
+    denied(workflow.final_judgement, disabled, "b1")
+
+
+def test_team_leads_see_only_their_team(people: People, add_call: AddCall, db: Database) -> None:
+    add_call("a1")
+    add_call("b1", team="B")
+    add_call("none", team=None)
+    with db.session() as s:
+        assert [c.call.call_id for c in list_cases(s, people.lead_a)] == ["a1"]
+        assert [c.call.call_id for c in list_cases(s, people.lead_b)] == ["b1"]
+        assert len(list_cases(s, people.sup)) == 3
+        assert [c.call.call_id for c in list_cases(s, people.insp1, owner=people.insp1)] == ["a1", "none"]
+        assert get_case(s, people.lead_a, "a1").call.team == "A"
