@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 WORKSPACE ?= callqa-data
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean browser
 
 install: $(STAMP)
 
@@ -22,9 +22,14 @@ run: install
 	$(BIN)/callqa calls --workspace $(WORKSPACE)
 	$(BIN)/callqa serve --workspace $(WORKSPACE)
 
-test: install
+test: install browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
+
+# Debian's Chromium (Playwright cannot download browsers here) and CJK fonts for the screenshots.
+browser:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 lint: install
 	$(BIN)/ruff check src tests bench

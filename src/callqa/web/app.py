@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from callqa.rules import load_default_pack, load_pack
 from callqa.store.database import Database
-from callqa.web import pages
+from callqa.web import api, pages, review_pages
 from callqa.web.auth import LoginRequired
 from callqa.web.auth import router as auth_router
 from callqa.web.security import LoginThrottle, session_secret
@@ -23,6 +24,8 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     """The application for one workspace; `tls` marks the session cookie Secure."""
     app = FastAPI(title="callqa", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.ws, app.state.db, app.state.throttle = ws, db, LoginThrottle()
+    chosen = ws.setting("rule_pack")
+    app.state.pack = load_pack(chosen) if chosen else load_default_pack()  # type: ignore[arg-type]
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(ws.root),
@@ -34,6 +37,8 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(auth_router)
     app.include_router(pages.router)
+    app.include_router(review_pages.router)
+    app.include_router(api.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired):  # type: ignore[no-untyped-def]

@@ -14,9 +14,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from callqa.review import accounts, workflow
+from callqa.review.cases import case_dict, case_of
 from callqa.review.errors import NotFound
 from callqa.review.visibility import get_visible_call, restrict
-from callqa.store.listing import call_dict, transcript_dict
+from callqa.store.listing import call_dict, transcript_dict, violation_dict
 from callqa.store.models import Call, User
 from callqa.store.search import SearchFilters, SearchQueryError, search
 from callqa.web.auth import CurrentUser
@@ -173,14 +175,33 @@ def _call_or_404(request: Request, user: User, call_id: str) -> Call:
 
 @router.get("/calls/{call_id}")
 def call_page(request: Request, user: CurrentUser, call_id: str, t: float = 0.0):  # type: ignore[no-untyped-def]
+    return render_call(request, user, call_id, t=t)
+
+
+def render_call(  # type: ignore[no-untyped-def]
+    request: Request, user: User, call_id: str, t: float = 0.0, review_error: str | None = None,
+    status_code: int = 200,
+):  # fmt: skip
+    """The call page: audio, transcript, violations and the review panel for this user."""
     call = _call_or_404(request, user, call_id)
     info = _masked(request, user, call_dict(call))
     segments = [_masked(request, user, s) for s in transcript_dict(call)["segments"]]
-    violations = [_masked(request, user, {**v, "explanation": v.get("explanation", "")}) for v in
-                  [dict(call_dict(call)["violations"][i], explanation=x.explanation, rule_name=x.rule_name)
-                   for i, x in enumerate(call.violations)]]  # fmt: skip
+    violations = [
+        _masked(request, user, {**violation_dict(v), "id": v.id, "rule_name": v.rule_name,
+                                "explanation": v.explanation})
+        for v in call.violations
+    ]  # fmt: skip
+    with request.app.state.db.session() as session:
+        case = case_of(session, session.get_one(Call, call.id))
+        case_info = case_dict(case) if case else None
+        owners = [
+            u.username for u in accounts.list_users(session) if u.active and u.role in workflow.OWNER_ROLES
+        ]
+        inspectors = owners if user.role == "supervisor" else []
+    context = {"call": info, "segments": segments, "violations": violations, "t": t, "case": case_info,
+               "review_error": review_error, "owners": inspectors}  # fmt: skip
     return templates.TemplateResponse(
-        request, "call.html", _base(request, user, call=info, segments=segments, violations=violations, t=t)
+        request, "call.html", _base(request, user, **context), status_code=status_code
     )
 
 

@@ -1,0 +1,156 @@
+"""The whole review flow by hand, in Debian's Chromium, against a real `callqa serve`.
+
+Inspector claims a flagged call from the queue, plays it and seeks by clicking a transcript
+line, confirms one violation and marks another false positive, submits; the team lead appeals;
+a supervisor gives the final judgement; `callqa audit verify` passes, and fails once an audit
+row is edited in the database. Screenshots of the main pages go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from callqa.review import accounts
+from callqa.store.database import Database
+from callqa.workspace import Workspace
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CALL = "p03"  # FLAC, several third-party-disclosure hits
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium not installed (make test installs it)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(corpus_workspace: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    ws_dir = tmp_path / "ws"
+    shutil.copytree(corpus_workspace, ws_dir, ignore=shutil.ignore_patterns("callqa.db*", "session.key"))
+    with sqlite3.connect(corpus_workspace / "callqa.db") as src, sqlite3.connect(ws_dir / "callqa.db") as dst:
+        src.backup(dst)  # a consistent copy, WAL included
+    ws = Workspace.open(ws_dir)
+    db = Database(ws.database_url)
+    with db.session() as session:
+        for name, role, team in (("zhang", "inspector", None), ("li", "team_lead", "A"), ("wang", "supervisor", None),
+                                 ("root", "admin", None)):  # fmt: skip
+            accounts.create_user(session, "test", name, role, team, password=f"{name}-pass-2026")
+        session.execute(
+            __import__("sqlalchemy").text(f"UPDATE calls SET team = 'A' WHERE call_id = '{CALL}'")
+        )
+    db.close()
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "callqa.cli.main", "serve", "--port", str(port), "-w", str(ws_dir),
+                             "--no-worker"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}", ws_dir
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_review_flow_in_chromium(server) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect, sync_playwright
+
+    base, ws_dir = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
+        )  # fmt: skip
+
+        def sign_in(name: str):  # type: ignore[no-untyped-def]
+            page = browser.new_page(viewport={"width": 1366, "height": 820})
+            page.goto(f"{base}/login")
+            page.fill("input[name=username]", name)
+            page.fill("input[name=password]", f"{name}-pass-2026")
+            page.click("button[type=submit]")
+            expect(page.locator("header .who")).to_contain_text(name)
+            return page
+
+        # inspector: queue → call → play and seek → decide → submit
+        page = sign_in("zhang")
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        page.click("text=我的复核")
+        page.click(f"a:text-is('{CALL}')")
+        page.click("button:text('认领')")
+        expect(page.locator("h3 small")).to_contain_text("复核中")
+        page.evaluate("document.getElementById('player').play()")
+        line = page.locator(".seg").nth(2)
+        start = float(line.get_attribute("data-start") or 0)
+        line.click()
+        page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.0")
+        assert not page.evaluate("document.getElementById('player').error")
+        forms = page.locator("form.decide")
+        assert forms.count() >= 2
+        forms.nth(0).locator("button[value=confirmed]").click()
+        for i in range(1, page.locator("form.decide").count()):
+            page.locator("form.decide").nth(i).locator("button[value=false_positive]").click()
+        expect(page.locator(".decision")).to_have_count(page.locator(".violation").count())
+        page.screenshot(path=str(ARTIFACTS / "call-detail.png"), full_page=True)
+        page.click("button:text('提交复核结论')")
+        expect(page.locator("h3 small")).to_contain_text("确认违规")
+        page.close()
+
+        # team lead appeals
+        page = sign_in("li")
+        page.goto(f"{base}/calls/{CALL}")
+        page.fill("textarea[name=reason]", "坐席只是确认接听人身份，并未透露具体欠款，申请复议")
+        page.click("button:text('提出申诉')")
+        expect(page.locator("h3 small")).to_contain_text("申诉中")
+        page.close()
+
+        # supervisor: final judgement
+        page = sign_in("wang")
+        page.goto(f"{base}/appeals")
+        page.screenshot(path=str(ARTIFACTS / "appeals.png"), full_page=True)
+        page.click(f"a:text-is('{CALL}')")
+        page.fill("input[name=comment]", "录音显示已向第三方透露欠款，维持原结论")
+        page.click("button:text('终审：维持原结论')")
+        expect(page.locator("h3 small")).to_contain_text("已终审")
+        for name, path in (
+            ("calls", "/calls"),
+            ("rules", "/rules"),
+            ("audit", "/audit"),
+            ("search", "/search?q=欠钱"),
+        ):
+            page.goto(base + path)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        expect(page.locator("body")).not_to_contain_text("Internal Server Error")
+        page.close()
+        admin = sign_in("root")
+        admin.goto(f"{base}/users")
+        admin.screenshot(path=str(ARTIFACTS / "users.png"), full_page=True)
+        browser.close()
+
+    verify = [sys.executable, "-m", "callqa.cli.main", "audit", "verify", "-w", str(ws_dir)]
+    ok = subprocess.run(verify, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    with sqlite3.connect(ws_dir / "callqa.db") as conn:
+        actions = [a for (a,) in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+        assert {"case.claim", "case.submit"} <= set(actions) and any("appeal" in a for a in actions), actions
+        conn.execute("UPDATE audit_log SET after = replace(after, 'confirmed', 'false_positive') "
+                     "WHERE action LIKE '%decide%'")  # fmt: skip
+    tampered = subprocess.run(verify, capture_output=True, text=True)
+    assert tampered.returncode == 1, tampered.stdout + tampered.stderr
