@@ -339,7 +339,7 @@ def _states(session: Session, call_pks: list[int]) -> dict[int, str]:
     rows = session.execute(
         select(ReviewCase.call_pk, ReviewCase.state).where(ReviewCase.call_pk.in_(call_pks))
     )
-    return dict(rows.tuples())
+    return {call_pk: state for call_pk, state in rows}
 
 
 def _case_out(case: ReviewCase) -> dict[str, object]:
