@@ -92,6 +92,13 @@ def test_review_flow_in_chromium(server) -> None:  # type: ignore[no-untyped-def
         # inspector: queue → call → play and seek → decide → submit
         page = sign_in("zhang")
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        upload = ws_dir.parent / "新录音 (1).wav"  # a new recording: different bytes, a name with spaces
+        upload.write_bytes((ROOT / "examples" / "calls" / "p14.wav").read_bytes() + b"\0" * 64)
+        page.click("text=通话列表")
+        page.click("summary:text('上传录音')")
+        page.set_input_files("input[name=files]", str(upload))
+        page.click("button:text('上传并处理')")
+        expect(page.locator("#upload-result")).to_contain_text("added")
         page.click("text=我的复核")
         page.click(f"a:text-is('{CALL}')")
         page.click("button:text('认领')")
