@@ -13,23 +13,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from callqa.cli.render import Column, OutputFormat, render
+from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 
 users_app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 out = Console(soft_wrap=True)
-
-WorkspaceOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        help="Workspace folder (default: $CALLQA_HOME, else ./callqa-data).",
-        show_default=False,
-    ),
-]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 class Role(StrEnum):

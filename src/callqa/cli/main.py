@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callqa.cli.admin import audit_app, users_app
-from callqa.cli.render import Column, OutputFormat, render
+from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 
 app = typer.Typer(
     help="callqa: offline QA of debt-collection call recordings.",
@@ -31,17 +31,6 @@ app.add_typer(model_app, name="model")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-WorkspaceOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        help="Workspace folder (default: $CALLQA_HOME, else ./callqa-data).",
-        show_default=False,
-    ),
-]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 class Speaker(StrEnum):

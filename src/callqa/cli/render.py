@@ -7,7 +7,10 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -17,6 +20,18 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
 
+
+# Options every command shares.
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: $CALLQA_HOME, else ./callqa-data).",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 Column = tuple[str, Callable[[dict], object]]  # header, value from a contract row
 _NARROW = {"call_id", "agent", "started_at", "secs", "status", "score", "time", "speaker", "severity"}
