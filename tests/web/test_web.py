@@ -68,6 +68,14 @@ def test_pages_render_in_chinese(app_and_users) -> None:  # type: ignore[no-unty
     assert "<mark>老赖</mark>" in found.text and "/calls/p02?t=" in found.text
     csv_text = client.get("/calls", params={"export": "csv"}).text
     assert csv_text.splitlines()[0].startswith("call_id,") and len(csv_text.splitlines()) == 15
+    xlsx = client.get("/calls", params={"export": "xlsx", "category": "abuse"})
+    assert (
+        xlsx.status_code == 200 and xlsx.content[:2] == b"PK" and b"xl/worksheets/sheet1.xml" in xlsx.content
+    )
+    unassigned = client.get("/calls", params={"review_state": "unassigned"}).text
+    assert "p02" in unassigned and "p01" not in unassigned
+    clean = client.get("/calls", params={"review_state": "none"}).text
+    assert "p01" in clean and "p02" not in clean
 
 
 def test_audio_supports_range_requests(app_and_users) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from callqa.review.cases import case_dict, case_of
 from callqa.review.errors import NotFound
 from callqa.review.visibility import get_visible_call, restrict
 from callqa.store.listing import call_dict, transcript_dict, violation_dict
-from callqa.store.models import Call, User
+from callqa.store.models import Call, ReviewCase, User
 from callqa.store.search import SearchFilters, SearchQueryError, search
 from callqa.web.auth import CurrentUser
 from callqa.web.masking import mask_numbers, may_see_numbers
@@ -120,7 +120,24 @@ SORTS = {
     "call_id": lambda c: c.call_id,
     "agent": lambda c: c.agent_id or "",
 }
-CSV_COLUMNS = ["call_id", "agent_id", "team", "customer_phone", "started_at", "duration_s", "status", "score"]
+CSV_COLUMNS = ["call_id", "agent_id", "team", "customer_phone", "started_at", "duration_s", "status", "score",
+               "review_state"]  # fmt: skip
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(rows: list[dict]) -> bytes:
+    """The call list as an Excel workbook (same columns as the CSV export)."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet("通话列表")
+    sheet.write_row(0, 0, [*CSV_COLUMNS, "categories"])
+    for i, r in enumerate(rows, 1):
+        cats = ";".join(sorted({v["category"] for v in r["violations"]}))
+        sheet.write_row(i, 0, [*(r[c] for c in CSV_COLUMNS), cats])
+    book.close()
+    return buf.getvalue()
 
 
 @router.get("/calls")
@@ -137,12 +154,25 @@ def calls_page(  # type: ignore[no-untyped-def]
     max_score: Annotated[int | None, Query(ge=0, le=100)] = None,
     sort: Annotated[str, Query(pattern="^-?(started_at|score|call_id|agent)$")] = "-started_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    export: Annotated[str | None, Query(pattern="^(csv)$")] = None,
+    review_state: Annotated[
+        str | None, Query(pattern="^(none|unassigned|open|submitted|escalated|decided|appealed|final)$")
+    ] = None,
+    export: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
 ):
     calls = _filtered(request, user, status, agent, team, category, since, until, min_score, max_score)
+    with request.app.state.db.session() as session:
+        states = dict(session.execute(select(ReviewCase.call_pk, ReviewCase.state)).all())
+    if review_state:
+        calls = [c for c in calls if states.get(c.id, "none") == review_state]
     key = sort.lstrip("-")
     calls.sort(key=SORTS[key], reverse=sort.startswith("-"))  # type: ignore[arg-type]
-    rows = [_masked(request, user, call_dict(c) | {"team": c.team}) for c in calls]
+    rows = [
+        _masked(request, user, call_dict(c) | {"team": c.team, "review_state": states.get(c.id)})
+        for c in calls
+    ]
+    if export == "xlsx":
+        return Response(_xlsx(rows), media_type=XLSX_TYPE,
+                        headers={"Content-Disposition": 'attachment; filename="calls.xlsx"'})  # fmt: skip
     if export == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
