@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from callqa.review import accounts
 from callqa.store.database import Database
 from callqa.web.app import create_app
+from callqa.web.security import LoginThrottle
 from callqa.workspace import Workspace
 
 
@@ -21,7 +22,7 @@ def app_and_users(corpus_workspace: Path):  # type: ignore[no-untyped-def]
     passwords = {}
     with db.session() as session:
         people = [("insp", "inspector", None), ("sup", "supervisor", None), ("lead_a", "team_lead", "A"),
-                  ("lead_b", "team_lead", "B"), ("boss", "admin", None)]  # fmt: skip
+                  ("lead_b", "team_lead", "B"), ("boss", "admin", None), ("victim", "inspector", None)]  # fmt: skip
         for name, role, team in people:
             passwords[name] = accounts.create_user(
                 session, "test", name, role, team, password=f"pw-{name}-123"
@@ -114,8 +115,33 @@ def test_phone_numbers_masked_for_inspectors(app_and_users) -> None:  # type: ig
 def test_login_throttled(app_and_users) -> None:  # type: ignore[no-untyped-def]
     client = TestClient(app_and_users, follow_redirects=False)
     token = _csrf(client.get("/login").text)
-    wrong = {"csrf_token": token, "username": "boss", "password": "wrong"}
+    wrong = {"csrf_token": token, "username": "victim", "password": "wrong"}
     codes = [client.post("/login", data=wrong).status_code for _ in range(6)]
     assert codes[:5] == [401] * 5 and codes[5] == 429
-    r = client.post("/login", data={"csrf_token": token, "username": "boss", "password": "pw-boss-123"})
+    r = client.post("/login", data={"csrf_token": token, "username": "victim", "password": "pw-victim-123"})
     assert r.status_code == 429  # still blocked, even with the right password
+    app_and_users.state.throttle = LoginThrottle()  # the other tests share this client address
+
+
+PAGE_MATRIX = [  # path, expected for anonymous, insp, sup, lead_a, lead_b, boss (admin)
+    ("/", (303, 200, 200, 200, 200, 200)),
+    ("/calls", (303, 200, 200, 200, 200, 200)),
+    ("/calls/p02", (303, 200, 200, 200, 404, 200)),
+    ("/calls/p02/audio", (303, 200, 200, 200, 404, 200)),
+    ("/calls/nope", (303, 404, 404, 404, 404, 404)),
+    ("/search?q=钱", (303, 200, 200, 200, 200, 200)),
+    ("/review", (303, 200, 200, 200, 200, 200)),
+    ("/appeals", (303, 200, 200, 200, 200, 200)),
+    ("/rules", (303, 200, 200, 200, 200, 200)),
+    ("/audit", (303, 403, 200, 403, 403, 200)),
+    ("/users", (303, 403, 403, 403, 403, 200)),
+]
+
+
+def test_page_authorization_matrix(app_and_users) -> None:  # type: ignore[no-untyped-def]
+    clients = [TestClient(app_and_users, follow_redirects=False)] + [
+        login(app_and_users, name) for name in ("insp", "sup", "lead_a", "lead_b", "boss")
+    ]
+    for path, expected in PAGE_MATRIX:
+        got = tuple(client.get(path).status_code for client in clients)
+        assert got == expected, path
