@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from callqa.cli.main import app
+from callqa.store.models import Call
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DATA = ROOT / "tests" / "data"
+
+
+def new_call(call_id: str, **overrides: object) -> Call:
+    """A Call row with placeholder file fields, for tests that build the database directly."""
+    fields: dict[str, object] = {
+        "call_id": call_id,
+        "file_name": f"{call_id}.wav",
+        "source_path": f"/in/{call_id}.wav",
+        "content_sha256": call_id.ljust(64, "0"),
+        "stored_path": f"calls/{call_id}.wav",
+        "size_bytes": 1,
+        "channels": "stereo",
+        "extra": {},
+        "status": "clean",
+        "attempts": 1,
+        "ingested_at": datetime.now(UTC).replace(tzinfo=None),
+    }
+    return Call(**(fields | overrides))
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:

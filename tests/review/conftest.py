@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from argon2 import PasswordHasher
 from callqa.review import accounts, workflow
 from callqa.store.database import Database
 from callqa.store.models import Call, User, Violation
+from tests.conftest import new_call
 
 
 @pytest.fixture(autouse=True)
@@ -77,20 +77,7 @@ def add_call(db: Database) -> AddCall:
         call_id: str, team: str | None = "A", rules: tuple[str, ...] = ("R1", "R2"), status: str = "flagged"
     ) -> Call:
         with db.session() as s:
-            call = Call(
-                call_id=call_id,
-                file_name=f"{call_id}.wav",
-                source_path=f"/in/{call_id}.wav",
-                content_sha256=call_id.ljust(64, "0"),
-                stored_path=f"calls/{call_id}.wav",
-                size_bytes=1,
-                channels="stereo",
-                extra={},
-                status=status,
-                attempts=1,
-                team=team,
-                ingested_at=datetime.now(UTC).replace(tzinfo=None),
-            )
+            call = new_call(call_id, status=status, team=team)
             call.violations = [
                 Violation(
                     rule_id=rule,

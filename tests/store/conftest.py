@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation
 from callqa.store.search import index_segments
+from tests.conftest import new_call
 
 AddCall = Callable[..., Call]
 
@@ -35,21 +36,7 @@ def add_call(db: Database) -> AddCall:
         categories: tuple[str, ...] = (),
     ) -> Call:
         with db.session() as s:
-            call = Call(
-                call_id=call_id,
-                file_name=f"{call_id}.wav",
-                source_path=f"/in/{call_id}.wav",
-                content_sha256=call_id.ljust(64, "0"),
-                stored_path=f"calls/{call_id}.wav",
-                size_bytes=1,
-                channels="stereo",
-                extra={},
-                status="clean",
-                attempts=1,
-                ingested_at=datetime.now(UTC).replace(tzinfo=None),
-                agent_id=agent_id,
-                started_at_utc=started,
-            )
+            call = new_call(call_id, agent_id=agent_id, started_at_utc=started)
             call.segments = [
                 TranscriptSegment(position=k, speaker=spk, start_s=2.0 * k, end_s=2.0 * k + 1.5, text=txt)
                 for k, (spk, txt) in enumerate(lines)
