@@ -28,8 +28,9 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    fields = {
+def _chained_fields(entry: AuditEntry) -> dict[str, object]:
+    """The fields the hash covers (before/after as stored text)."""
+    return {
         "at": entry.at.isoformat(timespec="microseconds"),
         "actor_id": entry.actor_id,
         "actor": entry.actor,
@@ -40,7 +41,10 @@ def entry_hash(entry: AuditEntry) -> str:
         "after": entry.after,
         "prev_hash": entry.prev_hash,
     }
-    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical_json(_chained_fields(entry)).encode()).hexdigest()
 
 
 def _head(session: Session) -> str:
@@ -115,19 +119,9 @@ def _parsed(text: str | None) -> object:
 
 def entry_dict(entry: AuditEntry) -> dict[str, object]:
     """Export row: the stored fields, with before/after parsed back to JSON values."""
-    return {
-        "id": entry.id,
-        "at": entry.at.isoformat(timespec="microseconds"),
-        "actor_id": entry.actor_id,
-        "actor": entry.actor,
-        "action": entry.action,
-        "entity": entry.entity,
-        "entity_id": entry.entity_id,
-        "before": _parsed(entry.before),
-        "after": _parsed(entry.after),
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    fields = _chained_fields(entry)
+    fields.update(before=_parsed(entry.before), after=_parsed(entry.after))
+    return {"id": entry.id, **fields, "hash": entry.hash}
 
 
 def export_rows(session: Session) -> list[dict[str, object]]:
