@@ -1,62 +1,108 @@
-"""The workspace: one folder holding the database, the recordings and the config."""
+"""The workspace: one folder holding the database, the recordings, the keys and the settings.
+
+The folder and everything callqa writes into it are private to the account running callqa
+(folders 0700, files 0600): recordings and transcripts are customers' personal data.
+"""
 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from callqa.settings import DATABASE_URL_ENV, Settings, SettingsError, load_settings
+
 DEFAULT_DIRNAME = "callqa-data"
 CONFIG_NAME = "config.toml"
+DATABASE_NAME = "callqa.db"
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 DEFAULT_CONFIG = """\
-# callqa workspace configuration. Every key is optional.
+# callqa workspace configuration. Every key is optional; the README lists them all.
 # database_url = "postgresql+psycopg://user@host/callqa"   # default: SQLite file in this folder
 # rule_pack = "/path/to/pack.yaml"                          # default: the shipped pack
 # model = "/path/to/ctranslate2-whisper-dir"                # default: bundled Whisper base
-# workers = 2                                             # default: CPU cores, at most 4
+# workers = 2                                               # default: CPU cores, at most 4
 # beam_size = 1
+# unmasked_roles = ["admin", "supervisor"]
+# appeal_window_days = 3
+# max_upload_mb = 200
+# max_call_minutes = 120
 """
+
+
+class WorkspaceError(Exception):
+    """The workspace cannot be opened or its configuration is invalid."""
+
+
+def private_dir(path: Path, *, ours: bool = True) -> Path:
+    """Create `path` (and parents) if needed, readable by this account only. A folder that is not
+    `ours` (the workspace root a user pointed at) keeps the mode it already has."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    if ours:
+        os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` empty if missing, readable and writable by this account only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
+    os.close(fd)
+    os.chmod(path, PRIVATE_FILE)
+    return path
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """Paths and settings of one workspace directory (created on first use)."""
+    """Paths and the loaded, validated settings of one workspace directory."""
 
     root: Path
+    settings: Settings
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
         """--workspace, else $CALLQA_HOME, else ./callqa-data; created if missing."""
         chosen = path or os.environ.get("CALLQA_HOME") or DEFAULT_DIRNAME
         root = Path(chosen).expanduser().resolve()
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "recordings").mkdir(exist_ok=True)
-        config = root / CONFIG_NAME
-        if not config.exists():
-            config.write_text(DEFAULT_CONFIG, encoding="utf-8")
-        return cls(root)
+        try:
+            private_dir(root, ours=False)
+            private_dir(root / "recordings")
+            config = root / CONFIG_NAME
+            if not config.exists():
+                private_file(config).write_text(DEFAULT_CONFIG, encoding="utf-8")
+            settings = load_settings(config)
+        except SettingsError as exc:
+            raise WorkspaceError(str(exc)) from None
+        except OSError as exc:
+            raise WorkspaceError(f"cannot use workspace {root}: {exc.strerror or exc}") from None
+        return cls(root, settings)
 
     @property
     def recordings_dir(self) -> Path:
         return self.root / "recordings"
 
-    @property
-    def config(self) -> dict[str, object]:
-        try:
-            return tomllib.loads((self.root / CONFIG_NAME).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise WorkspaceError(f"{self.root / CONFIG_NAME}: {exc}") from None
+    def path(self, configured: str | None) -> Path | None:
+        """A configured path, relative ones taken from the workspace folder."""
+        return None if configured is None else (self.root / Path(configured).expanduser()).resolve()
 
     @property
     def database_url(self) -> str:
-        env = os.environ.get("CALLQA_DATABASE_URL")
-        configured = self.config.get("database_url")
-        return env or str(configured or f"sqlite:///{self.root / 'callqa.db'}")
+        """CALLQA_DATABASE_URL, else `database_url`, else the private SQLite file in the workspace."""
+        chosen = os.environ.get(DATABASE_URL_ENV) or self.settings.database_url
+        if chosen:
+            return chosen
+        database = self.root / DATABASE_NAME
+        if not database.exists():
+            private_file(database)  # SQLite then gives its -wal and -shm files the same mode
+        return f"sqlite:///{database}"
 
-    def setting(self, key: str, default: object = None) -> object:
-        return self.config.get(key, default)
+    @property
+    def audit_key_path(self) -> Path:
+        return self.path(self.settings.audit_key_file) or self.root / "audit.key"
 
+    @property
+    def rule_pack_path(self) -> Path | None:
+        return self.path(self.settings.rule_pack)
 
-class WorkspaceError(Exception):
-    """The workspace's configuration cannot be read."""
+    @property
+    def model_path(self) -> Path | None:
+        return self.path(self.settings.model)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import date
 from enum import StrEnum
@@ -63,7 +62,7 @@ def _open(workspace: Path | None):  # type: ignore[no-untyped-def]
 def _pack(ws, path: Path | None = None):  # type: ignore[no-untyped-def]
     from callqa.rules import RulePackError, load_default_pack, load_pack
 
-    chosen = path or ws.setting("rule_pack")
+    chosen = path or ws.rule_pack_path
     try:
         return load_pack(chosen) if chosen else load_default_pack()
     except RulePackError as exc:
@@ -122,16 +121,16 @@ def process(
     from callqa.asr.engine import DecodeSettings
     from callqa.asr.model_files import ModelError, resolve_model_dir
     from callqa.pipeline.process import process_pending
+    from callqa.settings import default_workers
 
     ws, db = _open(workspace)
     pack = _pack(ws)
     try:
-        model_dir = resolve_model_dir(model or ws.setting("model"))  # type: ignore[arg-type]
+        model_dir = resolve_model_dir(model or ws.model_path)
     except ModelError as exc:
         raise fail(str(exc)) from None
-    settings = DecodeSettings(beam_size=int(ws.setting("beam_size", DecodeSettings.beam_size)))  # type: ignore[arg-type]
-    default_workers = min(os.cpu_count() or 1, 4)  # measured: 2 workers x 1 thread beat 1 x 2 (bench_asr)
-    n_workers = workers or int(ws.setting("workers", default_workers))  # type: ignore[arg-type]
+    settings = DecodeSettings(beam_size=ws.settings.beam_size)
+    n_workers = workers or ws.settings.workers or default_workers()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -444,7 +443,7 @@ def serve(
     worker = None
     if not no_worker:
         try:
-            worker = BackgroundWorker(ws, db, _pack(ws), str(resolve_model_dir(ws.setting("model"))))  # type: ignore[arg-type]
+            worker = BackgroundWorker(ws, db, _pack(ws), str(resolve_model_dir(ws.model_path)))
         except ModelError as exc:
             raise fail(str(exc)) from None
         app_.state.worker = worker

@@ -302,7 +302,7 @@ def _require_role(user: User, *roles: str) -> None:
 
 
 def _masker(request: Request, user: User):  # type: ignore[no-untyped-def]
-    if may_see_numbers(user.role, request.app.state.ws.setting("unmasked_roles")):
+    if may_see_numbers(user.role, request.app.state.ws.settings.unmasked_roles):
         return lambda text: text
     return mask_numbers
 
@@ -576,8 +576,7 @@ def decide_escalation(  # type: ignore[no-untyped-def]
 @router.post("/calls/{call_id}/appeal", response_model=CaseOut, dependencies=CSRF)
 def appeal(request: Request, user: CurrentUser, call_id: CallId, body: AppealIn):  # type: ignore[no-untyped-def]
     """The team lead of the call's team appeals a confirmed verdict within the appeal window."""
-    days = request.app.state.ws.setting("appeal_window_days", workflow.APPEAL_WINDOW_DAYS)
-    window = days if isinstance(days, int) and not isinstance(days, bool) else workflow.APPEAL_WINDOW_DAYS
+    window = request.app.state.ws.settings.appeal_window_days
 
     def file(session: Session, actor: User, call_id: str) -> ReviewCase:
         return workflow.appeal(session, actor, call_id, body.reason, window_days=window).case

@@ -24,8 +24,8 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     """The application for one workspace; `tls` marks the session cookie Secure."""
     app = FastAPI(title="callqa", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.ws, app.state.db, app.state.throttle = ws, db, LoginThrottle()
-    chosen = ws.setting("rule_pack")
-    app.state.pack = load_pack(chosen) if chosen else load_default_pack()  # type: ignore[arg-type]
+    chosen = ws.rule_pack_path
+    app.state.pack = load_pack(chosen) if chosen else load_default_pack()
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(ws.root),

@@ -41,7 +41,7 @@ def _visible_calls(request: Request, user: User) -> list[Call]:
 
 
 def _masked(request: Request, user: User, row: dict) -> dict:
-    if may_see_numbers(user.role, request.app.state.ws.setting("unmasked_roles")):
+    if may_see_numbers(user.role, request.app.state.ws.settings.unmasked_roles):
         return row
     row = dict(row)
     row["customer_phone"] = mask_numbers(row.get("customer_phone"))
@@ -262,7 +262,7 @@ def search_page(  # type: ignore[no-untyped-def]
             hits = [h for h in found if h.call_id in allowed][:50]
         except SearchQueryError as exc:
             error = str(exc)
-    mask = not may_see_numbers(user.role, request.app.state.ws.setting("unmasked_roles"))
+    mask = not may_see_numbers(user.role, request.app.state.ws.settings.unmasked_roles)
     rows = [
         {"call_id": h.call_id, "speaker": h.speaker, "start_s": h.start_s,
          "snippet": _marked(mask_numbers(h.snippet) if mask else h.snippet)}

@@ -184,7 +184,7 @@ def escalation(  # type: ignore[no-untyped-def]
 
 @router.post("/calls/{call_id}/appeal", dependencies=[Depends(require_csrf)])
 def appeal(request: Request, user: CurrentUser, call_id: str, reason: OptionalText = ""):  # type: ignore[no-untyped-def]
-    days = int(request.app.state.ws.setting("appeal_days", workflow.APPEAL_WINDOW_DAYS))  # type: ignore[arg-type]
+    days = request.app.state.ws.settings.appeal_window_days
     return _act(request, user, call_id, lambda s, u: workflow.appeal(s, u, call_id, reason, window_days=days))
 
 

@@ -30,7 +30,6 @@ from callqa.pipeline.manifest import ManifestError, ManifestRow, read_manifest
 from callqa.web.auth import require_csrf
 from callqa.web.security import CSRF_HEADER
 
-DEFAULT_MAX_UPLOAD_MB = 200
 MAX_FILES = 100
 MAX_FIELD_BYTES = 4096  # plain (non-file) form fields are ignored, but bounded
 FILES_FIELD, MANIFEST_FIELD = "files", "manifest"
@@ -59,12 +58,7 @@ async def require_csrf_header(request: Request) -> None:
 def max_upload_bytes(request: Request) -> int:
     """`app.state.max_upload_mb` (tests, embedding) or the workspace's `max_upload_mb` (default 200)."""
     value = getattr(request.app.state, "max_upload_mb", None)
-    if value is None:
-        value = request.app.state.ws.setting("max_upload_mb", DEFAULT_MAX_UPLOAD_MB)
-    try:
-        megabytes = float(value)
-    except (TypeError, ValueError):
-        megabytes = DEFAULT_MAX_UPLOAD_MB
+    megabytes = float(value) if value is not None else request.app.state.ws.settings.max_upload_mb
     return max(1, int(megabytes * 1024 * 1024))
 
 

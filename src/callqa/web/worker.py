@@ -8,6 +8,7 @@ import threading
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline.process import process_pending
 from callqa.rules import RulePack
+from callqa.settings import default_workers
 from callqa.store.database import Database
 from callqa.workspace import Workspace
 
@@ -35,8 +36,10 @@ class BackgroundWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                summary = process_pending(self.ws, self.db, self.pack, self.model_dir, workers=1,
-                                          settings=DecodeSettings())  # fmt: skip
+                settings = self.ws.settings
+                summary = process_pending(self.ws, self.db, self.pack, self.model_dir,
+                                          workers=settings.workers or default_workers(),
+                                          settings=DecodeSettings(beam_size=settings.beam_size))  # fmt: skip
                 if summary.done:
                     log.info("processed %d calls (%d failed)", summary.done, len(summary.failed))
             except Exception:  # the worker must outlive any one bad batch
