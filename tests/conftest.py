@@ -36,6 +36,15 @@ def new_call(call_id: str, **overrides: object) -> Call:
     return Call(**(fields | overrides))
 
 
+def outcome(calls: dict[str, dict]) -> dict[str, dict]:
+    """`callqa calls -f json` records keyed by call id, without what depends on the database (row ids),
+    so the results of two workspaces compare."""
+    return {
+        cid: c | {"violations": [{k: v for k, v in hit.items() if k != "id"} for hit in c["violations"]]}
+        for cid, c in calls.items()
+    }
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process; returns (exit code, stdout, stderr)."""
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
@@ -46,6 +55,28 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 def labels() -> dict[str, set[str]]:
     with (DATA / "labels.csv").open() as fh:
         return {r["call_id"]: {c for c in r["categories"].split(";") if c} for r in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="session")
+def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 14 example calls ingested for real and "transcribed" by the fake speech engine (their
+    reference transcripts): rules, storage and review cases as in production, in a second."""
+    from callqa.pipeline.process import process_pending
+    from callqa.rules import load_default_pack
+    from callqa.store.database import Database
+    from callqa.workspace import Workspace
+    from tests.fakes import ScriptedSpeech
+
+    ws_dir = tmp_path_factory.mktemp("examples") / "ws"
+    code, _, stderr = run_cli("ingest", str(EXAMPLES / "calls"), "--manifest", str(EXAMPLES / "manifest.csv"),
+                              "--workspace", str(ws_dir))  # fmt: skip
+    assert code == 0, stderr
+    ws = Workspace.open(ws_dir)
+    db = Database(ws.database_url)
+    summary = process_pending(ws, db, load_default_pack(), "", transcriber=ScriptedSpeech.for_examples())
+    db.close()
+    assert summary.done == 14 and not summary.failed, summary
+    return ws_dir
 
 
 @pytest.fixture(scope="session")

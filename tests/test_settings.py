@@ -59,7 +59,7 @@ def test_workspace_reads_its_config_once(tmp_path: Path) -> None:
     assert ws.settings.beam_size == 1  # loaded when opened, not re-read per use
     assert Workspace.open(tmp_path / "ws").settings.beam_size == 3
     (tmp_path / "ws" / "config.toml").write_text("bogus = 1\n", encoding="utf-8")
-    with pytest.raises(WorkspaceError, match="config.toml:1: unknown setting 'bogus'"):
+    with pytest.raises(WorkspaceError, match=r"config.toml:1: unknown setting 'bogus'"):
         Workspace.open(tmp_path / "ws")
 
 

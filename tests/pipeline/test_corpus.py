@@ -9,17 +9,21 @@ from tests.conftest import EXAMPLES, run_cli
 
 CALL_KEYS = {
     "call_id",
+    "ref",
     "file",
     "agent_id",
+    "team",
     "customer_phone",
     "started_at",
     "duration_s",
     "status",
     "score",
     "error",
+    "review_state",
     "violations",
 }
-VIOLATION_KEYS = {"category", "rule_id", "severity", "speaker", "start_s", "end_s", "text"}
+VIOLATION_KEYS = {"id", "category", "rule_id", "rule_name", "severity", "speaker", "start_s", "end_s", "text",
+                  "explanation", "decision"}  # fmt: skip
 
 
 def test_every_format_processes(corpus_calls: dict[str, dict]) -> None:
@@ -109,7 +113,8 @@ def test_search_json_and_filters(corpus_workspace: Path) -> None:
     code, stdout, _ = run_cli("search", "老赖", "--workspace", ws, "--format", "json")
     hits = json.loads(stdout)
     assert code == 0 and hits and hits[0]["call_id"] == "p02"
-    assert set(hits[0]) == {"call_id", "speaker", "start_s", "end_s", "text"}
+    assert set(hits[0]) == {"call_id", "ref", "speaker", "start_s", "end_s", "text", "snippet", "matches"}
+    assert "【老赖】" in hits[0]["snippet"]
     one_char = json.loads(run_cli("search", "钱", "--workspace", ws, "--format", "json")[1])
     assert len({h["call_id"] for h in one_char}) >= 3
     customer_only = json.loads(

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from callqa.review import InvalidInput, NotFound, PermissionDenied, accounts, audit
+from callqa.errors import InvalidInput, NotFound, PermissionDenied
+from callqa.review import accounts, audit
 from callqa.store.database import Database
 from callqa.store.models import ApiToken, AuditEntry
 

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from callqa.review import InvalidInput, NotFound, PermissionDenied, TransitionError, audit, workflow
+from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
+from callqa.review import audit, workflow
 from callqa.review.accounts import set_active
 from callqa.review.cases import case_dict, get_case, list_cases
 from callqa.store.database import Database

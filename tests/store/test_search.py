@@ -89,10 +89,13 @@ class TestExact:
         assert hit.snippet == "再不还钱就让你【坐牢】！"
         assert hit.to_json() == {
             "call_id": "c1",
+            "ref": "c1",
             "speaker": "agent",
             "start_s": 4.0,
             "end_s": 5.5,
             "text": "再不还钱就让你坐牢！",
+            "snippet": "再不还钱就让你【坐牢】！",
+            "matches": [[7, 9]],
         }
 
     def test_every_occurrence_highlighted(self, db: Database, add_call: AddCall) -> None:

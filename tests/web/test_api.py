@@ -45,9 +45,9 @@ def copy_workspace(source: Path, target: Path) -> Path:
     return target
 
 
-def build_api(corpus_workspace: Path, target: Path) -> SimpleNamespace:
+def build_api(example_workspace: Path, target: Path) -> SimpleNamespace:
     """An app over a copy of the corpus with the test users, their API tokens and teams set."""
-    ws = Workspace.open(copy_workspace(corpus_workspace, target))
+    ws = Workspace.open(copy_workspace(example_workspace, target))
     db = Database(ws.database_url)
     tokens: dict[str, str] = {}
     with db.session() as session:
@@ -88,8 +88,8 @@ def violation_ids(env: SimpleNamespace, call_id: str) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def env(corpus_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    built = build_api(corpus_workspace, tmp_path_factory.mktemp("api") / "ws")
+def env(example_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    built = build_api(example_workspace, tmp_path_factory.mktemp("api") / "ws")
     with built.db.session() as session:
         owner = accounts.get_user(session, "a_insp2")
         workflow.claim(session, owner, MATRIX_CALL)
@@ -285,7 +285,7 @@ def test_audit_export_and_verify(env) -> None:  # type: ignore[no-untyped-def]
     assert rows and {"hash", "prev_hash", "action", "before", "after"} <= set(rows[0])
     csv_text = sup.get("/api/audit", params={"format": "csv"})
     assert csv_text.headers["content-type"].startswith("text/csv")
-    assert csv_text.text.splitlines()[0].startswith("id,at,actor_id,actor,action")
+    assert csv_text.text.splitlines()[0].startswith("\ufeffid,at,actor_id,actor,action")
     verdict = sup.get("/api/audit/verify").json()
     assert verdict["ok"] is True and verdict["entries"] >= len(rows) and verdict["problems"] == []
 
@@ -342,8 +342,9 @@ def test_upload_too_large_is_413(env) -> None:  # type: ignore[no-untyped-def]
     finally:
         del env.app.state.max_upload_mb
     (env.ws.root / "config.toml").write_text("max_upload_mb = 0.01\n", encoding="utf-8")
-    try:
-        assert client(env, "admin").post("/api/calls", files=big).status_code == 413
+    try:  # the setting, as a new server reads it
+        configured = SimpleNamespace(**(vars(env) | {"app": create_app(Workspace.open(env.ws.root), env.db)}))
+        assert client(configured, "admin").post("/api/calls", files=big).status_code == 413
     finally:
         (env.ws.root / "config.toml").write_text("", encoding="utf-8")
     with env.db.session() as session:

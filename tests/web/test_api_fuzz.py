@@ -35,8 +35,8 @@ schema = schemathesis.openapi.from_dict(_openapi_document()).include(path_regex=
 
 
 @pytest.fixture(scope="module")
-def fuzz_env(corpus_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    env = build_api(corpus_workspace, tmp_path_factory.mktemp("fuzz") / "ws")
+def fuzz_env(example_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    env = build_api(example_workspace, tmp_path_factory.mktemp("fuzz") / "ws")
     env.app.state.max_upload_mb = 1  # keep generated uploads small
     yield env
     env.db.close()

@@ -60,7 +60,7 @@ def users_add(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Create an account and print its generated password (shown only this once)."""
-    from callqa.review import ReviewError
+    from callqa.errors import DomainError
     from callqa.review.accounts import create_user
 
     db = _database(workspace)
@@ -68,7 +68,7 @@ def users_add(
         with db.session() as session:
             user, password = create_user(session, _operator(), username, role.value, team)
             name = user.username
-    except ReviewError as exc:
+    except DomainError as exc:
         raise _fail(exc.reason, 2) from None
     typer.echo(f"created {name} ({role.value}); password (shown once): {password}")
 
@@ -76,27 +76,27 @@ def users_add(
 @users_app.command("reset")
 def users_reset(username: str, workspace: WorkspaceOpt = None) -> None:
     """Give a user a new generated password (shown once) and lift any lockout."""
-    from callqa.review import ReviewError
+    from callqa.errors import DomainError
     from callqa.review.accounts import reset_password
 
     db = _database(workspace)
     try:
         with db.session() as session:
             password = reset_password(session, _operator(), username)
-    except ReviewError as exc:
+    except DomainError as exc:
         raise _fail(exc.reason) from None
     typer.echo(f"new password for {username} (shown once): {password}")
 
 
 def _set_active(username: str, active: bool, workspace: Path | None) -> None:
-    from callqa.review import ReviewError
+    from callqa.errors import DomainError
     from callqa.review.accounts import set_active
 
     db = _database(workspace)
     try:
         with db.session() as session:
             set_active(session, _operator(), username, active)
-    except ReviewError as exc:
+    except DomainError as exc:
         raise _fail(exc.reason) from None
     typer.echo(f"{username} {'enabled' if active else 'disabled'}")
 
@@ -135,7 +135,7 @@ def users_token(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Create an API token acting as USERNAME and print it (shown only this once; stored hashed)."""
-    from callqa.review import ReviewError
+    from callqa.errors import DomainError
     from callqa.review.accounts import create_api_token
 
     db = _database(workspace)
@@ -143,7 +143,7 @@ def users_token(
         with db.session() as session:
             row, token = create_api_token(session, _operator(), username, name)
             token_id = row.id
-    except ReviewError as exc:
+    except DomainError as exc:
         raise _fail(exc.reason) from None
     typer.echo(f"token {token_id} for {username} (shown once): {token}")
 

@@ -187,14 +187,24 @@ def calls(
     fmt: FormatOpt = OutputFormat.table,
     status: Annotated[str | None, typer.Option(help="pending/processing/clean/flagged/failed")] = None,
     agent: Annotated[str | None, typer.Option(help="Agent id.")] = None,
+    team: Annotated[str | None, typer.Option(help="Team.")] = None,
     category: Annotated[str | None, typer.Option(help="Violation category code.")] = None,
+    sort: Annotated[
+        str, typer.Option(help="call_id, started_at, score, agent or duration; '-' first: descending.")
+    ] = "call_id",
 ) -> None:
     """List calls with status, score and violations."""
-    from callqa.store.listing import call_dict, list_calls
+    from callqa.errors import InvalidInput
+    from callqa.store.queries import CallFilters, iter_calls
+    from callqa.store.records import call_record
 
     _ws, db = _open(workspace)
-    with db.session() as session:
-        rows = [call_dict(c) for c in list_calls(session, status, agent, category)]
+    try:
+        filters = CallFilters(status=status, agent=agent, team=team, category=category)
+        with db.session() as session:
+            rows = [call_record(r.call, r.review_state) for r in iter_calls(session, None, filters, sort)]
+    except InvalidInput as exc:
+        raise fail(exc.reason, 2) from None
     columns: list[Column] = [
         ("call_id", lambda r: r["call_id"]),
         ("agent", lambda r: r["agent_id"]),
@@ -216,17 +226,15 @@ def violations(
     category: Annotated[str | None, typer.Option(help="Violation category code.")] = None,
 ) -> None:
     """Every violation with its explanation: rule, category, matched words, speaker, time."""
-    from callqa.store.listing import list_calls, violation_dict
+    from callqa.store.queries import ViolationFilters, iter_violations
+    from callqa.store.records import violation_record
 
     _ws, db = _open(workspace)
-    rows: list[dict] = []
     with db.session() as session:
-        for c in list_calls(session, category=category):
-            if call and c.call_id != call:
-                continue
-            for v in c.violations:
-                if not category or v.category == category:
-                    rows.append({"call_id": c.call_id, **violation_dict(v), "explanation": v.explanation})
+        found = iter_violations(session, None, ViolationFilters(call=call, category=category))
+        rows = [
+            {"call_id": r.call.call_id, **violation_record(r.violation, decision=r.decision)} for r in found
+        ]
     columns: list[Column] = [
         ("call_id", lambda r: r["call_id"]),
         ("time", lambda r: _clock(r["start_s"])[3:8]),
@@ -253,14 +261,15 @@ def transcript(
     """Print one call's transcript."""
     import json
 
-    from callqa.store.listing import get_call, transcript_dict
+    from callqa.store.queries import get_call_row
+    from callqa.store.records import transcript_record
 
     _ws, db = _open(workspace)
     with db.session() as session:
-        call = get_call(session, call_id)
-        if call is None:
+        row = get_call_row(session, None, call_id)
+        if row is None:
             raise fail(f"no call {call_id!r}")
-        data = transcript_dict(call)
+        data = transcript_record(row.call)
     segments = data["segments"]
     if fmt is TranscriptFormat.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -312,28 +321,9 @@ def search(
             hits = run_search(session, query, fuzzy=fuzzy, filters=filters, limit=limit)
     except ValueError as exc:
         raise fail(str(exc), 2) from None
-    if fmt is OutputFormat.json:
-        rows = [
-            {
-                "call_id": h.call_id,
-                "speaker": h.speaker,
-                "start_s": h.start_s,
-                "end_s": h.end_s,
-                "text": h.text,
-            }
-            for h in hits
-        ]
-    else:
-        rows = [
-            {
-                "call_id": h.call_id,
-                "speaker": h.speaker,
-                "start_s": h.start_s,
-                "end_s": h.end_s,
-                "text": h.snippet,
-            }
-            for h in hits
-        ]
+    rows = [h.to_json() for h in hits]
+    if fmt is not OutputFormat.json:
+        rows = [r | {"text": r["snippet"]} for r in rows]
     columns: list[Column] = [
         ("call_id", lambda r: r["call_id"]),
         ("time", lambda r: _clock(r["start_s"])),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -13,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from callqa.exports import csv_text
 
 
 class OutputFormat(StrEnum):
@@ -56,13 +56,9 @@ def render(
     if fmt is OutputFormat.json:
         console.file.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
         return
-    if fmt is OutputFormat.csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow([name for name, _ in columns])
-        for row in rows:
-            writer.writerow([_cell(get(row)) for _, get in columns])
-        console.file.write(buf.getvalue())
+    if fmt is OutputFormat.csv:  # spreadsheet-safe, like every CSV callqa writes
+        cells = ([_cell(get(row)) for _, get in columns] for row in rows)
+        console.file.write(csv_text([name for name, _ in columns], cells, bom=False))
         return
     table = Table(title=title, show_lines=False)
     columns = [c for c in columns if not rows or any(_cell(c[1](row)) for row in rows)]  # drop empty ones

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from callqa.pipeline.manifest import ManifestRow, read_manifest
+from callqa.pipeline.manifest import ManifestRow, call_id_problem, read_manifest
 from callqa.store.database import Database
 from callqa.store.models import Call
 from callqa.workspace import Workspace
@@ -147,5 +147,5 @@ def rows_for(paths: Iterable[Path], manifest: Path | None) -> list[ManifestRow]:
     named = {r.path.resolve() for r in rows}
     for path in discover(paths):
         if path.resolve() not in named:
-            rows.append(ManifestRow(line=0, path=path, call_id=path.stem))
+            rows.append(ManifestRow(line=0, path=path, call_id=path.stem, error=call_id_problem(path.stem)))
     return rows

@@ -33,6 +33,17 @@ class ManifestRow:
     error: str | None = None
 
 
+def call_id_problem(call_id: str) -> str | None:
+    """Why `call_id` cannot be used, or None. '~<n>' names calls by number in the workbench's links."""
+    if not call_id.strip():
+        return "empty call_id"
+    if len(call_id) > 200:
+        return "call_id longer than 200 characters"
+    if call_id.startswith("~"):
+        return f"call_id {call_id!r} may not start with '~'"
+    return None
+
+
 def parse_started_at(text: str) -> datetime:
     """ISO 8601 timestamp; raises ValueError with a readable message."""
     try:
@@ -63,6 +74,8 @@ def _row(base: Path, line: int, raw: dict[str | None, str | list[str] | None]) -
     errors: list[str] = []
     if not file_value:
         errors.append("empty 'file'")
+    if problem := call_id_problem(call_id):
+        errors.append(problem)
     started: datetime | None = None
     if values.get("started_at"):
         try:

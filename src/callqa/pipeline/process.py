@@ -29,6 +29,7 @@ from callqa.transcript import CallInfo
 from callqa.workspace import Workspace
 
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+Transcriber = Callable[[int, str, str], TranscribeResult]  # (call pk, recording path, channels) → result
 
 
 @dataclass
@@ -151,9 +152,11 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
         return call
 
 
-def _results_in_process(jobs: list[tuple[int, str, str]]) -> Iterator[TranscribeResult]:
+def _results_in_process(
+    jobs: list[tuple[int, str, str]], transcriber: Transcriber
+) -> Iterator[TranscribeResult]:
     for pk, path, channels in jobs:
-        yield transcribe_worker.transcribe_file(pk, path, channels)
+        yield transcriber(pk, path, channels)
 
 
 def _results_from_pool(
@@ -188,8 +191,11 @@ def process_pending(
     retry_failed: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Call], None] | None = None,
+    transcriber: Transcriber | None = None,
 ) -> ProcessSummary:
-    """Transcribe and analyse every pending call (and failed ones with retry_failed)."""
+    """Transcribe and analyse every pending call (and failed ones with retry_failed).
+
+    `transcriber` replaces the speech model (in this process): tests pass a fake speech engine."""
     reclaim_abandoned(db)
     jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed)]
     if on_start:
@@ -201,9 +207,11 @@ def process_pending(
     workers = max(1, min(workers, len(jobs)))
     settings = replace(settings or DecodeSettings(), cpu_threads=max(1, cores // workers))
     try:
-        if workers == 1:
+        if transcriber is not None:
+            results = _results_in_process(jobs, transcriber)
+        elif workers == 1:
             transcribe_worker.init_worker(model_dir, settings)
-            results = _results_in_process(jobs)
+            results = _results_in_process(jobs, transcribe_worker.transcribe_file)
         else:
             results = _results_from_pool(jobs, workers, model_dir, settings)
         for result in results:

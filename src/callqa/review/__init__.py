@@ -44,11 +44,7 @@ user may not see (another team's, for a team lead) → ``NotFound`` (404) first;
 ``InvalidInput`` (422). Every change appends an entry to the hash-chained audit log
 (``callqa.review.audit``) in the caller's transaction.
 
-Modules: ``errors`` (the refusals), ``accounts`` (users, passwords, lockout, API tokens),
-``visibility`` (which calls a user sees), ``cases`` (reading cases), ``workflow`` (the transitions),
+Modules: ``accounts`` (users, passwords, sign-in, API tokens), ``cases`` (reading cases),
+``workflow`` (the transitions),
 ``audit`` (append, verify, export), ``precision`` (per-rule precision from decisions).
 """
-
-from callqa.review.errors import InvalidInput, NotFound, PermissionDenied, ReviewError, TransitionError
-
-__all__ = ["InvalidInput", "NotFound", "PermissionDenied", "ReviewError", "TransitionError"]

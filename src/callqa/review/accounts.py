@@ -16,9 +16,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callqa.errors import InvalidInput, NotFound, PermissionDenied
 from callqa.review import audit
 from callqa.review.audit import Actor
-from callqa.review.errors import InvalidInput, NotFound, PermissionDenied
 from callqa.store.models import USER_ROLES, ApiToken, User
 
 MAX_FAILED_LOGINS = 5

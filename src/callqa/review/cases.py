@@ -5,39 +5,42 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from callqa.review.errors import NotFound
-from callqa.review.visibility import get_visible_call, restrict
+from callqa.errors import NotFound
+from callqa.masking import UNMASKED, Masker
 from callqa.store.models import Call, ReviewCase, User
+from callqa.store.visibility import get_visible_call, restrict
 
 
 def _iso(value) -> str | None:  # type: ignore[no-untyped-def]
     return value.isoformat(timespec="seconds") if value else None
 
 
-def case_dict(case: ReviewCase) -> dict[str, object]:
-    """The output contract of a case; also the before/after snapshot in the audit log."""
+def case_dict(case: ReviewCase, mask: Masker = UNMASKED) -> dict[str, object]:
+    """The output contract of a case (masked for the viewer); unmasked, also the before/after
+    snapshot in the audit log."""
     return {
         "id": case.id,
-        "call_id": case.call.call_id,
+        "call_id": mask.text(case.call.call_id),
+        "ref": mask.call_ref(case.call.call_id, case.call.id),
         "team": case.call.team,
         "state": case.state,
         "owner": case.owner.username if case.owner else None,
         "verdict": case.verdict,
         "submitted_at": _iso(case.submitted_at),
-        "proposed_action": case.proposed_action,
+        "proposed_action": mask.text(case.proposed_action),
         "escalation_decision": case.escalation_decision,
-        "escalation_comment": case.escalation_comment,
+        "escalation_comment": mask.text(case.escalation_comment),
         "final_outcome": case.final_outcome,
         "final_at": _iso(case.final_at),
-        "final_comment": case.final_comment,
+        "final_comment": mask.text(case.final_comment),
         "decisions": {str(d.violation_id): d.decision for d in case.decisions},
         "appeals": [
             {
                 "id": a.id,
-                "reason": a.reason,
+                "reason": mask.text(a.reason),
                 "filed_at": _iso(a.filed_at),
                 "decision": a.decision,
-                "comment": a.comment,
+                "comment": mask.text(a.comment),
             }
             for a in case.appeals
         ],
@@ -52,7 +55,7 @@ def get_case(session: Session, user: User, call_id: str) -> ReviewCase:
     """The case of a call the user may see; NotFound when invisible or never flagged."""
     case = case_of(session, get_visible_call(session, user, call_id))
     if case is None:
-        raise NotFound(f"call {call_id!r} has no review case")
+        raise NotFound("this call has no review case")
     return case
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callqa.review.visibility import restrict
 from callqa.store.models import Call, User, Violation, ViolationDecision
+from callqa.store.visibility import restrict
 
 
 def rule_precision(session: Session, viewer: User | None = None) -> dict[str, dict[str, object]]:

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
 from callqa.review import audit
 from callqa.review.cases import case_dict, case_of
-from callqa.review.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
-from callqa.review.visibility import get_visible_call
 from callqa.store.models import DECISIONS, Appeal, Call, ReviewCase, User, Violation, ViolationDecision
+from callqa.store.visibility import get_visible_call
 
 APPEAL_WINDOW_DAYS = 3
 OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case

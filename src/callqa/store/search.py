@@ -38,17 +38,20 @@ query string.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from itertools import islice, product
 
+from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from callqa.store.models import TranscriptSegment
+from callqa.errors import InvalidInput
+from callqa.masking import UNMASKED, Masker, overlaps
+from callqa.store.models import Call, TranscriptSegment, User, Violation
+from callqa.store.visibility import visible_calls
 
 # One definition of normalising and folding, shared with the rule matcher.
 from callqa.text.normalize import normalize_char
@@ -73,30 +76,59 @@ MAX_PHRASES = 48  # cap on the reading combinations a fuzzy query expands to
 SNIPPET_CHARS = 120  # longer segment texts are cut around the first match
 
 
-class SearchQueryError(ValueError):
+class SearchQueryError(InvalidInput):
     """The query cannot be searched (empty, nothing searchable in it, or too long)."""
+
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One matching segment. `snippet` is the text with matches in 【】; `rank`: higher is better."""
+    """One matching segment. `spans` are the matches in `text`; `rank`: higher is better.
+    `ref` names the call in links and API paths (its call_id, or '~<pk>' for a masked call_id)."""
 
     call_id: str
+    ref: str
     speaker: str
     start_s: float
     end_s: float
     text: str
-    snippet: str
+    spans: tuple[Span, ...]
     rank: float
 
+    @property
+    def snippet(self) -> str:
+        """The text around the matches, each match in 【】."""
+        return "".join(f"【{part}】" if marked else part for part, marked in self.snippet_parts())
+
+    def snippet_parts(self) -> list[tuple[str, bool]]:
+        """The snippet as (text, is a match) pieces, for renderers that mark matches their own way."""
+        return _snippet_parts(self.text, list(self.spans))
+
+    def masked(self, mask: Masker) -> SearchHit | None:
+        """This hit as `mask`'s viewer may see it; None when it matched only inside hidden digits
+        (showing or even counting it would reveal the number)."""
+        if not mask.active:
+            return self
+        hidden = mask.hidden(self.text)
+        visible = tuple(span for span in self.spans if not overlaps(span, hidden))
+        if self.spans and not visible:
+            return None
+        call_id, text = mask.text(self.call_id) or "", mask.text(self.text) or ""
+        return replace(self, call_id=call_id, text=text, spans=visible)
+
     def to_json(self) -> dict[str, object]:
-        """The CLI's JSON record."""
+        """The CLI's and the API's record."""
         return {
             "call_id": self.call_id,
+            "ref": self.ref,
             "speaker": self.speaker,
             "start_s": self.start_s,
             "end_s": self.end_s,
             "text": self.text,
+            "snippet": self.snippet,
+            "matches": [list(span) for span in self.spans],
         }
 
 
@@ -334,9 +366,8 @@ def _syllable_set(ch: str, ctx: str) -> frozenset[str]:
     return frozenset(r for r in {*char_readings(ch), ctx, fuzzy_syllables(ch)[0]} if r and r.isalnum())
 
 
-def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
-    if not spans:
-        return text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
+def _snippet_parts(text: str, spans: list[Span]) -> list[tuple[str, bool]]:
+    """Cut long texts around the first match; return (piece, is a match) pieces, ellipses included."""
     merged: list[list[int]] = []
     for s, e in sorted(spans):
         if merged and s < merged[-1][1]:
@@ -345,39 +376,40 @@ def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
             merged.append([s, e])
     lo, hi = 0, len(text)
     if hi > SNIPPET_CHARS:
-        lo = max(0, merged[0][0] - SNIPPET_CHARS // 3)
+        lo = max(0, merged[0][0] - SNIPPET_CHARS // 3) if merged else 0
         hi = min(len(text), lo + SNIPPET_CHARS)
-    out, pos = [], lo
+    parts: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
+    pos = lo
     for s, e in merged:
         if e <= lo or s >= hi:
             continue
         s, e = max(s, lo), min(e, hi)
-        out += [text[pos:s], "【", text[s:e], "】"]
+        parts += [(text[pos:s], False), (text[s:e], True)]
         pos = e
-    out.append(text[pos:hi])
-    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
+    parts.append((text[pos:hi], False))
+    if hi < len(text):
+        parts.append(("…", False))
+    return [(piece, marked) for piece, marked in parts if piece]
 
 
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, dict[str, object]]:
+_FTS = table("segment_fts", column("rowid"), column("chars"), column("syllables"))
+
+
+def _filter_clauses(filters: SearchFilters | None, viewer: User | None) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = [visible_calls(viewer)]
     if filters is None:
-        return "", {}
-    where, params = [], {}
+        return out
     if filters.speaker is not None:
-        where.append("s.speaker = :speaker")
-        params["speaker"] = filters.speaker
+        out.append(TranscriptSegment.speaker == filters.speaker)
     if filters.agent_id is not None:
-        where.append("c.agent_id = :agent_id")
-        params["agent_id"] = filters.agent_id
+        out.append(Call.agent_id == filters.agent_id)
     if filters.category is not None:
-        where.append("EXISTS (SELECT 1 FROM violations v WHERE v.call_pk = c.id AND v.category = :category)")
-        params["category"] = filters.category
+        out.append(exists().where(Violation.call_pk == Call.id, Violation.category == filters.category))
     if filters.since is not None:
-        where.append("c.started_at_utc >= :since")
-        params["since"] = datetime.combine(filters.since, time.min)
+        out.append(Call.started_at_utc >= datetime.combine(filters.since, time.min))
     if filters.until is not None:
-        where.append("c.started_at_utc < :until")
-        params["until"] = datetime.combine(filters.until + timedelta(days=1), time.min)
-    return "".join(f" AND {w}" for w in where), params
+        out.append(Call.started_at_utc < datetime.combine(filters.until + timedelta(days=1), time.min))
+    return out
 
 
 def search(
@@ -387,79 +419,104 @@ def search(
     fuzzy: bool = False,
     filters: SearchFilters | None = None,
     limit: int = 50,
+    viewer: User | None = None,
+    mask: Masker = UNMASKED,
 ) -> list[SearchHit]:
-    """Segments matching `query` (exactly, or by pinyin with `fuzzy`), best first, at most `limit`.
+    """Segments matching `query` (exactly, or by pinyin with `fuzzy`), best first, at most `limit`,
+    on the calls `viewer` may see (None: all), as `mask`'s viewer may see them.
 
     Raises SearchQueryError (a ValueError) for an empty, unsearchable or too long query.
     """
     q = _parse(query)
     if limit <= 0:
         return []
-    where, params = _filter_sql(filters)
+    clauses = _filter_clauses(filters, viewer)
+    wanted = 2 * limit if mask.active else limit  # masking may drop hits that matched hidden digits
     if not _is_sqlite(session):
-        return _search_like(session, query.strip(), where, params, limit)
+        return _visible(_search_like(session, query.strip(), clauses, wanted, mask), mask, limit)
     found: list[tuple[int, float, int]] = []  # (quality, -bm25, segment id)
     seen: set[int] = set()
     for quality, expression in q.tiers(fuzzy):
-        if len(found) >= limit:
+        if len(found) >= wanted:
             break
+        candidates = (
+            select(_FTS.c.rowid.label("id"), func.bm25(literal_column("segment_fts")).label("score"))
+            .select_from(_FTS)
+            .join(TranscriptSegment, TranscriptSegment.id == _FTS.c.rowid)
+            .join(Call, Call.id == TranscriptSegment.call_pk)
+            .where(sql("segment_fts MATCH :match").bindparams(match=expression), *clauses)
+            .order_by(_FTS.c.rowid.desc())
+            .limit(max(CANDIDATES, wanted) + len(seen))
+            .subquery()
+        )
         rows = session.execute(
-            sql(
-                "SELECT id, score FROM (SELECT f.rowid AS id, bm25(segment_fts) AS score FROM segment_fts f"
-                " JOIN segments s ON s.id = f.rowid JOIN calls c ON c.id = s.call_pk"
-                f" WHERE segment_fts MATCH :match{where} ORDER BY f.rowid DESC LIMIT :cap)"
-                " ORDER BY score, id DESC LIMIT :want"
-            ),
-            params
-            | {"match": expression, "cap": max(CANDIDATES, limit) + len(seen), "want": limit + len(seen)},
+            select(candidates.c.id, candidates.c.score)
+            .order_by(candidates.c.score, candidates.c.id.desc())
+            .limit(wanted + len(seen))
         ).all()
         for seg_id, score in rows:
             if seg_id not in seen:
                 seen.add(seg_id)
                 found.append((quality, -score, seg_id))
-    found = found[:limit]
+    found = found[:wanted]
     if not found:
         return []
     details = {
         row[0]: row[1:]
         for row in session.execute(
-            sql(
-                "SELECT s.id, c.call_id, s.speaker, s.start_s, s.end_s, s.text FROM segments s"
-                " JOIN calls c ON c.id = s.call_pk WHERE s.id IN (SELECT value FROM json_each(:ids))"
-            ),
-            {"ids": json.dumps([seg_id for _, _, seg_id in found])},
+            select(
+                TranscriptSegment.id,
+                Call.call_id,
+                Call.id,
+                TranscriptSegment.speaker,
+                TranscriptSegment.start_s,
+                TranscriptSegment.end_s,
+                TranscriptSegment.text,
+            )
+            .join(Call, Call.id == TranscriptSegment.call_pk)
+            .where(TranscriptSegment.id.in_([seg_id for _, _, seg_id in found]))
         )
     }
     hits = []
     for quality, score, seg_id in found:
-        call_id, speaker, start_s, end_s, text = details[seg_id]
+        call_id, call_pk, speaker, start_s, end_s, text = details[seg_id]
         spans, _ = q.spans(text, fuzzy)
-        hits.append(
-            SearchHit(
-                call_id, speaker, start_s, end_s, text, _highlight(text, spans), quality * 1000.0 + score
-            )
-        )
-    return hits
+        ref = mask.call_ref(call_id, call_pk)
+        rank = quality * 1000.0 + score
+        hits.append(SearchHit(call_id, ref, speaker, start_s, end_s, text, tuple(spans), rank))
+    return _visible(hits, mask, limit)
+
+
+def _visible(hits: list[SearchHit], mask: Masker, limit: int) -> list[SearchHit]:
+    shown = [masked for hit in hits if (masked := hit.masked(mask)) is not None]
+    return shown[:limit]
 
 
 def _search_like(
-    session: Session, needle: str, where: str, params: dict[str, object], limit: int
+    session: Session, needle: str, clauses: list[ColumnElement[bool]], limit: int, mask: Masker
 ) -> list[SearchHit]:
     """The index-free fallback for non-SQLite databases: substring match, newest first."""
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = session.execute(
-        sql(
-            "SELECT c.call_id, s.speaker, s.start_s, s.end_s, s.text FROM segments s"
-            " JOIN calls c ON c.id = s.call_pk"
-            f" WHERE s.text LIKE :pattern ESCAPE '\\'{where} ORDER BY s.id DESC LIMIT :limit"
-        ),
-        params | {"pattern": f"%{escaped}%", "limit": limit},
+        select(
+            Call.call_id,
+            Call.id,
+            TranscriptSegment.speaker,
+            TranscriptSegment.start_s,
+            TranscriptSegment.end_s,
+            TranscriptSegment.text,
+        )
+        .join(Call, Call.id == TranscriptSegment.call_pk)
+        .where(TranscriptSegment.text.like(f"%{escaped}%", escape="\\"), *clauses)
+        .order_by(TranscriptSegment.id.desc())
+        .limit(limit)
     ).all()
     hits = []
-    for call_id, speaker, start_s, end_s, text in rows:
+    for call_id, call_pk, speaker, start_s, end_s, text in rows:
         spans, k = [], text.find(needle)
         while k >= 0:
             spans.append((k, k + len(needle)))
             k = text.find(needle, k + len(needle))
-        hits.append(SearchHit(call_id, speaker, start_s, end_s, text, _highlight(text, spans), 0.0))
+        ref = mask.call_ref(call_id, call_pk)
+        hits.append(SearchHit(call_id, ref, speaker, start_s, end_s, text, tuple(spans), 0.0))
     return hits

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from callqa.rules import load_default_pack, load_pack
 from callqa.store.database import Database
-from callqa.web import api, pages, review_pages
-from callqa.web.auth import LoginRequired
+from callqa.web import api, errors, pages, review_pages
 from callqa.web.auth import router as auth_router
 from callqa.web.security import LoginThrottle, session_secret
 from callqa.workspace import Workspace
@@ -30,7 +28,7 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
         SessionMiddleware,
         secret_key=session_secret(ws.root),
         session_cookie="callqa_session",
-        max_age=12 * 3600,
+        max_age=int(ws.settings.session_hours * 3600),
         same_site="lax",
         https_only=tls,
     )
@@ -39,11 +37,5 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(review_pages.router)
     app.include_router(api.router)
-
-    @app.exception_handler(LoginRequired)
-    async def _login_required(request: Request, _exc: LoginRequired):  # type: ignore[no-untyped-def]
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "not authenticated"}, status_code=401)
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
+    errors.install(app)
     return app

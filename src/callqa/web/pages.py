@@ -1,280 +1,284 @@
-"""Pages and their JSON twins: dashboard, call list, call detail (with audio), search."""
+"""Workbench pages: dashboard, call list (with exports), call detail (with audio), search.
+
+Every page asks the query layer (`callqa.store.queries`) for exactly the rows it shows, as the viewer
+may see them; nothing is loaded into Python to be filtered or counted here.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from markupsafe import Markup, escape
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from callqa.review import accounts, workflow
+from callqa.errors import InvalidInput, NotFound
+from callqa.exports import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_bytes
+from callqa.review import accounts, audit, workflow
 from callqa.review.cases import case_dict, case_of
-from callqa.review.errors import NotFound
-from callqa.review.visibility import get_visible_call, restrict
-from callqa.store.listing import call_dict, transcript_dict, violation_dict
-from callqa.store.models import Call, ReviewCase, User
-from callqa.store.search import SearchFilters, SearchQueryError, search
-from callqa.web.auth import CurrentUser
-from callqa.web.masking import mask_numbers, may_see_numbers
+from callqa.store.models import User
+from callqa.store.queries import CallFilters, CallRow, dashboard, get_call_row, iter_calls, page_calls
+from callqa.store.records import call_record, segment_record, violation_record
+from callqa.store.search import SearchFilters, SearchHit, SearchQueryError, search
 from callqa.web.render import templates
 from callqa.web.security import csrf_token
+from callqa.web.viewer import CurrentViewer, Viewer
 
 router = APIRouter()
 PAGE_SIZE = 50
-AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg",
-               ".opus": "audio/ogg", ".m4a": "audio/mp4", ".amr": "audio/amr"}  # fmt: skip
+AUDIO_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".flac": "audio/flac",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".amr": "audio/amr",
+}
+FormValue = Annotated[str, Query(max_length=100)]  # an HTML form sends '' for "全部"
 
 
-def _visible_calls(request: Request, user: User) -> list[Call]:
-    with request.app.state.db.session() as session:
-        query = restrict(
-            select(Call).options(selectinload(Call.violations)).order_by(Call.started_at_utc.desc()), user
-        )
-        return list(session.scalars(query))
-
-
-def _masked(request: Request, user: User, row: dict) -> dict:
-    if may_see_numbers(user.role, request.app.state.ws.settings.unmasked_roles):
-        return row
-    row = dict(row)
-    row["customer_phone"] = mask_numbers(row.get("customer_phone"))
-    if "text" in row:
-        row["text"] = mask_numbers(row["text"])
-    return row
-
-
-def _base(request: Request, user: User, **extra: object) -> dict[str, object]:
-    return {"user": user, "csrf": csrf_token(request.session), **extra}
+def page(request: Request, viewer: Viewer | User | None, name: str, status_code: int = 200, **extra: object):  # type: ignore[no-untyped-def]
+    """Render a template with what every page needs (the user, the CSRF token)."""
+    user = viewer.user if isinstance(viewer, Viewer) else viewer
+    context = {"user": user, "csrf": csrf_token(request.session), **extra}
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 @router.get("/")
-def dashboard(request: Request, user: CurrentUser):  # type: ignore[no-untyped-def]
-    calls = _visible_calls(request, user)
-    done = [c for c in calls if c.status in ("clean", "flagged")]
-    by_category = Counter(v.category for c in calls for v in {v.category: v for v in c.violations}.values())
-    by_team = Counter(c.team or "（未分组）" for c in calls if c.status == "flagged")
-    by_agent = Counter(c.agent_id or "?" for c in calls if c.status == "flagged")
-    trend: dict[str, list[int]] = {}
-    for c in done:
-        day = trend.setdefault(c.local_date or "?", [0, 0])
-        day[0] += 1
-        day[1] += c.status == "flagged"
-    stats = {
-        "processed": len(done),
-        "flagged": sum(c.status == "flagged" for c in calls),
-        "failed": sum(c.status == "failed" for c in calls),
-        "pending": sum(c.status in ("pending", "processing") for c in calls),
-    }
-    stats["flagged_rate"] = round(100 * stats["flagged"] / len(done), 1) if done else 0.0
+def dashboard_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    with request.app.state.db.session() as session:
+        figures = dashboard(session, viewer.user)
     charts = {
-        "category": sorted(by_category.items(), key=lambda kv: -kv[1]),
-        "team": sorted(by_team.items(), key=lambda kv: -kv[1]),
-        "agent": sorted(by_agent.items(), key=lambda kv: -kv[1])[:15],
-        "trend": sorted(trend.items()),
+        "category": figures.by_category,
+        "team": figures.by_team,
+        "agent": figures.by_agent,
+        "trend": [(day, [n, flagged]) for day, n, flagged in figures.trend],
     }
-    return templates.TemplateResponse(
-        request, "dashboard.html", _base(request, user, stats=stats, charts=charts)
+    return page(request, viewer, "dashboard.html", stats=figures, charts=charts)
+
+
+def _optional(value: str) -> str | None:
+    return value.strip() or None
+
+
+def _day(value: str, name: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value.strip() else None
+    except ValueError:
+        raise InvalidInput(f"{name}: not a date (YYYY-MM-DD)") from None
+
+
+def _score(value: str, name: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit() or int(value) > 100:
+        raise InvalidInput(f"{name}: a whole number from 0 to 100")
+    return int(value)
+
+
+def form_filters(
+    status: FormValue = "",
+    agent: FormValue = "",
+    team: FormValue = "",
+    category: FormValue = "",
+    since: FormValue = "",
+    until: FormValue = "",
+    min_score: FormValue = "",
+    max_score: FormValue = "",
+    review_state: FormValue = "",
+) -> CallFilters:
+    """The call filters of an HTML form (empty fields mean 'any')."""
+    return CallFilters(
+        status=_optional(status),
+        agent=_optional(agent),
+        team=_optional(team),
+        category=_optional(category),
+        since=_day(since, "开始日期"),
+        until=_day(until, "结束日期"),
+        min_score=_score(min_score, "最低分"),
+        max_score=_score(max_score, "最高分"),
+        review_state=_optional(review_state),
     )
 
 
-def _filtered(
-    request: Request,
-    user: User,
-    status: str | None,
-    agent: str | None,
-    team: str | None,
-    category: str | None,
-    since: date | None,
-    until: date | None,
-    min_score: int | None,
-    max_score: int | None,
-) -> list[Call]:
-    calls = _visible_calls(request, user)
+FormFilters = Annotated[CallFilters, Depends(form_filters)]
+EXPORT_COLUMNS = [
+    "call_id",
+    "agent_id",
+    "team",
+    "customer_phone",
+    "started_at",
+    "duration_s",
+    "status",
+    "score",
+    "review_state",
+    "categories",
+]
 
-    def keep(c: Call) -> bool:
-        day = date.fromisoformat(c.local_date) if c.local_date else None
-        return (
-            (not status or c.status == status)
-            and (not agent or c.agent_id == agent)
-            and (not team or c.team == team)
-            and (not category or any(v.category == category for v in c.violations))
-            and (since is None or (day is not None and day >= since))
-            and (until is None or (day is not None and day <= until))
-            and (min_score is None or (c.score is not None and c.score >= min_score))
-            and (max_score is None or (c.score is not None and c.score <= max_score))
+
+def _export_row(row: CallRow, viewer: Viewer) -> list[object]:
+    record = call_record(row.call, row.review_state, viewer.mask)
+    categories = ";".join(sorted({v.category for v in row.call.violations}))
+    return [*(record[c] for c in EXPORT_COLUMNS[:-1]), categories]
+
+
+def _export(request: Request, viewer: Viewer, filters: CallFilters, sort: str, kind: str) -> Response:
+    """The whole filtered list as CSV (streamed) or XLSX; audited."""
+    db = request.app.state.db
+    with db.session() as session:
+        audit.append(
+            session, viewer.user, "export.calls", "calls", kind, None, {"filters": filters.as_query()}
         )
+    if kind == "xlsx":
+        with db.session() as session:
+            body = xlsx_bytes(
+                "通话列表",
+                EXPORT_COLUMNS,
+                (_export_row(r, viewer) for r in iter_calls(session, viewer.user, filters, sort)),
+            )
+        headers = {"Content-Disposition": 'attachment; filename="calls.xlsx"'}
+        return Response(body, media_type=XLSX_TYPE, headers=headers)
 
-    return [c for c in calls if keep(c)]
+    def lines():  # type: ignore[no-untyped-def]
+        with db.session() as session:
+            rows = (_export_row(r, viewer) for r in iter_calls(session, viewer.user, filters, sort))
+            yield from csv_lines(EXPORT_COLUMNS, rows)
 
-
-SORTS = {
-    "started_at": lambda c: c.started_at_utc or datetime.min,
-    "score": lambda c: -1 if c.score is None else c.score,
-    "call_id": lambda c: c.call_id,
-    "agent": lambda c: c.agent_id or "",
-}
-CSV_COLUMNS = ["call_id", "agent_id", "team", "customer_phone", "started_at", "duration_s", "status", "score",
-               "review_state"]  # fmt: skip
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(rows: list[dict]) -> bytes:
-    """The call list as an Excel workbook (same columns as the CSV export)."""
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    sheet = book.add_worksheet("通话列表")
-    sheet.write_row(0, 0, [*CSV_COLUMNS, "categories"])
-    for i, r in enumerate(rows, 1):
-        cats = ";".join(sorted({v["category"] for v in r["violations"]}))
-        sheet.write_row(i, 0, [*(r[c] for c in CSV_COLUMNS), cats])
-    book.close()
-    return buf.getvalue()
+    headers = {"Content-Disposition": 'attachment; filename="calls.csv"'}
+    return StreamingResponse(lines(), media_type=CSV_TYPE, headers=headers)
 
 
 @router.get("/calls")
 def calls_page(  # type: ignore[no-untyped-def]
     request: Request,
-    user: CurrentUser,
-    status: str | None = None,
-    agent: str | None = None,
-    team: str | None = None,
-    category: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
-    max_score: Annotated[int | None, Query(ge=0, le=100)] = None,
-    sort: Annotated[str, Query(pattern="^-?(started_at|score|call_id|agent)$")] = "-started_at",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    review_state: Annotated[
-        str | None, Query(pattern="^(none|unassigned|open|submitted|escalated|decided|appealed|final)$")
-    ] = None,
+    viewer: CurrentViewer,
+    filters: FormFilters,
+    sort: Annotated[str, Query(max_length=20)] = "-started_at",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
     export: Annotated[str | None, Query(pattern="^(csv|xlsx)$")] = None,
 ):
-    calls = _filtered(request, user, status, agent, team, category, since, until, min_score, max_score)
+    if export:
+        return _export(request, viewer, filters, sort, export)
     with request.app.state.db.session() as session:
-        states = dict(session.execute(select(ReviewCase.call_pk, ReviewCase.state)).all())
-    if review_state:
-        calls = [c for c in calls if states.get(c.id, "none") == review_state]
-    key = sort.lstrip("-")
-    calls.sort(key=SORTS[key], reverse=sort.startswith("-"))  # type: ignore[arg-type]
-    rows = [
-        _masked(request, user, call_dict(c) | {"team": c.team, "review_state": states.get(c.id)})
-        for c in calls
-    ]
-    if export == "xlsx":
-        return Response(_xlsx(rows), media_type=XLSX_TYPE,
-                        headers={"Content-Disposition": 'attachment; filename="calls.xlsx"'})  # fmt: skip
-    if export == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow([*CSV_COLUMNS, "categories"])
-        for r in rows:
-            cats = ";".join(sorted({v["category"] for v in r["violations"]}))
-            writer.writerow([*(r[c] for c in CSV_COLUMNS), cats])
-        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                         headers={"Content-Disposition": 'attachment; filename="calls.csv"'})  # fmt: skip
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    query = {k: v for k, v in request.query_params.items() if k not in ("page", "export")}
-    return templates.TemplateResponse(
-        request, "calls.html",
-        _base(request, user, rows=shown, page=page, pages=pages, total=len(rows), query=query, sort=sort),
-    )  # fmt: skip
-
-
-def _call_or_404(request: Request, user: User, call_id: str) -> Call:
-    with request.app.state.db.session() as session:
-        try:
-            call = get_visible_call(session, user, call_id)
-        except NotFound:
-            raise HTTPException(404, "no such call") from None
-        session.refresh(call)
-        _ = call.segments, call.violations
-        session.expunge(call)
-        return call
-
-
-@router.get("/calls/{call_id}")
-def call_page(request: Request, user: CurrentUser, call_id: str, t: float = 0.0):  # type: ignore[no-untyped-def]
-    return render_call(request, user, call_id, t=t)
-
-
-def render_call(  # type: ignore[no-untyped-def]
-    request: Request, user: User, call_id: str, t: float = 0.0, review_error: str | None = None,
-    status_code: int = 200,
-):  # fmt: skip
-    """The call page: audio, transcript, violations and the review panel for this user."""
-    call = _call_or_404(request, user, call_id)
-    info = _masked(request, user, call_dict(call))
-    segments = [_masked(request, user, s) for s in transcript_dict(call)["segments"]]
-    violations = [
-        _masked(request, user, {**violation_dict(v), "id": v.id, "rule_name": v.rule_name,
-                                "explanation": v.explanation})
-        for v in call.violations
-    ]  # fmt: skip
-    with request.app.state.db.session() as session:
-        case = case_of(session, session.get_one(Call, call.id))
-        case_info = case_dict(case) if case else None
-        owners = [
-            u.username for u in accounts.list_users(session) if u.active and u.role in workflow.OWNER_ROLES
-        ]
-        inspectors = owners if user.role == "supervisor" else []
-    context = {"call": info, "segments": segments, "violations": violations, "t": t, "case": case_info,
-               "review_error": review_error, "owners": inspectors}  # fmt: skip
-    return templates.TemplateResponse(
-        request, "call.html", _base(request, user, **context), status_code=status_code
+        found = page_calls(session, viewer.user, filters, sort, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        rows = [call_record(r.call, r.review_state, viewer.mask) for r in found.rows]
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    query = filters.as_query() | ({"sort": sort} if sort != "-started_at" else {})
+    return page(
+        request,
+        viewer,
+        "calls.html",
+        rows=rows,
+        page=page_no,
+        pages=pages,
+        total=found.total,
+        query=query,
+        sort=sort,
     )
 
 
+def render_call(  # type: ignore[no-untyped-def]
+    request: Request,
+    ref: str,
+    t: float = 0.0,
+    review_error: str | None = None,
+    status_code: int = 200,
+    viewer: Viewer | None = None,
+):
+    """The call page for the request's viewer: audio, transcript, violations and the review panel."""
+    if viewer is None:
+        from callqa.web.auth import current_user
+        from callqa.web.viewer import current_viewer
+
+        viewer = current_viewer(request, current_user(request))
+    with request.app.state.db.session() as session:
+        row = get_call_row(session, viewer.user, ref)
+        if row is None:
+            raise NotFound("no such call")
+        call = row.call
+        case = case_of(session, call)
+        decisions = {d.violation_id: d.decision for d in case.decisions} if case else {}
+        info = call_record(call, row.review_state, viewer.mask)
+        segments = [segment_record(s, viewer.mask) for s in call.segments]
+        violations = [violation_record(v, viewer.mask, decisions.get(v.id)) for v in call.violations]
+        case_info = case_dict(case, viewer.mask) if case else None
+        owners = []
+        if viewer.role == "supervisor":
+            owners = [
+                u.username
+                for u in accounts.list_users(session)
+                if u.active and u.role in workflow.OWNER_ROLES
+            ]
+    context = {
+        "call": info,
+        "segments": segments,
+        "violations": violations,
+        "t": t,
+        "case": case_info,
+        "review_error": review_error,
+        "owners": owners,
+    }
+    return page(request, viewer, "call.html", status_code=status_code, **context)
+
+
+@router.get("/calls/{call_id}")
+def call_page(  # type: ignore[no-untyped-def]
+    request: Request, viewer: CurrentViewer, call_id: str, t: Annotated[float, Query(ge=0, le=86_400)] = 0.0
+):
+    return render_call(request, call_id, t=t, viewer=viewer)
+
+
 @router.get("/calls/{call_id}/audio")
-def call_audio(request: Request, user: CurrentUser, call_id: str):  # type: ignore[no-untyped-def]
-    """The original recording; supports HTTP range requests so the player can seek."""
-    call = _call_or_404(request, user, call_id)
-    path = (request.app.state.ws.root / call.stored_path).resolve()
-    if not path.is_relative_to(request.app.state.ws.recordings_dir.resolve()) or not path.is_file():
-        raise HTTPException(404, "recording missing")
+def call_audio(request: Request, viewer: CurrentViewer, call_id: str):  # type: ignore[no-untyped-def]
+    """The original recording, with HTTP range requests so the player can seek. Each playback (a
+    request from the start) is audited."""
+    ws = request.app.state.ws
+    with request.app.state.db.session() as session:
+        row = get_call_row(session, viewer.user, call_id)
+        if row is None:
+            raise NotFound("no such call")
+        path = (ws.root / row.call.stored_path).resolve()
+        if not path.is_relative_to(ws.recordings_dir.resolve()) or not path.is_file():
+            raise NotFound("recording missing")
+        requested = request.headers.get("range", "").replace(" ", "")
+        if requested in ("", "bytes=0-"):
+            record = call_record(row.call, row.review_state, viewer.mask)
+            audit.append(session, viewer.user, "call.audio", "call", record["call_id"], None, None)
     return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix, "application/octet-stream"))
 
 
 @router.get("/search")
 def search_page(  # type: ignore[no-untyped-def]
     request: Request,
-    user: CurrentUser,
+    viewer: CurrentViewer,
     q: Annotated[str, Query(max_length=200)] = "",
     fuzzy: bool = False,
-    speaker: Annotated[str | None, Query(pattern="^(agent|customer)$")] = None,
+    speaker: Annotated[str, Query(pattern="^(agent|customer)?$")] = "",
 ):
-    hits, error = [], None
+    hits: list[SearchHit] = []
+    error = None
     if q.strip():
         try:
             with request.app.state.db.session() as session:
-                found = search(session, q, fuzzy=fuzzy, filters=SearchFilters(speaker=speaker), limit=200)
-                allowed = set(session.scalars(restrict(select(Call.call_id), user)))
-            hits = [h for h in found if h.call_id in allowed][:50]
+                filters = SearchFilters(speaker=speaker or None)
+                hits = search(
+                    session, q, fuzzy=fuzzy, filters=filters, limit=50, viewer=viewer.user, mask=viewer.mask
+                )
         except SearchQueryError as exc:
-            error = str(exc)
-    mask = not may_see_numbers(user.role, request.app.state.ws.settings.unmasked_roles)
+            error = exc.reason
     rows = [
-        {"call_id": h.call_id, "speaker": h.speaker, "start_s": h.start_s,
-         "snippet": _marked(mask_numbers(h.snippet) if mask else h.snippet)}
+        {"call_id": h.call_id, "ref": h.ref, "speaker": h.speaker, "start_s": h.start_s, "snippet": marked(h)}
         for h in hits
-    ]  # fmt: skip
-    return templates.TemplateResponse(
-        request,
-        "search.html",
-        _base(request, user, q=q, fuzzy=fuzzy, speaker=speaker, rows=rows, error=error),
+    ]
+    return page(request, viewer, "search.html", q=q, fuzzy=fuzzy, speaker=speaker, rows=rows, error=error)
+
+
+def marked(hit: SearchHit) -> Markup:
+    """The snippet as HTML: text escaped, matches in <mark> (built from the match spans, so a literal
+    【】 in a transcript stays text)."""
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(part) if is_match else escape(part)
+        for part, is_match in hit.snippet_parts()
     )
-
-
-def _marked(snippet: str | None) -> Markup:
-    """Escape the snippet, then turn the search's 【】 match marks into <mark> tags."""
-    return Markup(str(escape(snippet or "")).replace("【", "<mark>").replace("】", "</mark>"))

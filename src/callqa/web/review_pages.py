@@ -1,177 +1,162 @@
 """Review pages: my queue, review actions on a call, appeals, rules, audit log, users.
 
-Every action is a plain HTML form (CSRF token included) that posts here and returns to the
-call page; the domain layer (callqa.review) decides what is allowed, and a refused transition
-comes back as the page with the reason and HTTP 409.
+Every action is a plain HTML form (CSRF token included) that posts here and returns to the call
+page. The domain layer (callqa.review) decides what is allowed; a refusal propagates to the one
+error handler (callqa.web.errors), which shows the call page again with the reason.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 
+from callqa.errors import InvalidInput
 from callqa.review import accounts, audit, workflow
 from callqa.review.cases import case_dict, list_cases
-from callqa.review.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
 from callqa.review.precision import rule_precision
-from callqa.store.models import User, Violation
-from callqa.web.auth import CurrentUser, require_csrf
-from callqa.web.pages import render_call
-from callqa.web.render import templates
-from callqa.web.security import csrf_token
+from callqa.store.models import User
+from callqa.store.visibility import get_visible_call
+from callqa.web.auth import require_csrf
+from callqa.web.pages import page
+from callqa.web.schemas import MAX_ID
+from callqa.web.viewer import CurrentViewer, Viewer, masked_audit_row
 
 router = APIRouter()
-Text = Annotated[str, Form(max_length=2000)]
+CSRF = [Depends(require_csrf)]
 OptionalText = Annotated[str, Form(max_length=2000)]
 
 
-def _page(request: Request, user: User, name: str, status_code: int = 200, **extra: object):  # type: ignore[no-untyped-def]
-    context = {"user": user, "csrf": csrf_token(request.session), **extra}
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
 @router.get("/review")
-def my_queue(request: Request, user: CurrentUser):  # type: ignore[no-untyped-def]
+def my_queue(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
     with request.app.state.db.session() as session:
-        actor = session.get_one(User, user.id)
-        mine = [case_dict(c) for c in list_cases(session, actor, owner=actor)]
-        unassigned = [case_dict(c) for c in list_cases(session, actor, state="unassigned")]
-        everything = [case_dict(c) for c in list_cases(session, actor)] if user.role == "supervisor" else []
-    return _page(request, user, "review.html", mine=mine, unassigned=unassigned, everything=everything)
+        actor = viewer.actor(session)
+        mine = [case_dict(c, viewer.mask) for c in list_cases(session, actor, owner=actor)]
+        unassigned = [case_dict(c, viewer.mask) for c in list_cases(session, actor, state="unassigned")]
+        everything = []
+        if viewer.role == "supervisor":
+            everything = [case_dict(c, viewer.mask) for c in list_cases(session, actor)]
+    return page(request, viewer, "review.html", mine=mine, unassigned=unassigned, everything=everything)
 
 
 @router.get("/appeals")
-def appeals_page(request: Request, user: CurrentUser):  # type: ignore[no-untyped-def]
+def appeals_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
     with request.app.state.db.session() as session:
-        actor = session.get_one(User, user.id)
+        actor = viewer.actor(session)
         cases = [
-            case_dict(c)
+            case_dict(c, viewer.mask)
             for c in list_cases(session, actor)
             if c.appeals or c.state in ("submitted", "decided")
         ]
-    return _page(request, user, "appeals.html", cases=cases)
+    return page(request, viewer, "appeals.html", cases=cases)
 
 
 @router.get("/rules")
-def rules_page(request: Request, user: CurrentUser):  # type: ignore[no-untyped-def]
+def rules_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    """The pack's rules with their hits and precision over the calls this viewer may see."""
     with request.app.state.db.session() as session:
-        actor = session.get_one(User, user.id)
-        precision = rule_precision(session, actor)
-        counts = dict(
-            session.execute(
-                select(Violation.rule_id, func.count(Violation.id)).group_by(Violation.rule_id)
-            ).all()
-        )
-    pack = request.app.state.pack if hasattr(request.app.state, "pack") else None
+        precision = rule_precision(session, viewer.user)
     fields = ("id", "name", "category", "severity", "deduction")
-    rules = [{f: getattr(r, f) for f in fields} for r in (pack.rules if pack else [])]
-    return _page(request, user, "rules.html", rules=rules, counts=counts, precision=precision)
-
-
-def _require(user: User, *roles: str) -> None:
-    if user.role not in roles:
-        raise HTTPException(403, "not allowed for this role")
+    rules = [{f: getattr(r, f) for f in fields} for r in request.app.state.pack.rules]
+    counts = {rule: p["confirmed"] + p["false_positive"] + p["undecided"] for rule, p in precision.items()}
+    return page(request, viewer, "rules.html", rules=rules, counts=counts, precision=precision)
 
 
 @router.get("/audit")
-def audit_page(request: Request, user: CurrentUser):  # type: ignore[no-untyped-def]
-    _require(user, "admin", "supervisor")
+def audit_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    viewer.require("admin", "supervisor")
     with request.app.state.db.session() as session:
-        rows = audit.export_rows(session)[-500:][::-1]
+        rows = [masked_audit_row(r, viewer.mask) for r in audit.export_rows(session)[-500:][::-1]]
         problems = audit.verify(session)
-    return _page(request, user, "audit.html", rows=rows, problems=problems)
+    return page(request, viewer, "audit.html", rows=rows, problems=problems)
+
+
+def _users_page(request: Request, viewer: Viewer, status_code: int = 200, **extra: object):  # type: ignore[no-untyped-def]
+    with request.app.state.db.session() as session:
+        users = [accounts.user_dict(u) for u in accounts.list_users(session)]
+    return page(request, viewer, "users.html", status_code=status_code, users=users, **extra)
 
 
 @router.get("/users")
-def users_page(request: Request, user: CurrentUser, created: str | None = None):  # type: ignore[no-untyped-def]
-    _require(user, "admin")
-    with request.app.state.db.session() as session:
-        users = [accounts.user_dict(u) for u in accounts.list_users(session)]
-    return _page(request, user, "users.html", users=users, created=None)
+def users_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    viewer.require("admin")
+    return _users_page(request, viewer, created=None)
 
 
-@router.post("/users", dependencies=[Depends(require_csrf)])
+@router.post("/users", dependencies=CSRF)
 def users_add(  # type: ignore[no-untyped-def]
     request: Request,
-    user: CurrentUser,
+    viewer: CurrentViewer,
     username: Annotated[str, Form(max_length=100)],
     role: Annotated[str, Form(max_length=20)],
     team: Annotated[str, Form(max_length=100)] = "",
 ):
-    _require(user, "admin")
+    viewer.require("admin")
     try:
         with request.app.state.db.session() as session:
-            _, password = accounts.create_user(
-                session, session.get_one(User, user.id), username, role, team or None
-            )
+            actor = viewer.actor(session)
+            _, password = accounts.create_user(session, actor, username, role, team or None)
     except InvalidInput as exc:
-        with request.app.state.db.session() as session:
-            users = [accounts.user_dict(u) for u in accounts.list_users(session)]
-        return _page(request, user, "users.html", status_code=422, users=users, created=None, error=str(exc))
+        return _users_page(request, viewer, 422, created=None, error=exc.reason)
+    return _users_page(request, viewer, created={"username": username, "password": password})
+
+
+def _act(request: Request, viewer: Viewer, call_id: str, action) -> RedirectResponse:  # type: ignore[no-untyped-def]
+    """Run one workflow action as the viewer, then back to the call page."""
     with request.app.state.db.session() as session:
-        users = [accounts.user_dict(u) for u in accounts.list_users(session)]
-    return _page(
-        request, user, "users.html", users=users, created={"username": username, "password": password}
-    )
+        actor = viewer.actor(session)
+        action(session, actor)
+        ref = viewer.mask.call_ref(*_call_names(session, actor, call_id))
+    return RedirectResponse(f"/calls/{ref}", status_code=303)
 
 
-def _act(request: Request, user: User, call_id: str, action) -> object:  # type: ignore[no-untyped-def]
-    """Run one workflow action as `user`; back to the call page, or the reason with 409/403/404."""
-    try:
-        with request.app.state.db.session() as session:
-            action(session, session.get_one(User, user.id))
-    except NotFound:
-        raise HTTPException(404, "no such call") from None
-    except PermissionDenied as exc:
-        raise HTTPException(403, exc.reason) from None
-    except (TransitionError, InvalidInput) as exc:
-        status = 409 if isinstance(exc, TransitionError) else 422
-        return render_call(request, user, call_id, review_error=exc.reason, status_code=status)
-    return RedirectResponse(f"/calls/{call_id}", status_code=303)
+def _call_names(session, actor: User, ref: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    call = get_visible_call(session, actor, ref)
+    return call.call_id, call.id
 
 
-@router.post("/calls/{call_id}/claim", dependencies=[Depends(require_csrf)])
-def claim(request: Request, user: CurrentUser, call_id: str):  # type: ignore[no-untyped-def]
-    return _act(request, user, call_id, lambda s, u: workflow.claim(s, u, call_id))
+@router.post("/calls/{call_id}/claim", dependencies=CSRF)
+def claim(request: Request, viewer: CurrentViewer, call_id: str):  # type: ignore[no-untyped-def]
+    return _act(request, viewer, call_id, lambda s, u: workflow.claim(s, u, call_id))
 
 
-@router.post("/calls/{call_id}/reassign", dependencies=[Depends(require_csrf)])
-def reassign(request: Request, user: CurrentUser, call_id: str, owner: Annotated[str, Form(max_length=100)]):  # type: ignore[no-untyped-def]
-    return _act(request, user, call_id, lambda s, u: workflow.reassign(s, u, call_id, owner))
+@router.post("/calls/{call_id}/reassign", dependencies=CSRF)
+def reassign(
+    request: Request, viewer: CurrentViewer, call_id: str, owner: Annotated[str, Form(max_length=100)]
+):  # type: ignore[no-untyped-def]
+    return _act(request, viewer, call_id, lambda s, u: workflow.reassign(s, u, call_id, owner))
 
 
-@router.post("/calls/{call_id}/violations/{violation_id}", dependencies=[Depends(require_csrf)])
+@router.post("/calls/{call_id}/violations/{violation_id}", dependencies=CSRF)
 def decide(  # type: ignore[no-untyped-def]
     request: Request,
-    user: CurrentUser,
+    viewer: CurrentViewer,
     call_id: str,
-    violation_id: int,
+    violation_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     decision: Annotated[str, Form(pattern="^(confirmed|false_positive)$")],
     comment: OptionalText = "",
 ):
     def act(s, u):  # type: ignore[no-untyped-def]
         return workflow.decide_violation(s, u, violation_id, decision, comment or None)
 
-    return _act(request, user, call_id, act)
+    return _act(request, viewer, call_id, act)
 
 
-@router.post("/calls/{call_id}/verdict", dependencies=[Depends(require_csrf)])
-def verdict(request: Request, user: CurrentUser, call_id: str):  # type: ignore[no-untyped-def]
-    return _act(request, user, call_id, lambda s, u: workflow.submit_verdict(s, u, call_id))
+@router.post("/calls/{call_id}/verdict", dependencies=CSRF)
+def verdict(request: Request, viewer: CurrentViewer, call_id: str):  # type: ignore[no-untyped-def]
+    return _act(request, viewer, call_id, lambda s, u: workflow.submit_verdict(s, u, call_id))
 
 
-@router.post("/calls/{call_id}/escalate", dependencies=[Depends(require_csrf)])
-def escalate(request: Request, user: CurrentUser, call_id: str, proposed_action: OptionalText = ""):  # type: ignore[no-untyped-def]
-    return _act(request, user, call_id, lambda s, u: workflow.escalate(s, u, call_id, proposed_action))
+@router.post("/calls/{call_id}/escalate", dependencies=CSRF)
+def escalate(request: Request, viewer: CurrentViewer, call_id: str, proposed_action: OptionalText = ""):  # type: ignore[no-untyped-def]
+    return _act(request, viewer, call_id, lambda s, u: workflow.escalate(s, u, call_id, proposed_action))
 
 
-@router.post("/calls/{call_id}/escalation", dependencies=[Depends(require_csrf)])
+@router.post("/calls/{call_id}/escalation", dependencies=CSRF)
 def escalation(  # type: ignore[no-untyped-def]
     request: Request,
-    user: CurrentUser,
+    viewer: CurrentViewer,
     call_id: str,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
     comment: OptionalText = "",
@@ -179,27 +164,32 @@ def escalation(  # type: ignore[no-untyped-def]
     def act(s, u):  # type: ignore[no-untyped-def]
         return workflow.decide_escalation(s, u, call_id, decision == "approve", comment or None)
 
-    return _act(request, user, call_id, act)
+    return _act(request, viewer, call_id, act)
 
 
-@router.post("/calls/{call_id}/appeal", dependencies=[Depends(require_csrf)])
-def appeal(request: Request, user: CurrentUser, call_id: str, reason: OptionalText = ""):  # type: ignore[no-untyped-def]
+@router.post("/calls/{call_id}/appeal", dependencies=CSRF)
+def appeal(request: Request, viewer: CurrentViewer, call_id: str, reason: OptionalText = ""):  # type: ignore[no-untyped-def]
     days = request.app.state.ws.settings.appeal_window_days
-    return _act(request, user, call_id, lambda s, u: workflow.appeal(s, u, call_id, reason, window_days=days))
+    return _act(
+        request, viewer, call_id, lambda s, u: workflow.appeal(s, u, call_id, reason, window_days=days)
+    )
 
 
-@router.post("/calls/{call_id}/appeal/decision", dependencies=[Depends(require_csrf)])
+@router.post("/calls/{call_id}/appeal/decision", dependencies=CSRF)
 def appeal_decision(  # type: ignore[no-untyped-def]
     request: Request,
-    user: CurrentUser,
+    viewer: CurrentViewer,
     call_id: str,
     outcome: Annotated[str, Form(pattern="^(uphold|overturn)$")],
     comment: OptionalText = "",
 ):
-    return _act(request, user, call_id,
-                lambda s, u: workflow.decide_appeal(s, u, call_id, outcome, comment or None))  # fmt: skip
+    return _act(
+        request, viewer, call_id, lambda s, u: workflow.decide_appeal(s, u, call_id, outcome, comment or None)
+    )
 
 
-@router.post("/calls/{call_id}/final", dependencies=[Depends(require_csrf)])
-def final(request: Request, user: CurrentUser, call_id: str, comment: OptionalText = ""):  # type: ignore[no-untyped-def]
-    return _act(request, user, call_id, lambda s, u: workflow.final_judgement(s, u, call_id, comment or None))
+@router.post("/calls/{call_id}/final", dependencies=CSRF)
+def final(request: Request, viewer: CurrentViewer, call_id: str, comment: OptionalText = ""):  # type: ignore[no-untyped-def]
+    return _act(
+        request, viewer, call_id, lambda s, u: workflow.final_judgement(s, u, call_id, comment or None)
+    )

@@ -38,10 +38,11 @@ _HEAD = 16  # bytes needed to recognise a container
 _UNSAFE = re.compile(r"[^\w.\-]+")
 
 
-class UploadRejected(Exception):
+class UploadRejected(HTTPException):
+    """An upload refused with an HTTP status (413 too large, 415 not audio, 400/422 malformed)."""
+
     def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
+        super().__init__(status, detail)
 
 
 async def require_csrf_header(request: Request) -> None:

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from callqa.asr.engine import DecodeSettings
-from callqa.pipeline.process import process_pending
+from callqa.pipeline.process import Transcriber, process_pending
 from callqa.rules import RulePack
 from callqa.settings import default_workers
 from callqa.store.database import Database
@@ -18,8 +18,17 @@ log = logging.getLogger("callqa.worker")
 class BackgroundWorker:
     """A daemon thread that runs `process_pending` whenever woken (and every `interval_s`)."""
 
-    def __init__(self, ws: Workspace, db: Database, pack: RulePack, model_dir: str, interval_s: float = 10.0):
+    def __init__(
+        self,
+        ws: Workspace,
+        db: Database,
+        pack: RulePack,
+        model_dir: str,
+        interval_s: float = 10.0,
+        transcriber: Transcriber | None = None,
+    ):
         self.ws, self.db, self.pack, self.model_dir, self.interval_s = ws, db, pack, model_dir, interval_s
+        self.transcriber = transcriber  # a fake speech engine in tests
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="callqa-worker", daemon=True)
 
@@ -39,7 +48,8 @@ class BackgroundWorker:
                 settings = self.ws.settings
                 summary = process_pending(self.ws, self.db, self.pack, self.model_dir,
                                           workers=settings.workers or default_workers(),
-                                          settings=DecodeSettings(beam_size=settings.beam_size))  # fmt: skip
+                                          settings=DecodeSettings(beam_size=settings.beam_size),
+                                          transcriber=self.transcriber)  # fmt: skip
                 if summary.done:
                     log.info("processed %d calls (%d failed)", summary.done, len(summary.failed))
             except Exception:  # the worker must outlive any one bad batch

@@ -1,0 +1,321 @@
+"""The one query layer: the calls and rule hits a viewer may see, filtered, sorted, paged and
+aggregated in SQL. The workbench pages, the REST API, the CLI and the exports all ask it; none of
+them loads calls into Python to filter or count them.
+
+Every function takes the viewer (a `User`, or None for the local operator, who sees everything) and
+applies `callqa.store.visibility.visible_calls` itself, so no caller can forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from callqa.errors import InvalidInput
+from callqa.store.models import (
+    CALL_STATUSES,
+    CASE_STATES,
+    Call,
+    ReviewCase,
+    User,
+    Violation,
+    ViolationDecision,
+)
+from callqa.store.visibility import call_by_ref, visible_calls
+
+T = TypeVar("T")
+
+NO_CASE = "none"  # review_state filter value: calls without a review case
+REVIEW_STATES = (NO_CASE, *CASE_STATES)
+CALL_SORTS = {
+    "started_at": Call.started_at_utc,
+    "score": Call.score,
+    "call_id": Call.call_id,
+    "agent": Call.agent_id,
+    "duration": Call.duration_s,
+}
+DEFAULT_SORT = "-started_at"
+UNGROUPED = "（未分组）"
+TOP_AGENTS = 15
+DECISION_FILTERS = ("confirmed", "false_positive", "undecided")
+
+
+def _exists(call_pk: ColumnElement[int], *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS (a row of call_pk's table for this call, matching `where`), correlated to `calls` only."""
+    return select(call_pk).where(call_pk == Call.id, *where).correlate(Call).exists()
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    """Restrictions on calls; None means 'any'. Dates are inclusive days of the call's own calendar."""
+
+    status: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    category: str | None = None
+    since: date | None = None
+    until: date | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    review_state: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in CALL_STATUSES:
+            raise InvalidInput(f"unknown status {self.status!r}; one of {', '.join(CALL_STATUSES)}")
+        if self.review_state is not None and self.review_state not in REVIEW_STATES:
+            states = ", ".join(REVIEW_STATES)
+            raise InvalidInput(f"unknown review state {self.review_state!r}; one of {states}")
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        equal = ((Call.status, self.status), (Call.agent_id, self.agent), (Call.team, self.team))
+        out.extend(column == value for column, value in equal if value)
+        if self.category:
+            out.append(_exists(Violation.call_pk, Violation.category == self.category))
+        if self.since:
+            out.append(Call.local_date >= self.since.isoformat())
+        if self.until:
+            out.append(Call.local_date <= self.until.isoformat())
+        if self.min_score is not None:
+            out.append(Call.score >= self.min_score)
+        if self.max_score is not None:
+            out.append(Call.score <= self.max_score)
+        if self.review_state == NO_CASE:
+            out.append(~_exists(ReviewCase.call_pk))
+        elif self.review_state:
+            out.append(_exists(ReviewCase.call_pk, ReviewCase.state == self.review_state))
+        return out
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as URL query parameters (only those set)."""
+        return {f.name: str(v) for f in fields(self) if (v := getattr(self, f.name)) not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    total: int
+    limit: int
+    offset: int
+    rows: list[T]
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """A call with its violations loaded and the state of its review case (None: no case)."""
+
+    call: Call
+    review_state: str | None
+
+
+def _calls(viewer: User | None, filters: CallFilters) -> Select:
+    return select(Call).where(visible_calls(viewer), *filters.clauses())
+
+
+def _order(sort: str) -> list[ColumnElement]:
+    key = sort.lstrip("-")
+    if key not in CALL_SORTS:
+        known = ", ".join(CALL_SORTS)
+        raise InvalidInput(f"unknown sort {sort!r}; one of {known} (prefix '-' for descending)")
+    column = CALL_SORTS[key]
+    if sort.startswith("-"):
+        return [column.desc(), Call.id.desc()]
+    return [column.asc(), Call.id.asc()]
+
+
+def _with_state(query: Select) -> Select:
+    return (
+        query.add_columns(ReviewCase.state)
+        .outerjoin(ReviewCase, ReviewCase.call_pk == Call.id)
+        .options(selectinload(Call.violations))
+    )
+
+
+def count_calls(session: Session, viewer: User | None, filters: CallFilters = CallFilters()) -> int:
+    query = select(func.count(Call.id)).where(visible_calls(viewer), *filters.clauses())
+    return session.scalar(query) or 0
+
+
+def page_calls(
+    session: Session,
+    viewer: User | None,
+    filters: CallFilters = CallFilters(),
+    sort: str = DEFAULT_SORT,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[CallRow]:
+    """One page of the calls `viewer` may see, with the total matching."""
+    query = _with_state(_calls(viewer, filters)).order_by(*_order(sort)).limit(limit).offset(offset)
+    rows = [CallRow(call, state) for call, state in session.execute(query)]
+    return Page(count_calls(session, viewer, filters), limit, offset, rows)
+
+
+def iter_calls(
+    session: Session,
+    viewer: User | None,
+    filters: CallFilters = CallFilters(),
+    sort: str = DEFAULT_SORT,
+    batch: int = 500,
+) -> Iterator[CallRow]:
+    """Every matching call in order, fetched `batch` at a time (exports of any size)."""
+    query = _with_state(_calls(viewer, filters)).order_by(*_order(sort))
+    for call, state in session.execute(query.execution_options(yield_per=batch)):
+        yield CallRow(call, state)
+
+
+def get_call_row(session: Session, viewer: User | None, ref: str) -> CallRow | None:
+    """One visible call by call_id or '~<pk>', with segments and violations loaded."""
+    query = _with_state(select(Call).where(visible_calls(viewer), call_by_ref(ref))).options(
+        selectinload(Call.segments)
+    )
+    found = session.execute(query).first()
+    return CallRow(found[0], found[1]) if found else None
+
+
+# --- aggregates ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The 总览 figures over the calls a viewer may see."""
+
+    processed: int
+    flagged: int
+    failed: int
+    pending: int
+    by_category: list[tuple[str, int]]  # calls with a hit of the category
+    by_team: list[tuple[str, int]]  # flagged calls
+    by_agent: list[tuple[str, int]]  # flagged calls, the TOP_AGENTS most
+    trend: list[tuple[str, int, int]]  # day, processed, flagged
+
+    @property
+    def flagged_rate(self) -> float:
+        return round(100 * self.flagged / self.processed, 1) if self.processed else 0.0
+
+
+def dashboard(session: Session, viewer: User | None) -> Dashboard:
+    visible = visible_calls(viewer)
+    statuses = select(Call.status, func.count()).where(visible).group_by(Call.status)
+    by_status: dict[str, int] = {status: n for status, n in session.execute(statuses)}
+    by_category = session.execute(
+        select(Violation.category, func.count(func.distinct(Violation.call_pk)).label("n"))
+        .join(Call, Call.id == Violation.call_pk)
+        .where(visible)
+        .group_by(Violation.category)
+        .order_by(func.count(func.distinct(Violation.call_pk)).desc(), Violation.category)
+    ).all()
+    flagged = and_(visible, Call.status == "flagged")
+    team = func.coalesce(Call.team, UNGROUPED)
+    by_team = session.execute(
+        select(team, func.count()).where(flagged).group_by(team).order_by(func.count().desc(), team)
+    ).all()
+    agent = func.coalesce(Call.agent_id, "?")
+    by_agent = session.execute(
+        select(agent, func.count())
+        .where(flagged)
+        .group_by(agent)
+        .order_by(func.count().desc(), agent)
+        .limit(TOP_AGENTS)
+    ).all()
+    day = func.coalesce(Call.local_date, "?")
+    trend = session.execute(
+        select(day, func.count(), func.sum(case((Call.status == "flagged", 1), else_=0)))
+        .where(visible, Call.status.in_(("clean", "flagged")))
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return Dashboard(
+        processed=by_status.get("clean", 0) + by_status.get("flagged", 0),
+        flagged=by_status.get("flagged", 0),
+        failed=by_status.get("failed", 0),
+        pending=by_status.get("pending", 0) + by_status.get("processing", 0),
+        by_category=[(c, n) for c, n in by_category],
+        by_team=[(t, n) for t, n in by_team],
+        by_agent=[(a, n) for a, n in by_agent],
+        trend=[(d, n, f or 0) for d, n, f in trend],
+    )
+
+
+# --- rule hits -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViolationFilters:
+    call: str | None = None  # call_id or '~<pk>'
+    category: str | None = None
+    rule_id: str | None = None
+    severity: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    since: date | None = None
+    until: date | None = None
+    decision: str | None = None  # confirmed | false_positive | undecided
+
+    def __post_init__(self) -> None:
+        if self.decision is not None and self.decision not in DECISION_FILTERS:
+            raise InvalidInput(f"unknown decision {self.decision!r}; one of {', '.join(DECISION_FILTERS)}")
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.call:
+            out.append(call_by_ref(self.call))
+        pairs = (
+            (Violation.category, self.category),
+            (Violation.rule_id, self.rule_id),
+            (Violation.severity, self.severity),
+            (Call.agent_id, self.agent),
+            (Call.team, self.team),
+        )
+        out.extend(column == value for column, value in pairs if value)
+        if self.since:
+            out.append(Call.local_date >= self.since.isoformat())
+        if self.until:
+            out.append(Call.local_date <= self.until.isoformat())
+        if self.decision == "undecided":
+            out.append(ViolationDecision.id.is_(None))
+        elif self.decision:
+            out.append(ViolationDecision.decision == self.decision)
+        return out
+
+
+@dataclass(frozen=True)
+class ViolationRow:
+    violation: Violation
+    call: Call
+    decision: str | None
+
+
+def _violations(viewer: User | None, filters: ViolationFilters) -> Select:
+    return (
+        select(Violation, Call, ViolationDecision.decision)
+        .join(Call, Call.id == Violation.call_pk)
+        .outerjoin(ViolationDecision, ViolationDecision.violation_id == Violation.id)
+        .where(visible_calls(viewer), *filters.clauses())
+    )
+
+
+def page_violations(
+    session: Session,
+    viewer: User | None,
+    filters: ViolationFilters = ViolationFilters(),
+    limit: int = 100,
+    offset: int = 0,
+) -> Page[ViolationRow]:
+    """Rule hits on visible calls, newest call first, each with its review decision."""
+    query = _violations(viewer, filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(Call.started_at_utc.desc(), Call.id.desc(), Violation.start_s, Violation.id)
+    rows = [ViolationRow(v, c, d) for v, c, d in session.execute(ordered.limit(limit).offset(offset))]
+    return Page(total, limit, offset, rows)
+
+
+def iter_violations(
+    session: Session, viewer: User | None, filters: ViolationFilters = ViolationFilters(), batch: int = 1000
+) -> Iterator[ViolationRow]:
+    ordered = _violations(viewer, filters).order_by(Call.call_id, Violation.start_s, Violation.id)
+    for v, c, d in session.execute(ordered.execution_options(yield_per=batch)):
+        yield ViolationRow(v, c, d)

@@ -1,0 +1,160 @@
+"""/api/calls: the calls a viewer may see (filtered, sorted, paged), one call, its transcript, uploads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import update
+
+from callqa.errors import NotFound
+from callqa.pipeline.ingest import ingest_one
+from callqa.review import audit
+from callqa.store.models import Call
+from callqa.store.queries import CallFilters, get_call_row, page_calls
+from callqa.store.records import call_record, transcript_record
+from callqa.web import uploads
+from callqa.web.auth import current_user
+from callqa.web.schemas import (
+    CallOut,
+    CallPage,
+    CallRef,
+    CallSort,
+    CallStatus,
+    Filter,
+    Limit,
+    Offset,
+    ReviewStateFilter,
+    Score,
+    TranscriptOut,
+    UploadOut,
+)
+from callqa.web.viewer import CurrentViewer, Viewer
+
+router = APIRouter()
+
+
+@router.get("/calls", response_model=CallPage)
+def list_calls(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    status: CallStatus | None = None,
+    agent: Filter = None,
+    team: Filter = None,
+    category: Filter = None,
+    since: date | None = None,
+    until: date | None = None,
+    min_score: Score = None,
+    max_score: Score = None,
+    review_state: ReviewStateFilter | None = None,
+    sort: CallSort = "-started_at",
+    limit: Limit = 50,
+    offset: Offset = 0,
+):
+    """Calls the user may see, newest first unless `sort` says otherwise (dates are the call's local day)."""
+    filters = CallFilters(status, agent, team, category, since, until, min_score, max_score, review_state)
+    with request.app.state.db.session() as session:
+        found = page_calls(session, viewer.user, filters, sort, limit, offset)
+        items = [call_record(r.call, r.review_state, viewer.mask) for r in found.rows]
+    return {"total": found.total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/calls/{call_id}", response_model=CallOut)
+def get_call(request: Request, viewer: CurrentViewer, call_id: CallRef):  # type: ignore[no-untyped-def]
+    """One call by its call_id or `ref`."""
+    with request.app.state.db.session() as session:
+        row = get_call_row(session, viewer.user, call_id)
+        if row is None:
+            raise NotFound("no such call")
+        return call_record(row.call, row.review_state, viewer.mask)
+
+
+@router.get("/calls/{call_id}/transcript", response_model=TranscriptOut)
+def get_transcript(request: Request, viewer: CurrentViewer, call_id: CallRef):  # type: ignore[no-untyped-def]
+    with request.app.state.db.session() as session:
+        row = get_call_row(session, viewer.user, call_id)
+        if row is None:
+            raise NotFound("no such call")
+        return transcript_record(row.call, viewer.mask)
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "manifest": {"type": "string", "format": "binary"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/calls",
+    response_model=UploadOut,
+    dependencies=[Depends(current_user), Depends(uploads.require_csrf_header)],
+    openapi_extra=UPLOAD_BODY,
+    responses={413: {"description": "larger than max_upload_mb"}, 415: {"description": "not audio"}},
+)
+async def upload_calls(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    """Upload recordings (multipart field `files`, repeatable) and optionally a manifest CSV
+    (field `manifest`, columns as for `callqa ingest`); inspectors and admins. Each file becomes a
+    pending call, processed by the background worker; the response lists what happened to each."""
+    viewer.require("inspector", "admin")
+    folder = await run_in_threadpool(uploads.upload_folder, request)
+    try:
+        body = await uploads.receive(request, folder)
+        for part in body.audio:
+            if not await run_in_threadpool(uploads.probe_audio, part.path):
+                raise uploads.UploadRejected(415, f"{part.name}: cannot be decoded as audio")
+        pairs = uploads.rows_for_upload(body)
+        outcomes = [await run_in_threadpool(_ingest, request, viewer, part, row) for part, row in pairs]
+    finally:
+        await run_in_threadpool(uploads.remove_folder, folder)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None and any(o["status"] == "added" for o in outcomes):
+        worker.wake()
+    return {"outcomes": outcomes}
+
+
+def _ingest(request: Request, viewer: Viewer, part: uploads.Received, row) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    ws, db = request.app.state.ws, request.app.state.db
+    outcome = ingest_one(ws, db, row)
+    message = outcome.message.replace(str(part.path), part.name)
+    ref = None
+    if outcome.call_id is not None:
+        with db.session() as session:
+            if outcome.status == "added":
+                session.execute(
+                    update(Call)
+                    .where(Call.call_id == outcome.call_id)
+                    .values(file_name=part.name, source_path=f"upload:{part.name}")
+                )
+                audit.append(
+                    session,
+                    viewer.actor(session),
+                    "call.upload",
+                    "call",
+                    outcome.call_id,
+                    None,
+                    {"file": part.name, "size_bytes": part.size},
+                )
+            row_found = get_call_row(session, viewer.user, outcome.call_id)
+            ref = viewer.mask.call_ref(outcome.call_id, row_found.call.id) if row_found else None
+    mask = viewer.mask
+    return {
+        "file": mask.text(part.name),
+        "call_id": mask.text(outcome.call_id),
+        "ref": ref,
+        "status": outcome.status,
+        "message": mask.text(message),
+    }

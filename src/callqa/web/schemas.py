@@ -1,0 +1,291 @@
+"""The REST API's request and response bodies (pydantic), shared by the routers in callqa.web.api.
+
+Every string a client sends is `Text`: valid Unicode (a lone surrogate such as "\\ud800" is refused
+with 422 instead of failing later in the database) and bounded in length.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, Field
+
+MAX_ID = 2**53  # larger ids cannot exist (and would overflow SQLite's integers)
+
+
+def _valid_unicode(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode (unpaired surrogate)") from None
+    return value
+
+
+Unicode = AfterValidator(_valid_unicode)
+Text = Annotated[str, Field(max_length=2000), Unicode]  # free text: comments, reasons
+RequiredText = Annotated[str, Field(min_length=1, max_length=2000), Unicode]
+Name = Annotated[str, Field(min_length=1, max_length=100), Unicode]
+ShortText = Annotated[str, Field(max_length=100), Unicode]
+TokenName = Annotated[str, Field(min_length=1, max_length=200), Unicode]
+Comment = Annotated[Text | None, Field(description="optional note")]
+CallRef = Annotated[str, Path(max_length=200, description="call_id, or '~<n>' as given in `ref`")]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Filter = Annotated[str | None, Query(max_length=100)]
+Score = Annotated[int | None, Query(ge=0, le=100)]
+
+CallStatus = Literal["pending", "processing", "clean", "flagged", "failed"]
+CaseState = Literal["unassigned", "open", "submitted", "escalated", "decided", "appealed", "final"]
+ReviewStateFilter = Literal[
+    "none", "unassigned", "open", "submitted", "escalated", "decided", "appealed", "final"
+]
+CallSort = Literal[
+    "started_at",
+    "-started_at",
+    "score",
+    "-score",
+    "call_id",
+    "-call_id",
+    "agent",
+    "-agent",
+    "duration",
+    "-duration",
+]
+Role = Literal["admin", "supervisor", "inspector", "team_lead"]
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+
+class ViolationOut(BaseModel):
+    id: int
+    category: str
+    rule_id: str
+    rule_name: str
+    severity: str
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    explanation: str
+    decision: str | None = Field(None, description="the review decision, when listed with one")
+
+
+class CallOut(BaseModel):
+    call_id: str = Field(description="masked for roles that may not see customer numbers")
+    ref: str = Field(description="names the call in API paths and links")
+    file: str
+    agent_id: str | None
+    team: str | None
+    customer_phone: str | None
+    started_at: str | None
+    duration_s: float | None
+    status: str
+    score: int | None
+    error: str | None
+    review_state: str | None = Field(description="state of the call's review case, if it has one")
+    violations: list[ViolationOut]
+
+
+class CallPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[CallOut]
+
+
+class SegmentOut(BaseModel):
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+
+
+class TranscriptOut(BaseModel):
+    call_id: str
+    ref: str
+    segments: list[SegmentOut]
+
+
+class ViolationRowOut(ViolationOut):
+    call_id: str
+    ref: str
+    agent_id: str | None
+    team: str | None
+    started_at: str | None
+
+
+class ViolationPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[ViolationRowOut]
+
+
+class SearchHitOut(BaseModel):
+    call_id: str
+    ref: str
+    speaker: str
+    start_s: float
+    end_s: float
+    text: str
+    snippet: str = Field(description="the text around the matches, each match marked 【like this】")
+    matches: list[list[int]] = Field(description="[start, end) character offsets of the matches in `text`")
+
+
+class SearchOut(BaseModel):
+    q: str
+    fuzzy: bool
+    hits: list[SearchHitOut]
+
+
+class AppealOut(BaseModel):
+    id: int
+    reason: str
+    filed_at: str | None
+    decision: str | None
+    comment: str | None
+
+
+class CaseOut(BaseModel):
+    id: int
+    call_id: str
+    ref: str
+    team: str | None
+    state: str
+    owner: str | None
+    verdict: str | None
+    submitted_at: str | None
+    proposed_action: str | None
+    escalation_decision: str | None
+    escalation_comment: str | None
+    final_outcome: str | None
+    final_at: str | None
+    final_comment: str | None
+    decisions: dict[str, str] = Field(description="violation id → confirmed | false_positive")
+    appeals: list[AppealOut]
+
+
+class RuleFigures(BaseModel):
+    confirmed: int
+    false_positive: int
+    undecided: int
+    precision: float | None
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: str
+    actor_id: int | None
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    prev_hash: str
+    hash: str
+
+
+class AuditProblem(BaseModel):
+    entry_id: int
+    reason: str
+
+
+class AuditVerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    head: str
+    problems: list[AuditProblem]
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    team: str | None
+    active: bool
+    created_at: str
+    failed_logins: int
+    locked_until: str | None
+
+
+class NewUserOut(BaseModel):
+    user: UserOut
+    password: str = Field(description="shown once")
+
+
+class PasswordOut(BaseModel):
+    username: str
+    password: str = Field(description="shown once")
+
+
+class TokenOut(BaseModel):
+    id: int
+    user: str
+    name: str
+    created_at: str
+    token: str = Field(description="shown once; send as 'Authorization: Bearer <token>'")
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str = Field(description="send as X-CSRF-Token on state-changing cookie-session requests")
+
+
+class IngestOut(BaseModel):
+    file: str
+    call_id: str | None
+    ref: str | None
+    status: Literal["added", "exists", "failed"]
+    message: str
+
+
+class UploadOut(BaseModel):
+    outcomes: list[IngestOut]
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+class ReassignIn(BaseModel):
+    owner: Name
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["confirmed", "false_positive"]
+    comment: Comment = None
+
+
+class EscalateIn(BaseModel):
+    proposed_action: RequiredText
+
+
+class EscalationDecisionIn(BaseModel):
+    decision: Literal["approve", "reject"]
+    comment: Comment = None
+
+
+class AppealIn(BaseModel):
+    reason: RequiredText
+
+
+class AppealDecisionIn(BaseModel):
+    decision: Literal["uphold", "overturn"]
+    comment: Comment = None
+
+
+class FinalIn(BaseModel):
+    comment: Comment = None
+
+
+class UserIn(BaseModel):
+    username: Name
+    role: Role
+    team: Annotated[ShortText | None, Field(description="required for team_lead")] = None
+
+
+class TokenIn(BaseModel):
+    username: Annotated[ShortText | None, Field(description="default: yourself")] = None
+    name: TokenName
