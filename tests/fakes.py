@@ -53,3 +53,48 @@ class ScriptedSpeech:
             return TranscribeResult(call_pk, error=str(exc))
         segments = self.scripts.get(sha256_of(Path(path)), ())
         return TranscribeResult(call_pk, audio.duration_s, segments)
+
+
+def tone_wav(seed: str, seconds: float = 1.0) -> bytes:
+    """A short mono WAV whose bytes depend on `seed` (ingest deduplicates recordings by content)."""
+    import io
+    import wave
+
+    import numpy as np
+
+    rate = 16000
+    rng = np.random.default_rng(int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16))
+    samples = (rng.standard_normal(int(rate * seconds)) * 3000).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return buf.getvalue()
+
+
+def add_scripted_call(ws, db, call_id: str, lines: list[tuple[str, str]], **manifest: object) -> None:  # type: ignore[no-untyped-def]
+    """Ingest a recording named `manifest['file_name']` (default `<call_id>.wav`) with manifest fields
+    (agent_id, customer_phone, team, started_at ISO text) and process it with `lines` as its transcript,
+    through the real ingest, storage, rules and review hooks."""
+    from datetime import datetime
+
+    from callqa.pipeline.ingest import ingest_one
+    from callqa.pipeline.manifest import ManifestRow
+    from callqa.pipeline.process import process_pending
+    from callqa.rules import load_default_pack
+
+    folder = ws.root.parent / "scripted"
+    folder.mkdir(exist_ok=True)
+    path = folder / str(manifest.pop("file_name", f"{call_id}.wav"))
+    path.write_bytes(tone_wav(call_id, seconds=max(1.0, 3.0 * len(lines))))
+    started = str(manifest.pop("started_at", "2026-11-20T10:00:00+08:00"))
+    row = ManifestRow(line=0, path=path, call_id=call_id, started_at=datetime.fromisoformat(started),
+                      started_at_text=started, channels="agent,customer", **manifest)  # type: ignore[arg-type]  # fmt: skip
+    outcome = ingest_one(ws, db, row)
+    assert outcome.status == "added", outcome
+    engine = ScriptedSpeech()
+    engine.add(path, [Segment(speaker, 3.0 * k, 3.0 * k + 2.5, text) for k, (speaker, text) in enumerate(lines)])  # type: ignore[arg-type]
+    summary = process_pending(ws, db, load_default_pack(), "", transcriber=engine)
+    assert not summary.failed, summary
