@@ -16,6 +16,7 @@ from callqa.store.models import Call
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DATA = ROOT / "tests" / "data"
+TEST_AUDIT_KEY = b"test audit key, not a secret"  # for databases built directly, not via open_database
 
 
 def new_call(call_id: str, **overrides: object) -> Call:

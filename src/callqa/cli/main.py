@@ -49,12 +49,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _open(workspace: Path | None):  # type: ignore[no-untyped-def]
-    from callqa.store.database import Database
+    from callqa.store.database import open_database
     from callqa.workspace import Workspace, WorkspaceError
 
     try:
         ws = Workspace.open(workspace)
-        return ws, Database(ws.database_url)
+        return ws, open_database(ws)
     except (WorkspaceError, OSError) as exc:
         raise fail(str(exc)) from None
 

@@ -1,4 +1,8 @@
-"""Engine, sessions and migrations. SQLite in WAL mode by default; any SQLAlchemy URL works."""
+"""Engine, sessions and migrations. SQLite in WAL mode by default; any SQLAlchemy URL works.
+
+A workspace's database is opened with `open_database`, which hands its sessions the audit key
+(``session.info["audit_key"]``) that ``callqa.review.audit`` signs and checks entries with.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from callqa.workspace import Workspace, secret_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -42,13 +48,14 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    """A migrated database and its session factory."""
+    """A migrated database and its session factory; `audit_key` (the workspace's secret) goes
+    into every session's ``info``: without it audit entries can be read but not appended or verified."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_key: bytes | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         migrate(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"audit_key": audit_key})
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -58,3 +65,10 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def open_database(ws: Workspace) -> Database:
+    """The workspace's database, its sessions keyed with the workspace's audit key (created on
+    first use, 0600, at ``ws.audit_key_path``)."""
+    key = secret_file(ws.audit_key_path).encode()
+    return Database(ws.database_url, audit_key=key)
