@@ -16,7 +16,7 @@ from sqlalchemy import select
 from callqa.pipeline.manifest import ManifestRow, read_manifest
 from callqa.store.database import Database
 from callqa.store.models import Call
-from callqa.workspace import Workspace
+from callqa.workspace import Workspace, private_dir
 
 AUDIO_SUFFIXES = {
     ".wav",
@@ -64,12 +64,13 @@ def _sha256(path: Path) -> str:
 
 
 def _store_copy(ws: Workspace, source: Path, sha: str) -> Path:
-    """Copy `source` to recordings/<sha[:2]>/<sha><suffix>, atomically; returns the relative path."""
+    """Copy `source` to recordings/<sha[:2]>/<sha><suffix> (folder 0700, file 0600 as mkstemp makes
+    it), atomically; returns the relative path."""
     suffix = source.suffix.lower() if source.suffix.lower() in AUDIO_SUFFIXES else ".bin"
     relative = Path("recordings") / sha[:2] / f"{sha}{suffix}"
     target = ws.root / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         os.close(fd)
         try:
