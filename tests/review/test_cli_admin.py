@@ -158,3 +158,5 @@ def test_audit_key_anchor_and_truncation(tmp_path: Path) -> None:
     code, _, stderr = invoke(audit_app, "verify", "-w", str(ws))
     assert code == 1
     assert "none of its 1 entries matches its hash: wrong audit key" in stderr
+    code, _, stderr = invoke(audit_app, "anchor", "-w", str(ws))
+    assert code == 1 and "does not verify" in stderr  # a broken log is not anchored

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from callqa.pipeline.manifest import ManifestRow, read_manifest
-from callqa.store.database import Database
+from callqa.store.database import Database, is_disk_full
 from callqa.store.models import Call
 from callqa.workspace import Workspace, private_dir
 
@@ -42,6 +42,7 @@ class IngestOutcome:
     call_id: str | None
     status: str  # "added" | "exists" | "failed"
     message: str = ""
+    disk_full: bool = False  # no space for the copy: the inputs after it would fail the same way
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
@@ -107,6 +108,9 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
     try:
         relative = _store_copy(ws, row.path, sha)
     except OSError as exc:
+        if is_disk_full(exc):
+            reason = f"disk full: cannot copy it into {ws.recordings_dir}"
+            return IngestOutcome(source, row.call_id, "failed", reason, disk_full=True)
         return IngestOutcome(source, row.call_id, "failed", f"cannot copy file: {exc.strerror or exc}")
     started_utc = (
         row.started_at.astimezone(UTC).replace(tzinfo=None)

@@ -6,6 +6,8 @@ A workspace's database is opened with `open_database`, which hands its sessions 
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,29 @@ from sqlalchemy.orm import Session, sessionmaker
 from callqa.workspace import Workspace, secret_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# SQLite's "database or disk is full", and its "disk I/O error" when the WAL index (-shm) cannot grow,
+# which its documentation says "may indicate that the underlying filesystem volume is out of space"
+SQLITE_DISK_FULL = frozenset({13, 4874})  # SQLITE_FULL, SQLITE_IOERR_SHMSIZE
+POSTGRES_DISK_FULL = "53100"
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or the error behind it, is a write refused for lack of space: ENOSPC or a quota
+    (OSError), SQLite's SQLITE_FULL or SQLITE_IOERR_SHMSIZE, PostgreSQL's disk_full. Such a write
+    changed nothing (its transaction rolled back), so the same command can run again once there is
+    space."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+            return True
+        if isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) in SQLITE_DISK_FULL:
+            return True
+        if getattr(exc, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
 
 
 def make_engine(url: str) -> Engine:
