@@ -46,12 +46,12 @@ def callqa_pipeline(files_dir: Path, manifest: Path, workers: int) -> tuple[floa
     from callqa.pipeline.ingest import ingest_one, rows_for
     from callqa.pipeline.process import process_pending
     from callqa.rules import load_default_pack
-    from callqa.store.database import Database
+    from callqa.store.database import open_database
     from callqa.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace.open(Path(tmp) / "ws")
-        db = Database(ws.database_url)
+        db = open_database(ws)
         for row in rows_for([files_dir], manifest):
             ingest_one(ws, db, row)
         pack = load_default_pack()

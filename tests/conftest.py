@@ -16,6 +16,7 @@ from callqa.store.models import Call
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DATA = ROOT / "tests" / "data"
+TEST_AUDIT_KEY = b"test audit key, not a secret"  # for databases built directly, not via open_database
 
 
 def new_call(call_id: str, **overrides: object) -> Call:
@@ -63,7 +64,7 @@ def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     reference transcripts): rules, storage and review cases as in production, in a second."""
     from callqa.pipeline.process import process_pending
     from callqa.rules import load_default_pack
-    from callqa.store.database import Database
+    from callqa.store.database import open_database
     from callqa.workspace import Workspace
     from tests.fakes import ScriptedSpeech
 
@@ -72,7 +73,7 @@ def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               "--workspace", str(ws_dir))  # fmt: skip
     assert code == 0, stderr
     ws = Workspace.open(ws_dir)
-    db = Database(ws.database_url)
+    db = open_database(ws)
     summary = process_pending(ws, db, load_default_pack(), "", transcriber=ScriptedSpeech.for_examples())
     db.close()
     assert summary.done == 14 and not summary.failed, summary

@@ -7,6 +7,8 @@ The folder and everything callqa writes into it are private to the account runni
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +51,26 @@ def private_file(path: Path) -> Path:
     os.close(fd)
     os.chmod(path, PRIVATE_FILE)
     return path
+
+
+def secret_file(path: Path, nbytes: int = 32) -> str:
+    """The secret kept in `path`: created once (`nbytes` random bytes, as hex) readable by this account
+    only. It is written to a temporary file and linked into place, so a concurrent reader never sees
+    a half-written key and of two concurrent creators exactly one wins."""
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(nbytes) + "\n")
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    secret = path.read_text(encoding="utf-8").strip()
+    if not secret:
+        raise WorkspaceError(f"secret file {path} is empty: remove it to have a new one made")
+    return secret
 
 
 @dataclass(frozen=True)

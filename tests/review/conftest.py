@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from callqa.review import accounts, workflow
 from callqa.store.database import Database
 from callqa.store.models import Call, User, Violation
-from tests.conftest import new_call
+from tests.conftest import TEST_AUDIT_KEY, new_call
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}", audit_key=TEST_AUDIT_KEY)
     yield database
     database.close()
 

@@ -1,8 +1,13 @@
-"""The hash-chained audit log: intact logs verify; edits, deletions and reorderings are caught."""
+"""The keyed hash-chained audit log: intact logs verify; edits, deletions and reorderings are caught,
+also when the tamperer recomputes the hashes without the key; an anchor catches truncation."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import json
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -12,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from callqa.review import audit
 from callqa.store.database import Database
 from callqa.store.models import AuditEntry, User
+from tests.conftest import TEST_AUDIT_KEY
 
 
 @pytest.fixture
@@ -71,7 +77,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(db: Database, logge
     with db.session() as s:
         entry = s.get_one(AuditEntry, logged[1])
         entry.actor = "someone else"
-        entry.hash = audit.entry_hash(entry)
+        entry.hash = audit.entry_hash(entry, TEST_AUDIT_KEY)
     found = problems(db)
     assert found[0].entry_id == logged[2]
     assert "deleted or entries were reordered" in found[0].reason
@@ -113,5 +119,110 @@ def test_the_chain_cannot_fork(db: Database, logged: list[int]) -> None:
             entity_id="1",
             prev_hash=last.prev_hash,  # a second successor of the same entry
         )
-        fork.hash = audit.entry_hash(fork)
+        fork.hash = audit.entry_hash(fork, TEST_AUDIT_KEY)
         s.add(fork)
+
+
+def rewrite_chain(db: Database, digest: Callable[[str], str]) -> None:
+    """What a tamperer with write access to the database does after editing: recompute every
+    entry's prev_hash and hash in order, with `digest` over the canonical JSON of the fields."""
+    with db.session() as s:
+        rows = s.execute(text("SELECT * FROM audit_log ORDER BY id")).mappings().all()
+        previous = audit.GENESIS
+        for row in rows:
+            fields = {
+                k: row[k] for k in ("actor_id", "actor", "action", "entity", "entity_id", "before", "after")
+            }
+            fields["at"] = datetime.fromisoformat(str(row["at"])).isoformat(timespec="microseconds")
+            fields["prev_hash"] = previous
+            new = digest(audit.canonical_json(fields))
+            s.execute(
+                text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE id = :id"),
+                {"p": previous, "h": new, "id": row["id"]},
+            )
+            previous = new
+
+
+def delete_and_edit(db: Database, logged: list[int]) -> None:
+    with db.session() as s:
+        s.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": logged[1]})
+        s.execute(text("UPDATE audit_log SET actor = 'nobody' WHERE id = :id"), {"id": logged[3]})
+
+
+def test_a_rewrite_with_recomputed_plain_hashes_is_caught(db: Database, logged: list[int]) -> None:
+    delete_and_edit(db, logged)
+    rewrite_chain(db, lambda data: hashlib.sha256(data.encode()).hexdigest())
+    found = problems(db)
+    assert [p.entry_id for p in found] == [logged[0], logged[2], logged[3], logged[4]]
+    assert all("edited" in p.reason for p in found)
+
+
+def test_a_rewrite_under_another_key_is_caught(db: Database, logged: list[int]) -> None:
+    delete_and_edit(db, logged)
+    rewrite_chain(db, lambda data: hmac.new(b"guessed key", data.encode(), hashlib.sha256).hexdigest())
+    assert len(problems(db)) == 4
+
+
+def test_the_same_rewrite_with_the_real_key_verifies(db: Database, logged: list[int]) -> None:
+    """The rewrite helper is faithful: only the key stops it (so the two tests above test the key)."""
+    delete_and_edit(db, logged)
+    rewrite_chain(db, lambda data: hmac.new(TEST_AUDIT_KEY, data.encode(), hashlib.sha256).hexdigest())
+    assert problems(db) == []
+
+
+def test_the_wrong_key_reports_every_entry(db: Database, logged: list[int]) -> None:
+    other = Database(db.url, audit_key=b"another workspace's key")
+    try:
+        with other.session() as s:
+            found = audit.verify(s)
+    finally:
+        other.close()
+    assert [p.entry_id for p in found] == logged
+    assert all("edited" in p.reason for p in found)
+
+
+def test_nothing_is_appended_or_verified_without_a_key(db: Database, logged: list[int]) -> None:
+    keyless = Database(db.url)
+    try:
+        with pytest.raises(audit.AuditKeyMissing, match="without the audit key"), keyless.session() as s:
+            audit.append(s, "tester", "thing.change", "thing", 9)
+        with pytest.raises(audit.AuditKeyMissing), keyless.session() as s:
+            audit.verify(s)
+    finally:
+        keyless.close()
+    with db.session() as s:
+        assert audit.count(s)[0] == len(logged)
+
+
+def test_an_anchor_catches_deleted_newest_entries(db: Database, logged: list[int]) -> None:
+    with db.session() as s:
+        anchored = audit.parse_anchor(json.dumps(audit.anchor(s)))
+        assert audit.check_anchor(s, *anchored) is None
+        audit.append(s, "tester", "thing.change", "thing", 5)
+        assert audit.check_anchor(s, *anchored) is None  # later entries extend the anchored log
+    with db.session() as s:
+        s.execute(text("DELETE FROM audit_log WHERE id >= :id"), {"id": logged[3]})
+    assert problems(db) == []  # what is left is a valid chain...
+    with db.session() as s:
+        reason = audit.check_anchor(s, *anchored)  # ...but shorter than the anchored one
+    assert reason == "the log has 3 entries, fewer than the 5 anchored: entries were deleted"
+
+
+def test_an_anchor_catches_a_rewritten_head(db: Database, logged: list[int]) -> None:
+    with db.session() as s:
+        entries, head = audit.count(s)
+        s.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": logged[-1]})
+        audit.append(s, "tester", "other.change", "thing", 4)  # the same length again, validly chained
+    assert problems(db) == []
+    with db.session() as s:
+        reason = audit.check_anchor(s, entries, head)
+    assert reason is not None and "no longer has the anchored hash" in reason
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "[]", '{"entries": 5}', '{"entries": "5", "head": "x"}', '{"entries": true, "head": "x"}'],
+)
+def test_a_malformed_anchor_is_refused(bad: str) -> None:
+    with pytest.raises(audit.AnchorError, match="not an audit anchor"):
+        audit.parse_anchor(bad)

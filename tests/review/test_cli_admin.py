@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import stat
 from pathlib import Path
 
 import typer
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from callqa.cli.admin import audit_app, users_app
 from callqa.review import accounts
-from callqa.store.database import Database
+from callqa.store.database import open_database
 from callqa.workspace import Workspace
 
 
@@ -54,7 +55,7 @@ def test_users_and_audit_commands(tmp_path: Path) -> None:
     assert code == 1
     assert "no user 'nobody'" in stderr
 
-    db = Database(Workspace.open(ws).database_url)
+    db = open_database(Workspace.open(ws))
     with db.session() as s:
         assert accounts.authenticate(s, "li.ming", first) is None
         assert accounts.authenticate(s, "li.ming", second) is not None
@@ -110,3 +111,52 @@ def test_users_and_audit_commands(tmp_path: Path) -> None:
     assert "entry 3" in stderr
     assert "edited" in stderr
     db.close()
+
+
+def test_audit_key_anchor_and_truncation(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    for name in ("a", "b", "c"):
+        assert invoke(users_app, "add", name, "--role", "inspector", "-w", str(ws))[0] == 0
+    key_file = ws / "audit.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_bytes()
+    assert len(bytes.fromhex(key.decode().strip())) == 32
+
+    code, stdout, _ = invoke(audit_app, "anchor", "-w", str(ws))
+    assert code == 0
+    anchor = json.loads(stdout)
+    assert anchor["entries"] == 3 and len(anchor["head"]) == 64 and anchor["at"]
+    anchor_file = tmp_path / "anchor.json"
+    code, stdout, _ = invoke(audit_app, "anchor", "-w", str(ws), "--output", str(anchor_file))
+    assert (code, stdout.strip()) == (0, f"anchor written to {anchor_file}")
+    assert json.loads(anchor_file.read_text())["head"] == anchor["head"]
+    assert key_file.read_bytes() == key  # created once
+
+    assert invoke(users_app, "add", "d", "--role", "inspector", "-w", str(ws))[0] == 0
+    code, stdout, _ = invoke(audit_app, "verify", "-w", str(ws), "--anchor", str(anchor_file))
+    assert code == 0, stdout
+    assert stdout.startswith("OK, 4 entries") and "matches the anchor" in stdout
+
+    db = open_database(Workspace.open(ws))
+    with db.session() as s:
+        s.execute(text("DELETE FROM audit_log WHERE id >= 2"))
+    db.close()
+    code, stdout, _ = invoke(audit_app, "verify", "-w", str(ws))
+    assert (code, stdout.startswith("OK, 1 entries")) == (0, True)  # a shorter chain is still a chain
+    code, _, stderr = invoke(audit_app, "verify", "-w", str(ws), "--anchor", str(anchor_file))
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: audit log does not match the anchor {anchor_file}: "
+        "the log has 1 entries, fewer than the 3 anchored: entries were deleted"
+    )
+
+    (tmp_path / "junk.json").write_text("{}")
+    code, _, stderr = invoke(audit_app, "verify", "-w", str(ws), "--anchor", str(tmp_path / "junk.json"))
+    assert code == 2 and "not an audit anchor" in stderr
+
+    key_file.write_text("0" * 64)  # another key: nothing matches
+    code, _, stderr = invoke(audit_app, "verify", "-w", str(ws))
+    assert code == 1
+    assert "none of its 1 entries matches its hash: wrong audit key" in stderr
+    code, _, stderr = invoke(audit_app, "anchor", "-w", str(ws))
+    assert code == 1 and "does not verify" in stderr  # a broken log is not anchored

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
-from callqa.review import audit, workflow
+from callqa.review import accounts, audit, workflow
 from callqa.review.accounts import set_active
 from callqa.review.cases import case_dict, get_case, list_cases
 from callqa.store.database import Database
@@ -371,3 +371,70 @@ def test_team_leads_see_only_their_team(people: People, add_call: AddCall, db: D
         assert len(list_cases(s, people.sup)) == 3
         assert [c.call.call_id for c in list_cases(s, people.insp1, owner=people.insp1)] == ["a1", "none"]
         assert get_case(s, people.lead_a, "a1").call.team == "A"
+
+
+# --- four eyes ---------------------------------------------------------------------------------------
+
+
+def test_a_supervisor_may_not_judge_a_case_they_decided(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    """Reassigned to themselves, the supervisor decides and submits: the escalation, the appeal and
+    the 终审 are left to another supervisor."""
+    p = people
+    sup2 = run(accounts.create_user, "test", "sup2", "supervisor", None, password="sup2-pw")[0]
+    for call_id in ("e1", "a1", "f1"):
+        add_call(call_id)
+        run(workflow.reassign, p.sup, call_id, "sup")
+        decide_all(run, db, p.sup, call_id, "confirmed", "false_positive")
+        run(workflow.submit_verdict, p.sup, call_id)
+
+    run(workflow.escalate, p.sup, "e1", "written warning")
+    with pytest.raises(PermissionDenied, match="another supervisor must judge it"):
+        run(workflow.decide_escalation, p.sup, "e1", True)
+    run(workflow.appeal, p.lead_a, "a1", "not a threat")
+    with pytest.raises(PermissionDenied, match="you decided the case of call 'a1' yourself"):
+        run(workflow.decide_appeal, p.sup, "a1", "uphold")
+    with pytest.raises(PermissionDenied, match="another supervisor"):
+        run(workflow.final_judgement, p.sup, "f1")
+    assert [state(db, c)["state"] for c in ("e1", "a1", "f1")] == ["escalated", "appealed", "submitted"]
+
+    run(workflow.decide_escalation, sup2, "e1", True)
+    run(workflow.decide_appeal, sup2, "a1", "uphold")
+    run(workflow.final_judgement, sup2, "f1")
+    assert [state(db, c)["state"] for c in ("e1", "a1", "f1")] == ["decided", "final", "final"]
+
+
+def test_deciding_one_violation_is_enough_to_be_excluded(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    """The supervisor decides one violation, hands the case back, and the inspector submits."""
+    p = people
+    add_call("c1")  # insp1's
+    v1, v2 = violation_ids(db, "c1")
+    run(workflow.reassign, p.sup, "c1", "sup")
+    run(workflow.decide_violation, p.sup, v1, "confirmed")
+    run(workflow.reassign, p.sup, "c1", "insp1")
+    run(workflow.decide_violation, p.insp1, v2, "false_positive")
+    run(workflow.submit_verdict, p.insp1, "c1")
+    with pytest.raises(PermissionDenied, match="another supervisor"):
+        run(workflow.final_judgement, p.sup, "c1")
+    assert state(db, "c1")["state"] == "submitted"
+
+
+# --- enumeration -------------------------------------------------------------------------------------
+
+
+def test_another_teams_violation_answers_like_a_missing_one(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    add_call("secret-b1", team="B")
+    hidden = violation_ids(db, "secret-b1")[0]
+    with pytest.raises(NotFound) as invisible:
+        run(workflow.decide_violation, people.lead_a, hidden, "confirmed")
+    with pytest.raises(NotFound) as missing:
+        run(workflow.decide_violation, people.lead_a, 999_999, "confirmed")
+    assert invisible.value.reason == f"no violation {hidden}"
+    assert missing.value.reason == "no violation 999999"
+    with pytest.raises(PermissionDenied):  # the team's own lead sees it, but may not decide it
+        run(workflow.decide_violation, people.lead_b, hidden, "confirmed")

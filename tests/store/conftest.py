@@ -11,14 +11,14 @@ import pytest
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation
 from callqa.store.search import index_segments
-from tests.conftest import new_call
+from tests.conftest import TEST_AUDIT_KEY, new_call
 
 AddCall = Callable[..., Call]
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}", audit_key=TEST_AUDIT_KEY)
     yield database
     database.close()
 

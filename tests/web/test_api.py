@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import bindparam, select, text
 
 from callqa.review import accounts, workflow
-from callqa.store.database import Database
+from callqa.store.database import open_database
 from callqa.store.models import Call, Violation
 from callqa.web.app import create_app
 from callqa.workspace import Workspace
@@ -48,7 +48,7 @@ def copy_workspace(source: Path, target: Path) -> Path:
 def build_api(example_workspace: Path, target: Path) -> SimpleNamespace:
     """An app over a copy of the corpus with the test users, their API tokens and teams set."""
     ws = Workspace.open(copy_workspace(example_workspace, target))
-    db = Database(ws.database_url)
+    db = open_database(ws)
     tokens: dict[str, str] = {}
     with db.session() as session:
         for column, (name, role, team) in PEOPLE.items():

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from callqa.review import accounts
-from callqa.store.database import Database
+from callqa.store.database import open_database
 from callqa.workspace import Workspace
 from tests.conftest import ROOT
 
@@ -44,7 +44,7 @@ def server(example_workspace: Path, tmp_path: Path):  # type: ignore[no-untyped-
     with sqlite3.connect(example_workspace / "callqa.db") as src, sqlite3.connect(ws_dir / "callqa.db") as dst:
         src.backup(dst)  # a consistent copy, WAL included
     ws = Workspace.open(ws_dir)
-    db = Database(ws.database_url)
+    db = open_database(ws)
     with db.session() as session:
         for name, role, team in (("zhang", "inspector", None), ("li", "team_lead", "A"), ("wang", "supervisor", None),
                                  ("root", "admin", None)):  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from callqa.review import accounts
-from callqa.store.database import Database
+from callqa.store.database import open_database
 from callqa.web.app import create_app
 from callqa.web.security import LoginThrottle
 from callqa.workspace import Workspace
@@ -18,7 +18,7 @@ from callqa.workspace import Workspace
 @pytest.fixture(scope="module")
 def app_and_users(example_workspace: Path):  # type: ignore[no-untyped-def]
     ws = Workspace.open(example_workspace)
-    db = Database(ws.database_url)
+    db = open_database(ws)
     passwords = {}
     with db.session() as session:
         people = [("insp", "inspector", None), ("sup", "supervisor", None), ("lead_a", "team_lead", "A"),

@@ -149,19 +149,63 @@ def users_token(
 
 
 @audit_app.command("verify")
-def audit_verify(workspace: WorkspaceOpt = None) -> None:
-    """Check the hash chain: exit 1 naming the first entry edited, deleted or out of order."""
+def audit_verify(
+    workspace: WorkspaceOpt = None,
+    anchor: Annotated[
+        Path | None, typer.Option(help="A `callqa audit anchor` file: also catch deleted newest entries.")
+    ] = None,
+) -> None:
+    """Check the keyed hash chain: exit 1 naming the first entry edited, deleted or out of order."""
     from callqa.review import audit
 
+    anchored = None
+    if anchor is not None:
+        try:
+            anchored = audit.parse_anchor(anchor.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError) as exc:
+            raise _fail(f"cannot read anchor {anchor}: {getattr(exc, 'strerror', None) or exc}", 2) from None
+        except audit.AnchorError as exc:
+            raise _fail(f"{anchor}: {exc}", 2) from None
     db = _database(workspace)
     with db.session() as session:
         problems = audit.verify(session)
         n, head = audit.count(session)
+        truncated = audit.check_anchor(session, *anchored) if anchored else None
+    if problems and len(problems) == n and all("edited" in p.reason for p in problems):
+        raise _fail(f"audit log: none of its {n} entries matches its hash: wrong audit key, or all rewritten")
     if problems:
         first = problems[0]
         more = f" ({len(problems) - 1} more problems after it)" if len(problems) > 1 else ""
         raise _fail(f"audit log broken at entry {first.entry_id}: {first.reason}{more}")
-    typer.echo(f"OK, {n} entries; head {head}")
+    if truncated:
+        raise _fail(f"audit log does not match the anchor {anchor}: {truncated}")
+    typer.echo(f"OK, {n} entries; head {head}" + (f"; matches the anchor {anchor}" if anchored else ""))
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    workspace: WorkspaceOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write it here, not stdout.")] = None,
+) -> None:
+    """Print the log's entry count and head hash as JSON: keep it away from the database, and
+    `audit verify --anchor` later fails if entries up to it were deleted or rewritten."""
+    import json
+
+    from callqa.review import audit
+
+    db = _database(workspace)
+    with db.session() as session:
+        if audit.verify(session):
+            raise _fail("the audit log does not verify: fix that (`callqa audit verify`) before anchoring it")
+        text = json.dumps(audit.anchor(session)) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    typer.echo(f"anchor written to {output}")
 
 
 @audit_app.command("export")

@@ -48,14 +48,36 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def disk_full(reason: str, done: str = "nothing is lost") -> typer.Exit:
+    """The one line for a write refused for lack of space; the transaction rolled back, so what was
+    stored before it is whole and a re-run carries on."""
+    return fail(f"disk full: {reason}; {done}: free space, then run the same command again")
+
+
+def _cannot_write(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return f"cannot write the database {make_url(url).render_as_string(hide_password=True)}"
+
+
 def _open(workspace: Path | None):  # type: ignore[no-untyped-def]
-    from callqa.store.database import Database
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callqa.store.database import is_disk_full, open_database
     from callqa.workspace import Workspace, WorkspaceError
 
     try:
         ws = Workspace.open(workspace)
-        return ws, Database(ws.database_url)
-    except (WorkspaceError, OSError) as exc:
+    except WorkspaceError as exc:
+        raise fail(f"disk full: {exc}" if is_disk_full(exc) else str(exc)) from None
+    try:
+        return ws, open_database(ws)
+    except (WorkspaceError, OSError, SQLAlchemyError) as exc:
+        if is_disk_full(exc):
+            what = f"cannot create {ws.audit_key_path}" if isinstance(exc, OSError) else None
+            raise disk_full(what or _cannot_write(ws.database_url)) from None
+        if isinstance(exc, SQLAlchemyError):
+            raise
         raise fail(str(exc)) from None
 
 
@@ -79,8 +101,11 @@ def ingest(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Copy recordings into the workspace and register them for processing."""
-    from callqa.pipeline.ingest import ingest_one, rows_for
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from callqa.pipeline.ingest import IngestOutcome, ingest_one, rows_for
     from callqa.pipeline.manifest import ManifestError
+    from callqa.store.database import is_disk_full
 
     if not paths and not manifest:
         raise fail("give recordings, folders or --manifest", 2)
@@ -89,7 +114,16 @@ def ingest(
         rows = rows_for(paths or [], manifest)
     except ManifestError as exc:
         raise fail(str(exc)) from None
-    outcomes = [ingest_one(ws, db, row) for row in rows]
+    outcomes: list[IngestOutcome] = []
+    for row in rows:
+        try:
+            outcomes.append(ingest_one(ws, db, row))
+        except SQLAlchemyError as exc:
+            if not is_disk_full(exc):
+                raise
+            raise disk_full(f"{_cannot_write(db.url)} (adding {row.path})", _kept(outcomes)) from None
+        if outcomes[-1].disk_full:
+            raise disk_full(f"cannot copy {row.path} into {ws.recordings_dir}", _kept(outcomes))
     table = [
         {"source": o.source, "call_id": o.call_id, "status": o.status, "message": o.message} for o in outcomes
     ]
@@ -108,6 +142,12 @@ def ingest(
     raise typer.Exit(1 if failed else 0)
 
 
+def _kept(outcomes: list) -> str:  # type: ignore[type-arg]
+    """What an ingest stopped by a full disk leaves behind."""
+    added = sum(o.status == "added" for o in outcomes)
+    return f"the {added} recordings added before it are kept" if added else "nothing was added"
+
+
 @app.command()
 def process(
     workers: Annotated[
@@ -122,6 +162,7 @@ def process(
     from callqa.asr.model_files import ModelError, resolve_model_dir
     from callqa.pipeline.process import process_pending
     from callqa.settings import default_workers
+    from callqa.store.database import is_disk_full
 
     ws, db = _open(workspace)
     pack = _pack(ws)
@@ -163,6 +204,12 @@ def process(
             progress.stop()
             err.print("interrupted: finished calls are stored, the rest are pending; run again to resume")
             raise typer.Exit(130) from None
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            progress.stop()
+            done = "finished calls are stored, the rest are pending"
+            raise disk_full(_cannot_write(db.url), done) from None
     for call_id, reason in summary.failed:
         err.print(f"failed: {call_id}: {reason}", highlight=False, markup=False)
     err.print(f"{summary.done} processed, {summary.flagged} flagged, {len(summary.failed)} failed")

@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from callqa.pipeline.manifest import ManifestRow, call_id_problem, read_manifest
-from callqa.store.database import Database
+from callqa.store.database import Database, is_disk_full
 from callqa.store.models import Call
-from callqa.workspace import Workspace
+from callqa.workspace import Workspace, private_dir
 
 AUDIO_SUFFIXES = {
     ".wav",
@@ -42,6 +42,7 @@ class IngestOutcome:
     call_id: str | None
     status: str  # "added" | "exists" | "failed"
     message: str = ""
+    disk_full: bool = False  # no space for the copy: the inputs after it would fail the same way
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
@@ -64,12 +65,13 @@ def _sha256(path: Path) -> str:
 
 
 def _store_copy(ws: Workspace, source: Path, sha: str) -> Path:
-    """Copy `source` to recordings/<sha[:2]>/<sha><suffix>, atomically; returns the relative path."""
+    """Copy `source` to recordings/<sha[:2]>/<sha><suffix> (folder 0700, file 0600 as mkstemp makes
+    it), atomically; returns the relative path."""
     suffix = source.suffix.lower() if source.suffix.lower() in AUDIO_SUFFIXES else ".bin"
     relative = Path("recordings") / sha[:2] / f"{sha}{suffix}"
     target = ws.root / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         os.close(fd)
         try:
@@ -106,6 +108,9 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
     try:
         relative = _store_copy(ws, row.path, sha)
     except OSError as exc:
+        if is_disk_full(exc):
+            reason = f"disk full: cannot copy it into {ws.recordings_dir}"
+            return IngestOutcome(source, row.call_id, "failed", reason, disk_full=True)
         return IngestOutcome(source, row.call_id, "failed", f"cannot copy file: {exc.strerror or exc}")
     started_utc = (
         row.started_at.astimezone(UTC).replace(tzinfo=None)

@@ -2,16 +2,20 @@
 
 A call moves pending → processing → clean | flagged | failed. Its transcript, violations and
 status are written in one transaction, so a kill at any moment leaves it either finished or
-still pending; `processing` rows left by a dead run are reclaimed at the next start.
+still pending; `processing` rows left by a dead run are reclaimed at the next start. A run is dead
+when its process is, or, for a run of this same process (the server's worker runs one batch after
+another), when it has returned: a run stopped by a full disk cannot even put its claims back.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import secrets
 import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -28,7 +32,8 @@ from callqa.store.search import index_segments, unindex_call
 from callqa.transcript import CallInfo
 from callqa.workspace import Workspace
 
-RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+HOST = socket.gethostname()
+_running: set[str] = set()  # the claims of the runs now in progress in this process
 Transcriber = Callable[[int, str, str], TranscribeResult]  # (call pk, recording path, channels) → result
 
 
@@ -41,12 +46,32 @@ class ProcessSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _pid_alive(claim: str | None) -> bool:
+def _new_claim() -> str:
+    """host:pid:run, written into `claimed_by` of the calls one run takes."""
+    return f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+@contextmanager
+def _this_run() -> Iterator[str]:
+    """A fresh claim, known in this process as running until the block ends (set before the calls
+    are claimed, so that a concurrent run here does not take them for abandoned)."""
+    claim = _new_claim()
+    _running.add(claim)
+    try:
+        yield claim
+    finally:
+        _running.discard(claim)
+
+
+def _claim_alive(claim: str | None) -> bool:
+    """Whether the run that claimed a call may still be working on it."""
     if not claim or ":" not in claim:
         return False
-    host, _, pid = claim.rpartition(":")
-    if host != socket.gethostname():
+    host, pid, *_ = claim.split(":")
+    if host != HOST:
         return True  # another machine's worker: leave it alone
+    if pid == str(os.getpid()):
+        return claim in _running
     try:
         os.kill(int(pid), 0)
     except (ValueError, ProcessLookupError):
@@ -60,21 +85,21 @@ def reclaim_abandoned(db: Database) -> int:
     """Put calls whose processing run died back to pending."""
     with db.session() as session:
         stale = session.scalars(select(Call).where(Call.status == "processing")).all()
-        dead = [c for c in stale if not _pid_alive(c.claimed_by)]
+        dead = [c for c in stale if not _claim_alive(c.claimed_by)]
         for call in dead:
             call.status, call.claimed_by = "pending", None
         return len(dead)
 
 
-def claim_calls(db: Database, retry_failed: bool) -> list[tuple[int, str, str]]:
-    """Mark the calls to do as ours; returns (pk, absolute path, channels) for each."""
+def claim_calls(db: Database, retry_failed: bool, claim: str) -> list[tuple[int, str, str]]:
+    """Mark the calls to do as `claim`'s; returns (pk, stored path, channels) for each."""
     wanted = [Call.status == "pending"]
     if retry_failed:
         wanted.append(Call.status == "failed")
     with db.session() as session:
         calls = session.scalars(select(Call).where(or_(*wanted)).order_by(Call.id)).all()
         for call in calls:
-            call.status, call.claimed_by, call.error = "processing", RUNNER, None
+            call.status, call.claimed_by, call.error = "processing", claim, None
         return [(c.id, c.stored_path, c.channels) for c in calls]
 
 
@@ -196,38 +221,39 @@ def process_pending(
     """Transcribe and analyse every pending call (and failed ones with retry_failed).
 
     `transcriber` replaces the speech model (in this process): tests pass a fake speech engine."""
-    reclaim_abandoned(db)
-    jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed)]
-    if on_start:
-        on_start(len(jobs))
-    summary = ProcessSummary()
-    if not jobs:
+    with _this_run() as claim:
+        reclaim_abandoned(db)
+        jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed, claim)]
+        if on_start:
+            on_start(len(jobs))
+        summary = ProcessSummary()
+        if not jobs:
+            return summary
+        cores = os.cpu_count() or 1
+        workers = max(1, min(workers, len(jobs)))
+        settings = replace(settings or DecodeSettings(), cpu_threads=max(1, cores // workers))
+        try:
+            if transcriber is not None:
+                results = _results_in_process(jobs, transcriber)
+            elif workers == 1:
+                transcribe_worker.init_worker(model_dir, settings)
+                results = _results_in_process(jobs, transcribe_worker.transcribe_file)
+            else:
+                results = _results_from_pool(jobs, workers, model_dir, settings)
+            for result in results:
+                call = save_result(db, pack, result, os.path.basename(model_dir.rstrip("/")))
+                summary.done += 1
+                if call.status == "failed":
+                    summary.failed.append((call.call_id, call.error or ""))
+                elif call.status == "flagged":
+                    summary.flagged += 1
+                if on_done:
+                    on_done(call)
+        finally:
+            with db.session() as session:  # anything we claimed but did not finish goes back to pending
+                session.execute(
+                    update(Call)
+                    .where(Call.status == "processing", Call.claimed_by == claim)
+                    .values(status="pending", claimed_by=None)
+                )
         return summary
-    cores = os.cpu_count() or 1
-    workers = max(1, min(workers, len(jobs)))
-    settings = replace(settings or DecodeSettings(), cpu_threads=max(1, cores // workers))
-    try:
-        if transcriber is not None:
-            results = _results_in_process(jobs, transcriber)
-        elif workers == 1:
-            transcribe_worker.init_worker(model_dir, settings)
-            results = _results_in_process(jobs, transcribe_worker.transcribe_file)
-        else:
-            results = _results_from_pool(jobs, workers, model_dir, settings)
-        for result in results:
-            call = save_result(db, pack, result, os.path.basename(model_dir.rstrip("/")))
-            summary.done += 1
-            if call.status == "failed":
-                summary.failed.append((call.call_id, call.error or ""))
-            elif call.status == "flagged":
-                summary.flagged += 1
-            if on_done:
-                on_done(call)
-    finally:
-        with db.session() as session:  # anything we claimed but did not finish goes back to pending
-            session.execute(
-                update(Call)
-                .where(Call.status == "processing", Call.claimed_by == RUNNER)
-                .values(status="pending", claimed_by=None)
-            )
-    return summary

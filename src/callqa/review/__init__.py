@@ -25,23 +25,28 @@ never has two owners (an unassigned case has none). States and transitions (func
 |                    |                      | confirmed if any is, else all_false_positive |              |
 | submitted          | escalate             | owner; verdict confirmed; non-empty proposed | escalated    |
 |                    |                      | action                                       |              |
-| escalated          | decide_escalation    | supervisor; approve or reject, optional      | decided      |
-|                    |                      | comment                                      |              |
+| escalated          | decide_escalation    | supervisor (four eyes, below); approve or    | decided      |
+|                    |                      | reject, optional comment                     |              |
 | submitted, decided | appeal               | team lead of the call's team; verdict        | appealed     |
 |                    |                      | confirmed; non-empty reason; within N days   |              |
 |                    |                      | (default 3) of the verdict, or of the        |              |
 |                    |                      | escalation decision when there was one       |              |
-| appealed           | decide_appeal        | supervisor's final judgement (终审): uphold, | final        |
-|                    |                      | or overturn (confirmed decisions become      |              |
-|                    |                      | false_positive, verdict all_false_positive)  |              |
-| submitted, decided | final_judgement      | supervisor's final judgement (终审) without  | final        |
-|                    |                      | an appeal                                    |              |
+| appealed           | decide_appeal        | supervisor's final judgement (终审, four     | final        |
+|                    |                      | eyes): uphold, or overturn (confirmed        |              |
+|                    |                      | decisions become false_positive, verdict     |              |
+|                    |                      | all_false_positive)                          |              |
+| submitted, decided | final_judgement      | supervisor's final judgement (终审, four     | final        |
+|                    |                      | eyes) without an appeal                      |              |
 | final              | —                    | nothing: no further appeal or change         | —            |
+
+Four eyes: a supervisor who submitted a case's verdict or decided any of its violations (a case can
+be reassigned to a supervisor) may not decide its escalation or appeal, nor give its 终审
+(``PermissionDenied``).
 
 Anything else raises ``TransitionError`` (→ HTTP 409) with the reason. The checks run in this order:
 disabled account or wrong role/not the owner → ``PermissionDenied`` (403), except that a call the
 user may not see (another team's, for a team lead) → ``NotFound`` (404) first; bad argument values →
-``InvalidInput`` (422). Every change appends an entry to the hash-chained audit log
+``InvalidInput`` (422). Every change appends an entry to the keyed hash-chained audit log
 (``callqa.review.audit``) in the caller's transaction.
 
 Modules: ``accounts`` (users, passwords, sign-in, API tokens), ``cases`` (reading cases),

@@ -1,16 +1,23 @@
-"""The audit log: append-only, each entry hashed together with the previous entry's hash.
+"""The audit log: append-only, each entry keyed-hashed together with the previous entry's hash.
 
-An entry's ``hash`` is sha256 over the canonical JSON (sorted keys, no spaces) of its fields
-(at, actor_id, actor, action, entity, entity_id, before, after) and ``prev_hash``; the first entry's
-``prev_hash`` is 64 zeros. Editing any field breaks that entry's hash; deleting or reordering entries
-breaks the next entry's link. ``prev_hash`` is unique, so two writers cannot fork the chain (the
-second one's transaction fails). Deleting the newest entries leaves a valid shorter chain: keep the
-head hash printed by ``callqa audit verify`` somewhere else if that matters.
+An entry's ``hash`` is HMAC-SHA256, under the workspace's audit key, over the canonical JSON (sorted
+keys, no spaces) of its fields (at, actor_id, actor, action, entity, entity_id, before, after) and
+``prev_hash``; the first entry's ``prev_hash`` is 64 zeros. The key is a file outside the database
+(``Workspace.audit_key_path``), handed to every session by ``callqa.store.database.open_database``
+(``session.info["audit_key"]``): someone who can write the database but not read the key cannot
+recompute the hashes after editing, deleting or reordering entries. Without a key nothing is
+appended (``AuditKeyMissing``), so there are no unkeyed entries.
+
+Editing any field breaks that entry's hash; deleting or reordering entries breaks the next entry's
+link. ``prev_hash`` is unique, so two writers cannot fork the chain (the second one's transaction
+fails). Deleting the newest entries leaves a valid shorter chain: an exported anchor (the number of
+entries and the head hash at some moment, ``callqa audit anchor``) kept elsewhere catches that.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +50,23 @@ def _chained_fields(entry: AuditEntry) -> dict[str, object]:
     }
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(canonical_json(_chained_fields(entry)).encode()).hexdigest()
+class AuditKeyMissing(RuntimeError):
+    """The session was opened without the audit key (see ``callqa.store.database.open_database``)."""
+
+
+def session_key(session: Session) -> bytes:
+    """The audit key this session's database was opened with."""
+    key = session.info.get("audit_key")
+    if not key:
+        raise AuditKeyMissing(
+            "this database was opened without the audit key: open it with "
+            "callqa.store.database.open_database(workspace) or Database(url, audit_key=...)"
+        )
+    return key
+
+
+def entry_hash(entry: AuditEntry, key: bytes) -> str:
+    return hmac.new(key, canonical_json(_chained_fields(entry)).encode(), hashlib.sha256).hexdigest()
 
 
 def _head(session: Session) -> str:
@@ -62,6 +84,7 @@ def append(
     after: object = None,
 ) -> AuditEntry:
     """Add one entry in the caller's transaction; `before`/`after` are JSON-able snapshots."""
+    key = session_key(session)  # refuse before anything is written
     session.flush()  # entries must follow the changes they describe, and see the newest head
     entry = AuditEntry(
         at=datetime.now(UTC).replace(tzinfo=None),
@@ -74,7 +97,7 @@ def append(
         after=None if after is None else canonical_json(after),
         prev_hash=_head(session),
     )
-    entry.hash = entry_hash(entry)
+    entry.hash = entry_hash(entry, key)
     session.add(entry)
     session.flush()
     return entry
@@ -87,7 +110,9 @@ class Problem:
 
 
 def verify(session: Session) -> list[Problem]:
-    """Every break in the chain, oldest first; empty when the log is intact."""
+    """Every break in the chain, oldest first; empty when the log is intact. With the wrong key
+    every entry is reported as edited."""
+    key = session_key(session)
     problems: list[Problem] = []
     previous = GENESIS
     previous_id: int | None = None
@@ -97,7 +122,7 @@ def verify(session: Session) -> list[Problem]:
             problems.append(
                 Problem(entry.id, f"does not follow {after}: an entry was deleted or entries were reordered")
             )
-        if entry_hash(entry) != entry.hash:
+        if not hmac.compare_digest(entry_hash(entry, key), entry.hash or ""):
             problems.append(Problem(entry.id, "its content does not match its hash: the entry was edited"))
         previous, previous_id = entry.hash, entry.id
     return problems
@@ -106,6 +131,42 @@ def verify(session: Session) -> list[Problem]:
 def count(session: Session) -> tuple[int, str]:
     """Number of entries and the head hash."""
     return session.scalar(select(func.count(AuditEntry.id))) or 0, _head(session)
+
+
+def anchor(session: Session) -> dict[str, object]:
+    """What to keep outside the database to catch truncation later: entry count and head hash."""
+    entries, head = count(session)
+    return {"entries": entries, "head": head, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+class AnchorError(ValueError):
+    """An anchor file that is not what ``anchor`` writes."""
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """(entries, head) of an exported anchor; AnchorError when malformed."""
+    try:
+        data = json.loads(text)
+        entries, head = data["entries"], data["head"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise AnchorError(f"not an audit anchor (JSON with entries and head): {exc}") from None
+    if isinstance(entries, bool) or not isinstance(entries, int) or entries < 0 or not isinstance(head, str):
+        raise AnchorError("not an audit anchor: entries must be a count and head a hash")
+    return entries, head
+
+
+def check_anchor(session: Session, entries: int, head: str) -> str | None:
+    """Why the log no longer extends the anchored state (entry number `entries` had hash `head`),
+    or None when it does. The chain itself is checked by ``verify``."""
+    if entries == 0:
+        return None
+    total = count(session)[0]
+    if total < entries:
+        return f"the log has {total} entries, fewer than the {entries} anchored: entries were deleted"
+    at = session.scalars(select(AuditEntry).order_by(AuditEntry.id).offset(entries - 1).limit(1)).one()
+    if at.hash != head:
+        return f"entry number {entries} (id {at.id}) no longer has the anchored hash: the log was rewritten"
+    return None
 
 
 def _parsed(text: str | None) -> object:

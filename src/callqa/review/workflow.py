@@ -17,7 +17,7 @@ from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionEr
 from callqa.review import audit
 from callqa.review.cases import case_dict, case_of
 from callqa.store.models import DECISIONS, Appeal, Call, ReviewCase, User, Violation, ViolationDecision
-from callqa.store.visibility import get_visible_call
+from callqa.store.visibility import get_visible_call, restrict
 
 APPEAL_WINDOW_DAYS = 3
 OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case
@@ -40,6 +40,16 @@ def _require_owner(actor: User, case: ReviewCase) -> None:
     if case.owner_id != actor.id:
         owner = case.owner.username if case.owner else "nobody"
         raise PermissionDenied(f"case of call {case.call.call_id!r} is owned by {owner}")
+
+
+def _require_second_pair_of_eyes(actor: User, case: ReviewCase) -> None:
+    """Four eyes: the supervisor who judges a case finally (escalation, appeal, 终审) must not be the
+    one who submitted its verdict or decided any of its violations (e.g. after reassigning it to
+    themselves)."""
+    if case.submitted_by == actor.id or any(d.decided_by == actor.id for d in case.decisions):
+        raise PermissionDenied(
+            f"you decided the case of call {case.call.call_id!r} yourself: another supervisor must judge it"
+        )
 
 
 def _require_state(case: ReviewCase, *states: str, why: str = "") -> None:
@@ -168,7 +178,11 @@ def decide_violation(
 ) -> ViolationDecision:
     """The owner marks one violation of an open case confirmed or false_positive (may change it
     until the verdict is submitted)."""
-    violation = session.get(Violation, violation_id)
+    if not actor.active:
+        raise PermissionDenied("this account is disabled")
+    # a violation on a call the actor may not see does not exist for them: same answer, no call id
+    visible = restrict(select(Violation).join(Violation.call).where(Violation.id == violation_id), actor)
+    violation = session.scalar(visible)
     if violation is None:
         raise NotFound(f"no violation {violation_id}")
     case = _open_case(session, actor, violation.call.call_id, *OWNER_ROLES)
@@ -233,6 +247,7 @@ def decide_escalation(
 ) -> ReviewCase:
     """A supervisor approves or rejects the proposed action of an escalated case."""
     case = _open_case(session, actor, call_id, "supervisor")
+    _require_second_pair_of_eyes(actor, case)
     _require_state(case, "escalated", why="only an escalated case awaits this decision")
     before = case_dict(case)
     case.state = "decided"
@@ -286,6 +301,7 @@ def decide_appeal(
     """A supervisor's final judgement (终审) on an appeal: `uphold` keeps the verdict, `overturn`
     turns every confirmed violation into a false positive. Either way the case becomes final."""
     case = _open_case(session, actor, call_id, "supervisor")
+    _require_second_pair_of_eyes(actor, case)
     _require_state(case, "appealed", why="there is no pending appeal")
     if outcome not in APPEAL_OUTCOMES:
         raise InvalidInput(f"unknown outcome {outcome!r}; one of {', '.join(APPEAL_OUTCOMES)}")
@@ -314,6 +330,7 @@ def decide_appeal(
 def final_judgement(session: Session, actor: User, call_id: str, comment: str | None = None) -> ReviewCase:
     """A supervisor closes a submitted (or escalation-decided) case for good: no appeal after this."""
     case = _open_case(session, actor, call_id, "supervisor")
+    _require_second_pair_of_eyes(actor, case)
     if case.state == "appealed":
         raise TransitionError(f"case of call {call_id!r} has a pending appeal: decide it (uphold/overturn)")
     _require_state(case, "submitted", "decided", why="only a case with a verdict and nothing pending")

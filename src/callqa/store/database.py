@@ -1,7 +1,13 @@
-"""Engine, sessions and migrations. SQLite in WAL mode by default; any SQLAlchemy URL works."""
+"""Engine, sessions and migrations. SQLite in WAL mode by default; any SQLAlchemy URL works.
+
+A workspace's database is opened with `open_database`, which hands its sessions the audit key
+(``session.info["audit_key"]``) that ``callqa.review.audit`` signs and checks entries with.
+"""
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +17,32 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from callqa.workspace import Workspace, secret_file
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# SQLite's "database or disk is full", and its "disk I/O error" when the WAL index (-shm) cannot grow,
+# which its documentation says "may indicate that the underlying filesystem volume is out of space"
+SQLITE_DISK_FULL = frozenset({13, 4874})  # SQLITE_FULL, SQLITE_IOERR_SHMSIZE
+POSTGRES_DISK_FULL = "53100"
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or the error behind it, is a write refused for lack of space: ENOSPC or a quota
+    (OSError), SQLite's SQLITE_FULL or SQLITE_IOERR_SHMSIZE, PostgreSQL's disk_full. Such a write
+    changed nothing (its transaction rolled back), so the same command can run again once there is
+    space."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+            return True
+        if isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) in SQLITE_DISK_FULL:
+            return True
+        if getattr(exc, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
 
 
 def make_engine(url: str) -> Engine:
@@ -42,13 +73,14 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    """A migrated database and its session factory."""
+    """A migrated database and its session factory; `audit_key` (the workspace's secret) goes
+    into every session's ``info``: without it audit entries can be read but not appended or verified."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_key: bytes | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         migrate(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"audit_key": audit_key})
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -58,3 +90,10 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def open_database(ws: Workspace) -> Database:
+    """The workspace's database, its sessions keyed with the workspace's audit key (created on
+    first use, 0600, at ``ws.audit_key_path``)."""
+    key = secret_file(ws.audit_key_path).encode()
+    return Database(ws.database_url, audit_key=key)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 import time
 from collections import defaultdict, deque
 from pathlib import Path
+
+from callqa.workspace import secret_file
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -16,12 +17,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 def session_secret(root: Path) -> str:
     """The workspace's session-signing key, created once with owner-only permissions."""
-    path = root / "session.key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return secret_file(root / "session.key", 48)
 
 
 def csrf_token(session: dict) -> str:

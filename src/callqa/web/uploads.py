@@ -29,6 +29,7 @@ from callqa.pipeline.ingest import AUDIO_SUFFIXES
 from callqa.pipeline.manifest import ManifestError, ManifestRow, read_manifest
 from callqa.web.auth import require_csrf
 from callqa.web.security import CSRF_HEADER
+from callqa.workspace import private_dir
 
 MAX_FILES = 100
 MAX_FIELD_BYTES = 4096  # plain (non-file) form fields are ignored, but bounded
@@ -224,8 +225,7 @@ class _Receiver:
 
 def upload_folder(request: Request) -> Path:
     """A fresh private folder under <workspace>/uploads for this request's parts."""
-    base = request.app.state.ws.root / "uploads"
-    base.mkdir(exist_ok=True)
+    base = private_dir(request.app.state.ws.root / "uploads")
     return Path(tempfile.mkdtemp(dir=base, prefix="req-"))
 
 
