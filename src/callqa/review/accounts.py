@@ -48,9 +48,10 @@ def user_dict(user: User) -> dict[str, object]:
     """A user as shown to people and tools (never the password hash).
 
     ``failed_logins`` counts wrong passwords since the last sign-in or unlock and ``locked_until`` is
-    until when sign-in from the address that failed is delayed: both informational, for admins (no
-    lockout: see ``callqa.review.throttle``).
+    until when sign-in from the address that failed is delayed (None once past): both informational,
+    for admins (no lockout: see ``callqa.review.throttle``).
     """
+    delayed = user.locked_until if user.locked_until and user.locked_until > _now() else None
     return {
         "id": user.id,
         "username": user.username,
@@ -59,7 +60,7 @@ def user_dict(user: User) -> dict[str, object]:
         "active": user.active,
         "created_at": user.created_at.isoformat(timespec="seconds"),
         "failed_logins": user.failed_logins,
-        "locked_until": user.locked_until.isoformat(timespec="seconds") if user.locked_until else None,
+        "locked_until": delayed.isoformat(timespec="seconds") if delayed else None,
     }
 
 

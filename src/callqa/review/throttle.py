@@ -9,8 +9,8 @@ turns any account off, admins included, from anywhere. Instead failures are coun
   An attacker guessing one user's password slows only themselves: the real user signs in from
   their own address untouched. Unknown names are counted exactly like real ones, so the throttle's
   answer says nothing about which names exist.
-- the address alone, over every name: lenient (``ADDRESS_FREE`` failures before any delay, and
-  then at most ``ADDRESS_MAX_DELAY``), against one address spraying a password over many names. It
+- the address alone, over every name: lenient (no delay before the ``ADDRESS_FREE``-th failure, and
+  never more than ``ADDRESS_MAX_DELAY``), against one address spraying a password over many names. It
   only ever delays that address, and never for long: an office behind one NAT address is not held
   up by its people's typos, and one person there failing on purpose can delay the others by at
   most a minute per attempt, not lock them out.
