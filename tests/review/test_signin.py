@@ -209,3 +209,33 @@ def test_non_admins_are_refused_before_any_lookup(db: Database, people: People) 
 def test_an_admin_cannot_disable_themselves(db: Database, people: People) -> None:
     with db.session() as s, pytest.raises(InvalidInput):
         accounts.set_active(s, accounts.get_user(s, "admin"), "admin", False)
+
+
+def test_migration_0004_creates_the_tables_as_modelled_and_lifts_old_locks(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from sqlalchemy import text
+
+    from callqa.store.database import MIGRATIONS_DIR, make_engine, migrate
+    from callqa.store.models import Base
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        conn.execute(
+            text(
+                "INSERT INTO users (username, password_hash, role, active, created_at, failed_logins,"
+                " locked_until) VALUES ('old', 'x', 'inspector', 1, '2026-01-01', 4, '2999-01-01')"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT failed_logins, locked_until FROM users")).one() == (0, None)
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diff if any(t in str(d) for t in ("web_sessions", "login_throttle"))] == []
+    engine.dispose()
