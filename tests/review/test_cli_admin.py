@@ -160,3 +160,49 @@ def test_audit_key_anchor_and_truncation(tmp_path: Path) -> None:
     assert "none of its 1 entries matches its hash: wrong audit key" in stderr
     code, _, stderr = invoke(audit_app, "anchor", "-w", str(ws))
     assert code == 1 and "does not verify" in stderr  # a broken log is not anchored
+
+
+def test_tokens_sessions_signout_and_unlock_commands(tmp_path: Path) -> None:
+    """Regression (#3): tokens could not be listed or revoked, nor sessions ended, from the CLI."""
+    from callqa.review import signin, throttle
+
+    ws = str(tmp_path / "ws")
+    invoke(users_app, "add", "wang", "--role", "inspector", "-w", ws)
+    invoke(users_app, "add", "li", "--role", "inspector", "-w", ws)
+    first = password_in(invoke(users_app, "token", "wang", "--name", "crm", "-w", ws)[1])
+    second = password_in(invoke(users_app, "token", "wang", "--name", "bi", "-w", ws)[1])
+    invoke(users_app, "token", "li", "--name", "x", "-w", ws)
+    db = open_database(Workspace.open(ws))
+    with db.session() as s:
+        wang = accounts.get_user(s, "wang")
+        session_id = signin.open_session(s, wang, "10.0.0.1", "pytest", 12)[1]
+
+    code, stdout, _ = invoke(users_app, "tokens", "wang", "-w", ws, "-f", "json")
+    listed = json.loads(stdout)
+    assert code == 0 and [(t["name"], t["revoked"]) for t in listed] == [("bi", False), ("crm", False)]
+    assert (
+        first not in stdout and len(json.loads(invoke(users_app, "tokens", "-w", ws, "-f", "json")[1])) == 3
+    )
+    code, stdout, _ = invoke(users_app, "revoke-token", str(listed[1]["id"]), "-w", ws)
+    assert (code, stdout.strip()) == (0, f"token {listed[1]['id']} of wang revoked")
+    assert invoke(users_app, "revoke-token", "999", "-w", ws)[2].strip().endswith("no API token 999")
+    code, stdout, _ = invoke(users_app, "sessions", "wang", "-w", ws, "-f", "json")
+    assert [s["address"] for s in json.loads(stdout)] == ["10.0.0.1"]
+    with db.session() as s:
+        assert accounts.authenticate_token(s, first) is None
+        assert accounts.authenticate_token(s, second) is not None
+
+    code, stdout, _ = invoke(users_app, "signout", "wang", "-w", ws)
+    assert (code, stdout.strip()) == (0, "wang: 1 session(s) ended, 1 token(s) revoked")
+    with db.session() as s:
+        assert accounts.authenticate_token(s, second) is None
+        assert signin.current(s, session_id) is None
+        for _ in range(throttle.PAIR_FREE):
+            signin.sign_in(s, "li", "wrong", "10.0.0.9")
+        assert signin.sign_in(s, "li", "wrong", "10.0.0.9").retry_after is not None
+    code, stdout, _ = invoke(users_app, "unlock", "li", "-w", ws)
+    assert (code, stdout.strip()) == (0, "li unlocked")
+    with db.session() as s:
+        assert signin.sign_in(s, "li", "wrong", "10.0.0.9").retry_after is None
+    assert invoke(users_app, "signout", "nobody", "-w", ws)[0] == 1
+    db.close()

@@ -6,16 +6,19 @@ Commands run as the local operator: audit entries name them ``cli:<login name>``
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 
-users_app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts, their sessions and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 out = Console(soft_wrap=True)
@@ -52,6 +55,19 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return fail(message, code)
 
 
+@contextmanager
+def _transaction(workspace: Path | None, code: int = 1) -> Iterator[Session]:
+    """One committed transaction on the workspace's database; a refusal exits with its reason."""
+    from callqa.errors import DomainError
+
+    db = _database(workspace)
+    try:
+        with db.session() as session:
+            yield session
+    except DomainError as exc:
+        raise _fail(exc.reason, code) from None
+
+
 @users_app.command("add")
 def users_add(
     username: str,
@@ -60,57 +76,65 @@ def users_add(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Create an account and print its generated password (shown only this once)."""
-    from callqa.errors import DomainError
     from callqa.review.accounts import create_user
 
-    db = _database(workspace)
-    try:
-        with db.session() as session:
-            user, password = create_user(session, _operator(), username, role.value, team)
-            name = user.username
-    except DomainError as exc:
-        raise _fail(exc.reason, 2) from None
+    with _transaction(workspace, 2) as session:
+        user, password = create_user(session, _operator(), username, role.value, team)
+        name = user.username
     typer.echo(f"created {name} ({role.value}); password (shown once): {password}")
 
 
 @users_app.command("reset")
 def users_reset(username: str, workspace: WorkspaceOpt = None) -> None:
-    """Give a user a new generated password (shown once) and lift any lockout."""
-    from callqa.errors import DomainError
+    """Give a user a new generated password (shown once), end all their sessions and API tokens, and
+    forget their failed sign-ins."""
     from callqa.review.accounts import reset_password
 
-    db = _database(workspace)
-    try:
-        with db.session() as session:
-            password = reset_password(session, _operator(), username)
-    except DomainError as exc:
-        raise _fail(exc.reason) from None
+    with _transaction(workspace) as session:
+        password = reset_password(session, _operator(), username)
     typer.echo(f"new password for {username} (shown once): {password}")
 
 
 def _set_active(username: str, active: bool, workspace: Path | None) -> None:
-    from callqa.errors import DomainError
     from callqa.review.accounts import set_active
 
-    db = _database(workspace)
-    try:
-        with db.session() as session:
-            set_active(session, _operator(), username, active)
-    except DomainError as exc:
-        raise _fail(exc.reason) from None
+    with _transaction(workspace) as session:
+        set_active(session, _operator(), username, active)
     typer.echo(f"{username} {'enabled' if active else 'disabled'}")
 
 
 @users_app.command("disable")
 def users_disable(username: str, workspace: WorkspaceOpt = None) -> None:
-    """Stop a user signing in or receiving new cases."""
+    """Stop a user signing in or receiving new cases; ends all their sessions and API tokens."""
     _set_active(username, False, workspace)
 
 
 @users_app.command("enable")
 def users_enable(username: str, workspace: WorkspaceOpt = None) -> None:
-    """Let a disabled user back in."""
+    """Let a disabled user back in (their old sessions and tokens stay revoked)."""
     _set_active(username, True, workspace)
+
+
+@users_app.command("unlock")
+def users_unlock(username: str, workspace: WorkspaceOpt = None) -> None:
+    """Forget a user's failed sign-ins from every address, lifting any sign-in delay (解除锁定)."""
+    from callqa.review.accounts import unlock
+
+    with _transaction(workspace) as session:
+        unlock(session, _operator(), username)
+    typer.echo(f"{username} unlocked")
+
+
+@users_app.command("signout")
+def users_signout(username: str, workspace: WorkspaceOpt = None) -> None:
+    """End every workbench session and revoke every API token of a user (sign out everywhere)."""
+    from callqa.review.accounts import sign_out_everywhere
+
+    with _transaction(workspace) as session:
+        ended = sign_out_everywhere(session, _operator(), username)
+    typer.echo(
+        f"{username}: {ended['ended_sessions']} session(s) ended, {ended['revoked_tokens']} token(s) revoked"
+    )
 
 
 @users_app.command("list")
@@ -121,11 +145,12 @@ def users_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.tab
     db = _database(workspace)
     with db.session() as session:
         rows = [user_dict(u) for u in list_users(session)]
-    columns: list[Column] = [
-        (k, (lambda key: lambda r: r[key])(k))
-        for k in ("username", "role", "team", "active", "failed_logins", "locked_until", "created_at")
-    ]
-    render(rows, columns, fmt, out, title="users")
+    keys = ("username", "role", "team", "active", "failed_logins", "locked_until", "created_at")
+    render(rows, _columns(*keys), fmt, out, title="users")
+
+
+def _columns(*keys: str) -> list[Column]:
+    return [(k, (lambda key: lambda r: r[key])(k)) for k in keys]
 
 
 @users_app.command("token")
@@ -135,17 +160,52 @@ def users_token(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Create an API token acting as USERNAME and print it (shown only this once; stored hashed)."""
-    from callqa.errors import DomainError
     from callqa.review.accounts import create_api_token
 
-    db = _database(workspace)
-    try:
-        with db.session() as session:
-            row, token = create_api_token(session, _operator(), username, name)
-            token_id = row.id
-    except DomainError as exc:
-        raise _fail(exc.reason) from None
+    with _transaction(workspace) as session:
+        row, token = create_api_token(session, _operator(), username, name)
+        token_id = row.id
     typer.echo(f"token {token_id} for {username} (shown once): {token}")
+
+
+@users_app.command("tokens")
+def users_tokens(
+    username: Annotated[str | None, typer.Argument(help="Whose tokens (default: everyone's).")] = None,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List API tokens, revoked ones included (never the tokens themselves)."""
+    from callqa.review.accounts import list_tokens, token_dict
+
+    with _transaction(workspace) as session:
+        rows = [token_dict(t) for t in list_tokens(session, _operator(), username)]
+    render(rows, _columns("id", "user", "name", "created_at", "last_used_at", "revoked"), fmt, out,
+           title="API tokens")  # fmt: skip
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(token_id: int, workspace: WorkspaceOpt = None) -> None:
+    """Revoke an API token by its id (see `callqa users tokens`); it stops working at once."""
+    from callqa.review.accounts import revoke_api_token
+
+    with _transaction(workspace) as session:
+        row = revoke_api_token(session, _operator(), token_id)
+        owner = row.user.username
+    typer.echo(f"token {token_id} of {owner} revoked")
+
+
+@users_app.command("sessions")
+def users_sessions(
+    username: str, workspace: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table
+) -> None:
+    """A user's live workbench sessions (`callqa users signout` ends them all)."""
+    from callqa.review.accounts import list_sessions
+    from callqa.review.websessions import session_dict
+
+    with _transaction(workspace) as session:
+        rows = [session_dict(s) for s in list_sessions(session, _operator(), username)]
+    keys = ("id", "created_at", "last_seen_at", "expires_at", "address", "user_agent")
+    render(rows, _columns(*keys), fmt, out, title=f"sessions of {username}")
 
 
 @audit_app.command("verify")

@@ -466,6 +466,7 @@ def serve(
     from callqa.review import accounts
     from callqa.store.models import User
     from callqa.web.app import create_app
+    from callqa.web.security import proxy_options
     from callqa.web.worker import BackgroundWorker
 
     ws, db = _open(workspace)
@@ -487,7 +488,10 @@ def serve(
         worker.start()
     out.print(f"callqa workbench: http://{host}:{port}/")
     try:
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        # X-Forwarded-For is believed only from `trusted_proxies` (uvicorn's default trusts 127.0.0.1)
+        uvicorn.run(
+            app_, host=host, port=port, log_level="warning", **proxy_options(ws.settings.trusted_proxies)
+        )
     finally:
         if worker:
             worker.stop()

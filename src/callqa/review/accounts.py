@@ -1,32 +1,39 @@
-"""User accounts and API tokens: argon2id passwords, lockout after repeated failures, hashed tokens.
+"""User accounts, their API tokens and sessions: argon2id passwords, hashed tokens, revocation.
 
 Functions that change accounts take the acting user (who must be an active admin) or, for the local
 command line and the system, a plain name; each change writes an audit entry. The caller owns the
-transaction — including after a failed `authenticate`, whose failure count must be committed.
+transaction.
+
+Revocation: signing out ends the current session (``callqa.review.signin``). Resetting a password,
+disabling a user and "sign out everywhere" end *every* session and revoke *every* API token of the
+user: a leaked password, cookie or token stops working at once. Users revoke their own sessions and
+tokens; admins (and the local command line) anyone's. A non-admin asking about another user's tokens
+is refused before the name is looked up, so the answer never tells whether that user exists.
+
+There is no account lockout (anyone could trigger it against anyone): repeated failures are slowed
+per (name, address) by ``callqa.review.throttle``; ``unlock`` and ``reset_password`` clear that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callqa.errors import InvalidInput, NotFound, PermissionDenied
-from callqa.review import audit
+from callqa.review import audit, throttle, websessions
 from callqa.review.audit import Actor
-from callqa.store.models import USER_ROLES, ApiToken, User
+from callqa.store.models import USER_ROLES, ApiToken, User, WebSession
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 TOKEN_PREFIX = "cqa_"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_dummy_hash: str | None = None
+_dummy: tuple[PasswordHasher, str] | None = None  # (hasher, a hash it made): same cost as real hashes
 
 
 def _now() -> datetime:
@@ -38,7 +45,13 @@ def generate_password() -> str:
 
 
 def user_dict(user: User) -> dict[str, object]:
-    """A user as shown to people and tools (never the password hash)."""
+    """A user as shown to people and tools (never the password hash).
+
+    ``failed_logins`` counts wrong passwords since the last sign-in or unlock and ``locked_until`` is
+    until when sign-in from the address that failed is delayed (None once past): both informational,
+    for admins (no lockout: see ``callqa.review.throttle``).
+    """
+    delayed = user.locked_until if user.locked_until and user.locked_until > _now() else None
     return {
         "id": user.id,
         "username": user.username,
@@ -47,13 +60,23 @@ def user_dict(user: User) -> dict[str, object]:
         "active": user.active,
         "created_at": user.created_at.isoformat(timespec="seconds"),
         "failed_logins": user.failed_logins,
-        "locked_until": user.locked_until.isoformat(timespec="seconds") if user.locked_until else None,
+        "locked_until": delayed.isoformat(timespec="seconds") if delayed else None,
     }
 
 
+def _is_admin(actor: Actor) -> bool:
+    return not isinstance(actor, User) or (actor.role == "admin" and actor.active)
+
+
 def _require_admin(actor: Actor) -> None:
-    if isinstance(actor, User) and (actor.role != "admin" or not actor.active):
+    if not _is_admin(actor):
         raise PermissionDenied("only an administrator manages accounts")
+
+
+def _require_self_or_admin(actor: Actor, username: str) -> None:
+    """Refuse before any lookup: the refusal must not depend on whether `username` exists."""
+    if not (_is_admin(actor) or (isinstance(actor, User) and actor.active and actor.username == username)):
+        raise PermissionDenied("only an administrator manages other users' sign-ins and tokens")
 
 
 def get_user(session: Session, username: str) -> User:
@@ -110,27 +133,26 @@ def _password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User | None:
-    """The active, unlocked user with this password, or None (the same for every kind of failure).
+def burn_password_check(password: str) -> None:
+    """Do the work of one password check against nothing: every failure costs the same time."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    _password_matches(_dummy[1], password)
 
-    The fifth consecutive wrong password locks the account for 15 minutes; while locked even the
-    right password fails.
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this password, or None, after the same hashing work in every case.
+
+    A wrong password for an existing account is counted in ``failed_logins`` (informational only).
+    Callers that face the network go through ``callqa.review.signin``, which adds the throttle.
     """
-    global _dummy_hash
-    now = now or _now()
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        _dummy_hash = _dummy_hash or _hasher.hash("not a password")
-        _password_matches(_dummy_hash, password)  # same work as a real check: no user enumeration by timing
-        return None
-    if user.locked_until is not None and user.locked_until > now:
+        burn_password_check(password)  # no user enumeration by timing
         return None
     if not _password_matches(user.password_hash, password):
         user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            before = user_dict(user)
-            user.failed_logins, user.locked_until = 0, now + LOCKOUT
-            audit.append(session, "system", "user.lock", "user", user.username, before, user_dict(user))
         return None
     user.failed_logins, user.locked_until = 0, None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -138,27 +160,97 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     return user
 
 
+def end_everything(session: Session, user: User) -> dict[str, int]:
+    """End every session and revoke every API token of the user (no audit entry: callers write it)."""
+    now = _now()
+    ended = websessions.revoke_all(session, user, now)
+    revoked = session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False)).values(revoked=True)
+    ).rowcount  # type: ignore[attr-defined]
+    return {"ended_sessions": ended, "revoked_tokens": int(revoked or 0)}
+
+
+def _lift_throttle(session: Session, user: User) -> None:
+    throttle.clear(session, user.username)
+    user.failed_logins, user.locked_until = 0, None
+
+
 def reset_password(session: Session, actor: Actor, username: str) -> str:
-    """Give the user a new generated password (returned, to show once) and lift any lockout."""
+    """Give the user a new generated password (returned, to show once), end every session and token
+    of theirs (whoever knew the old password may hold one) and lift any sign-in delay."""
     _require_admin(actor)
     user = get_user(session, username)
     before = user_dict(user)
     password = generate_password()
     user.password_hash = _hasher.hash(password)
-    user.failed_logins, user.locked_until = 0, None
-    audit.append(session, actor, "user.reset_password", "user", user.username, before, user_dict(user))
+    _lift_throttle(session, user)
+    ended = end_everything(session, user)
+    audit.append(
+        session, actor, "user.reset_password", "user", user.username, before, user_dict(user) | ended
+    )
     return password
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> User:
-    """Enable or disable an account (disabled users cannot sign in nor receive assignments)."""
+    """Enable or disable an account. Disabling ends every session and token of the user (enabling
+    again does not bring them back); an admin cannot disable themselves (the last admin would be lost)."""
+    _require_admin(actor)
+    user = get_user(session, username)
+    if not active and isinstance(actor, User) and actor.id == user.id:
+        raise InvalidInput("you cannot disable your own account")
+    before = user_dict(user)
+    user.active = active
+    ended = {} if active else end_everything(session, user)
+    action = "user.enable" if active else "user.disable"
+    audit.append(session, actor, action, "user", user.username, before, user_dict(user) | ended)
+    return user
+
+
+def unlock(session: Session, actor: Actor, username: str) -> User:
+    """Forget the user's failed sign-ins from every address (解除锁定)."""
     _require_admin(actor)
     user = get_user(session, username)
     before = user_dict(user)
-    user.active = active
-    action = "user.enable" if active else "user.disable"
-    audit.append(session, actor, action, "user", user.username, before, user_dict(user))
+    _lift_throttle(session, user)
+    audit.append(session, actor, "user.unlock", "user", user.username, before, user_dict(user))
     return user
+
+
+def sign_out_everywhere(session: Session, actor: Actor, username: str) -> dict[str, int]:
+    """End every session and revoke every token of `username` (themselves, or an admin for anyone)."""
+    _require_self_or_admin(actor, username)
+    user = get_user(session, username)
+    ended = end_everything(session, user)
+    audit.append(session, actor, "user.signout_everywhere", "user", user.username, None, ended)
+    return ended
+
+
+# --- sessions ---------------------------------------------------------------------------------------
+
+
+def list_sessions(session: Session, actor: Actor, username: str) -> list[WebSession]:
+    """The live sessions of `username` (one's own, or an admin's view of anyone's), newest first."""
+    _require_self_or_admin(actor, username)
+    return websessions.of_user(session, get_user(session, username), _now())
+
+
+def revoke_session(session: Session, actor: Actor, session_id: int) -> WebSession:
+    """End one session: one's own, or anyone's for an admin. Another user's session is refused the
+    same way whether or not it exists."""
+    row = session.get(WebSession, session_id)
+    if not _is_admin(actor) and (row is None or not (isinstance(actor, User) and actor.id == row.user_id)):
+        raise PermissionDenied("only an administrator ends other users' sessions")
+    if row is None:
+        raise NotFound(f"no session {session_id}")
+    before = websessions.session_dict(row)
+    if row.revoked_at is None:
+        row.revoked_at = _now()
+    audit.append(session, actor, "session.revoke", "web_session", row.id, before,
+                 websessions.session_dict(row))  # fmt: skip
+    return row
+
+
+# --- API tokens ---------------------------------------------------------------------------------------
 
 
 def _token_hash(token: str) -> str:
@@ -177,10 +269,12 @@ def token_dict(token: ApiToken) -> dict[str, object]:
 
 
 def create_api_token(session: Session, actor: Actor, username: str, name: str) -> tuple[ApiToken, str]:
-    """A new token acting as `username`; returns the row and the token itself (shown once, never stored)."""
+    """A new token acting as `username`; returns the row and the token itself (shown once, never stored).
+
+    Users make their own; admins anyone's. The permission check comes first, so a non-admin asking
+    for someone else's token gets the same refusal whether or not that user exists."""
+    _require_self_or_admin(actor, username)
     user = get_user(session, username)
-    if not (isinstance(actor, User) and actor.id == user.id and actor.active):
-        _require_admin(actor)
     if not name.strip():
         raise InvalidInput("a token needs a name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -193,6 +287,18 @@ def create_api_token(session: Session, actor: Actor, username: str, name: str) -
     return row, token
 
 
+def list_tokens(session: Session, actor: Actor, username: str | None = None) -> list[ApiToken]:
+    """API tokens (revoked ones included), newest first: `username`'s, or with None every user's
+    (admins) or one's own (others)."""
+    if username is None and isinstance(actor, User) and not _is_admin(actor):
+        username = actor.username
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if username is not None:
+        _require_self_or_admin(actor, username)
+        query = query.where(ApiToken.user_id == get_user(session, username).id)
+    return list(session.scalars(query))
+
+
 def authenticate_token(session: Session, token: str) -> User | None:
     """The active user a live token belongs to, or None; records when the token was last used."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
@@ -203,11 +309,13 @@ def authenticate_token(session: Session, token: str) -> User | None:
 
 
 def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one token: one's own, or anyone's for an admin. Another user's token is refused the
+    same way whether or not it exists."""
     row = session.get(ApiToken, token_id)
+    if not _is_admin(actor) and (row is None or not (isinstance(actor, User) and actor.id == row.user_id)):
+        raise PermissionDenied("only an administrator revokes other users' tokens")
     if row is None:
         raise NotFound(f"no API token {token_id}")
-    if not (isinstance(actor, User) and actor.id == row.user_id and actor.active):
-        _require_admin(actor)
     before = token_dict(row)
     row.revoked = True
     audit.append(session, actor, "api_token.revoke", "api_token", row.id, before, token_dict(row))

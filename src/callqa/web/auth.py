@@ -1,16 +1,22 @@
-"""Sign-in, sign-out, the current user, and CSRF enforcement on state-changing requests."""
+"""Sign-in, sign-out, the current user, and CSRF enforcement on state-changing requests.
+
+The signed session cookie carries only a random session id and the CSRF token; whether the session
+is live is decided by its row in the database (``callqa.review.signin``), so signing out, a password
+reset, disabling the user or "sign out everywhere" end it on the server, whatever the cookie says.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from callqa.review import accounts
+from callqa.review import accounts, signin
 from callqa.store.models import User
 from callqa.web.render import templates
-from callqa.web.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, csrf_token, csrf_valid
+from callqa.web.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, client_address, csrf_token, csrf_valid
 
 router = APIRouter()
 
@@ -20,19 +26,24 @@ class LoginRequired(Exception):
 
 
 def current_user(request: Request) -> User:
-    """The signed-in user (session cookie) or the API token's user (Authorization: Bearer)."""
+    """The user of the live session (cookie) or of the API token (Authorization: Bearer).
+
+    Sets ``request.state.via_token`` and ``request.state.web_session_id`` (None for tokens)."""
     db = request.app.state.db
     header = request.headers.get("authorization", "")
+    via_token = header.lower().startswith("bearer ")
+    session_id = None
     with db.session() as session:
-        if header.lower().startswith("bearer "):
+        if via_token:
             user = accounts.authenticate_token(session, header[7:].strip())
         else:
-            user_id = request.session.get("user_id")
-            user = session.get(User, user_id) if user_id else None
+            sid = request.session.get("sid")
+            row = signin.current(session, sid) if isinstance(sid, str) else None
+            user, session_id = (row.user, row.id) if row else (None, None)
         if user is None or not user.active:
             raise LoginRequired
         session.expunge(user)
-    request.state.via_token = header.lower().startswith("bearer ")
+    request.state.via_token, request.state.web_session_id = via_token, session_id
     return user
 
 
@@ -73,31 +84,38 @@ def login(  # type: ignore[no-untyped-def]
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ):
-    throttle = request.app.state.throttle
-    client = request.client.host if request.client else "unknown"
-    error = None
-    if throttle.blocked(username, client):
-        error = "登录失败次数过多，请稍后再试"
-    else:
-        with request.app.state.db.session() as session:
-            user = accounts.authenticate(session, username, password)
-            user_id = user.id if user else None
-        if user_id is None:
-            throttle.failed(username, client)
-            error = "用户名或密码错误"
-    if error:
-        context = {"csrf": csrf_token(request.session), "next": _safe_next(next), "error": error}
+    address = client_address(request)
+    with request.app.state.db.session() as session:
+        attempt = signin.sign_in(session, username, password, address)
+        if attempt.user is not None:
+            _row, session_id = signin.open_session(
+                session,
+                attempt.user,
+                address,
+                request.headers.get("user-agent", ""),
+                request.app.state.ws.settings.session_hours,
+            )
+    if attempt.user is None:
+        context = {"csrf": csrf_token(request.session), "next": _safe_next(next), "error": "用户名或密码错误"}
+        if attempt.retry_after is None:
+            return templates.TemplateResponse(request, "login.html", context, status_code=401)
+        seconds = max(1, math.ceil(attempt.retry_after.total_seconds()))
+        context["error"] = f"登录尝试过于频繁，请 {seconds} 秒后再试"
         return templates.TemplateResponse(
-            request, "login.html", context, status_code=401 if "错误" in error else 429
+            request, "login.html", context, status_code=429, headers={"Retry-After": str(seconds)}
         )
-    throttle.succeeded(username)
     request.session.clear()  # a fresh session (and CSRF token) on every sign-in
-    request.session["user_id"] = user_id
+    request.session["sid"] = session_id
     csrf_token(request.session)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(require_csrf)])
 def logout(request: Request):  # type: ignore[no-untyped-def]
+    """End this session on the server too: a copy of the cookie no longer works."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        with request.app.state.db.session() as session:
+            signin.sign_out(session, sid)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -1,4 +1,4 @@
-"""Review pages: my queue, review actions on a call, appeals, rules, audit log, users.
+"""Review pages: my queue, review actions on a call, appeals, rules, audit log.
 
 Every action is a plain HTML form (CSRF token included) that posts here and returns to the call
 page. The domain layer (callqa.review) decides what is allowed; a refusal propagates to the one
@@ -12,8 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
 
-from callqa.errors import InvalidInput
-from callqa.review import accounts, audit, workflow
+from callqa.review import audit, workflow
 from callqa.review.cases import case_dict, list_cases
 from callqa.review.precision import rule_precision
 from callqa.store.models import User
@@ -70,36 +69,6 @@ def audit_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-unty
         rows = [masked_audit_row(r, viewer.mask) for r in audit.export_rows(session)[-500:][::-1]]
         problems = audit.verify(session)
     return page(request, viewer, "audit.html", rows=rows, problems=problems)
-
-
-def _users_page(request: Request, viewer: Viewer, status_code: int = 200, **extra: object):  # type: ignore[no-untyped-def]
-    with request.app.state.db.session() as session:
-        users = [accounts.user_dict(u) for u in accounts.list_users(session)]
-    return page(request, viewer, "users.html", status_code=status_code, users=users, **extra)
-
-
-@router.get("/users")
-def users_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
-    viewer.require("admin")
-    return _users_page(request, viewer, created=None)
-
-
-@router.post("/users", dependencies=CSRF)
-def users_add(  # type: ignore[no-untyped-def]
-    request: Request,
-    viewer: CurrentViewer,
-    username: Annotated[str, Form(max_length=100)],
-    role: Annotated[str, Form(max_length=20)],
-    team: Annotated[str, Form(max_length=100)] = "",
-):
-    viewer.require("admin")
-    try:
-        with request.app.state.db.session() as session:
-            actor = viewer.actor(session)
-            _, password = accounts.create_user(session, actor, username, role, team or None)
-    except InvalidInput as exc:
-        return _users_page(request, viewer, 422, created=None, error=exc.reason)
-    return _users_page(request, viewer, created={"username": username, "password": password})
 
 
 def _act(request: Request, viewer: Viewer, call_id: str, action) -> RedirectResponse:  # type: ignore[no-untyped-def]

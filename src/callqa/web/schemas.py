@@ -54,6 +54,8 @@ CallSort = Literal[
     "-duration",
 ]
 Role = Literal["admin", "supervisor", "inspector", "team_lead"]
+AdminAction = Literal["disable", "enable", "unlock", "signout-everywhere"]
+Username = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 # --- responses -----------------------------------------------------------------------------------
@@ -228,6 +230,32 @@ class TokenOut(BaseModel):
     name: str
     created_at: str
     token: str = Field(description="shown once; send as 'Authorization: Bearer <token>'")
+
+
+class TokenInfo(BaseModel):
+    id: int
+    user: str
+    name: str
+    created_at: str
+    last_used_at: str | None
+    revoked: bool
+
+
+class SessionInfo(BaseModel):
+    id: int
+    user: str
+    created_at: str
+    expires_at: str
+    last_seen_at: str
+    revoked: bool
+    address: str
+    user_agent: str
+    current: bool
+
+
+class EndedOut(BaseModel):
+    ended_sessions: int
+    revoked_tokens: int
 
 
 class CsrfOut(BaseModel):

@@ -1,12 +1,12 @@
-"""Web security primitives: session secret, CSRF tokens, login throttling."""
+"""Web security primitives: session secret, CSRF tokens, the client address and proxy trust."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from pathlib import Path
+
+from starlette.requests import Request
 
 from callqa.workspace import secret_file
 
@@ -34,27 +34,17 @@ def csrf_valid(session: dict, submitted: str | None) -> bool:
     return bool(expected and submitted and hmac.compare_digest(str(expected), submitted))
 
 
-class LoginThrottle:
-    """At most `limit` failed logins per account and per client address within `window_s`."""
+def client_address(request: Request) -> str:
+    """The peer's address as the server sees it: the TCP peer, or the address a trusted proxy
+    forwarded (uvicorn rewrites it only for `trusted_proxies`, see `proxy_options`)."""
+    return request.client.host[:64] if request.client and request.client.host else "unknown"
 
-    def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
 
-    def _recent(self, key: str) -> deque[float]:
-        now = time.monotonic()
-        failures = self._failures[key]
-        while failures and now - failures[0] > self.window_s:
-            failures.popleft()
-        return failures
+def proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, object]:
+    """uvicorn's proxy settings: believe X-Forwarded-For/-Proto only from the configured proxies.
 
-    def blocked(self, username: str, client: str) -> bool:
-        return any(len(self._recent(k)) >= self.limit for k in (f"user:{username}", f"addr:{client}"))
-
-    def failed(self, username: str, client: str) -> None:
-        now = time.monotonic()
-        for key in (f"user:{username}", f"addr:{client}"):
-            self._failures[key].append(now)
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(f"user:{username}", None)
+    uvicorn's own default believes them from 127.0.0.1, so anyone able to connect from the host
+    itself (or through a local port forward) could claim any address to the sign-in throttle."""
+    if not trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(trusted_proxies)}

@@ -1,15 +1,38 @@
-"""/api/me, /api/csrf, /api/users and /api/tokens: accounts and API tokens."""
+"""/api/me, /api/csrf, /api/users, /api/tokens and /api/sessions: accounts, API tokens, sign-ins.
+
+Everyone lists and revokes their own sessions and tokens and may "sign out everywhere" (every session
+and token at once); admins do the same for anyone, and disable, enable, reset or unlock (forget failed
+sign-ins) an account. A non-admin asking about someone else's sessions or tokens gets 403 whether or
+not they exist.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy.orm import Session
 
-from callqa.review import accounts
+from callqa.errors import PermissionDenied
+from callqa.review import accounts, websessions
+from callqa.store.models import User
 from callqa.web.api.deps import CSRF
 from callqa.web.auth import CurrentUser
-from callqa.web.schemas import CsrfOut, NewUserOut, PasswordOut, TokenIn, TokenOut, UserIn, UserOut
+from callqa.web.schemas import (
+    AdminAction,
+    CsrfOut,
+    EndedOut,
+    Id,
+    NewUserOut,
+    PasswordOut,
+    SessionInfo,
+    TokenIn,
+    TokenInfo,
+    TokenOut,
+    UserIn,
+    Username,
+    UserOut,
+)
 from callqa.web.security import csrf_token
 from callqa.web.viewer import CurrentViewer
 
@@ -71,3 +94,72 @@ def create_token(request: Request, viewer: CurrentViewer, body: TokenIn):  # typ
         "created_at": info["created_at"],
         "token": token,
     }
+
+
+@router.get("/tokens", response_model=list[TokenInfo])
+def tokens(  # type: ignore[no-untyped-def]
+    request: Request, viewer: CurrentViewer, username: Annotated[str | None, Query(max_length=100)] = None
+):
+    """API tokens, revoked ones included (never the tokens themselves): one's own; admins anyone's
+    (everyone's when `username` is left out)."""
+    with request.app.state.db.session() as session:
+        return [
+            accounts.token_dict(t) for t in accounts.list_tokens(session, viewer.actor(session), username)
+        ]
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenInfo, dependencies=CSRF)
+def revoke_token(request: Request, viewer: CurrentViewer, token_id: Id):  # type: ignore[no-untyped-def]
+    """Revoke a token (one's own; admins anyone's): it stops working at once."""
+    with request.app.state.db.session() as session:
+        return accounts.token_dict(accounts.revoke_api_token(session, viewer.actor(session), token_id))
+
+
+def session_info(request: Request, row) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return websessions.session_dict(row) | {"current": row.id == request.state.web_session_id}
+
+
+@router.get("/sessions", response_model=list[SessionInfo])
+def sessions(  # type: ignore[no-untyped-def]
+    request: Request, viewer: CurrentViewer, username: Annotated[str | None, Query(max_length=100)] = None
+):
+    """Live workbench sessions of `username` (default: yourself; admins: anyone), newest first."""
+    with request.app.state.db.session() as session:
+        rows = accounts.list_sessions(session, viewer.actor(session), username or viewer.user.username)
+        return [session_info(request, r) for r in rows]
+
+
+@router.delete("/sessions/{session_id}", response_model=SessionInfo, dependencies=CSRF)
+def revoke_session(request: Request, viewer: CurrentViewer, session_id: Id):  # type: ignore[no-untyped-def]
+    """End a session (one's own; admins anyone's); its cookie stops working at once."""
+    with request.app.state.db.session() as session:
+        return session_info(request, accounts.revoke_session(session, viewer.actor(session), session_id))
+
+
+@router.post("/me/signout-everywhere", response_model=EndedOut, dependencies=CSRF)
+def signout_everywhere(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    """End every session and revoke every API token of yourself (this request's included)."""
+    with request.app.state.db.session() as session:
+        ended = accounts.sign_out_everywhere(session, viewer.actor(session), viewer.user.username)
+    request.session.clear()
+    return ended
+
+
+@router.post("/users/{username}/{action}", response_model=UserOut, dependencies=CSRF)
+def manage_user(request: Request, viewer: CurrentViewer, username: Username, action: AdminAction):  # type: ignore[no-untyped-def]
+    """Admins: `disable` (also ends every session and token), `enable`, `unlock` (forget failed
+    sign-ins from every address) or `signout-everywhere` (end every session and token)."""
+    with request.app.state.db.session() as session:
+        return accounts.user_dict(manage(session, viewer.actor(session), username, action))
+
+
+def manage(session: Session, actor: User, username: str, action: str) -> User:
+    """One admin action on an account (shared by the API and the 用户 page)."""
+    if actor.role != "admin":
+        raise PermissionDenied("only an administrator manages accounts")
+    if action in ("disable", "enable"):
+        return accounts.set_active(session, actor, username, action == "enable")
+    if action == "unlock":
+        return accounts.unlock(session, actor, username)
+    accounts.sign_out_everywhere(session, actor, username)
+    return accounts.get_user(session, username)
