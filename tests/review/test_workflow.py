@@ -393,7 +393,7 @@ def test_a_supervisor_may_not_judge_a_case_they_decided(
     with pytest.raises(PermissionDenied, match="another supervisor must judge it"):
         run(workflow.decide_escalation, p.sup, "e1", True)
     run(workflow.appeal, p.lead_a, "a1", "not a threat")
-    with pytest.raises(PermissionDenied, match="you decided the case of call 'a1' yourself"):
+    with pytest.raises(PermissionDenied, match="you decided this case yourself"):
         run(workflow.decide_appeal, p.sup, "a1", "uphold")
     with pytest.raises(PermissionDenied, match="another supervisor"):
         run(workflow.final_judgement, p.sup, "f1")

@@ -171,7 +171,7 @@ def test_authorization_matrix(env, method: str, path: str, body, expected: tuple
 
 def test_transition_refusal_gives_the_reason(env) -> None:  # type: ignore[no-untyped-def]
     r = client(env, "inspector").post("/api/calls/p03/claim")
-    assert r.status_code == 409 and r.json() == {"detail": "case of call 'p03' is already owned by a_insp2"}
+    assert r.status_code == 409 and r.json() == {"detail": "this case is already owned by a_insp2"}
     r = client(env, "supervisor").post("/api/calls/p03/final", json={})
     assert r.status_code == 409 and "is open" in r.json()["detail"]
 

@@ -39,7 +39,7 @@ def _require_role(actor: User, *roles: str) -> None:
 def _require_owner(actor: User, case: ReviewCase) -> None:
     if case.owner_id != actor.id:
         owner = case.owner.username if case.owner else "nobody"
-        raise PermissionDenied(f"case of call {case.call.call_id!r} is owned by {owner}")
+        raise PermissionDenied(f"this case is owned by {owner}")
 
 
 def _require_second_pair_of_eyes(actor: User, case: ReviewCase) -> None:
@@ -48,14 +48,14 @@ def _require_second_pair_of_eyes(actor: User, case: ReviewCase) -> None:
     themselves)."""
     if case.submitted_by == actor.id or any(d.decided_by == actor.id for d in case.decisions):
         raise PermissionDenied(
-            f"you decided the case of call {case.call.call_id!r} yourself: another supervisor must judge it"
+            "you decided this case yourself: another supervisor must judge it"
         )
 
 
 def _require_state(case: ReviewCase, *states: str, why: str = "") -> None:
     if case.state not in states:
         reason = why or f"needs state {' or '.join(states)}"
-        raise TransitionError(f"case of call {case.call.call_id!r} is {case.state}: {reason}")
+        raise TransitionError(f"this case is {case.state}: {reason}")
 
 
 def _open_case(session: Session, actor: User, call_id: str, *roles: str) -> ReviewCase:
@@ -66,7 +66,7 @@ def _open_case(session: Session, actor: User, call_id: str, *roles: str) -> Revi
     _require_role(actor, *roles)
     case = case_of(session, call)
     if case is None:
-        raise TransitionError(f"call {call_id!r} is not under review (status {call.status})")
+        raise TransitionError(f"this call is not under review (status {call.status})")
     return case
 
 
@@ -99,9 +99,9 @@ def assign_round_robin(session: Session, call: Call) -> ReviewCase:
     """Open the case of a newly flagged call, owned by the next active inspector in rotation
     (unassigned, to be claimed, when there is none)."""
     if call.status != "flagged":
-        raise TransitionError(f"call {call.call_id!r} is {call.status}: only flagged calls are reviewed")
+        raise TransitionError(f"this call is {call.status}: only flagged calls are reviewed")
     if case_of(session, call) is not None:
-        raise TransitionError(f"call {call.call_id!r} already has a review case")
+        raise TransitionError("this call already has a review case")
     inspector = _next_inspector(session)
     case = ReviewCase(
         call_pk=call.id,
@@ -131,14 +131,14 @@ def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
     case = case_of(session, call)
     if case is None:
         if call.status != "flagged":
-            raise TransitionError(f"call {call_id!r} is {call.status}: only flagged calls are reviewed")
+            raise TransitionError(f"this call is {call.status}: only flagged calls are reviewed")
         case = ReviewCase(call_pk=call.id, state="open", owner_id=actor.id, created_at=_now())
         session.add(case)
         _record(session, actor, "case.claim", case, None)
         return case
     if case.owner_id is not None:
         holder = "you" if case.owner_id == actor.id else case.owner.username  # type: ignore[union-attr]
-        raise TransitionError(f"case of call {call_id!r} is already owned by {holder}")
+        raise TransitionError(f"this case is already owned by {holder}")
     _require_state(case, "unassigned")
     before = case_dict(case)
     taken = session.execute(  # conditional: of two concurrent claims exactly one updates the row
@@ -148,7 +148,7 @@ def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise TransitionError(f"case of call {call_id!r} was claimed by someone else")
+        raise TransitionError("this case was claimed by someone else")
     _record(session, actor, "case.claim", case, before)
     return case
 
@@ -163,7 +163,7 @@ def reassign(session: Session, actor: User, call_id: str, to_username: str) -> R
         raise InvalidInput(f"{to_username} cannot own a case: needs an active inspector or supervisor")
     _require_state(case, "unassigned", "open", why="the verdict is already submitted")
     if case.owner_id == target.id:
-        raise TransitionError(f"case of call {call_id!r} is already owned by {to_username}")
+        raise TransitionError(f"this case is already owned by {to_username}")
     before = case_dict(case)
     case.owner_id, case.state = target.id, "open"
     _record(session, actor, "case.reassign", case, before)
@@ -276,7 +276,7 @@ def appeal(
     """The team lead of the call's team appeals a confirmed verdict within the window, with a reason."""
     case = _open_case(session, actor, call_id, "team_lead")
     if case.state == "final":
-        raise TransitionError(f"case of call {call_id!r} has had its final judgement (终审): no more appeals")
+        raise TransitionError("this case has had its final judgement (终审): no more appeals")
     _require_state(
         case, "submitted", "decided", why="an appeal needs a submitted verdict, not pending elsewhere"
     )
@@ -332,7 +332,7 @@ def final_judgement(session: Session, actor: User, call_id: str, comment: str | 
     case = _open_case(session, actor, call_id, "supervisor")
     _require_second_pair_of_eyes(actor, case)
     if case.state == "appealed":
-        raise TransitionError(f"case of call {call_id!r} has a pending appeal: decide it (uphold/overturn)")
+        raise TransitionError("this case has a pending appeal: decide it (uphold/overturn)")
     _require_state(case, "submitted", "decided", why="only a case with a verdict and nothing pending")
     before = case_dict(case)
     case.state, case.final_outcome, case.final_by, case.final_at = "final", "closed", actor.id, _now()
