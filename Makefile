@@ -24,6 +24,7 @@ run: install
 
 test: install browser
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # Debian's Chromium (Playwright cannot download browsers here) and CJK fonts for the screenshots.
@@ -34,11 +35,13 @@ browser:
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/bench_asr.py
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_search.py
+	$(BIN)/python bench/bench_web.py
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache

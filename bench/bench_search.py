@@ -3,7 +3,9 @@
     .venv/bin/python bench/bench_search.py [--calls 100000] [--queries 200] [--keep PATH]
 
 Prints the bulk-insert and index-build times and the median / p95 query latency (ms), overall and per
-query kind.
+query kind. `--keep PATH` leaves the database there (and reuses it when it exists): the way to build a
+large workspace for other benchmarks (bench_web.py). The calls have agents, 20 teams, customer numbers,
+start times over 90 days, statuses (about 10% flagged, with 1-2 rule hits), scores and durations.
 """
 
 from __future__ import annotations
@@ -98,6 +100,21 @@ def build(db: Database, n_calls: int, seed: int = 7) -> tuple[int, float]:
                 started = base + timedelta(minutes=rnd.randrange(0, 90 * 24 * 60))
                 if rnd.random() < 0.03:
                     started = None
+                t = 0.0
+                for k in range(rnd.randint(8, 12)):
+                    speaker = "agent" if k % 2 == 0 else "customer"
+                    line = fill(rnd.choice(AGENT if speaker == "agent" else CUSTOMER), rnd)
+                    dur = 0.25 * len(line)
+                    seg_id += 1
+                    segs.append((seg_id, pk, k, speaker, t, t + dur, line))
+                    t += dur + 0.5
+                hits = 0
+                if rnd.random() < 0.1:
+                    for cat in rnd.sample(CATEGORIES, rnd.choice((1, 1, 1, 2))):
+                        hits += 1
+                        viols.append((pk, f"R-{cat}", cat, cat, "major", 10, "agent", 0.0, 1.0, "x", "x"))
+                status = "flagged" if hits else rnd.choices(("clean", "failed", "pending"), (985, 10, 5))[0]
+                local = started + timedelta(hours=8) if started else None
                 calls.append(
                     (
                         pk,
@@ -108,30 +125,26 @@ def build(db: Database, n_calls: int, seed: int = 7) -> tuple[int, float]:
                         f"c/{pk}.wav",
                         1000,
                         f"A{rnd.randrange(200):03d}",
-                        started,
+                        started.isoformat(sep=" ") if started else None,
                         "stereo",
                         "{}",
-                        "clean",
+                        status,
                         1,
                         "2026-04-01 00:00:00",
+                        f"T{rnd.randrange(20):02d}",
+                        f"1{rnd.choice('3456789')}{rnd.randrange(10**9):09d}",
+                        local.isoformat(timespec="seconds") + "+08:00" if local else None,
+                        local.date().isoformat() if local else None,
+                        None if status in ("failed", "pending") else 100 - 10 * hits,
+                        round(t, 1),
                     )
                 )
-                t = 0.0
-                for k in range(rnd.randint(8, 12)):
-                    speaker = "agent" if k % 2 == 0 else "customer"
-                    line = fill(rnd.choice(AGENT if speaker == "agent" else CUSTOMER), rnd)
-                    dur = 0.25 * len(line)
-                    seg_id += 1
-                    segs.append((seg_id, pk, k, speaker, t, t + dur, line))
-                    t += dur + 0.5
-                if rnd.random() < 0.1:
-                    cat = rnd.choice(CATEGORIES)
-                    viols.append((pk, f"R-{cat}", cat, cat, "major", 10, "agent", 0.0, 1.0, "x", "x"))
             cur.executemany(
                 "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path,"
                 " size_bytes, agent_id, started_at_utc, channels, extra, status, attempts,"
-                " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(*c[:8], c[8].isoformat(sep=" ") if c[8] else None, *c[9:]) for c in calls],
+                " ingested_at, team, customer_phone, started_at, local_date, score, duration_s)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                calls,
             )
             cur.executemany(
                 "INSERT INTO segments (id, call_pk, position, speaker, start_s, end_s, text)"

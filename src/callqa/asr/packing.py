@@ -9,6 +9,7 @@ the right speaker and second through its (packed) timestamp.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,9 +28,12 @@ _VAD = VadOptions(
 
 
 class TimedWord(Protocol):
-    start: float
-    end: float
-    word: str
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def word(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Window:
         p = self.pieces[piece]
         return p.original_start_s + min(max(t - p.packed_start_s, 0.0), p.length_s)
 
-    def split(self, words: list[TimedWord]) -> list[tuple[int, float, float, str]]:
+    def split(self, words: Sequence[TimedWord]) -> list[tuple[int, float, float, str]]:
         """Group decoded words (packed times) by piece: (piece index, start_s, end_s, text) in call time."""
         groups: dict[int, list[TimedWord]] = {}
         for word in words:

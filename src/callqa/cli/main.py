@@ -6,7 +6,7 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -317,7 +317,7 @@ def transcript(
         if row is None:
             raise fail(f"no call {call_id!r}")
         data = transcript_record(row.call)
-    segments = data["segments"]
+    segments: list[dict[str, Any]] = data["segments"]  # type: ignore[assignment]
     if fmt is TranscriptFormat.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif fmt is TranscriptFormat.srt:

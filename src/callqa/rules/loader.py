@@ -116,7 +116,7 @@ def parse_pack(text: str, path: Path) -> RulePack:
 
 
 def _parse_rule(raw: Any, path: Path_, ctx: _Ctx) -> Rule | None:
-    ctx.rule_id, ctx.named, ctx.refs = f"#{path[-1] + 1}", {}, []
+    ctx.rule_id, ctx.named, ctx.refs = f"#{int(path[-1]) + 1}", {}, []
     if not isinstance(raw, dict):
         ctx.error(path, "a rule must be a mapping")
         return None

@@ -55,7 +55,7 @@ class Scope:
     ) -> list[tuple[int, Found]]:
         """(segment, occurrence) of phrases `pids` in scope (or in segment `only`); `check=False` skips
         the position/negation test."""
-        out = []
+        out: list[tuple[int, Found]] = []
         for seg in self.segments(view) if only is None else (only,):
             table = view.found(seg)
             for pid, fs in table.items():

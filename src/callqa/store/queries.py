@@ -14,7 +14,7 @@ from datetime import date
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from callqa.errors import InvalidInput
 from callqa.store.models import (
@@ -45,7 +45,7 @@ TOP_AGENTS = 15
 DECISION_FILTERS = ("confirmed", "false_positive", "undecided")
 
 
-def _exists(call_pk: ColumnElement[int], *where: ColumnElement[bool]) -> ColumnElement[bool]:
+def _exists(call_pk: InstrumentedAttribute[int], *where: ColumnElement[bool]) -> ColumnElement[bool]:
     """EXISTS (a row of call_pk's table for this call, matching `where`), correlated to `calls` only."""
     return select(call_pk).where(call_pk == Call.id, *where).correlate(Call).exists()
 

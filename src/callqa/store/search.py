@@ -285,10 +285,7 @@ class _Query:
         out = [(2, "{chars} : " + self.chars_phrase())]
         if not fuzzy:
             return out
-        options = [
-            sorted(r, key=lambda s, t=t: s != t.syllable)
-            for r, t in zip(self.readings, self.tokens, strict=True)
-        ]
+        options = [sorted(r, key=t.syllable.__ne__) for r, t in zip(self.readings, self.tokens, strict=True)]
         same = [_quote(" ".join(combo)) for combo in islice(product(*options), MAX_PHRASES)]
         out.append((1, f"{{syllables}} : ({' OR '.join(same)})"))
         if self.tolerance:

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from callqa.review import audit, workflow
 from callqa.review.cases import case_dict, list_cases
-from callqa.review.precision import rule_precision
+from callqa.review.precision import RuleFigures, rule_precision
 from callqa.store.models import User
 from callqa.store.visibility import get_visible_call
 from callqa.web.auth import require_csrf
@@ -58,8 +58,7 @@ def rules_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-unty
         precision = rule_precision(session, viewer.user)
     fields = ("id", "name", "category", "severity", "deduction")
     rules = [{f: getattr(r, f) for f in fields} for r in request.app.state.pack.rules]
-    counts = {rule: p["confirmed"] + p["false_positive"] + p["undecided"] for rule, p in precision.items()}
-    return page(request, viewer, "rules.html", rules=rules, counts=counts, precision=precision)
+    return page(request, viewer, "rules.html", rules=rules, precision=precision, EMPTY_FIGURES=RuleFigures())
 
 
 @router.get("/audit")

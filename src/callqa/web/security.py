@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 
@@ -40,7 +41,7 @@ def client_address(request: Request) -> str:
     return request.client.host[:64] if request.client and request.client.host else "unknown"
 
 
-def proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, object]:
+def proxy_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
     """uvicorn's proxy settings: believe X-Forwarded-For/-Proto only from the configured proxies.
 
     uvicorn's own default believes them from 127.0.0.1, so anyone able to connect from the host

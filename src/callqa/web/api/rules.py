@@ -15,4 +15,4 @@ router = APIRouter()
 def precision(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
     """Per rule: reviewed hits confirmed / false positive, undecided hits, and precision."""
     with request.app.state.db.session() as session:
-        return rule_precision(session, viewer.user)
+        return {rule: figures.to_json() for rule, figures in rule_precision(session, viewer.user).items()}
