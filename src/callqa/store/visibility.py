@@ -28,6 +28,11 @@ def visible_calls(viewer: User | None) -> ColumnElement[bool]:
     return true()
 
 
+def sees_all(viewer: User | None) -> bool:
+    """Whether `viewer` sees every call (so queries may skip joining `calls` to restrict them)."""
+    return viewer is None or (viewer.active and viewer.role != "team_lead")
+
+
 def restrict(query: Select, viewer: User | None) -> Select:
     """`query` (which must select from or join `calls`) limited to what `viewer` may see."""
     return query.where(visible_calls(viewer))
