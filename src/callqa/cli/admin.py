@@ -10,18 +10,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy.orm import Session
 
+if TYPE_CHECKING:
+    from callqa.store.database import Database
+
+from callqa.cli.context import fail, open_workspace, out
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 
 users_app = typer.Typer(help="User accounts, their sessions and API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
-
-out = Console(soft_wrap=True)
 
 
 class Role(StrEnum):
@@ -43,16 +44,8 @@ def _operator() -> str:
         return "cli"
 
 
-def _database(workspace: Path | None):  # type: ignore[no-untyped-def]
-    from callqa.cli.main import _open  # here, not at the top: main imports this module
-
-    return _open(workspace)[1]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    from callqa.cli.main import fail
-
-    return fail(message, code)
+def _database(workspace: Path | None) -> Database:
+    return open_workspace(workspace)[1]
 
 
 @contextmanager
@@ -65,7 +58,7 @@ def _transaction(workspace: Path | None, code: int = 1) -> Iterator[Session]:
         with db.session() as session:
             yield session
     except DomainError as exc:
-        raise _fail(exc.reason, code) from None
+        raise fail(exc.reason, code) from None
 
 
 @users_app.command("add")
@@ -223,22 +216,22 @@ def audit_verify(
         try:
             anchored = audit.parse_anchor(anchor.read_text(encoding="utf-8"))
         except (OSError, UnicodeError) as exc:
-            raise _fail(f"cannot read anchor {anchor}: {getattr(exc, 'strerror', None) or exc}", 2) from None
+            raise fail(f"cannot read anchor {anchor}: {getattr(exc, 'strerror', None) or exc}", 2) from None
         except audit.AnchorError as exc:
-            raise _fail(f"{anchor}: {exc}", 2) from None
+            raise fail(f"{anchor}: {exc}", 2) from None
     db = _database(workspace)
     with db.session() as session:
         problems = audit.verify(session)
         n, head = audit.count(session)
         truncated = audit.check_anchor(session, *anchored) if anchored else None
     if problems and len(problems) == n and all("edited" in p.reason for p in problems):
-        raise _fail(f"audit log: none of its {n} entries matches its hash: wrong audit key, or all rewritten")
+        raise fail(f"audit log: none of its {n} entries matches its hash: wrong audit key, or all rewritten")
     if problems:
         first = problems[0]
         more = f" ({len(problems) - 1} more problems after it)" if len(problems) > 1 else ""
-        raise _fail(f"audit log broken at entry {first.entry_id}: {first.reason}{more}")
+        raise fail(f"audit log broken at entry {first.entry_id}: {first.reason}{more}")
     if truncated:
-        raise _fail(f"audit log does not match the anchor {anchor}: {truncated}")
+        raise fail(f"audit log does not match the anchor {anchor}: {truncated}")
     typer.echo(f"OK, {n} entries; head {head}" + (f"; matches the anchor {anchor}" if anchored else ""))
 
 
@@ -256,7 +249,7 @@ def audit_anchor(
     db = _database(workspace)
     with db.session() as session:
         if audit.verify(session):
-            raise _fail("the audit log does not verify: fix that (`callqa audit verify`) before anchoring it")
+            raise fail("the audit log does not verify: fix that (`callqa audit verify`) before anchoring it")
         text = json.dumps(audit.anchor(session)) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -264,7 +257,7 @@ def audit_anchor(
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
     typer.echo(f"anchor written to {output}")
 
 

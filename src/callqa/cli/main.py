@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callqa.cli.admin import audit_app, users_app
+from callqa.cli.context import cannot_write, disk_full, err, fail, open_workspace, out, rule_pack
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 
 app = typer.Typer(
@@ -28,9 +28,6 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(model_app, name="model")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
 
 class Speaker(StrEnum):
     agent = "agent"
@@ -41,54 +38,6 @@ class TranscriptFormat(StrEnum):
     json = "json"
     txt = "txt"
     srt = "srt"
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def disk_full(reason: str, done: str = "nothing is lost") -> typer.Exit:
-    """The one line for a write refused for lack of space; the transaction rolled back, so what was
-    stored before it is whole and a re-run carries on."""
-    return fail(f"disk full: {reason}; {done}: free space, then run the same command again")
-
-
-def _cannot_write(url: str) -> str:
-    from sqlalchemy import make_url
-
-    return f"cannot write the database {make_url(url).render_as_string(hide_password=True)}"
-
-
-def _open(workspace: Path | None):  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from callqa.store.database import is_disk_full, open_database
-    from callqa.workspace import Workspace, WorkspaceError
-
-    try:
-        ws = Workspace.open(workspace)
-    except WorkspaceError as exc:
-        raise fail(f"disk full: {exc}" if is_disk_full(exc) else str(exc)) from None
-    try:
-        return ws, open_database(ws)
-    except (WorkspaceError, OSError, SQLAlchemyError) as exc:
-        if is_disk_full(exc):
-            what = f"cannot create {ws.audit_key_path}" if isinstance(exc, OSError) else None
-            raise disk_full(what or _cannot_write(ws.database_url)) from None
-        if isinstance(exc, SQLAlchemyError):
-            raise
-        raise fail(str(exc)) from None
-
-
-def _pack(ws, path: Path | None = None):  # type: ignore[no-untyped-def]
-    from callqa.rules import RulePackError, load_default_pack, load_pack
-
-    chosen = path or ws.rule_pack_path
-    try:
-        return load_pack(chosen) if chosen else load_default_pack()
-    except RulePackError as exc:
-        raise fail(f"rule pack has errors:\n{exc}") from None
 
 
 @app.command()
@@ -109,7 +58,7 @@ def ingest(
 
     if not paths and not manifest:
         raise fail("give recordings, folders or --manifest", 2)
-    ws, db = _open(workspace)
+    ws, db = open_workspace(workspace)
     try:
         rows = rows_for(paths or [], manifest)
     except ManifestError as exc:
@@ -121,7 +70,7 @@ def ingest(
         except SQLAlchemyError as exc:
             if not is_disk_full(exc):
                 raise
-            raise disk_full(f"{_cannot_write(db.url)} (adding {row.path})", _kept(outcomes)) from None
+            raise disk_full(f"{cannot_write(db.url)} (adding {row.path})", _kept(outcomes)) from None
         if outcomes[-1].disk_full:
             raise disk_full(f"cannot copy {row.path} into {ws.recordings_dir}", _kept(outcomes))
     table = [
@@ -164,8 +113,8 @@ def process(
     from callqa.settings import default_workers
     from callqa.store.database import is_disk_full
 
-    ws, db = _open(workspace)
-    pack = _pack(ws)
+    ws, db = open_workspace(workspace)
+    pack = rule_pack(ws)
     try:
         model_dir = resolve_model_dir(model or ws.model_path)
     except ModelError as exc:
@@ -209,7 +158,7 @@ def process(
                 raise
             progress.stop()
             done = "finished calls are stored, the rest are pending"
-            raise disk_full(_cannot_write(db.url), done) from None
+            raise disk_full(cannot_write(db.url), done) from None
     for call_id, reason in summary.failed:
         err.print(f"failed: {call_id}: {reason}", highlight=False, markup=False)
     err.print(f"{summary.done} processed, {summary.flagged} flagged, {len(summary.failed)} failed")
@@ -245,7 +194,7 @@ def calls(
     from callqa.store.queries import CallFilters, iter_calls
     from callqa.store.records import call_record
 
-    _ws, db = _open(workspace)
+    _ws, db = open_workspace(workspace)
     try:
         filters = CallFilters(status=status, agent=agent, team=team, category=category)
         with db.session() as session:
@@ -276,7 +225,7 @@ def violations(
     from callqa.store.queries import ViolationFilters, iter_violations
     from callqa.store.records import violation_record
 
-    _ws, db = _open(workspace)
+    _ws, db = open_workspace(workspace)
     with db.session() as session:
         found = iter_violations(session, None, ViolationFilters(call=call, category=category))
         rows = [
@@ -311,7 +260,7 @@ def transcript(
     from callqa.store.queries import get_call_row
     from callqa.store.records import transcript_record
 
-    _ws, db = _open(workspace)
+    _ws, db = open_workspace(workspace)
     with db.session() as session:
         row = get_call_row(session, None, call_id)
         if row is None:
@@ -355,7 +304,7 @@ def search(
         until_d = date.fromisoformat(until) if until else None
     except ValueError as exc:
         raise fail(f"bad date: {exc}", 2) from None
-    _ws, db = _open(workspace)
+    _ws, db = open_workspace(workspace)
     filters = SearchFilters(
         speaker=speaker.value if speaker else None,
         agent_id=agent,
@@ -411,8 +360,8 @@ def rules_test(
     from callqa.store.models import Call
     from callqa.transcript import Segment
 
-    ws, db = _open(workspace)
-    loaded = _pack(ws, pack)
+    ws, db = open_workspace(workspace)
+    loaded = rule_pack(ws, pack)
     rows: list[dict] = []
     with db.session() as session:
         query = select(Call).options(selectinload(Call.segments)).order_by(Call.call_id)
@@ -469,7 +418,7 @@ def serve(
     from callqa.web.security import proxy_options
     from callqa.web.worker import BackgroundWorker
 
-    ws, db = _open(workspace)
+    ws, db = open_workspace(workspace)
     with db.session() as session:
         if not session.scalar(select(func.count(User.id))):
             _, password = accounts.create_user(session, "cli:serve", "admin", "admin")
@@ -481,7 +430,7 @@ def serve(
     worker = None
     if not no_worker:
         try:
-            worker = BackgroundWorker(ws, db, _pack(ws), str(resolve_model_dir(ws.model_path)))
+            worker = BackgroundWorker(ws, db, rule_pack(ws), str(resolve_model_dir(ws.model_path)))
         except ModelError as exc:
             raise fail(str(exc)) from None
         app_.state.worker = worker
