@@ -19,6 +19,17 @@ DATA = ROOT / "tests" / "data"
 TEST_AUDIT_KEY = b"test audit key, not a secret"  # for databases built directly, not via open_database
 
 
+REAL_MODEL_FIXTURES = {"corpus_workspace", "corpus_calls"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the corpus processed by the real speech model are `slow` (they still run in
+    `make test`; `-m "not slow"` gives the quick loop)."""
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def new_call(call_id: str, **overrides: object) -> Call:
     """A Call row with placeholder file fields, for tests that build the database directly."""
     fields: dict[str, object] = {

@@ -21,6 +21,7 @@ def model() -> SpeechModel:
     return SpeechModel(resolve_model_dir())
 
 
+@pytest.mark.slow
 def test_real_clips_pooled_cer(model: SpeechModel) -> None:
     with (REAL / "transcripts.tsv").open() as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))

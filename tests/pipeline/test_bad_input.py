@@ -55,6 +55,7 @@ EXPECTED_REASONS = {
 }
 
 
+@pytest.mark.slow
 def test_bad_files_fail_with_reasons_and_batch_continues(tmp_path: Path, bad_folder: Path) -> None:
     ws = str(tmp_path / "ws")
     code, _, stderr = run_cli("ingest", str(bad_folder), "--workspace", ws)
@@ -76,6 +77,7 @@ def test_bad_files_fail_with_reasons_and_batch_continues(tmp_path: Path, bad_fol
         assert f"failed: {call_id}: " in stderr or call_id == "empty"
 
 
+@pytest.mark.slow
 def test_retry_failed_keeps_finished_calls(tmp_path: Path, bad_folder: Path) -> None:
     ws = str(tmp_path / "ws")
     run_cli("ingest", str(bad_folder), "--workspace", ws)
@@ -106,6 +108,7 @@ def test_manifest_problems(tmp_path: Path) -> None:
     assert code == 1 and "missing column(s) file, call_id" in stderr and "Traceback" not in stderr
 
 
+@pytest.mark.slow
 def test_bad_rule_pack_stops_processing_without_changes(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     shutil.copy(EXAMPLES / "calls" / "p14.wav", tmp_path / "a.wav")
