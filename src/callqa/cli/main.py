@@ -257,15 +257,16 @@ def transcript(
     """Print one call's transcript."""
     import json
 
+    from callqa.errors import NotFound
     from callqa.store.queries import get_call_row
     from callqa.store.records import transcript_record
 
     _ws, db = open_workspace(workspace)
     with db.session() as session:
-        row = get_call_row(session, None, call_id)
-        if row is None:
-            raise fail(f"no call {call_id!r}")
-        data = transcript_record(row.call)
+        try:
+            data = transcript_record(get_call_row(session, None, call_id).call)
+        except NotFound:
+            raise fail(f"no call {call_id!r}") from None
     segments: list[dict[str, Any]] = data["segments"]  # type: ignore[assignment]
     if fmt is TranscriptFormat.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

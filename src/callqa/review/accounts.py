@@ -79,6 +79,15 @@ def _require_self_or_admin(actor: Actor, username: str) -> None:
         raise PermissionDenied("only an administrator manages other users' sign-ins and tokens")
 
 
+def _own_row_or_admin(actor: Actor, row: ApiToken | WebSession | None, what: str, row_id: int) -> None:
+    """One's own token or session, or an admin: another user's is refused the same way whether or
+    not it exists, and only then does a missing one say so."""
+    if not _is_admin(actor) and (row is None or not (isinstance(actor, User) and actor.id == row.user_id)):
+        raise PermissionDenied(f"only an administrator manages other users' {what}s")
+    if row is None:
+        raise NotFound(f"no {what} {row_id}")
+
+
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -238,10 +247,8 @@ def revoke_session(session: Session, actor: Actor, session_id: int) -> WebSessio
     """End one session: one's own, or anyone's for an admin. Another user's session is refused the
     same way whether or not it exists."""
     row = session.get(WebSession, session_id)
-    if not _is_admin(actor) and (row is None or not (isinstance(actor, User) and actor.id == row.user_id)):
-        raise PermissionDenied("only an administrator ends other users' sessions")
-    if row is None:
-        raise NotFound(f"no session {session_id}")
+    _own_row_or_admin(actor, row, "session", session_id)
+    assert row is not None
     before = websessions.session_dict(row)
     if row.revoked_at is None:
         row.revoked_at = _now()
@@ -312,10 +319,8 @@ def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one token: one's own, or anyone's for an admin. Another user's token is refused the
     same way whether or not it exists."""
     row = session.get(ApiToken, token_id)
-    if not _is_admin(actor) and (row is None or not (isinstance(actor, User) and actor.id == row.user_id)):
-        raise PermissionDenied("only an administrator revokes other users' tokens")
-    if row is None:
-        raise NotFound(f"no API token {token_id}")
+    _own_row_or_admin(actor, row, "API token", token_id)
+    assert row is not None
     before = token_dict(row)
     row.revoked = True
     audit.append(session, actor, "api_token.revoke", "api_token", row.id, before, token_dict(row))

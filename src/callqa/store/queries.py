@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from callqa.errors import InvalidInput
+from callqa.errors import InvalidInput, NotFound
 from callqa.store.models import (
     CALL_STATUSES,
     CASE_STATES,
@@ -168,13 +168,16 @@ def iter_calls(
         yield CallRow(call, state)
 
 
-def get_call_row(session: Session, viewer: User | None, ref: str) -> CallRow | None:
-    """One visible call by call_id or '~<pk>', with segments and violations loaded."""
+def get_call_row(session: Session, viewer: User | None, ref: str) -> CallRow:
+    """One visible call by call_id or '~<pk>', with segments and violations loaded; NotFound when it
+    does not exist or the viewer may not see it (indistinguishable)."""
     query = _with_state(select(Call).where(visible_calls(viewer), call_by_ref(ref))).options(
         selectinload(Call.segments)
     )
     found = session.execute(query).first()
-    return CallRow(found[0], found[1]) if found else None
+    if found is None:
+        raise NotFound("no such call")
+    return CallRow(found[0], found[1])
 
 
 # --- aggregates ----------------------------------------------------------------------------------

@@ -389,6 +389,8 @@ def _snippet_parts(text: str, spans: list[Span]) -> list[tuple[str, bool]]:
     return [(piece, marked) for piece, marked in parts if piece]
 
 
+_HIT_COLUMNS = (Call.call_id, Call.id, TranscriptSegment.speaker, TranscriptSegment.start_s,
+                TranscriptSegment.end_s, TranscriptSegment.text)  # fmt: skip
 _FTS = table("segment_fts", column("rowid"), column("chars"), column("syllables"))
 
 
@@ -461,15 +463,7 @@ def search(
     details = {
         row[0]: row[1:]
         for row in session.execute(
-            select(
-                TranscriptSegment.id,
-                Call.call_id,
-                Call.id,
-                TranscriptSegment.speaker,
-                TranscriptSegment.start_s,
-                TranscriptSegment.end_s,
-                TranscriptSegment.text,
-            )
+            select(TranscriptSegment.id, *_HIT_COLUMNS)
             .join(Call, Call.id == TranscriptSegment.call_pk)
             .where(TranscriptSegment.id.in_([seg_id for _, _, seg_id in found]))
         )
@@ -495,14 +489,7 @@ def _search_like(
     """The index-free fallback for non-SQLite databases: substring match, newest first."""
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = session.execute(
-        select(
-            Call.call_id,
-            Call.id,
-            TranscriptSegment.speaker,
-            TranscriptSegment.start_s,
-            TranscriptSegment.end_s,
-            TranscriptSegment.text,
-        )
+        select(*_HIT_COLUMNS)
         .join(Call, Call.id == TranscriptSegment.call_pk)
         .where(TranscriptSegment.text.like(f"%{escaped}%", escape="\\"), *clauses)
         .order_by(TranscriptSegment.id.desc())

@@ -195,8 +195,6 @@ def render_call(  # type: ignore[no-untyped-def]
         viewer = current_viewer(request, current_user(request))
     with request.app.state.db.session() as session:
         row = get_call_row(session, viewer.user, ref)
-        if row is None:
-            raise NotFound("no such call")
         call = row.call
         case = case_of(session, call)
         decisions = {d.violation_id: d.decision for d in case.decisions} if case else {}
@@ -237,8 +235,6 @@ def call_audio(request: Request, viewer: CurrentViewer, call_id: str):  # type: 
     ws = request.app.state.ws
     with request.app.state.db.session() as session:
         row = get_call_row(session, viewer.user, call_id)
-        if row is None:
-            raise NotFound("no such call")
         path = (ws.root / row.call.stored_path).resolve()
         if not path.is_relative_to(ws.recordings_dir.resolve()) or not path.is_file():
             raise NotFound("recording missing")
