@@ -48,6 +48,7 @@ from sqlalchemy import ColumnElement, column, exists, func, literal_column, sele
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from callqa.chinese import is_ideograph
 from callqa.errors import InvalidInput
 from callqa.masking import UNMASKED, Masker, overlaps
 from callqa.store.models import Call, TranscriptSegment, User, Violation
@@ -156,16 +157,11 @@ class _Token:
     cjk: bool
 
 
-def _is_ideograph(ch: str) -> bool:
-    o = ord(ch)
-    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
-
-
 @cache
 def _char_unit(ch: str) -> tuple[int, str, str]:
     """(kind, chars form, syllable) of one character; kind 0 separator, 1 ideograph, 2 word character."""
     norm = normalize_char(ch)
-    if len(norm) == 1 and _is_ideograph(norm):
+    if len(norm) == 1 and is_ideograph(norm):
         syl = fuzzy_syllables(norm)[0]
         return 1, norm, (syl if syl.isalnum() else norm)
     word = "".join(c for c in norm.lower() if c.isalnum())

@@ -6,18 +6,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-import opencc
+from callqa.chinese import to_simplified_char
 
-_T2S = opencc.OpenCC("t2s")
 # ASCII digits to Chinese (Whisper writes 1023 or 一零二三 at random); 您 to 你 (speakers and ASR mix them).
 _FOLD = {**dict(zip("0123456789", "零一二三四五六七八九", strict=True)), "您": "你"}
-
-
-@cache
-def to_simplified_char(ch: str) -> str:
-    """One character to Simplified Chinese (kept when OpenCC would change its length)."""
-    out = _T2S.convert(ch)
-    return out if len(out) == 1 else ch
 
 
 def _keep(ch: str) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from callqa.chinese import is_ideograph
 from callqa.text.matcher import FuzzyMode, PhraseMatcher
 from callqa.text.normalize import normalize, normalize_char
-from callqa.text.syllables import char_readings, fold, is_cjk, split_syllable
+from callqa.text.syllables import char_readings, fold, split_syllable
 
 __all__ = ["char_readings", "find_fuzzy", "fold", "fuzzy_syllables", "split_syllable"]
 
@@ -18,7 +19,7 @@ def fuzzy_syllables(text: str) -> list[str]:
     out = []
     for ch in text:
         simple = normalize_char(ch)
-        out.append(char_readings(simple)[0] if len(simple) == 1 and is_cjk(simple) else ch)
+        out.append(char_readings(simple)[0] if len(simple) == 1 and is_ideograph(simple) else ch)
     return out
 
 

@@ -11,6 +11,8 @@ from functools import cache
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
+from callqa.chinese import edit_distance, is_ideograph
+
 _INITIALS = (
     "zh",
     "ch",
@@ -60,15 +62,10 @@ def fold(syllable: str) -> str:
     return _INITIAL_FOLD.get(ini, ini) + _FINAL_FOLD.get(fin, fin)
 
 
-def is_cjk(ch: str) -> bool:
-    """Whether `ch` is a CJK unified ideograph."""
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
 @cache
 def char_readings(ch: str) -> tuple[str, ...]:
     """Folded readings of one character, most common first; a non-CJK character stands for itself."""
-    if not is_cjk(ch):
+    if not is_ideograph(ch):
         return (ch.lower(),)
     out: list[str] = []
     keep = 2 if ch in POLYPHONES else 1
@@ -82,7 +79,7 @@ def char_readings(ch: str) -> tuple[str, ...]:
 @cache
 def char_initial(ch: str) -> str:
     """One letter standing for the folded initial of `ch` ('_' for none; a non-CJK char upper-cased)."""
-    if not is_cjk(ch):
+    if not is_ideograph(ch):
         return ch.upper()
     return split_syllable(char_readings(ch)[0])[0] or "_"
 
@@ -92,7 +89,7 @@ def phrase_readings(phrase: str) -> list[str]:
     readings = lazy_pinyin(phrase)
     if len(readings) != len(phrase):  # runs of non-CJK come back as one item
         return [char_readings(c)[0] for c in phrase]
-    return [fold(r) if is_cjk(c) else c.lower() for c, r in zip(phrase, readings, strict=True)]
+    return [fold(r) if is_ideograph(c) else c.lower() for c, r in zip(phrase, readings, strict=True)]
 
 
 _CODES: dict[str, str] = {}
@@ -117,13 +114,4 @@ def is_near(a: str, b: str) -> bool:
     """Folded syllables that ASR plausibly swaps: same initial, finals within two edits (xian ~ xun)."""
     ia, fa = split_syllable(a)
     ib, fb = split_syllable(b)
-    return ia == ib and _edits(fa, fb) <= 2
-
-
-def _edits(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
+    return ia == ib and edit_distance(fa, fb) <= 2
