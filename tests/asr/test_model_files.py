@@ -12,14 +12,14 @@ from callqa.asr.model_files import (
     ModelError,
     assemble_default_model,
     resolve_model_dir,
-    sha256_of,
 )
+from callqa.digest import file_sha256
 
 
 def test_default_model_is_assembled_and_verified(tmp_path: Path) -> None:
     model = assemble_default_model(tmp_path)
     assert all((model / name).is_file() for name in REQUIRED_FILES)
-    assert sha256_of(model / "model.bin") == MODEL_BIN_SHA256
+    assert file_sha256(model / "model.bin") == MODEL_BIN_SHA256
     assert assemble_default_model(tmp_path) == model  # idempotent
 
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from callqa.digest import secret_digest
 from callqa.errors import InvalidInput, NotFound, PermissionDenied
 from callqa.review import accounts, audit, signin, throttle, websessions
 from callqa.store.database import Database
-from callqa.store.models import AuditEntry, LoginThrottle
+from callqa.store.models import AuditEntry, LoginThrottle, db_now
 
 from .conftest import People
 
@@ -29,7 +30,7 @@ def fail(db: Database, name: str, address: str, times: int, now=None) -> None:  
 
 
 def test_guessing_from_one_address_does_not_keep_the_user_out(db: Database, people: People) -> None:
-    now = accounts._now()
+    now = db_now()
     fail(db, "insp1", A, throttle.PAIR_FREE, now)
     refused = attempt(
         db, "insp1", "insp1-pw", A, now
@@ -42,7 +43,7 @@ def test_delays_grow_exponentially_and_are_capped(db: Database, people: People) 
     assert [throttle.PAIR.delay(n) for n in range(throttle.PAIR_FREE)] == [None] * throttle.PAIR_FREE
     delays = [throttle.PAIR.delay(throttle.PAIR_FREE + k) for k in (0, 1, 2, 7, 8, 50)]
     assert [d.total_seconds() for d in delays if d] == [2, 4, 8, 256, 300, 300]
-    start = accounts._now()
+    start = db_now()
     fail(db, "insp1", A, throttle.PAIR_FREE, now=start)
     assert attempt(db, "insp1", "wrong", A, now=start + timedelta(seconds=1)).retry_after == timedelta(
         seconds=1
@@ -52,7 +53,7 @@ def test_delays_grow_exponentially_and_are_capped(db: Database, people: People) 
 
 
 def test_failures_are_forgotten_after_an_hour(db: Database, people: People) -> None:
-    start = accounts._now()
+    start = db_now()
     fail(db, "insp1", A, throttle.PAIR_FREE + 3, now=start)
     later = start + throttle.FORGET_AFTER + timedelta(minutes=10)
     fail(db, "insp2", B, 1, now=later)  # any failure prunes stale rows
@@ -61,7 +62,7 @@ def test_failures_are_forgotten_after_an_hour(db: Database, people: People) -> N
 
 
 def test_unknown_names_are_throttled_exactly_like_real_ones(db: Database, people: People) -> None:
-    start = accounts._now()
+    start = db_now()
     fail(db, "insp1", A, throttle.PAIR_FREE + 2, now=start)
     fail(db, "ghost", A, throttle.PAIR_FREE + 2, now=start)
     real = attempt(db, "insp1", "x", A, now=start)
@@ -121,7 +122,7 @@ def test_a_session_lives_until_signed_out_or_expired(db: Database, people: Peopl
         row, session_id = signin.open_session(s, user, A, "pytest", 12)
         assert row.expires_at - row.created_at == timedelta(hours=12)
         assert (
-            row.session_hash == websessions.session_hash(session_id) != session_id
+            row.session_hash == secret_digest(session_id) != session_id
         )  # only the hash is stored
         _other, other_id = signin.open_session(s, user, B, "pytest", 12)
     with db.session() as s:

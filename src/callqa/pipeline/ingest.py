@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import select
 
+from callqa.digest import file_sha256
 from callqa.pipeline.manifest import ManifestRow, call_id_problem, read_manifest
 from callqa.store.database import Database, is_disk_full
-from callqa.store.models import Call
+from callqa.store.models import Call, db_now
 from callqa.workspace import Workspace, private_dir
 
 AUDIO_SUFFIXES = {
@@ -56,14 +56,6 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _store_copy(ws: Workspace, source: Path, sha: str) -> Path:
     """Copy `source` to recordings/<sha[:2]>/<sha><suffix> (folder 0700, file 0600 as mkstemp makes
     it), atomically; returns the relative path."""
@@ -92,7 +84,7 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
         if not row.path.is_file():
             return IngestOutcome(source, row.call_id, "failed", "file not found")
         size = row.path.stat().st_size
-        sha = _sha256(row.path)
+        sha = file_sha256(row.path)
     except OSError as exc:
         return IngestOutcome(source, row.call_id, "failed", f"cannot read file: {exc.strerror or exc}")
     with db.session() as session:
@@ -138,7 +130,7 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
                 status="failed" if error else "pending",
                 error=error,
                 attempts=0,
-                ingested_at=datetime.now(UTC).replace(tzinfo=None),
+                ingested_at=db_now(),
             )
         )
     if error:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -27,7 +27,7 @@ from callqa.pipeline.transcribe_worker import TranscribeResult
 from callqa.review.workflow import on_call_processed
 from callqa.rules import CallContext, RulePack, evaluate, score
 from callqa.store.database import Database
-from callqa.store.models import Call, TranscriptSegment, Violation
+from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.search import index_segments, unindex_call
 from callqa.transcript import CallInfo
 from callqa.workspace import Workspace
@@ -135,7 +135,7 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
         session.execute(delete(Violation).where(Violation.call_pk == call.id))
         call.attempts += 1
         call.claimed_by = None
-        call.processed_at = datetime.now(UTC).replace(tzinfo=None)
+        call.processed_at = db_now()
         call.duration_s = result.duration_s
         call.asr_model = model_name
         if result.error:

@@ -16,28 +16,23 @@ per (name, address) by ``callqa.review.throttle``; ``unlock`` and ``reset_passwo
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from callqa.digest import secret_digest
 from callqa.errors import InvalidInput, NotFound, PermissionDenied
 from callqa.review import audit, throttle, websessions
 from callqa.review.audit import Actor
-from callqa.store.models import USER_ROLES, ApiToken, User, WebSession
+from callqa.store.models import USER_ROLES, ApiToken, User, WebSession, db_now
 
 TOKEN_PREFIX = "cqa_"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _dummy: tuple[PasswordHasher, str] | None = None  # (hasher, a hash it made): same cost as real hashes
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def generate_password() -> str:
@@ -51,7 +46,7 @@ def user_dict(user: User) -> dict[str, object]:
     until when sign-in from the address that failed is delayed (None once past): both informational,
     for admins (no lockout: see ``callqa.review.throttle``).
     """
-    delayed = user.locked_until if user.locked_until and user.locked_until > _now() else None
+    delayed = user.locked_until if user.locked_until and user.locked_until > db_now() else None
     return {
         "id": user.id,
         "username": user.username,
@@ -126,7 +121,7 @@ def create_user(
         role=role,
         team=team,
         active=True,
-        created_at=_now(),
+        created_at=db_now(),
         failed_logins=0,
     )
     session.add(user)
@@ -171,7 +166,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def end_everything(session: Session, user: User) -> dict[str, int]:
     """End every session and revoke every API token of the user (no audit entry: callers write it)."""
-    now = _now()
+    now = db_now()
     ended = websessions.revoke_all(session, user, now)
     revoked = session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False)).values(revoked=True)
@@ -240,7 +235,7 @@ def sign_out_everywhere(session: Session, actor: Actor, username: str) -> dict[s
 def list_sessions(session: Session, actor: Actor, username: str) -> list[WebSession]:
     """The live sessions of `username` (one's own, or an admin's view of anyone's), newest first."""
     _require_self_or_admin(actor, username)
-    return websessions.of_user(session, get_user(session, username), _now())
+    return websessions.of_user(session, get_user(session, username), db_now())
 
 
 def revoke_session(session: Session, actor: Actor, session_id: int) -> WebSession:
@@ -251,17 +246,13 @@ def revoke_session(session: Session, actor: Actor, session_id: int) -> WebSessio
     assert row is not None
     before = websessions.session_dict(row)
     if row.revoked_at is None:
-        row.revoked_at = _now()
+        row.revoked_at = db_now()
     audit.append(session, actor, "session.revoke", "web_session", row.id, before,
                  websessions.session_dict(row))  # fmt: skip
     return row
 
 
 # --- API tokens ---------------------------------------------------------------------------------------
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def token_dict(token: ApiToken) -> dict[str, object]:
@@ -286,7 +277,7 @@ def create_api_token(session: Session, actor: Actor, username: str, name: str) -
         raise InvalidInput("a token needs a name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
-        user=user, name=name.strip(), token_hash=_token_hash(token), created_at=_now(), revoked=False
+        user=user, name=name.strip(), token_hash=secret_digest(token), created_at=db_now(), revoked=False
     )
     session.add(row)
     session.flush()
@@ -308,10 +299,10 @@ def list_tokens(session: Session, actor: Actor, username: str | None = None) -> 
 
 def authenticate_token(session: Session, token: str) -> User | None:
     """The active user a live token belongs to, or None; records when the token was last used."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == secret_digest(token)))
     if row is None or row.revoked or not row.user.active:
         return None
-    row.last_used_at = _now()
+    row.last_used_at = db_now()
     return row.user
 
 

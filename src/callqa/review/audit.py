@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callqa.store.models import AuditEntry, User
+from callqa.store.models import AuditEntry, User, db_now
 
 GENESIS = "0" * 64
 Actor = User | str  # a signed-in user, or a name for the system / local command line
@@ -87,7 +87,7 @@ def append(
     key = session_key(session)  # refuse before anything is written
     session.flush()  # entries must follow the changes they describe, and see the newest head
     entry = AuditEntry(
-        at=datetime.now(UTC).replace(tzinfo=None),
+        at=db_now(),
         actor_id=actor.id if isinstance(actor, User) else None,
         actor=actor.username if isinstance(actor, User) else actor,
         action=action,

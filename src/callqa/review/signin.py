@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callqa.review import accounts, audit, throttle, websessions
-from callqa.store.models import User, WebSession
+from callqa.store.models import User, WebSession, db_now
 
 MAX_NAME = 100
 
@@ -35,7 +35,7 @@ def sign_in(
     """Check the password unless this name or address must wait; count and audit a failure.
 
     The caller commits even when the attempt fails (the failure count must persist)."""
-    now = now or accounts._now()
+    now = now or db_now()
     wait = throttle.retry_after(session, username, address, now)
     if wait is not None:
         accounts.burn_password_check(password)  # a throttled answer takes as long as any other
@@ -58,7 +58,7 @@ def open_session(
     session: Session, user: User, address: str, user_agent: str, hours: float
 ) -> tuple[WebSession, str]:
     """A new server-side session for a signed-in user; returns the row and the id for the cookie."""
-    row, session_id = websessions.start(session, user, address, user_agent, hours, accounts._now())
+    row, session_id = websessions.start(session, user, address, user_agent, hours, db_now())
     audit.append(session, user, "auth.login", "web_session", row.id, None,
                  {"address": row.address, "user_agent": row.user_agent})  # fmt: skip
     return row, session_id
@@ -66,7 +66,7 @@ def open_session(
 
 def current(session: Session, session_id: str) -> WebSession | None:
     """The live session with this cookie id, or None (revoked, expired, unknown, or user disabled)."""
-    return websessions.live(session, session_id, accounts._now())
+    return websessions.live(session, session_id, db_now())
 
 
 def sign_out(session: Session, session_id: str) -> WebSession | None:
@@ -74,6 +74,6 @@ def sign_out(session: Session, session_id: str) -> WebSession | None:
     row = current(session, session_id)
     if row is None:
         return None
-    row.revoked_at = accounts._now()
+    row.revoked_at = db_now()
     audit.append(session, row.user, "auth.logout", "web_session", row.id, None, {"address": row.address})
     return row

@@ -8,21 +8,17 @@ the cookie replayed later finds a revoked row. Who may revoke what is decided in
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from callqa.digest import secret_digest
 from callqa.store.models import User, WebSession
 
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is refreshed at most this often (one write a minute)
 KEEP_ENDED = timedelta(days=30)  # ended rows are kept this long for the account page, then pruned
-
-
-def session_hash(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def start(
@@ -33,7 +29,7 @@ def start(
     session_id = secrets.token_urlsafe(32)
     row = WebSession(
         user_id=user.id,
-        session_hash=session_hash(session_id),
+        session_hash=secret_digest(session_id),
         created_at=now,
         expires_at=now + timedelta(hours=hours),
         last_seen_at=now,
@@ -47,7 +43,7 @@ def start(
 
 def live(session: Session, session_id: str, now: datetime) -> WebSession | None:
     """The live session with this cookie id (its user active), or None; notes when it was last used."""
-    row = session.scalar(select(WebSession).where(WebSession.session_hash == session_hash(session_id)))
+    row = session.scalar(select(WebSession).where(WebSession.session_hash == secret_digest(session_id)))
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
     if now - row.last_seen_at >= SEEN_EVERY:

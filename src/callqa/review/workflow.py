@@ -8,7 +8,7 @@ then changes the case and appends an audit entry in the same transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,17 +16,22 @@ from sqlalchemy.orm import Session
 from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
 from callqa.review import audit
 from callqa.review.cases import case_dict, case_of
-from callqa.store.models import DECISIONS, Appeal, Call, ReviewCase, User, Violation, ViolationDecision
+from callqa.store.models import (
+    DECISIONS,
+    Appeal,
+    Call,
+    ReviewCase,
+    User,
+    Violation,
+    ViolationDecision,
+    db_now,
+)
 from callqa.store.visibility import get_visible_call, restrict
 
 APPEAL_WINDOW_DAYS = 3
 OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case
 APPEAL_OUTCOMES = {"uphold": "upheld", "overturn": "overturned"}
 SYSTEM = "system"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _require_role(actor: User, *roles: str) -> None:
@@ -47,9 +52,7 @@ def _require_second_pair_of_eyes(actor: User, case: ReviewCase) -> None:
     one who submitted its verdict or decided any of its violations (e.g. after reassigning it to
     themselves)."""
     if case.submitted_by == actor.id or any(d.decided_by == actor.id for d in case.decisions):
-        raise PermissionDenied(
-            "you decided this case yourself: another supervisor must judge it"
-        )
+        raise PermissionDenied("you decided this case yourself: another supervisor must judge it")
 
 
 def _require_state(case: ReviewCase, *states: str, why: str = "") -> None:
@@ -108,7 +111,7 @@ def assign_round_robin(session: Session, call: Call) -> ReviewCase:
         state="open" if inspector else "unassigned",
         owner_id=inspector.id if inspector else None,
         rotation_owner_id=inspector.id if inspector else None,
-        created_at=_now(),
+        created_at=db_now(),
     )
     session.add(case)
     _record(session, SYSTEM, "case.auto_assign", case, None)
@@ -132,7 +135,7 @@ def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
     if case is None:
         if call.status != "flagged":
             raise TransitionError(f"this call is {call.status}: only flagged calls are reviewed")
-        case = ReviewCase(call_pk=call.id, state="open", owner_id=actor.id, created_at=_now())
+        case = ReviewCase(call_pk=call.id, state="open", owner_id=actor.id, created_at=db_now())
         session.add(case)
         _record(session, actor, "case.claim", case, None)
         return case
@@ -196,7 +199,7 @@ def decide_violation(
         row = ViolationDecision(violation_id=violation_id, case_id=case.id)
         session.add(row)
     row.decision, row.comment = decision, (comment or "").strip() or None
-    row.decided_by, row.decided_at = actor.id, _now()
+    row.decided_by, row.decided_at = actor.id, db_now()
     after = {
         "call_id": case.call.call_id,
         "rule_id": violation.rule_id,
@@ -219,7 +222,7 @@ def submit_verdict(session: Session, actor: User, call_id: str) -> ReviewCase:
         raise TransitionError(f"decide every violation first; undecided: {ids}")
     before = case_dict(case)
     case.verdict = "confirmed" if "confirmed" in decided.values() else "all_false_positive"
-    case.state, case.submitted_by, case.submitted_at = "submitted", actor.id, _now()
+    case.state, case.submitted_by, case.submitted_at = "submitted", actor.id, db_now()
     _record(session, actor, "case.submit", case, before)
     return case
 
@@ -234,7 +237,7 @@ def escalate(session: Session, actor: User, call_id: str, proposed_action: str) 
     if not (proposed_action or "").strip():
         raise TransitionError("an escalation needs a written proposed action")
     before = case_dict(case)
-    case.state, case.proposed_action, case.escalated_at = "escalated", proposed_action.strip(), _now()
+    case.state, case.proposed_action, case.escalated_at = "escalated", proposed_action.strip(), db_now()
     _record(session, actor, "case.escalate", case, before)
     return case
 
@@ -253,7 +256,7 @@ def decide_escalation(
     case.state = "decided"
     case.escalation_decision = "approved" if approve else "rejected"
     case.escalation_comment = (comment or "").strip() or None
-    case.escalation_decided_by, case.escalation_decided_at = actor.id, _now()
+    case.escalation_decided_by, case.escalation_decided_at = actor.id, db_now()
     _record(session, actor, "case.decide_escalation", case, before)
     return case
 
@@ -283,12 +286,12 @@ def appeal(
     if case.verdict != "confirmed":
         raise TransitionError("only a verdict with a confirmed violation can be appealed")
     deadline = appeal_deadline(case, window_days)
-    if deadline is not None and (now or _now()) > deadline:
+    if deadline is not None and (now or db_now()) > deadline:
         raise TransitionError(f"the {window_days}-day appeal window closed at {deadline:%Y-%m-%d %H:%M} UTC")
     if not (reason or "").strip():
         raise TransitionError("an appeal needs a reason")
     before = case_dict(case)
-    row = Appeal(case_id=case.id, reason=reason.strip(), filed_by=actor.id, filed_at=now or _now())
+    row = Appeal(case_id=case.id, reason=reason.strip(), filed_by=actor.id, filed_at=now or db_now())
     session.add(row)
     case.state = "appealed"
     _record(session, actor, "appeal.file", case, before)
@@ -306,7 +309,7 @@ def decide_appeal(
     if outcome not in APPEAL_OUTCOMES:
         raise InvalidInput(f"unknown outcome {outcome!r}; one of {', '.join(APPEAL_OUTCOMES)}")
     before = case_dict(case)
-    now, note = _now(), (comment or "").strip() or None
+    now, note = db_now(), (comment or "").strip() or None
     pending = next(a for a in reversed(case.appeals) if a.decision is None)
     pending.decision, pending.decided_by, pending.decided_at = APPEAL_OUTCOMES[outcome], actor.id, now
     pending.comment = note
@@ -335,7 +338,7 @@ def final_judgement(session: Session, actor: User, call_id: str, comment: str | 
         raise TransitionError("this case has a pending appeal: decide it (uphold/overturn)")
     _require_state(case, "submitted", "decided", why="only a case with a verdict and nothing pending")
     before = case_dict(case)
-    case.state, case.final_outcome, case.final_by, case.final_at = "final", "closed", actor.id, _now()
+    case.state, case.final_outcome, case.final_by, case.final_at = "final", "closed", actor.id, db_now()
     case.final_comment = (comment or "").strip() or None
     _record(session, actor, "case.final", case, before)
     return case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def db_now() -> datetime:
+    """Now, as the database stores times: UTC without tzinfo."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
 
 CALL_STATUSES = ("pending", "processing", "clean", "flagged", "failed")
 
