@@ -84,6 +84,19 @@ def test_error_responses_carry_the_headers(env) -> None:  # type: ignore[no-unty
         assert_secured(response)
 
 
+def test_a_server_error_carries_the_headers(env) -> None:  # type: ignore[no-untyped-def]
+    """A 500 is made by Starlette's outermost error middleware; the headers are added outside it."""
+    app = create_app(env.ws, env.db)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert response.status_code == 500
+    assert_secured(response)
+
+
 def test_static_files_may_be_cached(env) -> None:  # type: ignore[no-untyped-def]
     anonymous = client(env, "anon")
     for path in ("/static/app.css", "/static/vendor/htmx.min.js", "/static/nope.js"):

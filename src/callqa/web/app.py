@@ -26,7 +26,7 @@ class Workbench(FastAPI):
     body limit's 413, a 500) carry them too; `add_middleware` would put them inside those."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), tls=self.state.tls)
+        return SecurityHeaders(super().build_middleware_stack(), tls=getattr(self.state, "tls", False))
 
 
 def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
