@@ -94,6 +94,13 @@ def test_csrf_required(app_and_users) -> None:  # type: ignore[no-untyped-def]
     anonymous.get("/login")
     r = anonymous.post("/login", data={"username": "insp", "password": "pw-insp-123"})
     assert r.status_code == 403
+    for token in ("é", "中文", "x" * 500):  # any text compares, none raises (was a 500 for non-ASCII)
+        r = anonymous.post("/login", data={"csrf_token": token, "username": "insp", "password": "pw-insp-123"})
+        assert r.status_code == 403, token
+        assert client.post("/logout", headers={"X-CSRF-Token": token.encode()}).status_code == 403
+    raw = b"csrf_token=%ED%A0%80&username=insp&password=pw-insp-123"  # an encoded lone surrogate
+    r = anonymous.post("/login", content=raw, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code in (403, 422)
 
 
 def test_team_lead_sees_only_own_team(app_and_users) -> None:  # type: ignore[no-untyped-def]

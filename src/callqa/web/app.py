@@ -7,21 +7,39 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from callqa.rules import load_default_pack, load_pack
 from callqa.store.database import Database
-from callqa.web import account_pages, api, errors, pages, review_pages
+from callqa.web import account_pages, api, docs, errors, pages, review_pages
 from callqa.web.auth import router as auth_router
+from callqa.web.middleware import SecurityHeaders
 from callqa.web.security import session_secret
 from callqa.workspace import Workspace
 
 WEB_DIR = Path(__file__).parent
+MAX_BODY_BYTES = 1024 * 1024  # any request body but an upload (POST /api/calls has max_upload_mb)
+
+
+class Workbench(FastAPI):
+    """FastAPI with the security headers outermost, so that responses made outside the routes (the
+    body limit's 413, a 500) carry them too; `add_middleware` would put them inside those."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), tls=getattr(self.state, "tls", False))
 
 
 def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
-    """The application for one workspace; `tls` marks the session cookie Secure."""
-    app = FastAPI(title="callqa", version="0.1.0", docs_url="/docs", redoc_url=None)
-    app.state.ws, app.state.db = ws, db
+    """The application for one workspace; `tls` marks the session cookie Secure and sends HSTS."""
+    app = Workbench(
+        title="callqa",
+        version="0.1.0",
+        docs_url=None,  # callqa.web.docs serves /docs from local files
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    app.state.ws, app.state.db, app.state.tls = ws, db, tls
     chosen = ws.rule_pack_path
     app.state.pack = load_pack(chosen) if chosen else load_default_pack()
     app.add_middleware(
@@ -38,5 +56,6 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     app.include_router(review_pages.router)
     app.include_router(api.router)
     app.include_router(account_pages.router)
+    app.include_router(docs.router)
     errors.install(app)
     return app

@@ -31,8 +31,11 @@ def csrf_token(session: dict) -> str:
 
 
 def csrf_valid(session: dict, submitted: str | None) -> bool:
+    """Constant-time comparison, of bytes: any text a client sends compares (unequal), none raises."""
     expected = session.get("csrf")
-    return bool(expected and submitted and hmac.compare_digest(str(expected), submitted))
+    if not (expected and submitted):
+        return False
+    return hmac.compare_digest(str(expected).encode(), submitted.encode("utf-8", "surrogatepass"))
 
 
 def client_address(request: Request) -> str:

@@ -32,6 +32,7 @@ from callqa.web.schemas import (
 from callqa.web.viewer import CurrentViewer, Viewer
 
 router = APIRouter()
+NO_APP_BODY_LIMIT = 2**63 - 1  # uploads.receive streams the body and enforces max_upload_mb itself
 
 
 @router.get("/calls", response_model=CallPage)
@@ -99,6 +100,7 @@ UPLOAD_BODY = {
     dependencies=[Depends(current_user), Depends(uploads.require_csrf_header)],
     openapi_extra=UPLOAD_BODY,
     responses={413: {"description": "larger than max_upload_mb"}, 415: {"description": "not audio"}},
+    max_body_size=NO_APP_BODY_LIMIT,
 )
 async def upload_calls(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
     """Upload recordings (multipart field `files`, repeatable) and optionally a manifest CSV
