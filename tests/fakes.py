@@ -95,6 +95,8 @@ def add_scripted_call(ws, db, call_id: str, lines: list[tuple[str, str]], **mani
     outcome = ingest_one(ws, db, row)
     assert outcome.status == "added", outcome
     engine = ScriptedSpeech()
-    engine.add(path, [Segment(speaker, 3.0 * k, 3.0 * k + 2.5, text) for k, (speaker, text) in enumerate(lines)])  # type: ignore[arg-type]
+    engine.add(
+        path, [Segment(speaker, 3.0 * k, 3.0 * k + 2.5, text) for k, (speaker, text) in enumerate(lines)]
+    )  # type: ignore[arg-type]
     summary = process_pending(ws, db, load_default_pack(), "", transcriber=engine)
     assert not summary.failed, summary

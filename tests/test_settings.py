@@ -28,7 +28,7 @@ def test_every_setting_is_documented_in_the_readme_and_nothing_else() -> None:
 
 def test_unknown_key_is_refused_with_its_line() -> None:
     with pytest.raises(SettingsError, match=r"config.toml:3: unknown setting 'appeal_days'"):
-        parse_settings('beam_size = 3\n\nappeal_days = 0\n')
+        parse_settings("beam_size = 3\n\nappeal_days = 0\n")
 
 
 def test_bad_values_name_key_and_line() -> None:

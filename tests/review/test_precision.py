@@ -33,4 +33,6 @@ def test_rule_precision(people: People, add_call: AddCall, run, db: Database) ->
     }
     assert figures["R2"].to_json() == {"confirmed": 0, "false_positive": 1, "undecided": 0, "precision": 0.0}
     assert figures["R3"].to_json() == {"confirmed": 0, "false_positive": 0, "undecided": 1, "precision": None}
-    assert team_a["R1"].undecided == 0 and team_a["R1"].hits == 3  # team B's call is not counted for team A's lead
+    assert (
+        team_a["R1"].undecided == 0 and team_a["R1"].hits == 3
+    )  # team B's call is not counted for team A's lead

@@ -121,9 +121,7 @@ def test_a_session_lives_until_signed_out_or_expired(db: Database, people: Peopl
         user = accounts.get_user(s, "insp1")
         row, session_id = signin.open_session(s, user, A, "pytest", 12)
         assert row.expires_at - row.created_at == timedelta(hours=12)
-        assert (
-            row.session_hash == secret_digest(session_id) != session_id
-        )  # only the hash is stored
+        assert row.session_hash == secret_digest(session_id) != session_id  # only the hash is stored
         _other, other_id = signin.open_session(s, user, B, "pytest", 12)
     with db.session() as s:
         assert signin.current(s, session_id) is not None

@@ -41,7 +41,10 @@ def _free_port() -> int:
 def server(example_workspace: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     ws_dir = tmp_path / "ws"
     shutil.copytree(example_workspace, ws_dir, ignore=shutil.ignore_patterns("callqa.db*", "session.key"))
-    with sqlite3.connect(example_workspace / "callqa.db") as src, sqlite3.connect(ws_dir / "callqa.db") as dst:
+    with (
+        sqlite3.connect(example_workspace / "callqa.db") as src,
+        sqlite3.connect(ws_dir / "callqa.db") as dst,
+    ):
         src.backup(dst)  # a consistent copy, WAL included
     ws = Workspace.open(ws_dir)
     db = open_database(ws)

@@ -101,7 +101,9 @@ def test_spaced_and_prefixed_numbers_masked_everywhere(env) -> None:  # type: ig
 
 def test_call_ids_and_file_names_masked_links_use_refs(env) -> None:  # type: ignore[no-untyped-def]
     ref = number_call_ref(env)
-    listed = {c["ref"]: c for c in client(env, "lead_a").get("/api/calls", params={"limit": 500}).json()["items"]}
+    listed = {
+        c["ref"]: c for c in client(env, "lead_a").get("/api/calls", params={"limit": 500}).json()["items"]
+    }
     assert listed[ref]["call_id"] == "139****5678_客户" and listed[ref]["file"] == "139****5678_客户.wav"
     page, _ = login(env, "a_lead_a")
     html = page.get("/calls").text

@@ -67,7 +67,9 @@ def test_pages_render_in_chinese(app_and_users) -> None:  # type: ignore[no-unty
     found = client.get("/search", params={"q": "老赖"})
     assert "<mark>老赖</mark>" in found.text and "/calls/p02?t=" in found.text
     csv_text = client.get("/calls", params={"export": "csv"}).text
-    assert csv_text.startswith("\ufeffcall_id,") and len(csv_text.splitlines()) == 15  # BOM: Excel reads UTF-8
+    assert (
+        csv_text.startswith("\ufeffcall_id,") and len(csv_text.splitlines()) == 15
+    )  # BOM: Excel reads UTF-8
     xlsx = client.get("/calls", params={"export": "xlsx", "category": "abuse"})
     assert (
         xlsx.status_code == 200 and xlsx.content[:2] == b"PK" and b"xl/worksheets/sheet1.xml" in xlsx.content
@@ -95,7 +97,9 @@ def test_csrf_required(app_and_users) -> None:  # type: ignore[no-untyped-def]
     r = anonymous.post("/login", data={"username": "insp", "password": "pw-insp-123"})
     assert r.status_code == 403
     for token in ("é", "中文", "x" * 500):  # any text compares, none raises (was a 500 for non-ASCII)
-        r = anonymous.post("/login", data={"csrf_token": token, "username": "insp", "password": "pw-insp-123"})
+        r = anonymous.post(
+            "/login", data={"csrf_token": token, "username": "insp", "password": "pw-insp-123"}
+        )
         assert r.status_code == 403, token
         assert client.post("/logout", headers={"X-CSRF-Token": token.encode()}).status_code == 403
     raw = b"csrf_token=%ED%A0%80&username=insp&password=pw-insp-123"  # an encoded lone surrogate

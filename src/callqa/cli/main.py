@@ -403,7 +403,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workspace: WorkspaceOpt = None,
-    tls: Annotated[bool, typer.Option("--tls", help="Behind HTTPS: mark the session cookie Secure.")] = False,
+    tls: Annotated[bool, typer.Option("--tls", help="Behind HTTPS: Secure session cookie and HSTS.")] = False,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not process uploads in the background.")
     ] = False,
