@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Literal
 
 Speaker = Literal["agent", "customer", "unknown"]
-SPEAKERS: tuple[Speaker, ...] = ("agent", "customer", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
