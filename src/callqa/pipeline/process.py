@@ -157,7 +157,11 @@ def _results_in_process(jobs: list[tuple[int, str, str]]) -> Iterator[Transcribe
 
 
 def _results_from_pool(
-    jobs: list[tuple[int, str, str]], workers: int, model_dir: str, settings: DecodeSettings
+    jobs: list[tuple[int, str, str]],
+    workers: int,
+    model_dir: str,
+    settings: DecodeSettings,
+    max_call_minutes: float | None,
 ) -> Iterator[TranscribeResult]:
     # spawn, not fork: a forked copy of a process whose model threads are running can deadlock
     context = multiprocessing.get_context("spawn")
@@ -165,7 +169,7 @@ def _results_from_pool(
         max_workers=workers,
         mp_context=context,
         initializer=transcribe_worker.init_worker,
-        initargs=(model_dir, settings),
+        initargs=(model_dir, settings, max_call_minutes),
     ) as pool:
         pending: set[Future[TranscribeResult]] = set()
         queue = list(jobs)
@@ -188,8 +192,10 @@ def process_pending(
     retry_failed: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Call], None] | None = None,
+    max_call_minutes: float | None = None,
 ) -> ProcessSummary:
-    """Transcribe and analyse every pending call (and failed ones with retry_failed)."""
+    """Transcribe and analyse every pending call (and failed ones with retry_failed). Recordings
+    longer than `max_call_minutes` (default: the workspace's setting) fail with that reason."""
     reclaim_abandoned(db)
     jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed)]
     if on_start:
@@ -200,12 +206,13 @@ def process_pending(
     cores = os.cpu_count() or 1
     workers = max(1, min(workers, len(jobs)))
     settings = replace(settings or DecodeSettings(), cpu_threads=max(1, cores // workers))
+    limit = ws.settings.max_call_minutes if max_call_minutes is None else max_call_minutes
     try:
         if workers == 1:
-            transcribe_worker.init_worker(model_dir, settings)
+            transcribe_worker.init_worker(model_dir, settings, limit)
             results = _results_in_process(jobs)
         else:
-            results = _results_from_pool(jobs, workers, model_dir, settings)
+            results = _results_from_pool(jobs, workers, model_dir, settings, limit)
         for result in results:
             call = save_result(db, pack, result, os.path.basename(model_dir.rstrip("/")))
             summary.done += 1
