@@ -3,13 +3,16 @@
 Builds a call of `--minutes` (default 120) by looping the stereo example recordings with pauses
 between them, writes it as an 8 kHz stereo FLAC to a temp folder, then ingests and processes it
 (`ingest_one` + `process_pending`, one worker, so the worker is that process) in a fresh Python
-process and prints the call's duration, x real time and that process's peak RSS (ru_maxrss).
+process and prints the call's duration, x real time, that process's peak RSS (ru_maxrss), and the
+character error rate against the looped calls' reference transcripts (tests/data/turns.jsonl).
 Run: `.venv/bin/python bench/bench_long_call.py [--minutes 32]` (120 minutes take ~10 min on 2 cores).
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import itertools
 import json
 import os
 import platform
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +30,23 @@ RATE = 8000
 PAUSES_S = (1.5, 4.0, 2.5, 8.0, 3.0)  # silence between the looped recordings, cycled
 
 
-def _stereo_examples() -> list[np.ndarray]:
-    """Each stereo example call as interleaved int16 at 8 kHz, shape (frames, 2)."""
+@dataclass(frozen=True)
+class Clip:
+    """One example call placed in the long call: where, and what is said in it."""
+
+    start_s: float
+    end_s: float
+    reference: str
+
+
+def _stereo_examples() -> list[tuple[np.ndarray, str]]:
+    """Each stereo example call as interleaved int16 at 8 kHz, shape (frames, 2), with its reference."""
     import av
 
+    references = {}
+    for line in (ROOT / "tests" / "data" / "turns.jsonl").read_text(encoding="utf-8").splitlines():
+        call = json.loads(line)
+        references[call["call_id"]] = "".join(t["text"] for t in call["turns"])
     clips = []
     for path in sorted((ROOT / "examples" / "calls").iterdir()):
         with av.open(str(path)) as container:
@@ -40,34 +57,55 @@ def _stereo_examples() -> list[np.ndarray]:
             frames = [out.to_ndarray().reshape(-1, 2) for f in container.decode(stream) for out in
                       resampler.resample(f)]  # fmt: skip
             frames += [out.to_ndarray().reshape(-1, 2) for out in resampler.resample(None)]
-        clips.append(np.concatenate(frames))
+        clips.append((np.concatenate(frames), references[path.stem]))
     return clips
 
 
-def build_call(target: Path, minutes: float) -> float:
-    """Write a `minutes`-long stereo FLAC made of looped example calls; returns its length in s."""
+def build_call(target: Path, minutes: float) -> tuple[float, list[Clip]]:
+    """Write a `minutes`-long stereo FLAC of example calls and pauses (whole calls only, then
+    silence to the end); returns its length in seconds and where each call went."""
     import av
 
-    clips = _stereo_examples()
+    examples = _stereo_examples()
     total = round(minutes * 60 * RATE)
     written = 0
+    placed: list[Clip] = []
     with av.open(str(target), "w") as container:
         stream = container.add_stream("flac", rate=RATE, layout="stereo")
-        i = 0
-        while written < total:
-            pause = np.zeros((int(PAUSES_S[i % len(PAUSES_S)] * RATE), 2), np.int16)
-            for block in (clips[i % len(clips)], pause):
-                block = block[: total - written]
-                if not block.size:
-                    continue
-                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block).reshape(1, -1), format="s16",
-                                                   layout="stereo")  # fmt: skip
+
+        def write(block: np.ndarray) -> None:
+            nonlocal written
+            if block.size:
+                frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="stereo")
                 frame.sample_rate = RATE
                 container.mux(stream.encode(frame))
                 written += block.shape[0]
-            i += 1
+
+        for i in itertools.count():
+            samples, reference = examples[i % len(examples)]
+            if written + samples.shape[0] > total:  # no room for a whole call: silence to the end
+                write(np.zeros((total - written, 2), np.int16))
+                break
+            placed.append(Clip(written / RATE, (written + samples.shape[0]) / RATE, reference))
+            write(np.ascontiguousarray(samples))
+            write(np.zeros((min(int(PAUSES_S[i % len(PAUSES_S)] * RATE), total - written), 2), np.int16))
         container.mux(stream.encode(None))
-    return written / RATE
+    return written / RATE, placed
+
+
+def error_rate(clips: list[Clip], segments: list[tuple[float, str]]) -> float:
+    """Character error rate over the placed calls, each against the segments that start inside it
+    (a whole-call edit distance would be quadratic in hours of text)."""
+    from callqa.asr.accuracy import edit_distance, normalise_for_cer
+
+    errors = chars = 0
+    starts = [start for start, _ in segments]
+    for clip in clips:
+        lo, hi = bisect.bisect_left(starts, clip.start_s - 0.5), bisect.bisect_right(starts, clip.end_s)
+        reference = normalise_for_cer(clip.reference)
+        errors += edit_distance(reference, normalise_for_cer("".join(text for _, text in segments[lo:hi])))
+        chars += len(reference)
+    return errors / max(chars, 1)
 
 
 def child(recording: Path, workspace: Path) -> None:
@@ -94,9 +132,10 @@ def child(recording: Path, workspace: Path) -> None:
     wall = time.perf_counter() - t0
     with db.session() as session:
         call = session.scalars(select(Call)).one()
-        segments = len(session.scalars(select(TranscriptSegment.id)).all())
+        rows = session.scalars(select(TranscriptSegment).order_by(TranscriptSegment.position)).all()
         figures = {"ingest": outcome.status, "ingest_message": outcome.message, "status": call.status,
-                   "error": call.error, "duration_s": call.duration_s, "segments": segments, "wall_s": wall,
+                   "error": call.error, "duration_s": call.duration_s, "wall_s": wall,
+                   "segments": [(r.start_s, r.text) for r in rows],
                    "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
     print(json.dumps(figures))
 
@@ -124,7 +163,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         recording = Path(tmp) / "long.flac"
-        seconds = build_call(recording, args.minutes)
+        seconds, clips = build_call(recording, args.minutes)
         size_mib = recording.stat().st_size >> 20
         print(f"built {recording.name}: {seconds / 60:.1f} min stereo 8 kHz, {size_mib} MiB")
         paths = [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
@@ -137,7 +176,9 @@ def main() -> None:
     duration = figures["duration_s"] or 0.0
     print(f"ingest: {figures['ingest']} {figures['ingest_message']}".rstrip())
     print(f"call: {figures['status']}{' (' + figures['error'] + ')' if figures['error'] else ''}, "
-          f"{figures['segments']} transcript segments")  # fmt: skip
+          f"{len(figures['segments'])} transcript segments")  # fmt: skip
+    cer = error_rate(clips, figures["segments"])
+    print(f"CER {cer:.3f} over the {len(clips)} example calls looped into it")
     print(f"duration {duration / 60:.1f} min, processed in {figures['wall_s']:.0f} s (model load included) "
           f"= {duration / figures['wall_s']:.1f}x real time")  # fmt: skip
     print(f"peak RSS of the worker process: {figures['peak_rss_mib']:.0f} MiB")

@@ -21,6 +21,7 @@ MAX_WINDOW_S = 28.0
 PACK_GAP_S = 0.5  # silence between spans of the same channel
 SWITCH_GAP_S = 1.0  # longer silence where the speaker (channel) changes
 MIN_SPAN_S = 0.3
+VAD_WINDOW = 512  # samples per Silero VAD step: its decisions fall on this grid
 _VAD = VadOptions(
     threshold=0.35, min_silence_duration_ms=600, speech_pad_ms=300, max_speech_duration_s=MAX_WINDOW_S
 )

@@ -13,6 +13,7 @@ processed exactly as one piece.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -21,7 +22,7 @@ import numpy as np
 
 from callqa.asr.cleanup import RawSegment, clean_segments
 from callqa.asr.engine import SpeechModel
-from callqa.asr.packing import Packer, Piece, Window, speech_spans
+from callqa.asr.packing import VAD_WINDOW, Packer, Piece, Window, speech_spans
 from callqa.audio.blocks import rechunk
 from callqa.audio.channels import (
     FRAME,
@@ -40,7 +41,8 @@ WINDOW_SPACING_S = 30.0
 MIN_CHARS_PER_S = 1.0  # Mandarin runs ~4 characters a second; far fewer means a missed span
 SILENCE_MARGIN_DB = 6.0  # a segment no louder than the channel's floor + this is noise
 BLOCK_S = 300.0  # VAD and bleed removal work on blocks of about this length...
-BLOCK_SEARCH_S = 30.0  # ...each cut at the quietest moment of the last this-many seconds
+BLOCK_SEARCH_S = 30.0  # ...each cut at the quietest moment of the last this-many seconds...
+BLOCK_GRID = math.lcm(FRAME, VAD_WINDOW)  # ...on the grid of both energy frames and VAD windows
 
 
 class AudioSource(Protocol):
@@ -68,7 +70,7 @@ def transcribe_audio(
     model: SpeechModel, audio: AudioSource, channels_spec: str | None = None, *, chunk_windows: int = 0
 ) -> list[Segment]:
     """Transcribe a call; returns segments in time order, bleed and hallucinations removed.
-    `chunk_windows` (default: twice the model's batch size) bounds the windows decoded at once."""
+    `chunk_windows` (default: the model's batch size) bounds the windows decoded at once."""
     roles = channel_roles(channels_spec, audio.channels)
     downmix = audio.channels == 2 and roles[0] == roles[1]  # a 'mixed' stereo file
     if downmix:
@@ -83,9 +85,9 @@ def transcribe_audio(
     if owned is not None:
         energy = np.where(owned, energy, SILENT_DB)  # the energy of the muted signal
     floors = [float(np.percentile(channel, 10)) if channel.size else SILENT_DB for channel in energy]
-    batch = _Batches(model, energy, floors, chunk_windows or 2 * model.settings.batch_size)
+    batch = _Batches(model, energy, floors, chunk_windows or model.settings.batch_size)
     packer = Packer()
-    for offset, block in rechunk(signal(), quiet_cuts(energy, BLOCK_S, BLOCK_SEARCH_S)):
+    for offset, block in rechunk(signal(), quiet_cuts(energy, BLOCK_S, BLOCK_SEARCH_S, BLOCK_GRID)):
         if owned is not None:
             mute_unowned(block, owned, offset // FRAME)
         for start, ch, end in speech_spans(block, offset):

@@ -85,29 +85,20 @@ def remove_bleed(samples: np.ndarray, margin_db: float = BLEED_MARGIN_DB) -> np.
     return cleaned
 
 
-def quiet_cuts(energy_db: np.ndarray, every_s: float, search_s: float) -> list[int]:
+def quiet_cuts(energy_db: np.ndarray, every_s: float, search_s: float, grid: int = FRAME) -> list[int]:
     """Sample positions about every `every_s` seconds at which to cut a call into blocks: each the
     quietest half second (loudest channel's energy) within the `search_s` before, so a cut falls
-    in a pause rather than through speech."""
-    every, search = int(every_s / FRAME_S), int(search_s / FRAME_S)
-    if energy_db.shape[1] <= every:
+    in a pause rather than through speech. Cuts are multiples of `grid` samples (a multiple of FRAME)."""
+    step = grid // FRAME
+    every, search = int(every_s / FRAME_S) // step, int(search_s / FRAME_S) // step
+    if energy_db.shape[1] <= every * step:
         return []
     loudest = 10.0 ** (energy_db.max(axis=0) / 10.0)
-    smoothed = np.convolve(loudest, np.ones(_CUT_SMOOTH_FRAMES) / _CUT_SMOOTH_FRAMES, mode="same")
+    smoothed = np.convolve(loudest, np.ones(_CUT_SMOOTH_FRAMES) / _CUT_SMOOTH_FRAMES, mode="same")[::step]
     cuts: list[int] = []
     start = 0
-    while start + every < energy_db.shape[1]:
+    while (start + every) * step < energy_db.shape[1]:
         lo = start + every - search
         start = lo + int(np.argmin(smoothed[lo : start + every]))
-        cuts.append(start * FRAME)
+        cuts.append(start * grid)
     return cuts
-
-
-def dominant_channel(energy_db: np.ndarray, start_s: float, end_s: float) -> int:
-    """Index of the channel with the most energy between start_s and end_s."""
-    lo = max(0, int(start_s / FRAME_S))
-    hi = max(lo + 1, int(end_s / FRAME_S))
-    window = energy_db[:, lo:hi]
-    if window.size == 0:
-        return 0
-    return int(np.argmax(np.mean(10.0 ** (window / 10.0), axis=1)))
