@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,20 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 # A Simplified-Chinese prompt, tried and measured (bench/bench_asr_settings.py): it raised CER
 # on both the corpus and the real clips and Whisper echoes it over silence, so none by default.
 SIMPLIFIED_PROMPT = "以下是普通话的电话录音，请用简体中文转写。"
+
+try:
+    _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc: its allocator has its own policy
+    _malloc_trim = None
+
+
+def release_freed_memory() -> None:
+    """Hand the free pages of the heap back to the OS. glibc keeps what a decoding batch freed
+    (its mmap threshold climbs to 32 MB after big frees), so a worker's memory crept up with the
+    call's length: trimming after each batch of windows lowered a 12-minute call's peak from
+    1.35 GB to 1.24 GB at no measurable cost (a fixed 1 MB mmap threshold cost 15% more CPU)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 @dataclass(frozen=True)

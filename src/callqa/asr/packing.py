@@ -132,11 +132,3 @@ class Packer:
 
     def __len__(self) -> int:
         return len(self._windows)
-
-
-def pack_windows(samples: np.ndarray) -> list[Window]:
-    """VAD speech spans of every channel of a (channels, n) signal, packed in time order."""
-    packer = Packer()
-    for start, ch, end in speech_spans(samples):
-        packer.add(samples[ch, start:end], ch, start / SAMPLE_RATE)
-    return packer.take_all()

@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from callqa.asr.cleanup import RawSegment, clean_segments
-from callqa.asr.engine import SpeechModel
+from callqa.asr.engine import SpeechModel, release_freed_memory
 from callqa.asr.packing import VAD_WINDOW, Packer, Piece, Window, speech_spans
 from callqa.audio.blocks import rechunk
 from callqa.audio.channels import (
@@ -184,6 +184,7 @@ def _decode_windows(
             raw = RawSegment(round(start, 2), round(end, 2), text, seg.avg_logprob, seg.no_speech_prob,
                              seg.compression_ratio)  # fmt: skip
             out[index].append((piece, raw))
+    release_freed_memory()
     return out
 
 

@@ -4,6 +4,10 @@ Real stereo recordings bleed: one party's voice is audible, weaker, on the other
 (codecs such as Opus mix channels). We measure short-time energy on both channels and silence
 each channel wherever the other one is clearly louder, so the weak copy is never transcribed
 (and words are never reported twice). Over-talk, where both are loud, stays on both channels.
+
+A long call is not held in memory: its energy is measured block by block (`stream_energy_db`),
+the decisions are made on the whole call's energy (`owned_frames`), and each block is then muted
+in place as it is decoded again (`mute_unowned`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +13,6 @@ from callqa.transcript import Segment
 
 _model: SpeechModel | None = None
 _max_minutes: float | None = None
-_M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
-
-
-def _return_freed_buffers() -> None:
-    """glibc raises its mmap threshold after each big free (up to 32 MB), so the speech model's
-    and decoding's freed buffers then stay in this process's heap: a 12-minute call peaked 226 MB
-    higher (1426 MiB against 1200). A fixed 1 MB threshold hands every big buffer back when freed."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: its allocator has its own policy
-        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1 << 20)
 
 
 @dataclass(frozen=True)
@@ -41,7 +30,6 @@ def init_worker(model_dir: str, settings: DecodeSettings, max_call_minutes: floa
     `max_call_minutes` will be refused (None: no limit)."""
     global _model, _max_minutes
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.cpu_threads or 1))
-    _return_freed_buffers()
     _model = SpeechModel(Path(model_dir), settings)
     _max_minutes = max_call_minutes
 
