@@ -22,6 +22,7 @@ MAX_WINDOW_S = 28.0
 PACK_GAP_S = 0.5  # silence between spans of the same channel
 SWITCH_GAP_S = 1.0  # longer silence where the speaker (channel) changes
 MIN_SPAN_S = 0.3
+VAD_WINDOW = 512  # samples per Silero VAD step: its decisions fall on this grid
 _VAD = VadOptions(
     threshold=0.35, min_silence_duration_ms=600, speech_pad_ms=300, max_speech_duration_s=MAX_WINDOW_S
 )
@@ -103,17 +104,35 @@ class Window:
         return window
 
 
-def pack_windows(samples: np.ndarray) -> list[Window]:
-    """VAD speech spans of every channel of a (channels, n) signal, packed in time order."""
-    spans = sorted(
-        (int(span["start"]), ch, int(span["end"]))
-        for ch, channel in enumerate(samples)
+def speech_spans(block: np.ndarray, offset: int = 0) -> list[tuple[int, int, int]]:
+    """VAD speech spans (start, channel, end) of every channel of a (channels, n) block, in sample
+    positions of the call (the block starts at sample `offset`), in time order."""
+    return sorted(
+        (offset + int(span["start"]), ch, offset + int(span["end"]))
+        for ch, channel in enumerate(block)
         for span in get_speech_timestamps(channel, _VAD)
     )
-    windows: list[Window] = []
-    for start, ch, end in spans:
-        piece = samples[ch, start:end]
-        if not windows or not windows[-1].room_for(piece.size / SAMPLE_RATE):
-            windows.append(Window())
-        windows[-1].add(piece, ch, start / SAMPLE_RATE)
-    return windows
+
+
+class Packer:
+    """Packs time-ordered spans into windows and hands out the ones that can take no more."""
+
+    def __init__(self) -> None:
+        self._windows: list[Window] = []
+
+    def add(self, span: np.ndarray, channel: int, original_start_s: float) -> None:
+        if not self._windows or not self._windows[-1].room_for(span.size / SAMPLE_RATE):
+            self._windows.append(Window())
+        self._windows[-1].add(span, channel, original_start_s)
+
+    def take_full(self) -> list[Window]:
+        """The windows before the last one (which later spans may still join)."""
+        full, self._windows = self._windows[:-1], self._windows[-1:]
+        return full
+
+    def take_all(self) -> list[Window]:
+        every, self._windows = self._windows, []
+        return every
+
+    def __len__(self) -> int:
+        return len(self._windows)

@@ -1,27 +1,57 @@
-"""Turn a decoded call into speaker-labelled, time-ordered transcript segments.
+"""Turn a decoded call into speaker-labelled, time-ordered transcript segments, in bounded memory.
 
 Stereo: bleed is removed, speech spans of both channels are packed into shared windows (see
-packing.py), all windows are decoded in one batch, and each word goes back to its channel's
-role. Mono: one channel, speaker `unknown`.
+packing.py), the windows are decoded in batches, and each word goes back to its channel's role.
+Mono: one channel, speaker `unknown`.
+
+Memory does not grow with the call's length: a first pass over the audio measures its energy
+(bleed decisions and noise floors are the whole call's); a second pass takes it in blocks of about
+5 minutes cut in pauses, removes bleed in place, runs VAD on the block and packs its speech; every
+`chunk_windows` packed windows are decoded together and let go. A call shorter than a block is
+processed exactly as one piece.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from callqa.asr.cleanup import RawSegment, clean_segments
-from callqa.asr.engine import SpeechModel
-from callqa.asr.packing import Piece, Window, pack_windows
-from callqa.audio.channels import FRAME_S, frame_energy_db, remove_bleed
-from callqa.audio.decode import SAMPLE_RATE, DecodedAudio
+from callqa.asr.engine import SpeechModel, release_freed_memory
+from callqa.asr.packing import VAD_WINDOW, Packer, Piece, Window, speech_spans
+from callqa.audio.blocks import rechunk
+from callqa.audio.channels import (
+    FRAME,
+    FRAME_S,
+    SILENT_DB,
+    mute_unowned,
+    owned_frames,
+    quiet_cuts,
+    stream_energy_db,
+)
+from callqa.audio.decode import SAMPLE_RATE
 from callqa.transcript import Segment, Speaker
 
 # Zeros between windows in the joint buffer: no timestamp can overshoot into the next window.
 WINDOW_SPACING_S = 30.0
 MIN_CHARS_PER_S = 1.0  # Mandarin runs ~4 characters a second; far fewer means a missed span
 SILENCE_MARGIN_DB = 6.0  # a segment no louder than the channel's floor + this is noise
+BLOCK_S = 300.0  # VAD and bleed removal work on blocks of about this length...
+BLOCK_SEARCH_S = 30.0  # ...each cut at the quietest moment of the last this-many seconds...
+BLOCK_GRID = math.lcm(FRAME, VAD_WINDOW)  # ...on the grid of both energy frames and VAD windows
+
+
+class AudioSource(Protocol):
+    """A decoded call that can be read in blocks, more than once (DecodedAudio, Recording)."""
+
+    @property
+    def channels(self) -> int: ...
+
+    def blocks(self) -> Iterator[np.ndarray]: ...
 
 
 def channel_roles(channels_spec: str | None, n_channels: int) -> list[Speaker]:
@@ -37,24 +67,36 @@ def channel_roles(channels_spec: str | None, n_channels: int) -> list[Speaker]:
 
 
 def transcribe_audio(
-    model: SpeechModel, audio: DecodedAudio, channels_spec: str | None = None
+    model: SpeechModel, audio: AudioSource, channels_spec: str | None = None, *, chunk_windows: int = 0
 ) -> list[Segment]:
-    """Transcribe a call; returns segments in time order, bleed and hallucinations removed."""
-    samples = audio.samples
+    """Transcribe a call; returns segments in time order, bleed and hallucinations removed.
+    `chunk_windows` (default: the model's batch size) bounds the windows decoded at once."""
     roles = channel_roles(channels_spec, audio.channels)
-    if audio.channels == 2 and roles[0] == roles[1]:  # a 'mixed' stereo file: downmix
-        samples = samples.mean(axis=0, keepdims=True)
+    downmix = audio.channels == 2 and roles[0] == roles[1]  # a 'mixed' stereo file
+    if downmix:
         roles = ["unknown"]
-    elif audio.channels == 2:
-        samples = remove_bleed(samples)
-    energy = frame_energy_db(samples)
-    windows = pack_windows(samples)
-    if not windows:
-        return []
-    decoded = [seg for window_segs in _decode_windows(model, windows, energy) for seg in window_segs]
-    decoded = _redo_missed_pieces(model, windows, decoded, energy)
+
+    def signal() -> Iterator[np.ndarray]:
+        for block in audio.blocks():
+            yield block.mean(axis=0, keepdims=True) if downmix else block
+
+    energy, _ = stream_energy_db(signal())
+    owned = owned_frames(energy) if len(roles) == 2 else None
+    if owned is not None:
+        energy = np.where(owned, energy, SILENT_DB)  # the energy of the muted signal
+    floors = [float(np.percentile(channel, 10)) if channel.size else SILENT_DB for channel in energy]
+    batch = _Batches(model, energy, floors, chunk_windows or model.settings.batch_size)
+    packer = Packer()
+    for offset, block in rechunk(signal(), quiet_cuts(energy, BLOCK_S, BLOCK_SEARCH_S, BLOCK_GRID)):
+        if owned is not None:
+            mute_unowned(block, owned, offset // FRAME)
+        for start, ch, end in speech_spans(block, offset):
+            packer.add(block[ch, start - offset : end - offset].copy(), ch, start / SAMPLE_RATE)
+            if len(packer) > batch.size:
+                batch.decode(packer.take_full())
+    batch.decode(packer.take_all())
     per_channel: list[list[RawSegment]] = [[] for _ in roles]
-    for piece, raw in decoded:
+    for piece, raw in batch.finish():
         per_channel[piece.channel].append(raw)
     merged = [
         Segment(roles[ch], s.start_s, s.end_s, s.text)
@@ -62,6 +104,48 @@ def transcribe_audio(
         for s in clean_segments(sorted(raw, key=lambda r: r.start_s), model.settings.initial_prompt)
     ]
     return sorted(merged, key=lambda s: (s.start_s, s.end_s))
+
+
+class _Batches:
+    """Decodes packed windows `size` at a time, and redoes missed pieces alone (also `size` at a
+    time), keeping only the decoded text between batches."""
+
+    def __init__(self, model: SpeechModel, energy: np.ndarray, floors: list[float], size: int) -> None:
+        self.model, self.energy, self.floors, self.size = model, energy, floors, size
+        self.decoded: list[tuple[Piece, RawSegment]] = []
+        self.redo: list[tuple[Piece, Window]] = []  # (missed piece, that piece as a window of its own)
+
+    def decode(self, windows: list[Window]) -> None:
+        for lo in range(0, len(windows), self.size):
+            chunk = windows[lo : lo + self.size]
+            decoded = [
+                seg for segs in _decode_windows(self.model, chunk, self.energy, self.floors) for seg in segs
+            ]
+            self.decoded.extend(decoded)
+            self.redo.extend(
+                (window.pieces[i], window.single(i)) for window, i in _missed_pieces(chunk, decoded)
+            )
+            if len(self.redo) >= self.size:
+                self._redo()
+
+    def finish(self) -> list[tuple[Piece, RawSegment]]:
+        if self.redo:
+            self._redo()
+        return self.decoded
+
+    def _redo(self) -> None:
+        """Whisper may stop before the end of a packed window (or derail on short choppy turns):
+        each piece that got far too little text is decoded on its own; the version with more text stays."""
+        redo, self.redo = self.redo, []
+        redone = _decode_windows(self.model, [single for _, single in redo], self.energy, self.floors)
+        chars: dict[int, int] = {}
+        for piece, raw in self.decoded:
+            chars[id(piece)] = chars.get(id(piece), 0) + len(raw.text)
+        better = [(original, segs) for (original, _), segs in zip(redo, redone, strict=True)
+                  if sum(len(raw.text) for _, raw in segs) > chars.get(id(original), 0)]  # fmt: skip
+        replaced = {id(original) for original, _ in better}
+        self.decoded = [(p, raw) for p, raw in self.decoded if id(p) not in replaced]
+        self.decoded.extend((original, raw) for original, segs in better for _, raw in segs)
 
 
 @dataclass(frozen=True)
@@ -72,9 +156,9 @@ class _Word:
 
 
 def _decode_windows(
-    model: SpeechModel, windows: list[Window], energy: np.ndarray
+    model: SpeechModel, windows: list[Window], energy: np.ndarray, floors: list[float]
 ) -> list[list[tuple[Piece, RawSegment]]]:
-    """Decode all windows in one batch; returns each window's (piece, segment) in call time."""
+    """Decode windows in one call; returns each window's (piece, segment) in call time."""
     spacing = np.zeros(int(WINDOW_SPACING_S * SAMPLE_RATE), np.float32)
     parts: list[np.ndarray] = []
     starts: list[float] = []
@@ -95,45 +179,34 @@ def _decode_windows(
         for piece_index, start, end, text in windows[index].split(words):
             piece = windows[index].pieces[piece_index]
             end = max(end, start + 0.01)
-            if _is_quiet(energy[piece.channel], start, end):
+            if _is_quiet(energy[piece.channel], floors[piece.channel], start, end):
                 continue
             raw = RawSegment(round(start, 2), round(end, 2), text, seg.avg_logprob, seg.no_speech_prob,
                              seg.compression_ratio)  # fmt: skip
             out[index].append((piece, raw))
+    release_freed_memory()
     return out
 
 
-def _redo_missed_pieces(
-    model: SpeechModel, windows: list[Window], decoded: list[tuple[Piece, RawSegment]], energy: np.ndarray
-) -> list[tuple[Piece, RawSegment]]:
-    """Whisper may stop before the end of a packed window (or derail on short choppy turns):
-    decode each piece that got far too little text on its own, and keep whichever got more."""
+def _missed_pieces(
+    windows: list[Window], decoded: list[tuple[Piece, RawSegment]]
+) -> list[tuple[Window, int]]:
+    """(window, piece index) of pieces of multi-piece windows that got far too little text."""
     chars: dict[int, int] = {}
     for piece, raw in decoded:
         chars[id(piece)] = chars.get(id(piece), 0) + len(raw.text)
-    missed = [
+    return [
         (window, i)
         for window in windows
         if len(window.pieces) > 1
         for i, piece in enumerate(window.pieces)
         if chars.get(id(piece), 0) < MIN_CHARS_PER_S * piece.length_s
     ]
-    if not missed:
-        return decoded
-    singles = [window.single(i) for window, i in missed]
-    redone = _decode_windows(model, singles, energy)
-    for (window, i), segs in zip(missed, redone, strict=True):
-        original = window.pieces[i]
-        if sum(len(raw.text) for _, raw in segs) > chars.get(id(original), 0):
-            decoded = [(p, raw) for p, raw in decoded if p is not original]
-            decoded.extend((original, raw) for _, raw in segs)
-    return decoded
 
 
-def _is_quiet(energy_db: np.ndarray, start_s: float, end_s: float) -> bool:
+def _is_quiet(energy_db: np.ndarray, floor: float, start_s: float, end_s: float) -> bool:
     lo = int(start_s / FRAME_S)
     window = energy_db[lo : max(lo + 1, int(end_s / FRAME_S))]
     if window.size == 0:
         return True
-    floor = float(np.percentile(energy_db, 10))
     return float(np.percentile(window, 90)) < floor + SILENCE_MARGIN_DB

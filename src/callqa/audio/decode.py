@@ -1,14 +1,22 @@
-"""Decode any supported recording into float32 PCM at 16 kHz, one row per channel.
+"""Decode any supported recording into float32 PCM at 16 kHz, one row per channel, in bounded memory.
 
 PyAV (FFmpeg) decodes WAV in every PCM/float/G.711 flavour, FLAC, MP3, AAC/M4A and Ogg/Opus.
 Its wheels' native AMR-NB decoder rejects files with DTX (comfort-noise) frames, which phone
 recorders write, so AMR goes through the OpenCORE AMR-NB decoder of the FFmpeg executable that
 the `imageio-ffmpeg` wheel ships. Every failure becomes an `AudioError` with a one-line reason.
+
+Decoding streams: samples come out block by block, so a recording longer than the limit
+(`max_call_minutes`) is refused as soon as its declared length, or else its decoded audio, passes
+it; 2 hours of stereo float32 would take 920 MB. `load` keeps a short call in memory
+(`DecodedAudio`) and returns a long one as a `Recording`, decoded anew each time it is read.
 """
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +25,44 @@ import numpy as np
 
 SAMPLE_RATE = 16_000
 MIN_SECONDS = 0.1
+IN_MEMORY_S = 600.0  # calls up to this long are decoded once and kept (10 min stereo: 77 MB)
+LENGTH_GRACE_S = 1.0  # codec padding: a recording this much over the limit still passes
+BLOCK_FRAMES = 60 * SAMPLE_RATE  # in-memory audio is handed out in blocks of this many frames
 _TRUNCATION_TOLERANCE = 0.9  # decoded / declared duration below this means a cut-off file
 _AMR_MAGIC = b"#!AMR\n"
+_AMR_TIMEOUT_S = 600
 
 
 class AudioError(Exception):
     """A recording that cannot be decoded; str() is a one-line reason for people."""
+
+
+class TooLong(AudioError):
+    """A recording longer than the configured limit (`max_call_minutes`)."""
+
+    @classmethod
+    def measured(cls, seconds: float, max_minutes: float) -> TooLong:
+        return cls(
+            f"recording is {seconds / 60:.1f} minutes long; the limit is {max_minutes:g} (max_call_minutes)"
+        )
+
+    @classmethod
+    def still_going(cls, max_minutes: float) -> TooLong:
+        return cls(
+            f"recording is longer than the limit of {max_minutes:g} minutes (max_call_minutes); "
+            "decoding stopped there"
+        )
+
+
+def too_long(seconds: float, max_minutes: float | None) -> bool:
+    """Whether `seconds` of audio exceed a limit of `max_minutes` (None: no limit)."""
+    return max_minutes is not None and seconds > max_minutes * 60 + LENGTH_GRACE_S
+
+
+def check_length(seconds: float | None, max_minutes: float | None) -> None:
+    """Raise TooLong when a known length is over the limit; an unknown one passes here."""
+    if seconds is not None and max_minutes is not None and too_long(seconds, max_minutes):
+        raise TooLong.measured(seconds, max_minutes)
 
 
 @dataclass(frozen=True)
@@ -41,24 +81,193 @@ class DecodedAudio:
     def duration_s(self) -> float:
         return self.samples.shape[1] / SAMPLE_RATE
 
+    def blocks(self) -> Iterator[np.ndarray]:
+        """The samples in consecutive (channels, n) views."""
+        for start in range(0, self.samples.shape[1], BLOCK_FRAMES):
+            yield self.samples[:, start : start + BLOCK_FRAMES]
 
-def decode(path: str | Path) -> DecodedAudio:
-    """Decode `path`; raise AudioError with a readable reason on any problem."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise AudioError(f"cannot read file: {exc.strerror or exc}") from None
-    if size == 0:
-        raise AudioError("empty file (0 bytes)")
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        _check_wav_length(path, size)
-    audio = _decode_amr_nb(path) if head.startswith(_AMR_MAGIC) else _decode_with_pyav(path)
-    if audio.samples.shape[1] < MIN_SECONDS * SAMPLE_RATE:
-        raise AudioError(f"no audio: {audio.samples.shape[1]} samples decoded")
+
+@dataclass(frozen=True)
+class Recording:
+    """A checked recording too long to keep in memory: `blocks()` decodes it again, block by block."""
+
+    path: Path
+    channels: int
+    codec: str
+    source_rate: int
+    frames: int
+    max_minutes: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / SAMPLE_RATE
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """(channels, n) float32 blocks, in order; the same checks as the first decoding apply."""
+        yield from _Reader(self.path, self.max_minutes).blocks()
+
+
+def decode(path: str | Path, max_minutes: float | None = None) -> DecodedAudio:
+    """Decode `path` into memory; raise AudioError with a readable reason on any problem."""
+    audio = _read(Path(path), max_minutes, keep_s=None)
+    assert isinstance(audio, DecodedAudio)
     return audio
+
+
+def load(path: str | Path, max_minutes: float | None = None) -> DecodedAudio | Recording:
+    """Check `path` by decoding it once: a short call comes back in memory, a long one as a
+    `Recording` to stream. AudioError (TooLong past `max_minutes`) for any problem."""
+    return _read(Path(path), max_minutes, keep_s=IN_MEMORY_S)
+
+
+def _read(path: Path, max_minutes: float | None, keep_s: float | None) -> DecodedAudio | Recording:
+    reader = _Reader(path, max_minutes)
+    keep: _Growing | None = _Growing(reader.channels, reader.declared_s)
+    if keep_s is not None and reader.declared_s and reader.declared_s > keep_s:
+        keep = None
+    frames = 0
+    for block in reader.blocks():
+        frames += block.shape[1]
+        if keep is not None and keep_s is not None and frames > keep_s * SAMPLE_RATE:
+            keep = None  # too long to hold: go on decoding only to check it
+        if keep is not None:
+            keep.append(block)
+    if frames < MIN_SECONDS * SAMPLE_RATE:
+        raise AudioError(f"no audio: {frames} samples decoded")
+    if keep is not None:
+        return DecodedAudio(keep.samples(), reader.codec, reader.source_rate)
+    return Recording(path, reader.channels, reader.codec, reader.source_rate, frames, max_minutes)
+
+
+class _Growing:
+    """A (channels, n) float32 buffer filled block by block: sized from the declared length and
+    grown by half when that was short, so it never holds a list of blocks plus their concatenation."""
+
+    def __init__(self, channels: int, declared_s: float | None) -> None:
+        capacity = int(((declared_s or 0) * 1.01 + 1) * SAMPLE_RATE) if declared_s else 60 * SAMPLE_RATE
+        self._buffer = np.empty((channels, capacity), np.float32)
+        self._size = 0
+
+    def append(self, block: np.ndarray) -> None:
+        end = self._size + block.shape[1]
+        if end > self._buffer.shape[1]:
+            grown = np.empty((self._buffer.shape[0], max(end, self._buffer.shape[1] * 3 // 2)), np.float32)
+            grown[:, : self._size] = self._buffer[:, : self._size]
+            self._buffer = grown
+        self._buffer[:, self._size : end] = block
+        self._size = end
+
+    def samples(self) -> np.ndarray:
+        """The filled part; a view (the unused tail was never written, so never resident)."""
+        return self._buffer[:, : self._size]
+
+
+class _Reader:
+    """One recording's metadata, read on opening, and its samples as an iterator of blocks."""
+
+    def __init__(self, path: Path, max_minutes: float | None) -> None:
+        self.path, self.max_minutes = path, max_minutes
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise AudioError(f"cannot read file: {exc.strerror or exc}") from None
+        if size == 0:
+            raise AudioError("empty file (0 bytes)")
+        if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+            _check_wav_length(path, size)
+        self.amr = head.startswith(_AMR_MAGIC)
+        self.channels, self.codec, self.source_rate, self.declared_s = 1, "amr_nb", 8000, None
+        if not self.amr:
+            with _open_container(path) as container:
+                stream = _audio_stream(container)
+                self.amr = stream.codec_context.name in ("amr_nb", "amrnb")
+                if not self.amr:
+                    self.channels = 1 if stream.codec_context.channels == 1 else 2
+                    self.codec = stream.codec_context.name
+                    self.source_rate = stream.codec_context.sample_rate or 0
+                    self.declared_s = declared_seconds(container, stream)
+        check_length(self.declared_s, max_minutes)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Float32 (channels, n) blocks at SAMPLE_RATE; raises AudioError (TooLong past the limit)."""
+        limit = None if self.max_minutes is None else self.max_minutes * 60 + LENGTH_GRACE_S
+        frames = 0
+        for block in self._decode_amr_nb(limit) if self.amr else self._decode_with_pyav():
+            frames += block.shape[1]
+            if limit is not None and frames > limit * SAMPLE_RATE:
+                assert self.max_minutes is not None
+                raise TooLong.still_going(self.max_minutes)
+            yield block
+        decoded_s = frames / SAMPLE_RATE
+        if self.declared_s and decoded_s < self.declared_s * _TRUNCATION_TOLERANCE:
+            raise AudioError(
+                f"truncated file: header declares {self.declared_s:.1f} s, only {decoded_s:.1f} s present"
+            )
+
+    def _decode_with_pyav(self) -> Iterator[np.ndarray]:
+        with _open_container(self.path) as container:
+            stream = _audio_stream(container)
+            resampler = av.AudioResampler(
+                format="fltp", layout="mono" if self.channels == 1 else "stereo", rate=SAMPLE_RATE
+            )
+            try:
+                for frame in container.decode(stream):
+                    for out in resampler.resample(frame):
+                        yield out.to_ndarray()
+                for out in resampler.resample(None):
+                    yield out.to_ndarray()
+            except av.FFmpegError as exc:
+                raise AudioError(f"corrupt or truncated audio ({ffmpeg_reason(exc)})") from None
+
+    def _decode_amr_nb(self, limit_s: float | None) -> Iterator[np.ndarray]:
+        """Stream FFmpeg's output; `-t` stops it just past the limit, whatever the file holds."""
+        cmd = [ffmpeg_executable(), "-nostdin", "-v", "error", "-c:a", "libopencore_amrnb",
+               "-i", str(self.path), "-f", "f32le", "-ac", "1", "-ar", str(SAMPLE_RATE)]  # fmt: skip
+        if limit_s is not None:
+            cmd += ["-t", f"{limit_s + 1:.3f}"]
+        with tempfile.TemporaryFile() as errors:
+            try:
+                proc = subprocess.Popen([*cmd, "-"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=errors)  # fmt: skip
+            except OSError as exc:
+                raise AudioError(f"AMR-NB decoder failed to run: {exc}") from None
+            assert proc.stdout is not None
+            watchdog = threading.Timer(_AMR_TIMEOUT_S, proc.kill)
+            watchdog.start()
+            try:
+                tail = b""
+                while data := proc.stdout.read(1 << 18):
+                    data, usable = tail + data, (len(tail) + len(data)) // 4 * 4
+                    tail = data[usable:]
+                    if usable:
+                        yield np.frombuffer(data[:usable], dtype="<f4").reshape(1, -1)
+                returncode = proc.wait()
+            finally:
+                watchdog.cancel()
+                if proc.poll() is None:  # the reader stopped early (too long, or an error downstream)
+                    proc.kill()
+                    proc.wait()
+                proc.stdout.close()
+            if returncode != 0:
+                errors.seek(0)
+                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+                reason = lines[-1] if lines else f"decoder error, exit status {returncode}"
+                raise AudioError(f"corrupt AMR-NB audio ({reason})")
+
+
+def _open_container(path: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        raise AudioError(f"not a readable audio file ({ffmpeg_reason(exc)})") from None
+
+
+def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.AudioStream:
+    if not container.streams.audio:
+        raise AudioError("the file holds no audio stream")
+    return container.streams.audio[0]
 
 
 def _check_wav_length(path: Path, size: int) -> None:
@@ -77,43 +286,8 @@ def _check_wav_length(path: Path, size: int) -> None:
             fh.seek(length + (length & 1), 1)
 
 
-def _decode_with_pyav(path: Path) -> DecodedAudio:
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except av.FFmpegError as exc:
-        raise AudioError(f"not a readable audio file ({_ffmpeg_reason(exc)})") from None
-    with container:
-        streams = container.streams.audio
-        if not streams:
-            raise AudioError("the file holds no audio stream")
-        stream = streams[0]
-        if stream.codec_context.name == "amr_nb":
-            return _decode_amr_nb(path)
-        channels = 1 if stream.codec_context.channels == 1 else 2
-        resampler = av.AudioResampler(
-            format="fltp", layout="mono" if channels == 1 else "stereo", rate=SAMPLE_RATE
-        )
-        chunks: list[np.ndarray] = []
-        try:
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray())
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
-        except av.FFmpegError as exc:
-            raise AudioError(f"corrupt or truncated audio ({_ffmpeg_reason(exc)})") from None
-        declared = _declared_seconds(container, stream)
-        codec = stream.codec_context.name
-        source_rate = stream.codec_context.sample_rate or 0
-    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((channels, 0), np.float32)
-    samples = np.ascontiguousarray(samples, dtype=np.float32)
-    decoded_s = samples.shape[1] / SAMPLE_RATE
-    if declared and decoded_s < declared * _TRUNCATION_TOLERANCE:
-        raise AudioError(f"truncated file: header declares {declared:.1f} s, only {decoded_s:.1f} s present")
-    return DecodedAudio(samples, codec, source_rate)
-
-
-def _declared_seconds(container: av.container.InputContainer, stream: av.stream.Stream) -> float | None:
+def declared_seconds(container: av.container.InputContainer, stream: av.stream.Stream) -> float | None:
+    """The duration the container states (or FFmpeg estimates from its header), None if none."""
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:
@@ -121,7 +295,8 @@ def _declared_seconds(container: av.container.InputContainer, stream: av.stream.
     return None
 
 
-def _ffmpeg_reason(exc: av.FFmpegError) -> str:
+def ffmpeg_reason(exc: av.FFmpegError) -> str:
+    """FFmpeg's one-line message for an error."""
     return (getattr(exc, "strerror", None) or str(exc)).strip().rstrip(".")
 
 
@@ -130,32 +305,3 @@ def ffmpeg_executable() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def _decode_amr_nb(path: Path) -> DecodedAudio:
-    cmd = [
-        ffmpeg_executable(),
-        "-nostdin",
-        "-v",
-        "error",
-        "-c:a",
-        "libopencore_amrnb",
-        "-i",
-        str(path),
-        "-f",
-        "f32le",
-        "-ac",
-        "1",
-        "-ar",
-        str(SAMPLE_RATE),
-        "-",
-    ]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AudioError(f"AMR-NB decoder failed to run: {exc}") from None
-    if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise AudioError(f"corrupt AMR-NB audio ({lines[-1] if lines else 'decoder error'})")
-    samples = np.frombuffer(proc.stdout, dtype="<f4").reshape(1, -1).copy()
-    return DecodedAudio(samples, "amr_nb", 8000)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from callqa.audio import AudioError, TooLong, check_length, probe
 from callqa.digest import file_sha256
 from callqa.pipeline.manifest import ManifestRow, call_id_problem, read_manifest
 from callqa.store.database import Database, is_disk_full
@@ -75,14 +76,28 @@ def _store_copy(ws: Workspace, source: Path, sha: str) -> Path:
     return relative
 
 
+def _length_refusal(path: Path, max_minutes: float) -> str | None:
+    """Why a recording is refused for its declared length, read from its header without decoding.
+    One that cannot be probed is registered anyway and fails with its reason when processed."""
+    try:
+        check_length(probe(path).duration_s, max_minutes)
+    except TooLong as exc:
+        return str(exc)
+    except AudioError:
+        return None
+    return None
+
+
 def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
-    """Register one recording; idempotent on its bytes."""
+    """Register one recording; idempotent on its bytes. One longer than `max_call_minutes` is refused."""
     source = str(row.path)
     if row.error:
         return IngestOutcome(source, row.call_id, "failed", row.error)
     try:
         if not row.path.is_file():
             return IngestOutcome(source, row.call_id, "failed", "file not found")
+        if refusal := _length_refusal(row.path, ws.settings.max_call_minutes):
+            return IngestOutcome(source, row.call_id, "failed", refusal)
         size = row.path.stat().st_size
         sha = file_sha256(row.path)
     except OSError as exc:

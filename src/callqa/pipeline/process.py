@@ -185,7 +185,11 @@ def _results_in_process(
 
 
 def _results_from_pool(
-    jobs: list[tuple[int, str, str]], workers: int, model_dir: str, settings: DecodeSettings
+    jobs: list[tuple[int, str, str]],
+    workers: int,
+    model_dir: str,
+    settings: DecodeSettings,
+    max_call_minutes: float | None,
 ) -> Iterator[TranscribeResult]:
     # spawn, not fork: a forked copy of a process whose model threads are running can deadlock
     context = multiprocessing.get_context("spawn")
@@ -193,7 +197,7 @@ def _results_from_pool(
         max_workers=workers,
         mp_context=context,
         initializer=transcribe_worker.init_worker,
-        initargs=(model_dir, settings),
+        initargs=(model_dir, settings, max_call_minutes),
     ) as pool:
         pending: set[Future[TranscribeResult]] = set()
         queue = list(jobs)
@@ -217,8 +221,10 @@ def process_pending(
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Call], None] | None = None,
     transcriber: Transcriber | None = None,
+    max_call_minutes: float | None = None,
 ) -> ProcessSummary:
-    """Transcribe and analyse every pending call (and failed ones with retry_failed).
+    """Transcribe and analyse every pending call (and failed ones with retry_failed). Recordings
+    longer than `max_call_minutes` (default: the workspace's setting) fail with that reason.
 
     `transcriber` replaces the speech model (in this process): tests pass a fake speech engine."""
     with _this_run() as claim:
@@ -232,14 +238,15 @@ def process_pending(
         cores = os.cpu_count() or 1
         workers = max(1, min(workers, len(jobs)))
         settings = replace(settings or DecodeSettings(), cpu_threads=max(1, cores // workers))
+        limit = ws.settings.max_call_minutes if max_call_minutes is None else max_call_minutes
         try:
             if transcriber is not None:
                 results = _results_in_process(jobs, transcriber)
             elif workers == 1:
-                transcribe_worker.init_worker(model_dir, settings)
+                transcribe_worker.init_worker(model_dir, settings, limit)
                 results = _results_in_process(jobs, transcribe_worker.transcribe_file)
             else:
-                results = _results_from_pool(jobs, workers, model_dir, settings)
+                results = _results_from_pool(jobs, workers, model_dir, settings, limit)
             for result in results:
                 call = save_result(db, pack, result, os.path.basename(model_dir.rstrip("/")))
                 summary.done += 1

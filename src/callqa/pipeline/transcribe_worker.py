@@ -8,10 +8,11 @@ from pathlib import Path
 
 from callqa.asr.engine import DecodeSettings, SpeechModel
 from callqa.asr.transcribe import transcribe_audio
-from callqa.audio.decode import AudioError, decode
+from callqa.audio.decode import AudioError, load
 from callqa.transcript import Segment
 
 _model: SpeechModel | None = None
+_max_minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -24,22 +25,26 @@ class TranscribeResult:
     error: str | None = None
 
 
-def init_worker(model_dir: str, settings: DecodeSettings) -> None:
-    """Pool initializer: load the model into this process."""
-    global _model
+def init_worker(model_dir: str, settings: DecodeSettings, max_call_minutes: float | None = None) -> None:
+    """Pool initializer: load the model into this process; recordings longer than
+    `max_call_minutes` will be refused (None: no limit)."""
+    global _model, _max_minutes
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.cpu_threads or 1))
     _model = SpeechModel(Path(model_dir), settings)
+    _max_minutes = max_call_minutes
 
 
 def transcribe_file(call_pk: int, path: str, channels: str) -> TranscribeResult:
     """Decode and transcribe one stored recording; never raises for bad audio."""
     assert _model is not None, "init_worker was not called"
     try:
-        audio = decode(path)
+        audio = load(path, _max_minutes)  # checked in full: a long call is then streamed, not held
     except AudioError as exc:
         return TranscribeResult(call_pk, error=str(exc))
     try:
         segments = transcribe_audio(_model, audio, channels or None)
+    except AudioError as exc:  # a streamed recording that changed since it was checked
+        return TranscribeResult(call_pk, audio.duration_s, error=str(exc))
     except Exception as exc:  # a model failure must fail this call, not the batch
         return TranscribeResult(call_pk, audio.duration_s, error=f"speech recognition failed: {exc}")
     return TranscribeResult(call_pk, audio.duration_s, tuple(segments))

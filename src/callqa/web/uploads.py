@@ -20,11 +20,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 from fastapi import HTTPException, Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from callqa.audio import probe
 from callqa.pipeline.ingest import AUDIO_SUFFIXES
 from callqa.pipeline.manifest import ManifestError, ManifestRow, read_manifest
 from callqa.web.auth import require_csrf
@@ -98,10 +98,10 @@ def looks_like_audio(head: bytes) -> bool:
 def probe_audio(path: Path) -> bool:
     """PyAV (FFmpeg) opens the file and finds an audio stream in it."""
     try:
-        with av.open(str(path)) as container:
-            return any(s.type == "audio" for s in container.streams)
+        probe(path)
     except Exception:  # any decoder complaint means: not a recording we can use
         return False
+    return True
 
 
 @dataclass
