@@ -14,11 +14,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from callqa.asr.accuracy import edit_distance, normalise_for_cer
+from callqa.asr.accuracy import normalise_for_cer
 from callqa.asr.engine import SIMPLIFIED_PROMPT, DecodeSettings, SpeechModel
 from callqa.asr.model_files import resolve_model_dir
 from callqa.asr.transcribe import transcribe_audio
 from callqa.audio.decode import decode
+from callqa.chinese import edit_distance
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_PHRASES = "催收，逾期，还款，工号，坐牢，冻结，通讯录，滞纳金，征信，起诉。"

@@ -96,7 +96,8 @@ def build_call(target: Path, minutes: float) -> tuple[float, list[Clip]]:
 def error_rate(clips: list[Clip], segments: list[tuple[float, str]]) -> float:
     """Character error rate over the placed calls, each against the segments that start inside it
     (a whole-call edit distance would be quadratic in hours of text)."""
-    from callqa.asr.accuracy import edit_distance, normalise_for_cer
+    from callqa.asr.accuracy import normalise_for_cer
+    from callqa.chinese import edit_distance
 
     errors = chars = 0
     starts = [start for start, _ in segments]

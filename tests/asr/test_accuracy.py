@@ -1,4 +1,5 @@
-from callqa.asr.accuracy import cer, edit_distance
+from callqa.asr.accuracy import cer
+from callqa.chinese import edit_distance
 
 
 def test_cer() -> None:

@@ -10,8 +10,8 @@ from callqa.asr.cleanup import (
     clean_segments,
     collapse_repetitions,
     is_hallucination,
-    to_simplified,
 )
+from callqa.chinese import to_simplified
 
 
 def test_traditional_becomes_simplified() -> None:

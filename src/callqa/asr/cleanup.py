@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-import opencc
+from callqa.chinese import to_simplified
 
 # Phrases Whisper invents over silence/noise (learned from subtitle data), matched after t2s.
 HALLUCINATED_PHRASES = (
@@ -33,7 +32,6 @@ HALLUCINATED_PHRASES = (
 )
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
-MAX_COMPRESSION = 2.4
 _REPEAT = re.compile(r"(.{1,12}?)(?:[，,。、\s]*\1){3,}")  # a unit said 4+ times in a row
 _PUNCT_ONLY = re.compile(r"^[\W_]*$", re.UNICODE)
 
@@ -48,16 +46,6 @@ class RawSegment:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 1.0
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified Chinese (Whisper drifts into traditional characters)."""
-    return _t2s().convert(text)
 
 
 def collapse_repetitions(text: str) -> str:
