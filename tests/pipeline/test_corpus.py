@@ -94,6 +94,12 @@ def test_transcript_formats(corpus_workspace: Path) -> None:
     assert {s["speaker"] for s in mono["segments"]} == {"unknown"}
 
 
+def test_no_transcript_holds_a_broken_character(corpus_workspace: Path, corpus_calls: dict) -> None:
+    for call_id in corpus_calls:
+        data = json.loads(run_cli("transcript", call_id, "--workspace", str(corpus_workspace), "-f", "json")[1])
+        assert not [s["text"] for s in data["segments"] if "\ufffd" in s["text"]], call_id
+
+
 def test_stereo_bleed_not_reported_twice(corpus_workspace: Path) -> None:
     """The Opus call mixes each party faintly into the other channel: each line appears once."""
     data = json.loads(

@@ -79,7 +79,7 @@ def clean_segments(raw: list[RawSegment], prompt: str | None = None) -> list[Raw
     """Simplify, de-loop and filter a channel's segments (in time order)."""
     kept: list[RawSegment] = []
     for seg in raw:
-        text = collapse_repetitions(to_simplified(seg.text.strip()))
+        text = collapse_repetitions(to_simplified(seg.text.replace("\ufffd", "").strip()))
         seg = RawSegment(
             seg.start_s, seg.end_s, text, seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio
         )

@@ -13,9 +13,10 @@ processed exactly as one piece.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -155,6 +156,35 @@ class _Word:
     word: str
 
 
+REPLACEMENT = "\ufffd"
+
+
+def repair_words(words: list[_Word], text: str) -> list[_Word]:
+    """Words whose characters were cut into byte pieces (U+FFFD), rebuilt from the segment's text.
+
+    faster-whisper splits a segment into words token by token; when a timestamp token falls between
+    the bytes of one character, the word-level pieces decode to U+FFFD although the segment's text,
+    decoded from its text tokens alone, holds the whole character (「动�女」 for 「冻结你」). The
+    segment text is aligned to the words, and each of its characters goes to the word it aligns with
+    (a repaired character to the word where its broken bytes began). What cannot be repaired is
+    dropped: no transcript holds U+FFFD."""
+    joined = "".join(w.word for w in words)
+    if REPLACEMENT not in joined:
+        return words
+    if REPLACEMENT in text or not text.strip():
+        return [replace(w, word=w.word.replace(REPLACEMENT, "")) for w in words]
+    owner = [i for i, w in enumerate(words) for _ in w.word]
+    rebuilt = [""] * len(words)
+    matcher = difflib.SequenceMatcher(None, joined, text, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                rebuilt[owner[i1 + k]] += text[j1 + k]
+        elif tag in ("replace", "insert"):
+            rebuilt[owner[min(i1, len(owner) - 1)]] += text[j1:j2]
+    return [replace(w, word=t) for w, t in zip(words, rebuilt, strict=True)]
+
+
 def _decode_windows(
     model: SpeechModel, windows: list[Window], energy: np.ndarray, floors: list[float]
 ) -> list[list[tuple[Piece, RawSegment]]]:
@@ -173,7 +203,9 @@ def _decode_windows(
         # Word times are quantised to 20 ms and may start a hair before their clip: allow 1 s.
         index = max(int(np.searchsorted(starts, seg.start + 1.0, side="right")) - 1, 0)
         base = starts[index]
-        words = [_Word(w.start - base, w.end - base, w.word) for w in (seg.words or [])]
+        words = repair_words(
+            [_Word(w.start - base, w.end - base, w.word) for w in (seg.words or [])], seg.text
+        )
         if not words:
             words = [_Word(seg.start - base, seg.end - base, seg.text)]
         for piece_index, start, end, text in windows[index].split(words):
