@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from callqa.text.confusions import ConfusionTable, learn, sound_pairs
+
 ROOT = Path(__file__).resolve().parent.parent
 TURNS = ROOT / "tests" / "data" / "turns.jsonl"
 ASR = ROOT / "tests" / "data" / "asr_transcripts.json"
@@ -30,11 +32,13 @@ def corpus_texts() -> Iterator[tuple[str, str, str]]:
             yield call_id, "，".join(call["reference"]), "，".join(call["asr"])
 
 
-def main() -> None:
-    from callqa.text.confusions import learn, sound_pairs
+def build() -> ConfusionTable:
+    """The table learned from every aligned call of both sources."""
+    return learn(p for _, ref, heard in corpus_texts() for p in sound_pairs(ref, heard))
 
-    pairs = [p for _, ref, heard in corpus_texts() for p in sound_pairs(ref, heard)]
-    tab = learn(pairs)
+
+def main() -> None:
+    tab = build()
     OUT.write_text(json.dumps(tab.to_json(), ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{tab.pairs} aligned character pairs, {tab.substitutions} with a different sound")
     print("unseen-pair costs:", tab.unseen)

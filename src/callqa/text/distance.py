@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise, product
+from itertools import islice, pairwise, product
 
 from callqa.text.confusions import table
 from callqa.text.syllables import Sound, char_sounds, text_sounds
@@ -87,26 +87,24 @@ class WeightedPhrase:
 
     def pieces(self) -> Iterator[tuple[int, tuple[str, ...]]]:
         """(offset, folded syllables) pieces such that every window within budget holds one of them at
-        that offset: the phrase cut into parts that each allow one differing syllable."""
+        that offset: the phrase cut into parts that each allow one differing syllable. At most
+        `MAX_KEYS` (a phrase of ordinary length never reaches it)."""
+        return islice(self._pieces(), MAX_KEYS)
+
+    def _pieces(self) -> Iterator[tuple[int, tuple[str, ...]]]:
         n = len(self.text)
         parts = 1 if self.substitutions <= 1 else 2
         bounds = [round(n * k / parts) for k in range(parts + 1)]
-        emitted = 0
         for lo, hi in pairwise(bounds):
             options = [self._syllables(k) for k in range(lo, hi)]
             for combo in product(*options):
                 yield lo, combo
-                emitted += 1
             if not self.substitutions:
                 continue
             for k in range(lo, hi):
-                alternatives = self._alternatives(k)
-                others = [*options[: k - lo], alternatives, *options[k - lo + 1 :]]
+                others = [*options[: k - lo], self._alternatives(k), *options[k - lo + 1 :]]
                 for combo in product(*others):
                     yield lo, combo
-                    emitted += 1
-                    if emitted >= MAX_KEYS:
-                        return
 
     def _syllables(self, k: int) -> list[str]:
         return sorted({s.syllable for s in self.sounds[k]})
