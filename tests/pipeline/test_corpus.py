@@ -96,7 +96,9 @@ def test_transcript_formats(corpus_workspace: Path) -> None:
 
 def test_no_transcript_holds_a_broken_character(corpus_workspace: Path, corpus_calls: dict) -> None:
     for call_id in corpus_calls:
-        data = json.loads(run_cli("transcript", call_id, "--workspace", str(corpus_workspace), "-f", "json")[1])
+        data = json.loads(
+            run_cli("transcript", call_id, "--workspace", str(corpus_workspace), "-f", "json")[1]
+        )
         assert not [s["text"] for s in data["segments"] if "\ufffd" in s["text"]], call_id
 
 

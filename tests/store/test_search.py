@@ -312,3 +312,40 @@ def test_migration_indexes_existing_segments(tmp_path) -> None:  # type: ignore[
     finally:
         db.close()
         engine.dispose()
+
+
+@pytest.fixture
+def misheard(add_call: AddCall) -> None:
+    add_call(
+        "m1",
+        [
+            ("agent", "再不还，警察就来把你去留"),
+            ("agent", "你现在就是散最先一人"),
+            ("customer", "我们一起去吧"),
+            ("customer", "预计明天到"),
+            ("customer", "我做了饭"),
+            ("agent", "您已经一七三天了"),
+        ],
+    )
+
+
+@pytest.mark.usefixtures("misheard")
+class TestMisheard:
+    """`--fuzzy` uses the weighted syllable distance: measured mishearings in, measured lookalikes out."""
+
+    def test_detention_heard_as_quliu(self, db: Database) -> None:
+        assert [h.snippet for h in run(db, "拘留", fuzzy=True)] == ["再不还，警察就来把你【去留】"]
+        assert run(db, "拘留") == []
+
+    def test_long_phrase_tolerates_more(self, db: Database) -> None:
+        assert [h.snippet for h in run(db, "犯罪嫌疑人", fuzzy=True)] == ["你现在就是【散最先一人】"]
+
+    def test_lookalikes_stay_apart(self, db: Database) -> None:
+        assert [h.snippet for h in run(db, "逾期", fuzzy=True)] == ["您已经【一七】三天了"]
+        assert run(db, "坐牢", fuzzy=True) == []
+
+    def test_misheard_ranks_below_same_pinyin(self, db: Database, add_call: AddCall) -> None:
+        add_call("m2", [("agent", "你要被拘留")])
+        hits = run(db, "拘留", fuzzy=True)
+        assert [h.call_id for h in hits] == ["m2", "m1"]
+        assert hits[0].rank > hits[1].rank

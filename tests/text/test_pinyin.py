@@ -86,8 +86,10 @@ def test_default_mode_rejects_lookalikes(word: str, text: str) -> None:
     assert find_fuzzy(word, text) == []
 
 
-def test_loose_mode_fires_on_lookalikes_honestly() -> None:
-    assert find_fuzzy("逾期", "我们一起去吧", mode="loose") == [(2, 4)]
+def test_loose_mode_weighs_tones_of_lookalikes() -> None:
+    """一期 (yi1 qi1) is 逾期 (yu2 qi1) misheard in one syllable; 一起 (yi1 qi3) differs in a tone more."""
+    assert find_fuzzy("逾期", "我们一期去吧", mode="loose") == [(2, 4)]
+    assert find_fuzzy("逾期", "我们一起去吧", mode="loose") == []
 
 
 def test_match_does_not_cross_punctuation_and_maps_to_original_offsets() -> None:

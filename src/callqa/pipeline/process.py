@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -29,7 +29,8 @@ from callqa.rules import CallContext, RulePack, evaluate, score
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.search import index_segments, unindex_call
-from callqa.transcript import CallInfo
+from callqa.text.correct import correct
+from callqa.transcript import CallInfo, Segment
 from callqa.workspace import Workspace
 
 HOST = socket.gethostname()
@@ -126,6 +127,14 @@ def same_number_ordinal(session, call: Call) -> int:  # type: ignore[no-untyped-
     )
 
 
+def corrected_segments(segments: Sequence[Segment]) -> tuple[list[Segment], list[str | None]]:
+    """Segments with misheard domain terms restored (what is stored, shown and checked by the rules),
+    and per segment the speech model's own text where it was changed (None where it was not)."""
+    fixed = [correct(s.text) for s in segments]
+    out = [replace(s, text=f.text) for s, f in zip(segments, fixed, strict=True)]
+    return out, [s.text if f.changes else None for s, f in zip(segments, fixed, strict=True)]
+
+
 def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_name: str) -> Call:
     """Store transcript, violations and status of one call in a single transaction."""
     with db.session() as session:
@@ -141,19 +150,24 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
         if result.error:
             call.status, call.error, call.score = "failed", result.error, None
             return call
+        segments, raw = corrected_segments(result.segments)
         rows = [
             TranscriptSegment(
-                call_pk=call.id, position=i, speaker=s.speaker, start_s=s.start_s, end_s=s.end_s, text=s.text
+                call_pk=call.id,
+                position=i,
+                speaker=s.speaker,
+                start_s=s.start_s,
+                end_s=s.end_s,
+                text=s.text,
+                raw_text=r,
             )
-            for i, s in enumerate(result.segments)
+            for i, (s, r) in enumerate(zip(segments, raw, strict=True))
         ]
         session.add_all(rows)
         session.flush()
         index_segments(session, rows)
         context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
-        hits = evaluate(
-            pack, replace(call_info(call), duration_s=result.duration_s), list(result.segments), context
-        )
+        hits = evaluate(pack, replace(call_info(call), duration_s=result.duration_s), segments, context)
         session.add_all(
             Violation(
                 call_pk=call.id,

@@ -84,6 +84,8 @@ class TranscriptSegment(Base):
     start_s: Mapped[float] = mapped_column(Float)
     end_s: Mapped[float] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
+    # What the speech model wrote, when `text` is its corrected form (callqa.text.correct); else None.
+    raw_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     call: Mapped[Call] = relationship(back_populates="segments")
 

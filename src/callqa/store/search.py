@@ -13,10 +13,13 @@ A query is tokenised the same way in Python and sent as quoted FTS5 phrases, so 
 the FTS5 query syntax (quotes, AND/OR/NEAR, ``*``, ``^`` are just characters; punctuation separates).
 
 Fuzzy search matches any of the query's readings (polyphones included) in ``syllables``, and from two
-characters on lets one syllable differ if it keeps its initial (逾期 yu-qi finds 一期 yi-qi; 通讯录 finds
-通线录) - the "loose" mode of ``callqa.text.matcher``. Exact character matches rank first.
+Chinese characters on (a query of 2 to 12 Chinese characters only) also what the speech model plausibly heard
+for it: the weighted syllable distance of ``callqa.text.distance`` in "loose" mode, as rules use it
+(逾期 finds 一期, 拘留 finds 去留, 通讯录 finds 通线录; 一起 and 预计 are not 逾期). FTS5 finds the
+candidates by the toneless pieces of ``WeightedPhrase.pieces``; each is then costed, tones included,
+and dropped when over the budget. Exact character matches rank first.
 
-Ranking: by match quality first (same characters, then same pinyin, then one syllable off - each a
+Ranking: by match quality first (same characters, then same pinyin, then misheard - each a
 separate FTS5 query, the next run only while fewer than `limit` hits were found), then by FTS5 bm25.
 To keep very frequent single characters (的, 钱) fast, each tier ranks only its ``CANDIDATES`` newest
 matching segments (highest segments.id) that pass the filters; with fewer matches than that the
@@ -43,6 +46,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from itertools import islice, product
+from typing import Any
 
 from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
 from sqlalchemy import text as sql
@@ -55,8 +59,9 @@ from callqa.store.models import Call, TranscriptSegment, User, Violation
 from callqa.store.visibility import visible_calls
 
 # One definition of normalising and folding, shared with the rule matcher.
+from callqa.text.distance import WeightedPhrase
 from callqa.text.normalize import normalize_char
-from callqa.text.pinyin import char_readings, fuzzy_syllables, split_syllable
+from callqa.text.pinyin import char_readings, fuzzy_syllables
 from callqa.text.syllables import phrase_readings
 
 __all__ = [
@@ -74,6 +79,8 @@ __all__ = [
 MAX_QUERY_CHARS = 200
 CANDIDATES = 300  # newest matches that get ranked (see module docstring)
 MAX_PHRASES = 48  # cap on the reading combinations a fuzzy query expands to
+MAX_MISHEARD_PHRASES = 600  # cap on the misheard forms (toneless pieces) a fuzzy query expands to
+MAX_MISHEARD_CHARS = 12  # longer fuzzy queries match by same pinyin only
 SNIPPET_CHARS = 120  # longer segment texts are cut around the first match
 
 
@@ -262,46 +269,32 @@ def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _tolerance_prefix(syllable: str) -> str:
-    """What a syllable that may differ must keep: its folded initial (first letter if it has none)."""
-    return split_syllable(syllable)[0] or syllable[:1]
-
-
 @dataclass(frozen=True)
 class _Query:
     tokens: tuple[_Token, ...]
     readings: tuple[frozenset[str], ...]  # per token, fuzzy only
-    tolerance: int
+    weighted: WeightedPhrase | None  # the query's misheard forms, for queries of 2+ Chinese characters
 
     def chars_phrase(self) -> str:
         return _quote(" ".join(t.chars for t in self.tokens))
 
     def tiers(self, fuzzy: bool) -> list[tuple[int, str]]:
-        """(quality, FTS5 expression), best first: 2 same characters, 1 same pinyin, 0 one syllable off."""
+        """(quality, FTS5 expression), best first: 2 same characters, 1 same pinyin, 0 misheard."""
         out = [(2, "{chars} : " + self.chars_phrase())]
         if not fuzzy:
             return out
         options = [sorted(r, key=t.syllable.__ne__) for r, t in zip(self.readings, self.tokens, strict=True)]
         same = [_quote(" ".join(combo)) for combo in islice(product(*options), MAX_PHRASES)]
         out.append((1, f"{{syllables}} : ({' OR '.join(same)})"))
-        if self.tolerance:
-            loose: list[str] = []
-            first = [t.syllable for t in self.tokens]
-            for k, tok in enumerate(self.tokens):
-                if not tok.cjk:
-                    continue
-                for prefix in sorted({_tolerance_prefix(r) for r in self.readings[k]}):
-                    parts = [_quote(" ".join(first[:k]))] if k else []
-                    parts.append(_quote(prefix) + " *")
-                    if k + 1 < len(first):
-                        parts.append(_quote(" ".join(first[k + 1 :])))
-                    loose.append(" + ".join(parts))
-            if loose:
-                out.append((0, f"{{syllables}} : ({' OR '.join(loose[:MAX_PHRASES])})"))
+        if self.weighted is not None:
+            pieces = dict.fromkeys(_quote(" ".join(p)) for _, p in self.weighted.pieces())
+            misheard = list(islice(pieces, MAX_MISHEARD_PHRASES))
+            out.append((0, f"{{syllables}} : ({' OR '.join(misheard)})"))
         return out
 
     def spans(self, text: str, fuzzy: bool) -> tuple[list[tuple[int, int]], int]:
-        """Matched character spans in `text` and the best match quality (2 exact, 1 pinyin, 0 loose)."""
+        """Matched character spans in `text` and the best match quality (2 exact, 1 pinyin, 0 misheard;
+        -1 none)."""
         toks = _tokens(text)
         n = len(self.tokens)
         spans: list[tuple[int, int]] = []
@@ -312,22 +305,19 @@ class _Query:
                 quality = 2
             elif not fuzzy:
                 continue
+            elif all(
+                w.chars == q.chars or w.syllable in rs
+                for w, q, rs in zip(window, self.tokens, self.readings, strict=True)
+            ):
+                quality = 1
+            elif (
+                self.weighted is not None
+                and all(w.cjk for w in window)
+                and self.weighted.cost("".join(w.chars for w in window)) is not None
+            ):
+                quality = 0
             else:
-                misses = 0
-                for w, q, rs in zip(window, self.tokens, self.readings, strict=True):
-                    if w.chars == q.chars or w.syllable in rs:
-                        continue
-                    if (
-                        not q.cjk
-                        or not w.cjk
-                        or not any(w.syllable.startswith(_tolerance_prefix(r)) for r in rs)
-                    ):
-                        misses = n + 1
-                        break
-                    misses += 1
-                if misses > self.tolerance:
-                    continue
-                quality = 1 if misses == 0 else 0
+                continue
             best = max(best, quality)
             spans.append((window[0].start, window[-1].end))
         return spans, best
@@ -350,8 +340,9 @@ def _parse(query: str) -> _Query:
             readings.append(frozenset({t.syllable} | _syllable_set(t.chars, ctx)))
         else:
             readings.append(frozenset({t.syllable}))
-    n_cjk = sum(t.cjk for t in toks)
-    return _Query(toks, tuple(readings), 1 if n_cjk >= 2 else 0)
+    misheard = 2 <= len(cjk) <= MAX_MISHEARD_CHARS and len(cjk) == len(toks)
+    weighted = WeightedPhrase.build(cjk, "loose") if misheard else None
+    return _Query(toks, tuple(readings), weighted)
 
 
 def _syllable_set(ch: str, ctx: str) -> frozenset[str]:
@@ -449,6 +440,8 @@ def search(
             .order_by(candidates.c.score, candidates.c.id.desc())
             .limit(wanted + len(seen))
         ).all()
+        if quality == 0:  # FTS5 matched toneless pieces: keep the segments within the cost budget
+            rows = _misheard(session, q, rows)
         for seg_id, score in rows:
             if seg_id not in seen:
                 seen.add(seg_id)
@@ -472,6 +465,17 @@ def search(
         rank = quality * 1000.0 + score
         hits.append(SearchHit(call_id, ref, speaker, start_s, end_s, text, tuple(spans), rank))
     return _visible(hits, mask, limit)
+
+
+def _misheard(session: Session, q: _Query, rows: Sequence[Any]) -> list[Any]:
+    """The (id, score) rows whose segment text holds a misheard form of the query within its budget."""
+    ids = [seg_id for seg_id, _ in rows]
+    texts = dict(
+        session.execute(
+            select(TranscriptSegment.id, TranscriptSegment.text).where(TranscriptSegment.id.in_(ids))
+        ).all()
+    )
+    return [row for row in rows if row[0] in texts and q.spans(texts[row[0]], True)[1] >= 0]
 
 
 def _visible(hits: list[SearchHit], mask: Masker, limit: int) -> list[SearchHit]:

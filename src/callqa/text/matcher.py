@@ -1,12 +1,13 @@
-"""Find many phrases at once in normalised text, exactly or by folded pinyin.
+"""Find many phrases at once in normalised text, exactly, by folded pinyin, or by weighted confusion cost.
 
 Three Aho-Corasick automata, each over a one-code-per-character form of the text:
 - exact phrases over the characters themselves;
-- homophone phrases (tolerance 0) over folded syllables (each syllable one code point), the text
-  read by each character's most common reading and the phrase by every reading of its characters;
-- tolerant phrases over the folded *initials* (坐牢 -> "zl"); each candidate window is then checked
-  syllable by syllable: up to `tolerance` syllables may differ if they share the initial and
-  their finals are within two edits (通线录 ~ 通讯录: xian/xun; 动检 ~ 冻结: jian/jie).
+- homophone phrases (no syllable may differ) over folded syllables (each syllable one code point),
+  the text read by each character's most common reading and the phrase by every reading of its characters;
+- weighted phrases ('pinyin' and 'loose' modes) over the same syllable codes, keyed by pieces of the
+  phrase in which one syllable may be any the confusion table finds close enough
+  (`callqa.text.distance.WeightedPhrase.pieces`); each candidate window is then costed syllable by
+  syllable against the phrase's budget (通线录 ~ 通讯录, 去留 ~ 拘留; 一起 and 做了 stay apart).
 """
 
 from __future__ import annotations
@@ -17,27 +18,16 @@ from typing import Literal
 
 import ahocorasick
 
+from callqa.text.distance import WeightedPhrase, max_substituted
 from callqa.text.normalize import NormalizedText, normalize_phrase
-from callqa.text.syllables import (
-    char_code,
-    char_initial,
-    char_readings,
-    is_near,
-    phrase_readings,
-    split_syllable,
-    syllable_code,
-)
+from callqa.text.syllables import char_code, char_readings, phrase_readings, syllable_code
 
 FuzzyMode = Literal["exact", "homophone", "pinyin", "loose"]
 
 
 def default_tolerance(mode: FuzzyMode, length: int) -> int:
-    """Syllables allowed to differ: 'pinyin' 1 for phrases of 3+ chars, 'loose' 1 from 2 chars, else 0."""
-    if mode == "pinyin":
-        return 1 if length >= 3 else 0
-    if mode == "loose":
-        return 1 if length >= 2 else 0
-    return 0
+    """Syllables allowed to differ: in 'pinyin' and 'loose' modes `distance.max_substituted`, else 0."""
+    return max_substituted(length) if mode in ("pinyin", "loose") else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +38,7 @@ class Phrase:
     mode: FuzzyMode
     tolerance: int
     readings: tuple[frozenset[str], ...]
+    weighted: WeightedPhrase | None  # set when syllables may differ (tolerance > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,72 +71,58 @@ class PhraseMatcher:
             readings = tuple(
                 frozenset((*char_readings(c), *in_context[k : k + 1])) for k, c in enumerate(text)
             )
+            weighted = WeightedPhrase.build(text, mode, tol) if mode != "exact" and tol else None
             self._ids[key] = len(self.phrases)
-            self.phrases.append(Phrase(text, mode, tol, readings))
+            self.phrases.append(Phrase(text, mode, tol, readings, weighted))
             self._automata = None
         return self._ids[key]
 
     def _build(self) -> tuple[ahocorasick.Automaton, ...]:
-        exact, sounds, initials = ahocorasick.Automaton(), ahocorasick.Automaton(), ahocorasick.Automaton()
+        exact, sounds, weighted = ahocorasick.Automaton(), ahocorasick.Automaton(), ahocorasick.Automaton()
         for pid, ph in enumerate(self.phrases):
             if ph.mode == "exact":
-                keys = [ph.text]
-                automaton = exact
-            elif ph.tolerance == 0:
-                keys = ["".join(k) for k in product(*([syllable_code(r) for r in rs] for rs in ph.readings))]
-                automaton = sounds
+                exact.add_word(ph.text, [*exact.get(ph.text, []), (pid, len(ph.text))])
+            elif ph.weighted is None:
+                for k in product(*([syllable_code(r) for r in rs] for rs in ph.readings)):
+                    key = "".join(k)
+                    sounds.add_word(key, [*sounds.get(key, []), (pid, len(ph.text))])
             else:
-                options = [
-                    {char_initial(c)} | {_initial_of(r) for r in rs}
-                    for c, rs in zip(ph.text, ph.readings, strict=True)
-                ]
-                keys = list(map("".join, product(*options)))
-                automaton = initials
-            for key in keys:
-                automaton.add_word(key, [*automaton.get(key, []), pid])
-        for automaton in (exact, sounds, initials):
+                for offset, syllables in ph.weighted.pieces():
+                    key = "".join(map(syllable_code, syllables))
+                    entry = (pid, offset + len(key))  # the window starts this far before the key's end
+                    known = weighted.get(key, [])
+                    if entry not in known:
+                        weighted.add_word(key, [*known, entry])
+        for automaton in (exact, sounds, weighted):
             if len(automaton):
                 automaton.make_automaton()
-        self._automata = (exact, sounds, initials)
+        self._automata = (exact, sounds, weighted)
         return self._automata
 
     def scan(self, text: NormalizedText) -> list[Found]:
-        """All occurrences of all phrases that do not cross a clause break."""
-        exact, sounds, initials = self._automata or self._build()
+        """All occurrences of all phrases that do not cross a clause break (each phrase once per start)."""
+        exact, sounds, weighted = self._automata or self._build()
         chars = text.chars
+        codes = None
         found: list[Found] = []
-        for automaton, codes, verify in (
-            (exact, chars, False),
-            (sounds, None, False),
-            (initials, None, True),
-        ):
+        seen: set[tuple[int, int]] = set()
+        for automaton in (exact, sounds, weighted):
             if automaton.kind != ahocorasick.AHOCORASICK:
                 continue
-            if codes is None:
-                codes = "".join(char_code(c) if automaton is sounds else char_initial(c) for c in chars)
-            for end, pids in automaton.iter(codes):
-                for pid in pids:
+            if automaton is not exact and codes is None:
+                codes = "".join(map(char_code, chars))
+            for end, entries in automaton.iter(chars if automaton is exact else codes):
+                for pid, back in entries:
                     ph = self.phrases[pid]
-                    start = end + 1 - len(ph.text)
-                    if text.crosses_break(start, end + 1):
+                    start = end + 1 - back
+                    stop = start + len(ph.text)
+                    if start < 0 or stop > len(chars) or (pid, start) in seen:
                         continue
-                    window = chars[start : end + 1]
-                    if verify and not _within_tolerance(window, ph):
+                    if text.crosses_break(start, stop):
                         continue
-                    found.append(Found(pid, start, end + 1, window == ph.text))
+                    window = chars[start:stop]
+                    if automaton is weighted and ph.weighted.cost(window) is None:  # type: ignore[union-attr]
+                        continue
+                    seen.add((pid, start))
+                    found.append(Found(pid, start, stop, window == ph.text))
         return found
-
-
-def _within_tolerance(window: str, ph: Phrase) -> bool:
-    misses = 0
-    for c, rs in zip(window, ph.readings, strict=True):
-        heard = char_readings(c)
-        if rs.isdisjoint(heard):
-            if not any(is_near(r, h) for r in rs for h in heard):
-                return False
-            misses += 1
-    return misses <= ph.tolerance
-
-
-def _initial_of(syllable: str) -> str:
-    return split_syllable(syllable)[0] or "_"

@@ -8,8 +8,10 @@ polyphones (还 huan/hai, 行 xing/hang) match either way.
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.style._utils import get_finals, get_initials
 
 from callqa.chinese import edit_distance, is_ideograph
 
@@ -115,3 +117,46 @@ def is_near(a: str, b: str) -> bool:
     ia, fa = split_syllable(a)
     ib, fb = split_syllable(b)
     return ia == ib and edit_distance(fa, fb) <= 2
+
+
+class Sound(NamedTuple):
+    """A toned syllable for weighted matching: folded initial ('' for none), folded final (ü as 'v'),
+    tone 1-4 or 5 (neutral), and `syllable`, the folded toneless reading `char_readings` gives."""
+
+    initial: str
+    final: str
+    tone: int
+    syllable: str
+
+
+@cache
+def sound_of(toned: str) -> Sound:
+    """Parse pypinyin's TONE3 form: 'ju1' -> ('j', 'v', 1, 'ju'), 'zhuang4' -> ('z', 'uan', 4, 'zuan')."""
+    tone = int(toned[-1]) if toned[-1:].isdigit() else 5
+    base = toned.rstrip("012345").replace("v", "ü")
+    ini = get_initials(base, strict=True)
+    fin = get_finals(base, strict=True).replace("ü", "v")
+    return Sound(_INITIAL_FOLD.get(ini, ini), _FINAL_FOLD.get(fin, fin), tone, fold(base.replace("ü", "v")))
+
+
+@cache
+def char_sounds(ch: str) -> tuple[Sound, ...]:
+    """Toned sounds of a character: for each reading of `char_readings`, its dictionary tone
+    (no tone-sandhi variants: 一 is yi1 only). A non-CJK character is one toneless sound of itself."""
+    if not is_ideograph(ch):
+        return (Sound(ch.lower(), "", 0, ch.lower()),)
+    wanted = char_readings(ch)
+    out: dict[str, Sound] = {}
+    for toned in pinyin(ch, style=Style.TONE3, heteronym=True, neutral_tone_with_five=True)[0]:
+        sound = sound_of(toned)
+        if sound.syllable in wanted and sound.syllable not in out:
+            out[sound.syllable] = sound
+    return tuple(out.values()) or (Sound(ch, "", 0, ch),)
+
+
+def text_sounds(text: str) -> list[Sound]:
+    """The sound of each character of `text` as pypinyin reads it in context (tone sandhi included)."""
+    toned = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)
+    if len(toned) != len(text):
+        return [char_sounds(c)[0] for c in text]
+    return [sound_of(t) if is_ideograph(c) else char_sounds(c)[0] for c, t in zip(text, toned, strict=True)]
