@@ -14,15 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from callqa.rules import CATEGORIES as ALL_CATEGORIES
+
 BANKS = Path(__file__).resolve().parents[1] / "src/callqa/rules/packs/examples"
-CATEGORIES = (
-    "threat",
-    "abuse",
-    "third_party_disclosure",
-    "impersonation",
-    "false_legal_claim",
-    "improper_repayment",
-)
+CATEGORIES = tuple(
+    c for c in ALL_CATEGORIES if c not in ("missing_identification", "off_hours", "excessive_frequency")
+)  # the text categories
 MIN_VIOLATIONS, MIN_COUNTER, MIN_COMPLIANT, MIN_GARBLED = 250, 120, 2000, 150
 GARBLED_START, GARBLED_END = "# >>> asr-garbled", "# <<< asr-garbled"
 NOT_CJK_TEXT = re.compile(r"[^\u4e00-\u9fff]")
