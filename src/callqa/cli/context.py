@@ -56,10 +56,13 @@ def open_workspace(workspace: Path | None) -> tuple[Workspace, Database]:
 
 
 def rule_pack(ws: Workspace, path: Path | None = None) -> RulePack:
-    from callqa.rules import RulePackError, load_default_pack, load_pack
+    from callqa.rules import RulePackError
+    from callqa.rules.active import workspace_pack
+    from callqa.rules.learned.detector import DetectorError
 
-    chosen = path or ws.rule_pack_path
     try:
-        return load_pack(chosen) if chosen else load_default_pack()
+        return workspace_pack(ws, path)
     except RulePackError as exc:
         raise fail(f"rule pack has errors:\n{exc}") from None
+    except DetectorError as exc:
+        raise fail(f"text model cannot be used: {exc}") from None

@@ -181,6 +181,9 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
                 end_s=h.end_s,
                 text=h.text,
                 explanation=h.explanation,
+                confidence=h.confidence,
+                pack_version=pack.version,
+                model_version=h.model_version,
             )
             for h in hits
         )

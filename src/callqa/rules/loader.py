@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -112,7 +113,8 @@ def parse_pack(text: str, path: Path) -> RulePack:
             rules.append(rule)
     if ctx.problems:
         raise RulePackError(ctx.problems)
-    return RulePack(path=path, rules=rules, matcher=ctx.matcher)
+    version = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return RulePack(path=path, rules=rules, matcher=ctx.matcher, version=version)
 
 
 def _parse_rule(raw: Any, path: Path_, ctx: _Ctx) -> Rule | None:

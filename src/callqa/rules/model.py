@@ -53,6 +53,8 @@ class Hit:
     end_s: float
     text: str
     explanation: str
+    confidence: float | None = None  # the text model's probability that this is a violation, if scored
+    model_version: str | None = None  # the detector that scored it
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +94,5 @@ class RulePack:
     path: Path
     rules: list[Rule] = field(default_factory=list)
     matcher: object = None  # callqa.text.matcher.PhraseMatcher holding every phrase of the pack
+    version: str = ""  # digest of the pack's text: recorded on every hit it finds
+    detector: object = None  # callqa.rules.learned.detector.Detector for `learned` rules (None: shipped)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -107,15 +108,36 @@ class Violation(Base):
     end_s: Mapped[float] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text)
+    # How the hit was found: 'rule' (the rule pack), 'inspector' (a violation the system missed,
+    # added by a person reviewing a sampled call).
+    source: Mapped[str] = mapped_column(String(20), default="rule", server_default="rule")
+    confidence: Mapped[float | None] = mapped_column(Float)  # the text model's probability, 0..1
+    pack_version: Mapped[str | None] = mapped_column(String(40))  # RulePack.version that found it
+    model_version: Mapped[str | None] = mapped_column(String(80))  # detector version, if one scored it
+    vanished_at: Mapped[datetime | None] = mapped_column(DateTime)  # a recheck no longer finds it
 
     call: Mapped[Call] = relationship(back_populates="violations")
+
+
+class CallVectors(Base):
+    """Sentence embeddings of a call's scored units, kept so a recheck with a retrained model does not
+    embed again. `texts[i]` is the unit whose vector is row i of `vectors` (float16, `dim` wide)."""
+
+    __tablename__ = "call_vectors"
+
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    embedder: Mapped[str] = mapped_column(String(80))
+    dim: Mapped[int] = mapped_column(Integer)
+    texts: Mapped[list] = mapped_column(JSON)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # --- Review workflow (see callqa.review for the state machine) -----------------------------------
 
 USER_ROLES = ("admin", "supervisor", "inspector", "team_lead")
 CASE_STATES = ("unassigned", "open", "submitted", "escalated", "decided", "appealed", "final")
-VERDICTS = ("confirmed", "all_false_positive")
+VERDICTS = ("confirmed", "all_false_positive", "clean")
+CASE_ORIGINS = ("flagged", "sample")  # sample: an unflagged call drawn for 抽检
 DECISIONS = ("confirmed", "false_positive")
 
 
@@ -203,6 +225,7 @@ class ReviewCase(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
+    origin: Mapped[str] = mapped_column(String(20), default="flagged", server_default="flagged")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     rotation_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # round-robin pointer
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -229,6 +252,7 @@ class ReviewCase(Base):
         CheckConstraint(_in("state", CASE_STATES), name="ck_review_cases_state"),
         CheckConstraint("state = 'unassigned' OR owner_id IS NOT NULL", name="ck_review_cases_owner"),
         CheckConstraint(f"verdict IS NULL OR {_in('verdict', VERDICTS)}", name="ck_review_cases_verdict"),
+        CheckConstraint(_in("origin", CASE_ORIGINS), name="ck_review_cases_origin"),
     )
 
 

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
-from callqa.rules import load_default_pack, load_pack
+from callqa.rules.active import workspace_pack
 from callqa.store.database import Database
 from callqa.web import account_pages, api, docs, errors, pages, review_pages
 from callqa.web.auth import router as auth_router
@@ -40,8 +40,7 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
         max_body_size=MAX_BODY_BYTES,
     )
     app.state.ws, app.state.db, app.state.tls = ws, db, tls
-    chosen = ws.rule_pack_path
-    app.state.pack = load_pack(chosen) if chosen else load_default_pack()
+    app.state.pack = workspace_pack(ws)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(ws.root),

@@ -1,0 +1,126 @@
+"""The shipped example-based model: load it (numpy only) and score text units.
+
+The artifact (packs/detector.npz) holds, per category, a linear classifier over the sentence
+embedding and the hashed pinyin n-grams, its calibrated threshold, and the bank's violating
+sentences with their embeddings (float16) to name the nearest example in explanations.
+Nothing is embedded or trained at run time except the call's own sentences.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from callqa.rules.learned import features
+from callqa.rules.learned.features import Embedder
+
+FORMAT = 1
+
+
+class DetectorError(Exception):
+    """A model file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Detector:
+    """Per-category linear scores over [embedding | pinyin n-grams], squashed to 0..1."""
+
+    version: str
+    categories: tuple[str, ...]
+    w_emb: np.ndarray  # (EMBED_DIM, k)
+    w_pinyin: np.ndarray  # (PINYIN_DIM, k); all zero when pinyin features are off
+    bias: np.ndarray  # (k,)
+    thresholds: np.ndarray  # (k,) probability above which a unit fires
+    examples: dict[str, tuple[str, ...]]  # violating sentences of each category's bank
+    example_vectors: dict[str, np.ndarray]  # their embeddings, float16
+    meta: dict[str, object]
+
+    def index(self, category: str) -> int:
+        return self.categories.index(category)
+
+    def score(self, texts: list[str], embedder: Embedder | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(embeddings, probabilities (len(texts), k)) of `texts`, embedded in one batch."""
+        vectors = (embedder or features.embed)(texts)
+        logits = vectors @ self.w_emb + self.bias
+        if self.w_pinyin.any():
+            logits = logits + features.ngram_scores(texts, self.w_pinyin)
+        return vectors, 1.0 / (1.0 + np.exp(-logits))
+
+    def nearest(self, category: str, vector: np.ndarray) -> tuple[str, float]:
+        """The bank's violating sentence closest to `vector`, and its cosine."""
+        sims = self.example_vectors[category].astype(np.float32) @ vector
+        best = int(np.argmax(sims))
+        return self.examples[category][best], float(sims[best])
+
+    def save(self, path: str | Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "meta": np.array(
+                json.dumps(
+                    {
+                        **self.meta,
+                        "format": FORMAT,
+                        "version": self.version,
+                        "categories": list(self.categories),
+                    },
+                    ensure_ascii=False,
+                )
+            ),
+            "w_emb": self.w_emb.astype(np.float32),
+            "w_pinyin": self.w_pinyin.astype(np.float16),
+            "bias": self.bias.astype(np.float32),
+            "thresholds": self.thresholds.astype(np.float32),
+        }
+        for c in self.categories:
+            arrays[f"examples/{c}"] = np.array(self.examples[c])
+            arrays[f"vectors/{c}"] = self.example_vectors[c].astype(np.float16)
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+
+def load_detector(path: str | Path) -> Detector:
+    """Read a model file written by `Detector.save` (no pickles: np.load refuses them)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("format") != FORMAT:
+                raise DetectorError(
+                    f"{Path(path).name}: model format {meta.get('format')}, expected {FORMAT}"
+                )
+            cats = tuple(meta["categories"])
+            return Detector(
+                meta["version"],
+                cats,
+                data["w_emb"].astype(np.float32),
+                data["w_pinyin"].astype(np.float32),
+                data["bias"],
+                data["thresholds"],
+                {c: tuple(data[f"examples/{c}"].tolist()) for c in cats},
+                {c: data[f"vectors/{c}"] for c in cats},
+                meta,
+            )
+    except (OSError, KeyError, ValueError) as exc:
+        raise DetectorError(f"{Path(path).name}: not a usable detector model ({exc})") from exc
+
+
+def shipped_model_path() -> Path:
+    return Path(str(resources.files("callqa.rules") / "packs" / "detector.npz"))
+
+
+@cache
+def default_detector() -> Detector:
+    """The model shipped with callqa, loaded once per process."""
+    return load_detector(shipped_model_path())
+
+
+@cache
+def shipped_categories() -> tuple[str, ...]:
+    """Categories of the shipped model, read from its metadata alone (validates packs cheaply)."""
+    try:
+        with np.load(shipped_model_path(), allow_pickle=False) as data:
+            return tuple(json.loads(str(data["meta"]))["categories"])
+    except (OSError, KeyError, ValueError):
+        return ()

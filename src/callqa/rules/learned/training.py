@@ -1,0 +1,234 @@
+"""Build the example-based detector: labelled sentences, noise augmentation, classifier, calibration.
+
+Needs scikit-learn (a dependency of callqa). `train` is the library entry point: the shipped model
+is built from the banks by bench/build_detector.py, and a later `learn` can pass labelled
+sentences from inspectors' verdicts as `extra`.
+
+The classifier per category is a logistic regression over [sentence embedding | folded-pinyin
+n-grams | character n-grams] (the winner of bench/compare_detectors.py). Its threshold is set on
+out-of-fold scores: the lowest value that no more than `benign_fpr` of the benign sentences
+(compliant talk and counter-examples, clean and garbled) reach.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from callqa.rules.learned.banks import Banks
+from callqa.rules.learned.detector import Detector
+from callqa.rules.learned.features import EMBED_DIM, HASH_DIM, Embedder, embed, ngram_matrix
+from callqa.rules.learned.noise import AsrNoise
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A sentence; `category` is the bank it belongs to (None: compliant talk), `violation` its label,
+    `customer` whether the customer says it (then an agent rule never sees it in a stereo call)."""
+
+    text: str
+    category: str | None
+    violation: bool
+    customer: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """How to train; the defaults are what bench/compare_detectors.py measured best."""
+
+    emb: float = 1.0  # scale of the embedding block
+    pinyin: float = 0.5  # scale of the pinyin n-gram block
+    chars: float = 0.5  # scale of the character n-gram block
+    c: float = 3.0  # inverse regularisation of the logistic regression
+    copies: int = 2  # garbled copies of each sentence added to training
+    noise_rate: float = 0.15  # share of characters garbled in a copy
+    folds: int = 5  # for out-of-fold calibration
+    benign_fpr: float = 0.001  # share of out-of-fold benign sentences allowed above the threshold
+    seed: int = 1
+    extra_weight: float = 1.0  # weight of `extra` examples relative to the banks'
+    categories: tuple[str, ...] = field(default=())  # empty: every bank
+
+
+def labelled(banks: Banks) -> list[Labelled]:
+    """Every sentence of the banks with its label."""
+    said = banks.customer_speech
+    out = [Labelled(t, None, False, t in said) for t in banks.compliant]
+    for cat, bank in banks.banks.items():
+        out += [Labelled(t, cat, True) for t in bank.violations]
+        out += [Labelled(t, cat, False, t in said) for t in bank.counter_examples]
+    return out
+
+
+def noise_for(banks: Banks) -> AsrNoise:
+    """A garbler whose substitutes are the characters of the banks."""
+    return AsrNoise.from_texts(x.text for x in labelled(banks))
+
+
+def augment(texts: Sequence[str], noise: AsrNoise, copies: int, rate: float, seed: int) -> list[list[str]]:
+    """`copies` garbled versions of each text (deterministic for a seed)."""
+    rng = random.Random(seed)
+    return [[noise.garble(t, rng, rate) for _ in range(copies)] for t in texts]
+
+
+def design(texts: Sequence[str], embedder: Embedder, config: Config):  # type: ignore[no-untyped-def]
+    """The feature matrix [embedding * emb | pinyin n-grams | character n-grams] (scipy CSR)."""
+    from scipy.sparse import csr_matrix, hstack
+
+    vectors = embedder(list(texts)) * config.emb
+    return hstack([csr_matrix(vectors), ngram_matrix(texts, config.pinyin, config.chars)]).tocsr()
+
+
+def _fit(x, y: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, float]:  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=1000)
+    model.fit(x, y, sample_weight=weights)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+@dataclass
+class _Set:
+    """Training rows: sentences and their garbled copies, labels per category, weights."""
+
+    texts: list[str]
+    y: np.ndarray  # (n, k) 0/1
+    weight: np.ndarray
+    origin: np.ndarray  # index of the labelled sentence each row came from
+
+
+def _rows(
+    examples: Sequence[Labelled],
+    cats: Sequence[str],
+    keep: np.ndarray,
+    copies: list[list[str]],
+    weights: np.ndarray,
+) -> _Set:
+    idx = [int(i) for i in np.where(keep)[0]]
+    rows = idx + [i for i in idx for _ in copies[i]]
+    texts = [examples[i].text for i in idx] + [c for i in idx for c in copies[i]]
+    y = np.array([[int(examples[i].violation and examples[i].category == c) for c in cats] for i in rows])
+    return _Set(texts, y.reshape(len(rows), len(cats)), weights[rows], np.array(rows))
+
+
+def _fit_all(data: _Set, cats: Sequence[str], embedder: Embedder, config: Config):  # type: ignore[no-untyped-def]
+    x = design(data.texts, embedder, config)
+    fitted = [_fit(x, data.y[:, j], data.weight, config.c) for j in range(len(cats))]
+    return np.stack([w for w, _ in fitted], axis=1), np.array([b for _, b in fitted], np.float32)
+
+
+def _probabilities(x, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return 1.0 / (1.0 + np.exp(-(np.asarray(x @ coef) + bias)))
+
+
+def out_of_fold(
+    examples: Sequence[Labelled], cats: Sequence[str], embedder: Embedder, config: Config, noise: AsrNoise
+) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities (n, k) of each sentence, clean and garbled (another seed)."""
+    n = len(examples)
+    folds = np.arange(n) % config.folds
+    random.Random(config.seed).shuffle(folds)  # type: ignore[arg-type]
+    texts = [x.text for x in examples]
+    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
+    garbled = [g[0] for g in augment(texts, noise, 1, config.noise_rate, config.seed + 1000)]
+    weights = np.ones(n, np.float32)
+    clean_p, garbled_p = np.zeros((n, len(cats))), np.zeros((n, len(cats)))
+    for f in range(config.folds):
+        data = _rows(examples, cats, folds != f, copies, weights)
+        coef, bias = _fit_all(data, cats, embedder, config)
+        test = np.where(folds == f)[0]
+        for source, out in ((texts, clean_p), (garbled, garbled_p)):
+            x = design([source[i] for i in test], embedder, config)
+            out[test] = _probabilities(x, coef, bias)
+    return clean_p, garbled_p
+
+
+def thresholds(
+    examples: Sequence[Labelled],
+    cats: Sequence[str],
+    clean_p: np.ndarray,
+    garbled_p: np.ndarray,
+    benign_fpr: float,
+) -> np.ndarray:
+    """Per category, the out-of-fold probability that `benign_fpr` of the agent's benign sentences reach."""
+    benign = np.array([not x.violation and not x.customer for x in examples])
+    scores = np.concatenate([clean_p[benign], garbled_p[benign]])
+    return np.array([np.quantile(scores[:, j], 1 - benign_fpr) for j in range(len(cats))], np.float32)
+
+
+def train(
+    banks: Banks,
+    extra: Sequence[Labelled] = (),
+    *,
+    embedder: Embedder = embed,
+    config: Config | None = None,
+    version: str | None = None,
+) -> tuple[Detector, dict[str, object]]:
+    """Train and calibrate a detector on the banks plus `extra` labelled sentences (e.g. verdicts);
+    returns it and a report of the out-of-fold figures behind its thresholds."""
+    config = config or Config()
+    cats = list(config.categories or banks.categories)
+    examples = labelled(banks) + list(extra)
+    noise = noise_for(banks)
+    clean_p, garbled_p = out_of_fold(examples, cats, embedder, config, noise)
+    limits = thresholds(examples, cats, clean_p, garbled_p, config.benign_fpr)
+    texts = [x.text for x in examples]
+    weights = np.array([1.0] * (len(examples) - len(extra)) + [config.extra_weight] * len(extra), np.float32)
+    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
+    coef, bias = _fit_all(
+        _rows(examples, cats, np.ones(len(examples), bool), copies, weights), cats, embedder, config
+    )
+    report = calibration_report(examples, cats, clean_p, garbled_p, limits)
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    detector = Detector(
+        version or f"examples-{stamp}",
+        tuple(cats),
+        coef[:EMBED_DIM] * config.emb,
+        _fold_scales(coef[EMBED_DIM:], config),
+        bias,
+        limits,
+        {c: banks.banks[c].violations for c in cats},
+        {c: embedder(list(banks.banks[c].violations)).astype(np.float16) for c in cats},
+        {
+            "config": asdict(config),
+            "trained_on": len(examples),
+            "extra": len(extra),
+            "hash_dim": HASH_DIM,
+            "calibration": report,
+        },
+    )
+    return detector, report
+
+
+def _fold_scales(ngram_coef: np.ndarray, config: Config) -> np.ndarray:
+    """N-gram weights with each block's scale multiplied in, as `features.ngram_scores` expects."""
+    out = ngram_coef.copy()
+    out[:HASH_DIM] *= config.pinyin
+    out[HASH_DIM:] *= config.chars
+    return out
+
+
+def calibration_report(
+    examples: Sequence[Labelled],
+    cats: Sequence[str],
+    clean_p: np.ndarray,
+    garbled_p: np.ndarray,
+    limits: np.ndarray,
+) -> dict[str, object]:
+    """Out-of-fold recall and false-flag rates at the chosen thresholds, per category."""
+    benign = np.array([not x.violation and not x.customer for x in examples])
+    said = np.array([x.customer for x in examples])
+    out: dict[str, object] = {}
+    for j, c in enumerate(cats):
+        pos = np.array([x.violation and x.category == c for x in examples])
+        out[c] = {
+            "threshold": round(float(limits[j]), 4),
+            "recall_clean": round(float((clean_p[pos, j] >= limits[j]).mean()), 3),
+            "recall_garbled": round(float((garbled_p[pos, j] >= limits[j]).mean()), 3),
+            "benign_flagged": round(float((clean_p[benign, j] >= limits[j]).mean()), 4),
+            "customer_lines_flagged": round(float((clean_p[said, j] >= limits[j]).mean()), 3),
+        }
+    return out

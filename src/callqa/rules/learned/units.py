@@ -1,0 +1,73 @@
+"""Cut speech into the units the detector scores: sentences, long ones cut again at commas.
+
+The banks hold single spoken sentences (6-40 characters), so a call is scored sentence by
+sentence: a violating sentence inside a long polite turn would be diluted if the whole turn
+were embedded at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from callqa.chinese import is_ideograph
+
+MAX_CHARS = 40  # a longer sentence is cut at commas into pieces about this long
+MIN_CHARS = 3  # fewer letters/ideographs than this ("嗯。", "好的") is not scored (keyword rules see it)
+_SENTENCE_END = re.compile(r"[。！？!?；;…\n]+")
+_COMMA = re.compile(r"[，,、：:]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Characters [start, end) of the text of segment `segment`."""
+
+    segment: int
+    start: int
+    end: int
+    text: str
+
+
+def _spans(text: str, pattern: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+    """Pieces of text[start:end] between matches of `pattern` (each keeps its trailing mark)."""
+    out, a = [], start
+    for m in pattern.finditer(text, start, end):
+        out.append((a, m.end()))
+        a = m.end()
+    if a < end:
+        out.append((a, end))
+    return out
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalnum() or is_ideograph(ch))
+
+
+def split_units(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each unit of `text`, trimmed of surrounding space."""
+    units: list[tuple[int, int]] = []
+    for a, b in _spans(text, _SENTENCE_END, 0, len(text)):
+        if b - a <= MAX_CHARS:
+            units.append((a, b))
+            continue
+        piece_start, piece_end = a, a  # greedy: join comma clauses while they fit
+        for c, d in _spans(text, _COMMA, a, b):
+            if piece_end > piece_start and d - piece_start > MAX_CHARS:
+                units.append((piece_start, piece_end))
+                piece_start = c
+            piece_end = d
+        units.append((piece_start, piece_end))
+    out = []
+    for a, b in units:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if _letters(text[a:b]) >= MIN_CHARS:
+            out.append((a, b))
+    return out
+
+
+def call_units(texts: dict[int, str]) -> list[Unit]:
+    """Units of the given segments ({segment index: text}), in order."""
+    return [Unit(i, a, b, t[a:b]) for i, t in sorted(texts.items()) for a, b in split_units(t)]
