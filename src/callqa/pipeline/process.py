@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import delete, func, or_, select, update
 
 from callqa.asr.engine import DecodeSettings
@@ -29,6 +30,7 @@ from callqa.rules import CallContext, RulePack, evaluate, score
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.search import index_segments, unindex_call
+from callqa.store.vectors import save_call_vectors
 from callqa.text.correct import correct
 from callqa.transcript import CallInfo, Segment
 from callqa.workspace import Workspace
@@ -167,7 +169,11 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
         session.flush()
         index_segments(session, rows)
         context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
-        hits = evaluate(pack, replace(call_info(call), duration_s=result.duration_s), segments, context)
+        vectors: dict[str, np.ndarray] = {}
+        hits = evaluate(
+            pack, replace(call_info(call), duration_s=result.duration_s), segments, context, vectors
+        )
+        save_call_vectors(session, call.id, vectors)
         session.add_all(
             Violation(
                 call_pk=call.id,

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from callqa.rules.model import CallContext, Span
 from callqa.text.matcher import Found, PhraseMatcher
 from callqa.text.normalize import NormalizedText, normalize
 from callqa.transcript import CallInfo, Segment
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from callqa.rules.learned.detector import Detector
+    from callqa.rules.learned.scoring import CallScorer
+
 
 class CallView:
     """A call's segments with lazily computed, cached normalised text and phrase occurrences."""
 
-    def __init__(self, call: CallInfo, segments: list[Segment], context: CallContext, matcher: PhraseMatcher):
+    def __init__(
+        self,
+        call: CallInfo,
+        segments: list[Segment],
+        context: CallContext,
+        matcher: PhraseMatcher,
+        detector: Detector | None = None,
+        vectors: dict[str, np.ndarray] | None = None,
+    ):
         self.call = call
         self.segments = segments
         self.context = context
@@ -24,6 +39,25 @@ class CallView:
         self._found: dict[int, dict[int, list[Found]]] = {}
         self._marked: dict[int, tuple[str, list[int]]] = {}
         self.memo: dict[object, object] = {}  # per-call results: conditions by id(), scopes' segments
+        self.detector = detector  # the text model of `learned` rules (None: the shipped one, if needed)
+        self.vectors: dict[str, np.ndarray] = {} if vectors is None else vectors  # unit text -> embedding
+        self._scorer: CallScorer | None = None
+
+    @property
+    def scorer(self) -> CallScorer:
+        """The text model's scores of this call's sentences (created, and the model loaded, on first use)."""
+        if self._scorer is None:
+            from callqa.rules.learned.detector import default_detector
+            from callqa.rules.learned.scoring import CallScorer
+
+            self.detector = self.detector or default_detector()
+            self._scorer = CallScorer(self.detector, self.segments, self.vectors)
+        return self._scorer
+
+    @property
+    def scored(self) -> bool:
+        """Whether the text model has looked at this call."""
+        return self._scorer is not None
 
     def text(self, i: int) -> NormalizedText:
         """Normalised text of segment i."""

@@ -2,30 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from callqa.rules.callview import CallView
 from callqa.rules.model import CallContext, Hit, Rule, RulePack, Span
 from callqa.text.matcher import PhraseMatcher
 from callqa.transcript import CallInfo, Segment
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from callqa.rules.learned.detector import Detector
+
 
 def evaluate(
-    pack: RulePack, call: CallInfo, segments: list[Segment], context: CallContext | None = None
+    pack: RulePack,
+    call: CallInfo,
+    segments: list[Segment],
+    context: CallContext | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
 ) -> list[Hit]:
     """Every distinct place each rule fires, in pack order then time order.
 
     A rule may return several hits (one per distinct evidence span; identical spans are merged);
     `score` counts each rule once per call. A rule with no word evidence (metadata, `not`,
     `required`) returns one hit covering its window (e.g. 0–30 s, or the whole call).
+
+    When the pack has `learned` rules, every hit on words also gets the text model's confidence.
+    `vectors` (unit text -> embedding) supplies embeddings computed before; new ones are added to it.
     """
     assert isinstance(pack.matcher, PhraseMatcher)
-    view = CallView(call, segments, context or CallContext(), pack.matcher)
-    hits: list[Hit] = []
+    detector: Detector | None = pack.detector  # type: ignore[assignment]
+    view = CallView(call, segments, context or CallContext(), pack.matcher, detector, vectors)
+    found: list[tuple[Hit, Span]] = []
     for rule in pack.rules:
-        hits.extend(_rule_hits(rule, view))
-    return hits
+        found.extend(_rule_hits(rule, view))
+    return [_with_confidence(h, s, view) for h, s in found]
 
 
-def _rule_hits(rule: Rule, view: CallView) -> list[Hit]:
+def _with_confidence(hit: Hit, span: Span, view: CallView) -> Hit:
+    """`hit` with the model's probability for its category where it stands, once the model has
+    scored the call (a keyword hit the model doubts sorts low in the review queue)."""
+    if not view.scored:
+        return hit
+    confidence = span.confidence
+    if confidence is None and span.segment is not None:
+        confidence = view.scorer.confidence(hit.category, span.segment, span.start, span.end)
+    if confidence is None:
+        return hit
+    return replace(hit, confidence=round(confidence, 4), model_version=view.scorer.detector.version)
+
+
+def _rule_hits(rule: Rule, view: CallView) -> list[tuple[Hit, Span]]:
     result = rule.condition.evaluate(view)
     if rule.required:
         if result.fired:
@@ -45,17 +74,20 @@ def _rule_hits(rule: Rule, view: CallView) -> list[Hit]:
     context = [s for s in ordered if s not in evidence]
     note = "".join(f"；语境：{c.speaker} {c.start_s:.1f}s「{c.text}」" for c in context)
     return [
-        Hit(
-            rule.id,
-            rule.name,
-            rule.category,
-            rule.severity,
-            rule.deduction,
-            s.speaker,
-            s.start_s,
-            s.end_s,
-            s.text,
-            s.explanation + note,
+        (
+            Hit(
+                rule.id,
+                rule.name,
+                rule.category,
+                rule.severity,
+                rule.deduction,
+                s.speaker,
+                s.start_s,
+                s.end_s,
+                s.text,
+                s.explanation + note,
+            ),
+            s,
         )
         for s in evidence
     ]

@@ -69,6 +69,7 @@ class Span:
     end_s: float
     text: str
     explanation: str
+    confidence: float | None = None  # set by the text model's operator
 
 
 @dataclass(frozen=True)

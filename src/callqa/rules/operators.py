@@ -290,6 +290,61 @@ class Similar(Operator):
         return f"相似于[{' / '.join(e for e, _ in self.examples)}]"
 
 
+@register
+class Learned(Operator):
+    """A sentence in scope that the text model (trained on the example bank of `bank`) scores at or
+    above the bank's calibrated threshold (or `threshold`); the nearest bank example explains it."""
+
+    name = "learned"
+
+    class Params(Params):
+        bank: str
+        threshold: float | None = Field(None, gt=0, lt=1)
+
+        @field_validator("bank")
+        @classmethod
+        def known(cls, v: str) -> str:
+            from callqa.rules.learned.banks import bank_categories
+
+            if v not in bank_categories():
+                raise ValueError(f"no example bank '{v}' (banks: {', '.join(bank_categories())})")
+            return v
+
+    def __init__(self, bank: str, threshold: float | None):
+        self.bank, self.threshold = bank, threshold
+
+    @classmethod
+    def coerce(cls, raw: Any) -> Any:
+        return {"bank": raw} if isinstance(raw, str) else raw
+
+    @classmethod
+    def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Learned:
+        return cls(params.bank, params.threshold)
+
+    def find(self, view: CallView, scope: Scope) -> Result:
+        scorer = view.scorer
+        detector = scorer.detector
+        if self.bank not in detector.categories:
+            return Result(False)  # a workspace model trained without this bank
+        j = detector.index(self.bank)
+        limit = self.threshold if self.threshold is not None else float(detector.thresholds[j])
+        spans = []
+        for scored in scorer.units(scope.segments(view)):
+            p, u = float(scored.probs[j]), scored.unit
+            start_s = view.time_at(u.segment, u.start)
+            if p < limit or (scope.first_seconds is not None and start_s >= scope.first_seconds):
+                continue
+            example, similarity = detector.nearest(self.bank, scored.vector)
+            seg = view.segments[u.segment]
+            expl = f"模型判定违规（概率{p:.2f}）：与例句「{example}」相似，{similarity:.2f}"
+            end_s = view.time_at(u.segment, u.end)
+            spans.append(Span(u.segment, u.start, u.end, seg.speaker, start_s, end_s, u.text, expl, p))
+        return Result(bool(spans), tuple(spans))
+
+    def describe(self) -> str:
+        return f"模型[{self.bank}]"
+
+
 def _adds_negation(clause: str, example: str) -> bool:
     return any(n in clause and n not in example for n in (*NEGATORS, *SHORT_NEGATORS))
 

