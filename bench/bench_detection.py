@@ -79,7 +79,7 @@ def load_set(root: Path) -> list[TestCall]:
             r["customer_phone"],
             datetime.fromisoformat(r["started_at"]),
             turns[cid]["duration_s"],
-            r["team"],
+            r.get("team"),
         )
         out.append(
             TestCall(cid, info, r["channels"] == "mixed", labels[cid], turns[cid]["turns"], root / r["file"])

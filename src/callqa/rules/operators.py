@@ -332,7 +332,9 @@ class Learned(Operator):
         for scored in scorer.units(scope.segments(view)):
             p, u = float(scored.probs[j]), scored.unit
             start_s = view.time_at(u.segment, u.start)
-            if p < limit or (scope.first_seconds is not None and start_s >= scope.first_seconds):
+            if scored.vector is None or p < limit:
+                continue
+            if scope.first_seconds is not None and start_s >= scope.first_seconds:
                 continue
             example, similarity = detector.nearest(self.bank, scored.vector)
             seg = view.segments[u.segment]
