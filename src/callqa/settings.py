@@ -85,6 +85,13 @@ class Settings(BaseModel):
             "addresses of reverse proxies whose `X-Forwarded-For` is believed; nobody else's is",
         ),
     )
+    sample_rate: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.02,
+        json_schema_extra=_doc(
+            "0.02",
+            "share of clean calls drawn for 抽检 (spot-check review); the draw is fixed per recording",
+        ),
+    )
     audit_key_file: str | None = Field(
         None,
         json_schema_extra=_doc(

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
+from callqa.errors import InvalidInput
 from callqa.review import audit, workflow
-from callqa.review.cases import case_dict, list_cases
+from callqa.review.cases import case_dict
 from callqa.review.precision import RuleFigures, rule_precision
 from callqa.store.models import User
+from callqa.store.queries import CaseRow, list_cases
 from callqa.store.visibility import get_visible_call
 from callqa.web.auth import require_csrf
 from callqa.web.pages import page
@@ -27,16 +29,28 @@ CSRF = [Depends(require_csrf)]
 OptionalText = Annotated[str, Form(max_length=2000)]
 
 
+def _queued(rows: list[CaseRow], viewer: Viewer) -> list[dict[str, object]]:
+    return [case_dict(r.case, viewer.mask) | {"confidence": r.confidence} for r in rows]
+
+
 @router.get("/review")
-def my_queue(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+def my_queue(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    origin: Annotated[str, Query(pattern="^(flagged|sample)?$")] = "",
+):
+    """The review queue: flagged cases before 抽检 ones, the model's surest first; `origin` keeps one kind."""
+    kind = origin or None
     with request.app.state.db.session() as session:
         actor = viewer.actor(session)
-        mine = [case_dict(c, viewer.mask) for c in list_cases(session, actor, owner=actor)]
-        unassigned = [case_dict(c, viewer.mask) for c in list_cases(session, actor, state="unassigned")]
+        mine = _queued(list_cases(session, actor, owner=actor, origin=kind), viewer)
+        unassigned = _queued(list_cases(session, actor, state="unassigned", origin=kind), viewer)
         everything = []
         if viewer.role == "supervisor":
-            everything = [case_dict(c, viewer.mask) for c in list_cases(session, actor)]
-    return page(request, viewer, "review.html", mine=mine, unassigned=unassigned, everything=everything)
+            everything = _queued(list_cases(session, actor, origin=kind), viewer)
+    return page(
+        request, viewer, "review.html", mine=mine, unassigned=unassigned, everything=everything, origin=origin
+    )
 
 
 @router.get("/appeals")
@@ -44,9 +58,9 @@ def appeals_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-un
     with request.app.state.db.session() as session:
         actor = viewer.actor(session)
         cases = [
-            case_dict(c, viewer.mask)
-            for c in list_cases(session, actor)
-            if c.appeals or c.state in ("submitted", "decided")
+            case_dict(r.case, viewer.mask)
+            for r in list_cases(session, actor)
+            if r.case.appeals or r.case.state in ("submitted", "decided")
         ]
     return page(request, viewer, "appeals.html", cases=cases)
 
@@ -109,6 +123,51 @@ def decide(  # type: ignore[no-untyped-def]
         return workflow.decide_violation(s, u, violation_id, decision, comment or None)
 
     return _act(request, viewer, call_id, act)
+
+
+@router.post("/calls/{call_id}/missed", dependencies=CSRF)
+def record_missed(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    call_id: str,
+    category: Annotated[str, Form(max_length=50)],
+    speaker: Annotated[str, Form(pattern="^(agent|customer)$")],
+    text: Annotated[str, Form(max_length=2000)],
+    explanation: OptionalText = "",
+    start: Annotated[str, Form(max_length=20)] = "",
+    end: Annotated[str, Form(max_length=20)] = "",
+):
+    """补录漏检违规 on a 抽检 case (times as seconds or m:ss, both optional)."""
+
+    def act(s, u):  # type: ignore[no-untyped-def]
+        return workflow.record_missed_violation(
+            s,
+            u,
+            call_id,
+            category=category,
+            speaker=speaker,
+            text=text,
+            explanation=explanation or None,
+            start_s=_seconds(start, "开始时间"),
+            end_s=_seconds(end, "结束时间"),
+        )
+
+    return _act(request, viewer, call_id, act)
+
+
+def _seconds(value: str, name: str) -> float | None:
+    """A form's time: '75', '75.5' or '1:15' (minutes:seconds); empty for none."""
+    value = value.strip()
+    if not value:
+        return None
+    minutes, _, seconds = value.rpartition(":")
+    try:
+        total = float(seconds) + 60 * (int(minutes) if minutes else 0)
+    except ValueError:
+        raise InvalidInput(f"{name}: seconds (75) or minutes:seconds (1:15)") from None
+    if not 0 <= total <= 86_400:
+        raise InvalidInput(f"{name}: seconds (75) or minutes:seconds (1:15)")
+    return total
 
 
 @router.post("/calls/{call_id}/verdict", dependencies=CSRF)
