@@ -85,6 +85,13 @@ class Settings(BaseModel):
             "addresses of reverse proxies whose `X-Forwarded-For` is believed; nobody else's is",
         ),
     )
+    learn_verdict_weight: Annotated[float, Field(gt=0, le=100)] = Field(
+        3.0,
+        json_schema_extra=_doc(
+            "3",
+            "weight of a reviewer's verdict sentence against a bank sentence when `callqa learn` retrains",
+        ),
+    )
     audit_key_file: str | None = Field(
         None,
         json_schema_extra=_doc(
