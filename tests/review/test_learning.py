@@ -17,10 +17,11 @@ from callqa.review.precision import phrasing_suggestions
 from callqa.rules.active import active_detector, active_model_path
 from callqa.rules.learned.detector import shipped_model_path
 from callqa.rules.learned.verdicts import sentence_of, verdict_examples
-from callqa.rules.learned.versions import SHIPPED, list_versions
+from callqa.rules.learned.versions import SHIPPED, list_versions, model_meta
 from callqa.store.database import Database
 from callqa.store.models import AuditEntry, Violation, ViolationDecision
 from callqa.workspace import Workspace
+from tests.conftest import run_cli
 from tests.learnkit import add_transcribed_call, memo_embed, small_options, write_banks
 
 from .conftest import People
@@ -120,7 +121,7 @@ def test_a_sentence_that_violates_one_category_is_no_negative_of_another(
 @pytest.mark.slow
 def test_learning_round_trip(db: Database, people: People, run, ws: Workspace, banks: Path) -> None:  # type: ignore[no-untyped-def]
     # the baseline: the tiny banks alone, as a workspace version
-    base = learn(ws, db, "cli:test", small_options(banks, force=True), embedder=memo_embed)
+    base = learn(ws, db, "cli:test", small_options(banks), embedder=memo_embed)
     assert base.saved and base.previous == SHIPPED and active_model_path(ws) == base.path
     missed_before, fired_before = _prob(ws, MISSED, "threat")
     benign_before, _ = _prob(ws, BENIGN, "threat")
@@ -173,8 +174,10 @@ def test_learning_round_trip(db: Database, people: People, run, ws: Workspace, b
 
 @pytest.mark.slow
 def test_a_much_worse_calibration_is_refused_unless_forced(db: Database, ws: Workspace, banks: Path) -> None:
-    base = learn(ws, db, "cli:test", small_options(banks, force=True), embedder=memo_embed)
-    harsh = small_options(banks, max_recall_drop=-1.0)  # a bar no model passes: every category is worse
+    base = learn(ws, db, "cli:test", small_options(banks), embedder=memo_embed)
+    harsh = small_options(
+        banks, max_recall_drop=-1.0, force=False
+    )  # a bar no model passes: every category is worse
     refused = learn(ws, db, "cli:test", harsh, embedder=memo_embed)
     assert not refused.saved and refused.refused and "not saved" in refused.refused
     assert active_model_path(ws) == base.path
@@ -212,3 +215,27 @@ def test_phrasing_suggestions_are_model_catches_no_keyword_rule_found(
         ("c1", only_model),
     ]
     assert [(x.call_id, x.confidence) for x in lead_a["threat-model"]] == [("c1", 0.8)]
+
+
+@pytest.mark.slow
+def test_learn_command(tmp_path: Path, banks: Path) -> None:
+    folder = str(tmp_path / "cli-ws")
+    code, out, err = run_cli("learn", "--workspace", folder, "--banks", str(banks))
+    assert code == 1 and "not saved" in err  # tiny banks calibrate far worse than the shipped model
+    assert "threat" in out and "→" in out and "verdicts: 0 read" in out
+    code, out, _ = run_cli(
+        "learn", "--workspace", folder, "--banks", str(banks), "--force", "--verdict-weight", "2"
+    )
+    assert code == 0 and "now in use" in out
+    version = out.split("saved detector-", 1)[1].split(".npz", 1)[0]
+    trained = model_meta(tmp_path / "cli-ws" / "models" / f"detector-{version}.npz")["config"]
+    assert trained == model_meta(shipped_model_path())["config"] | {"extra_weight": 2.0}  # same settings
+    code, out, _ = run_cli("learn", "--list", "--workspace", folder)
+    assert code == 0 and version in out and SHIPPED in out
+    assert [line for line in out.splitlines() if "*" in line and version in line]
+    code, out, _ = run_cli("learn", "--use", SHIPPED, "--workspace", folder)
+    assert code == 0 and f"model in use: {SHIPPED} (was {version})" in out
+    code, _, err = run_cli("learn", "--use", "ws-0", "--workspace", folder)
+    assert code == 1 and "no model version 'ws-0'" in err
+    code, out, _ = run_cli("audit", "export", "--format", "json", "--workspace", folder)
+    assert '"model.learn"' in out and '"model.use"' in out and '"verdict_weight": 2.0' in out

@@ -113,14 +113,15 @@ def _list(ws) -> None:  # type: ignore[no-untyped-def]
     from callqa.rules.learned.versions import list_versions
 
     table = Table(title="text model versions")
-    for name in ("", "version", "model", "trained on", "verdicts", "recall clean / garbled", "written"):
+    table.add_column("")
+    table.add_column("version", no_wrap=True)
+    for name in ("trained on", "verdicts", "recall clean / garbled", "written"):
         table.add_column(name)
     for v in list_versions(ws):
         recall = v.mean_recall
         table.add_row(
             "*" if v.current else "",
             v.version,
-            v.name,
             str(v.trained_on if v.trained_on is not None else "—"),
             str(v.extra if v.extra is not None else "—"),
             f"{recall[0]:.1%} / {recall[1]:.1%}" if recall else "—",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 @dataclass(frozen=True)
 class LearnOptions:
     verdict_weight: float = 3.0  # weight of a verdict sentence relative to a bank sentence
-    config: Config | None = None  # training settings (None: the defaults the shipped model used)
+    config: Config | None = None  # training settings (None: those the model in use was trained with)
     banks_dir: Path | None = None  # None: the shipped banks
     dry_run: bool = False
     force: bool = False  # save even when the calibration got much worse
@@ -100,6 +100,19 @@ def recall_drops(
     return out
 
 
+def config_of(detector: Detector) -> Config:
+    """The training settings `detector` was built with (defaults for what its metadata lacks), so that
+    a retraining differs from the model in use by the verdicts only."""
+    stored = detector.meta.get("config")
+    if not isinstance(stored, dict):
+        return Config()
+    known = {f.name for f in fields(Config)}
+    values = {k: v for k, v in stored.items() if k in known}
+    if "categories" in values:
+        values["categories"] = tuple(values["categories"])
+    return Config(**values)
+
+
 class _Counting:
     """Passes to the cache and reports progress: `train` asks the embedder once per fit and per test set."""
 
@@ -127,7 +140,8 @@ def learn(
     refused; audited when saved."""
     started = time.perf_counter()
     banks = load_banks(options.banks_dir)
-    config = replace(options.config or Config(), extra_weight=options.verdict_weight)
+    current = active_detector(ws)
+    config = replace(options.config or config_of(current), extra_weight=options.verdict_weight)
     cats = list(config.categories or banks.categories)
     if progress:
         progress("reading verdicts", 0, 1)
@@ -136,7 +150,6 @@ def learn(
     cache = EmbeddingCache(models_dir(ws) / VERDICT_CACHE, embedder, seed=[bank_vectors_path()])
     total = config.folds * 3 + 1 + len(cats)
     counting = _Counting(cache, total, progress)
-    current = active_detector(ws)
     previous = current_version(ws)
     version = new_version(ws)
     detector, report = train(banks, verdicts.examples, embedder=counting, config=config, version=version)
