@@ -92,6 +92,13 @@ class Settings(BaseModel):
             "share of clean calls drawn for 抽检 (spot-check review); the draw is fixed per recording",
         ),
     )
+    learn_verdict_weight: Annotated[float, Field(gt=0, le=100)] = Field(
+        3.0,
+        json_schema_extra=_doc(
+            "3",
+            "weight of a reviewer's verdict sentence against a bank sentence when `callqa learn` retrains",
+        ),
+    )
     audit_key_file: str | None = Field(
         None,
         json_schema_extra=_doc(

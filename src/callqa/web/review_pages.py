@@ -12,14 +12,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
-from callqa.errors import InvalidInput
+from callqa.errors import InvalidInput, TransitionError
 from callqa.review import audit, workflow
 from callqa.review.cases import case_dict
-from callqa.review.precision import RuleFigures, rule_precision
+from callqa.review.precision import RuleFigures, phrasing_suggestions, rule_precision
+from callqa.rules.active import learned_rules
+from callqa.rules.learned.versions import list_versions
 from callqa.store.models import User
 from callqa.store.queries import CaseRow, list_cases
 from callqa.store.visibility import get_visible_call
 from callqa.web.auth import require_csrf
+from callqa.web.learning import learn_job, use_model
 from callqa.web.pages import page
 from callqa.web.schemas import MAX_ID
 from callqa.web.viewer import CurrentViewer, Viewer, masked_audit_row
@@ -65,14 +68,60 @@ def appeals_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-un
     return page(request, viewer, "appeals.html", cases=cases)
 
 
+MODEL_ROLES = ("supervisor", "admin")  # who retrains the text model and sees phrasing suggestions
+
+
 @router.get("/rules")
 def rules_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
-    """The pack's rules with their hits and precision over the calls this viewer may see."""
+    """The pack's rules with their hits and precision over the calls this viewer may see; for
+    supervisors and admins also the text model (versions, retraining) and phrasing suggestions."""
+    pack = request.app.state.pack
+    model_rules = learned_rules(pack)
+    manage = viewer.role in MODEL_ROLES
     with request.app.state.db.session() as session:
         precision = rule_precision(session, viewer.user)
+        found = phrasing_suggestions(session, viewer.user, list(model_rules)) if manage else {}
+    suggestions = {
+        rule: [
+            {"text": viewer.mask.text(s.text), "ref": viewer.mask.call_ref(s.call_id, s.call_pk),
+             "call_id": viewer.mask.text(s.call_id), "start_s": s.start_s, "confidence": s.confidence}
+            for s in rows
+        ]
+        for rule, rows in found.items()
+    }  # fmt: skip
     fields = ("id", "name", "category", "severity", "deduction")
-    rules = [{f: getattr(r, f) for f in fields} for r in request.app.state.pack.rules]
-    return page(request, viewer, "rules.html", rules=rules, precision=precision, EMPTY_FIGURES=RuleFigures())
+    rules = [{f: getattr(r, f) for f in fields} | {"model": r.id in model_rules} for r in pack.rules]
+    return page(
+        request,
+        viewer,
+        "rules.html",
+        rules=rules,
+        precision=precision,
+        EMPTY_FIGURES=RuleFigures(),
+        manage=manage,
+        suggestions=suggestions,
+        versions=list_versions(request.app.state.ws) if manage else [],
+        model_version=getattr(pack.detector, "version", ""),
+        learning=learn_job(request.app).state if manage else None,
+    )
+
+
+@router.post("/rules/learn", dependencies=CSRF)
+def retrain(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    """Start retraining the text model with the verdicts (in the background); back to the rules page."""
+    viewer.require(*MODEL_ROLES)
+    learn_job(request.app).start(request.app, viewer.user)
+    return RedirectResponse("/rules", status_code=303)
+
+
+@router.post("/rules/model", dependencies=CSRF)
+def use_model_version(request: Request, viewer: CurrentViewer, version: Annotated[str, Form(max_length=80)]):  # type: ignore[no-untyped-def]
+    """Switch the text model to a kept version (or `shipped`): a rollback."""
+    viewer.require(*MODEL_ROLES)
+    if learn_job(request.app).state and learn_job(request.app).state.running:  # type: ignore[union-attr]
+        raise TransitionError("a retraining is running; switch the model when it has ended")
+    use_model(request.app, viewer.user, version)
+    return RedirectResponse("/rules", status_code=303)
 
 
 @router.get("/audit")
