@@ -356,10 +356,9 @@ def rules_test(
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from callqa.pipeline.process import call_info, same_number_ordinal
+    from callqa.pipeline.hits import call_info, same_number_ordinal, stored_segments
     from callqa.rules import CallContext, evaluate
     from callqa.store.models import Call
-    from callqa.transcript import Segment
 
     ws, db = open_workspace(workspace)
     loaded = rule_pack(ws, pack)
@@ -373,7 +372,7 @@ def rules_test(
         for call in found:
             if call.status not in ("clean", "flagged"):
                 continue
-            segs = [Segment(s.speaker, s.start_s, s.end_s, s.text) for s in call.segments]  # type: ignore[arg-type]
+            segs = stored_segments(call.segments)
             ctx = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
             for h in evaluate(loaded, call_info(call), segs, ctx):
                 rows.append(

@@ -23,6 +23,7 @@ def violation_record(v: Violation, mask: Masker = UNMASKED, decision: str | None
         "text": mask.text(v.text),
         "explanation": mask.text(v.explanation),
         "decision": decision,
+        "vanished": v.vanished_at is not None,  # decided, but the current rules no longer find it
     }
 
 

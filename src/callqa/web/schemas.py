@@ -73,6 +73,9 @@ class ViolationOut(BaseModel):
     text: str
     explanation: str
     decision: str | None = Field(None, description="the review decision, when listed with one")
+    vanished: bool = Field(
+        False, description="decided, but a recheck with the current rules no longer finds it"
+    )
 
 
 class CallOut(BaseModel):
