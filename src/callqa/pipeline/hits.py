@@ -103,10 +103,16 @@ def _fill(row: Violation, hit: Hit, pack: RulePack) -> None:
 
 
 def store_hits(
-    session: Session, pack: RulePack, call: Call, segments: list[Segment], actor: audit.Actor = SYSTEM
+    session: Session,
+    pack: RulePack,
+    call: Call,
+    segments: list[Segment],
+    actor: audit.Actor = SYSTEM,
+    decided: set[int] | None = None,
 ) -> HitChanges:
     """Evaluate `pack` on the call's transcript `segments`, merge the hits into its stored violations,
-    set score and status, store any new sentence embeddings, and let the review case follow."""
+    set score and status, store any new sentence embeddings, and let the review case follow.
+    `decided`: ids of violations with a review decision, when the caller looked them up for many calls."""
     changes = HitChanges(status_before=call.status)
     context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
     vectors = load_call_vectors(session, call.id)
@@ -117,7 +123,8 @@ def store_hits(
         save_call_vectors(session, call.id, vectors)
 
     stored = [v for v in call.violations if v.source == "rule"]
-    decided = _decided(session, [v.id for v in stored if v.id is not None])
+    if decided is None:
+        decided = decided_ids(session, [call.id])
     pool: dict[HitKey, list[Violation]] = defaultdict(list)
     for row in sorted(stored, key=lambda v: v.id or 0):
         pool[hit_key(row.rule_id, row.speaker, row.start_s, row.text)].append(row)
@@ -157,8 +164,11 @@ def store_hits(
     return changes
 
 
-def _decided(session: Session, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    query = select(ViolationDecision.violation_id).where(ViolationDecision.violation_id.in_(ids))
+def decided_ids(session: Session, call_pks: list[int]) -> set[int]:
+    """Ids of the violations of these calls that have a review decision."""
+    query = (
+        select(ViolationDecision.violation_id)
+        .join(Violation, Violation.id == ViolationDecision.violation_id)
+        .where(Violation.call_pk.in_(call_pks))
+    )
     return set(session.scalars(query))

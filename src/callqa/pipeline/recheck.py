@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from callqa.pipeline.hits import HitChanges, store_hits, stored_segments
+from callqa.pipeline.hits import HitChanges, decided_ids, store_hits, stored_segments
 from callqa.review import audit
 from callqa.rules import RulePack
 from callqa.store.database import Database
@@ -155,8 +155,11 @@ def recheck(
     try:
         for k in range(0, len(pks), batch):
             with _batch(db, dry_run) as session:
-                for call in _load(session, pks[k : k + batch]):
-                    changes = store_hits(session, pack, call, stored_segments(call.segments), actor)
+                chunk = pks[k : k + batch]
+                decided = decided_ids(session, chunk)
+                for call in _load(session, chunk):
+                    segments = stored_segments(call.segments)
+                    changes = store_hits(session, pack, call, segments, actor, decided)
                     summary.add(call.call_id, changes)
                     if on_done:
                         on_done(call.call_id, changes)
