@@ -337,3 +337,36 @@ def test_shipped_pack_recheck_reuses_stored_vectors(env: Env) -> None:
     rows = env.rows("m")
     assert rows and all(r.pack_version == pack.version for r in rows)
     assert any(r.model_version == pack.detector.version for r in rows)  # type: ignore[attr-defined]
+
+
+# --- command line --------------------------------------------------------------------------------
+
+
+def test_cli_recheck_dry_run_then_for_real(env: Env, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    env.add("rude", RUDE)
+    env.add("polite", POLITE)
+    (env.ws.root / "config.toml").write_text(f'rule_pack = "{env.new.path}"\n', encoding="utf-8")
+    ws = str(env.ws.root)
+    state = snapshot(env)
+
+    code, stdout, stderr = run_cli("recheck", "--workspace", ws, "--dry-run")
+    assert code == 0, stderr
+    assert "rude: flagged → clean; 0 new, 0 vanished (kept: decided), 1 removed" in stdout
+    assert "polite: clean → flagged; 1 new" in stdout and "case opened" in stdout
+    assert "2 calls rechecked, 2 would change" in stderr and "calls/s" in stderr and "dry run" in stderr
+    assert snapshot(env) == state and recheck_entries(env) == []
+
+    code, stdout, stderr = run_cli("recheck", "--workspace", ws, "--call", "polite", "--call", "nope")
+    assert code == 1 and "unknown or not yet processed call(s): nope" in stderr
+    assert env.call("polite").status == "flagged" and env.call("rude").status == "flagged"
+    [entry] = recheck_entries(env)
+    assert (
+        entry["actor"].startswith("cli") and entry["calls"] == 1 and entry["pack_version"] == env.new.version
+    )
+
+    code, _, stderr = run_cli("recheck", "--workspace", ws, "--since", "2026-11-21")
+    assert code == 0 and "0 calls rechecked" in stderr
+    code, _, stderr = run_cli("recheck", "--workspace", ws, "--since", "2026-13-01")
+    assert code == 2 and "expected a date like 2026-11-20" in stderr

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from callqa.cli.admin import audit_app, users_app
 from callqa.cli.context import cannot_write, disk_full, err, fail, open_workspace, out, rule_pack
+from callqa.cli.recheck import recheck
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(model_app, name="model")
+app.command()(recheck)
 
 
 class Speaker(StrEnum):
