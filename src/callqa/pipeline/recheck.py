@@ -26,6 +26,7 @@ from callqa.store.models import Call
 
 CHECKED = ("clean", "flagged")  # calls with a stored transcript
 BATCH = 100  # calls per transaction
+AUDIT_ACTION = "rules.recheck"
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def recheck(
         if not dry_run:
             with db.session() as session:
                 after = {"selection": selection.to_json(), **summary.to_json()}
-                audit.append(session, actor, "rules.recheck", "rule_pack", pack.version, None, after)
+                audit.append(session, actor, AUDIT_ACTION, "rule_pack", pack.version, None, after)
     return summary
 
 

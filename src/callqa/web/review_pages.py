@@ -7,16 +7,20 @@ error handler (callqa.web.errors), which shows the call page again with the reas
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
+from callqa.errors import InvalidInput
+from callqa.pipeline.recheck import Selection, model_version
 from callqa.review import audit, workflow
 from callqa.review.cases import case_dict, list_cases
 from callqa.review.precision import RuleFigures, rule_precision
 from callqa.store.models import User
 from callqa.store.visibility import get_visible_call
+from callqa.web import rechecks
 from callqa.web.auth import require_csrf
 from callqa.web.pages import page
 from callqa.web.schemas import MAX_ID
@@ -52,13 +56,33 @@ def appeals_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-un
 
 
 @router.get("/rules")
-def rules_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
-    """The pack's rules with their hits and precision over the calls this viewer may see."""
+def rules_page(request: Request, viewer: CurrentViewer, queued: Annotated[int, Query(ge=0, le=MAX_ID)] = 0):  # type: ignore[no-untyped-def]
+    """The pack's rules with their hits and precision over the calls this viewer may see; for
+    supervisors and admins the recheck form and the last recheck."""
+    pack = request.app.state.pack
     with request.app.state.db.session() as session:
         precision = rule_precision(session, viewer.user)
+        last = rechecks.last_run(session) if viewer.role in rechecks.ROLES else None
     fields = ("id", "name", "category", "severity", "deduction")
-    rules = [{f: getattr(r, f) for f in fields} for r in request.app.state.pack.rules]
-    return page(request, viewer, "rules.html", rules=rules, precision=precision, EMPTY_FIGURES=RuleFigures())
+    rules = [{f: getattr(r, f) for f in fields} for r in pack.rules]
+    return page(request, viewer, "rules.html", rules=rules, precision=precision, EMPTY_FIGURES=RuleFigures(),
+                pack_version=pack.version, model_version=model_version(pack), last=last, queued=queued,
+                can_recheck=viewer.role in rechecks.ROLES)  # fmt: skip
+
+
+@router.post("/rules/recheck", dependencies=CSRF)
+def recheck(  # type: ignore[no-untyped-def]
+    request: Request, viewer: CurrentViewer, since: Annotated[str, Form(max_length=10)] = ""
+):
+    """The rules page's 重新检查 button: recheck now (or in the background), then back to the page."""
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise InvalidInput(f"not a date: {since!r}") from None
+    outcome = rechecks.start_recheck(request, viewer, Selection(since=day))
+    return RedirectResponse(
+        f"/rules?queued={outcome.queued}" if outcome.queued else "/rules", status_code=303
+    )
 
 
 @router.get("/audit")
