@@ -85,6 +85,20 @@ class Settings(BaseModel):
             "addresses of reverse proxies whose `X-Forwarded-For` is believed; nobody else's is",
         ),
     )
+    sample_rate: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.02,
+        json_schema_extra=_doc(
+            "0.02",
+            "share of clean calls drawn for 抽检 (spot-check review); the draw is fixed per recording",
+        ),
+    )
+    learn_verdict_weight: Annotated[float, Field(gt=0, le=100)] = Field(
+        3.0,
+        json_schema_extra=_doc(
+            "3",
+            "weight of a reviewer's verdict sentence against a bank sentence when `callqa learn` retrains",
+        ),
+    )
     audit_key_file: str | None = Field(
         None,
         json_schema_extra=_doc(

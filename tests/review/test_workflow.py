@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
 from callqa.review import accounts, audit, workflow
 from callqa.review.accounts import set_active
-from callqa.review.cases import case_dict, get_case, list_cases
+from callqa.review.cases import case_dict, get_case
 from callqa.store.database import Database
 from callqa.store.models import Appeal, Call, ReviewCase
+from callqa.store.queries import list_cases
 
 from .conftest import AddCall, People, violation_ids
 
@@ -366,10 +367,13 @@ def test_team_leads_see_only_their_team(people: People, add_call: AddCall, db: D
     add_call("b1", team="B")
     add_call("none", team=None)
     with db.session() as s:
-        assert [c.call.call_id for c in list_cases(s, people.lead_a)] == ["a1"]
-        assert [c.call.call_id for c in list_cases(s, people.lead_b)] == ["b1"]
+        assert [r.case.call.call_id for r in list_cases(s, people.lead_a)] == ["a1"]
+        assert [r.case.call.call_id for r in list_cases(s, people.lead_b)] == ["b1"]
         assert len(list_cases(s, people.sup)) == 3
-        assert [c.call.call_id for c in list_cases(s, people.insp1, owner=people.insp1)] == ["a1", "none"]
+        assert [r.case.call.call_id for r in list_cases(s, people.insp1, owner=people.insp1)] == [
+            "a1",
+            "none",
+        ]
         assert get_case(s, people.lead_a, "a1").call.team == "A"
 
 

@@ -13,8 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from callqa.cli.admin import audit_app, users_app
 from callqa.cli.context import cannot_write, disk_full, err, fail, open_workspace, out, rule_pack
+from callqa.cli.learn import learn
 from callqa.cli.recheck import recheck
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
+from callqa.cli.sample import sample
 
 app = typer.Typer(
     help="callqa: offline QA of debt-collection call recordings.",
@@ -28,6 +30,8 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(model_app, name="model")
+app.command()(sample)
+app.command("learn")(learn)
 app.command()(recheck)
 
 

@@ -109,9 +109,11 @@ def store_hits(
     segments: list[Segment],
     actor: audit.Actor = SYSTEM,
     decided: set[int] | None = None,
+    sample_rate: float = 0.0,
 ) -> HitChanges:
     """Evaluate `pack` on the call's transcript `segments`, merge the hits into its stored violations,
-    set score and status, store any new sentence embeddings, and let the review case follow.
+    set score and status, store any new sentence embeddings, and let the review case follow (a clean
+    call without a case is drawn for 抽检 at `sample_rate`: processing passes the workspace's).
     `decided`: ids of violations with a review decision, when the caller looked them up for many calls."""
     changes = HitChanges(status_before=call.status)
     context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
@@ -160,7 +162,7 @@ def store_hits(
         call.status = "clean"
     changes.status_after = call.status
     session.flush()
-    changes.case_action = on_hits_stored(session, call, new_hits=changes.new, actor=actor)
+    changes.case_action = on_hits_stored(session, call, changes.new, actor, sample_rate)
     return changes
 
 

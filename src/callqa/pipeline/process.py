@@ -112,8 +112,11 @@ def corrected_segments(segments: Sequence[Segment]) -> tuple[list[Segment], list
     return out, [s.text if f.changes else None for s, f in zip(segments, fixed, strict=True)]
 
 
-def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_name: str) -> Call:
-    """Store transcript, violations and status of one call in a single transaction."""
+def save_result(
+    db: Database, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float = 0.0
+) -> Call:
+    """Store transcript, violations and status of one call in a single transaction; a flagged call,
+    or a clean one drawn at `sample_rate` (抽检), gets its review case in it."""
     with db.session() as session:
         call = session.get_one(Call, result.call_pk)
         unindex_call(session, call.id)
@@ -144,7 +147,7 @@ def save_result(db: Database, pack: RulePack, result: TranscribeResult, model_na
         session.flush()
         index_segments(session, rows)
         save_call_vectors(session, call.id, {})  # the old transcript's embeddings go with it
-        store_hits(session, pack, call, segments)  # hits, score, status and the review case
+        store_hits(session, pack, call, segments, sample_rate=sample_rate)  # hits, score, status, case
         call.error = None
         return call
 
@@ -220,7 +223,8 @@ def process_pending(
             else:
                 results = _results_from_pool(jobs, workers, model_dir, settings, limit)
             for result in results:
-                call = save_result(db, pack, result, os.path.basename(model_dir.rstrip("/")))
+                model_name = os.path.basename(model_dir.rstrip("/"))
+                call = save_result(db, pack, result, model_name, ws.settings.sample_rate)
                 summary.done += 1
                 if call.status == "failed":
                     summary.failed.append((call.call_id, call.error or ""))

@@ -1,14 +1,15 @@
-"""Reading review cases: one case as a plain dict, a user's visible cases, one case by call id."""
+"""Reading review cases: one case as a plain dict, one case by call id. (The queue of cases a user may
+see is `callqa.store.queries.list_cases`.)"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from callqa.errors import NotFound
 from callqa.masking import UNMASKED, Masker
 from callqa.store.models import Call, ReviewCase, User
-from callqa.store.visibility import get_visible_call, restrict
+from callqa.store.visibility import get_visible_call
 
 
 def _iso(value) -> str | None:  # type: ignore[no-untyped-def]
@@ -24,6 +25,7 @@ def case_dict(case: ReviewCase, mask: Masker = UNMASKED) -> dict[str, object]:
         "ref": mask.call_ref(case.call.call_id, case.call.id),
         "team": case.call.team,
         "state": case.state,
+        "origin": case.origin,
         "owner": case.owner.username if case.owner else None,
         "verdict": case.verdict,
         "submitted_at": _iso(case.submitted_at),
@@ -57,20 +59,3 @@ def get_case(session: Session, user: User, call_id: str) -> ReviewCase:
     if case is None:
         raise NotFound("this call has no review case")
     return case
-
-
-def list_cases(
-    session: Session, user: User, state: str | None = None, owner: User | None = None
-) -> list[ReviewCase]:
-    """Cases of the calls `user` may see, oldest first, optionally one state or one owner's."""
-    query = (
-        select(ReviewCase)
-        .join(Call, ReviewCase.call_pk == Call.id)
-        .options(selectinload(ReviewCase.decisions), selectinload(ReviewCase.appeals))
-        .order_by(ReviewCase.id)
-    )
-    if state:
-        query = query.where(ReviewCase.state == state)
-    if owner:
-        query = query.where(ReviewCase.owner_id == owner.id)
-    return list(session.scalars(restrict(query, user)))

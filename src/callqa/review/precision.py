@@ -1,11 +1,13 @@
-"""How often each rule is right: precision = confirmed / (confirmed + false_positive) over reviewed hits."""
+"""How often each rule is right: precision = confirmed / (confirmed + false_positive) over reviewed hits;
+and what the model rules caught that the keyword rules missed (phrasing suggestions)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from callqa.store.models import Call, User, Violation, ViolationDecision
 from callqa.store.visibility import restrict
@@ -47,3 +49,49 @@ def rule_precision(session: Session, viewer: User | None = None) -> dict[str, Ru
     for rule_id, decision, n in session.execute(query):
         counts.setdefault(rule_id, {})[decision or "undecided"] = n
     return {rule_id: RuleFigures(**c) for rule_id, c in sorted(counts.items())}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A confirmed hit of a model rule on a call where no keyword rule of its category fired: its
+    sentence is a phrasing the keyword rules lack (措辞建议)."""
+
+    rule_id: str
+    call_id: str
+    call_pk: int
+    text: str
+    confidence: float | None
+    start_s: float
+
+
+def phrasing_suggestions(
+    session: Session, viewer: User | None, model_rules: Sequence[str], per_rule: int = 20
+) -> dict[str, list[Suggestion]]:
+    """Per model rule in `model_rules`, up to `per_rule` newest confirmed hits on calls `viewer` may see
+    that no current (not vanished) keyword hit of the same category accompanies."""
+    if not model_rules:
+        return {}
+    keyword = aliased(Violation)
+    keyword_found = exists().where(
+        keyword.call_pk == Violation.call_pk,
+        keyword.category == Violation.category,
+        keyword.rule_id.not_in(model_rules),
+        keyword.source == "rule",
+        keyword.vanished_at.is_(None),
+    )
+    query = restrict(
+        select(
+            Violation.rule_id, Call.call_id, Call.id, Violation.text, Violation.confidence, Violation.start_s
+        )
+        .join(ViolationDecision, ViolationDecision.violation_id == Violation.id)
+        .join(Call, Call.id == Violation.call_pk)
+        .where(ViolationDecision.decision == "confirmed", Violation.rule_id.in_(model_rules), ~keyword_found)
+        .order_by(ViolationDecision.decided_at.desc(), Violation.id.desc()),
+        viewer,
+    )
+    out: dict[str, list[Suggestion]] = {}
+    for row in session.execute(query):
+        found = out.setdefault(row[0], [])
+        if len(found) < per_rule:
+            found.append(Suggestion(*row))
+    return out

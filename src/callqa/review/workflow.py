@@ -8,7 +8,7 @@ then changes the case and appends an audit entry in the same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
 from callqa.review import audit
 from callqa.review.cases import case_dict, case_of
+from callqa.review.sampling import draw_point, is_drawn
+from callqa.rules.model import CATEGORIES, SEVERITIES
 from callqa.store.models import (
     DECISIONS,
     Appeal,
@@ -31,6 +33,11 @@ from callqa.store.visibility import get_visible_call, restrict
 APPEAL_WINDOW_DAYS = 3
 OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case
 APPEAL_OUTCOMES = {"uphold": "upheld", "overturn": "overturned"}
+# what an inspector may record as missed on a sampled call: the categories found in the words (the
+# other two, off_hours and excessive_frequency, come from call metadata and cannot be missed)
+MISSED_CATEGORIES = tuple(c for c in CATEGORIES if c not in ("off_hours", "excessive_frequency"))
+SPEAKERS = ("agent", "customer")
+MANUAL_RULE = "manual"  # rule_id of a violation recorded by an inspector
 SYSTEM = "system"
 
 
@@ -98,41 +105,67 @@ def _next_inspector(session: Session) -> User | None:
     return next((u for u in inspectors if last is not None and u.id > last), inspectors[0])
 
 
-def assign_round_robin(session: Session, call: Call) -> ReviewCase:
-    """Open the case of a newly flagged call, owned by the next active inspector in rotation
-    (unassigned, to be claimed, when there is none)."""
-    if call.status != "flagged":
-        raise TransitionError(f"this call is {call.status}: only flagged calls are reviewed")
+def assign_round_robin(session: Session, call: Call, origin: str = "flagged") -> ReviewCase:
+    """Open the case of a newly flagged call (or of a clean call drawn for 抽检, origin 'sample'),
+    owned by the next active inspector in rotation (unassigned, to be claimed, when there is none)."""
+    needs = "clean" if origin == "sample" else "flagged"
+    if call.status != needs:
+        raise TransitionError(f"this call is {call.status}: only {needs} calls get a {origin} case")
     if case_of(session, call) is not None:
         raise TransitionError("this call already has a review case")
     inspector = _next_inspector(session)
     case = ReviewCase(
         call_pk=call.id,
         state="open" if inspector else "unassigned",
+        origin=origin,
         owner_id=inspector.id if inspector else None,
         rotation_owner_id=inspector.id if inspector else None,
         created_at=db_now(),
     )
     session.add(case)
-    _record(session, SYSTEM, "case.auto_assign", case, None)
+    _record(session, SYSTEM, "case.sample" if origin == "sample" else "case.auto_assign", case, None)
     return case
 
 
-def on_call_processed(session: Session, call: Call) -> ReviewCase | None:
-    """Pipeline hook after a call's result is stored: a flagged call gets its case (idempotent)."""
-    if call.status != "flagged":
+def on_call_processed(session: Session, call: Call, sample_rate: float = 0.0) -> ReviewCase | None:
+    """Pipeline hook after a call's result is stored: a flagged call gets its case, and a clean call
+    drawn at `sample_rate` a 抽检 case (idempotent: a call keeps the case it has)."""
+    if call.status not in ("flagged", "clean"):
         return None
-    return case_of(session, call) or assign_round_robin(session, call)
+    existing = case_of(session, call)
+    if existing is not None:
+        return existing
+    if call.status == "flagged":
+        return assign_round_robin(session, call)
+    return assign_round_robin(session, call, "sample") if is_drawn(call, sample_rate) else None
+
+
+def sample_clean_calls(session: Session, rate: float, since: date | None = None) -> int:
+    """Draw over the clean calls already processed (of `since` or later, by the call's own day) and
+    open a 抽检 case for each drawn one that has no case yet; returns how many were opened. The
+    draw is per recording, so running it again (at the same or a lower rate) opens none."""
+    query = select(Call.id, Call.content_sha256).where(
+        Call.status == "clean", ~Call.id.in_(select(ReviewCase.call_pk))
+    )
+    if since is not None:
+        query = query.where(Call.local_date >= since.isoformat())
+    drawn = [pk for pk, sha in session.execute(query.order_by(Call.id)) if draw_point(sha) < rate]
+    for pk in drawn:
+        assign_round_robin(session, session.get_one(Call, pk), "sample")
+    return len(drawn)
 
 
 REOPENABLE = ("submitted", "escalated", "decided")  # a verdict given, not final, no appeal pending
 
 
-def on_hits_stored(session: Session, call: Call, new_hits: int, actor: audit.Actor = SYSTEM) -> str | None:
+def on_hits_stored(
+    session: Session, call: Call, new_hits: int, actor: audit.Actor = SYSTEM, sample_rate: float = 0.0
+) -> str | None:
     """Pipeline hook after a call's hits are stored (first processing or a recheck); returns what
     happened to its case: 'opened', 'reopened', 'withdrawn' or None.
 
-    - A flagged call without a case gets one (`on_call_processed`).
+    - A call without a case gets one as `on_call_processed` gives it (flagged, or drawn for 抽检 at
+      `sample_rate`; a recheck passes 0: drawing over processed calls is `sample_clean_calls`).
     - A call now clean whose flagged case nobody has decided anything on loses that case: nothing
       was reviewed, and a later run that flags it again opens a fresh one.
     - New hits on a case whose verdict is given but not final (REOPENABLE) reopen it to its owner
@@ -140,7 +173,7 @@ def on_hits_stored(session: Session, call: Call, new_hits: int, actor: audit.Act
       case or one with an appeal pending keeps its state; the new hits show, undecided."""
     case = case_of(session, call)
     if case is None:
-        return "opened" if on_call_processed(session, call) else None
+        return "opened" if on_call_processed(session, call, sample_rate) else None
     if call.status == "clean" and case.origin == "flagged" and not case.decisions and not case.appeals:
         audit.append(session, actor, "case.withdraw", "review_case", call.call_id, case_dict(case), None)
         session.delete(case)
@@ -243,8 +276,94 @@ def decide_violation(
     return row
 
 
+def _nothing_found(case: ReviewCase) -> str:
+    """The verdict when no violation stands: a flagged call's hits were all false positives; a sampled
+    call was clean (the system missed nothing)."""
+    return "clean" if case.origin == "sample" else "all_false_positive"
+
+
+def record_missed_violation(
+    session: Session,
+    actor: User,
+    call_id: str,
+    *,
+    category: str,
+    speaker: str,
+    text: str,
+    explanation: str | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    severity: str = "medium",
+) -> ViolationDecision:
+    """The owner of an open 抽检 case records a violation the system missed (补录漏检违规): a new
+    violation with source 'inspector', confirmed by them. It counts as a confirmed violation from then
+    on (verdict, escalation, appeal), and the owner may still mark it a false positive before
+    submitting. Times are optional (0 when not given); the call's score and status stay what the
+    system found, so the miss stays measurable."""
+    case = _open_case(session, actor, call_id, *OWNER_ROLES)
+    _require_owner(actor, case)
+    _require_state(case, "open", why="violations are recorded only before the verdict is submitted")
+    if case.origin != "sample":
+        raise TransitionError("missed violations are recorded on 抽检 (sampled) cases only")
+    words = (text or "").strip()
+    if category not in MISSED_CATEGORIES:
+        raise InvalidInput(f"unknown category {category!r}; one of {', '.join(MISSED_CATEGORIES)}")
+    if speaker not in SPEAKERS:
+        raise InvalidInput(f"unknown speaker {speaker!r}; one of {', '.join(SPEAKERS)}")
+    if severity not in SEVERITIES:
+        raise InvalidInput(f"unknown severity {severity!r}; one of {', '.join(SEVERITIES)}")
+    if not words:
+        raise InvalidInput("say what was said: the words of the missed violation")
+    start = 0.0 if start_s is None else start_s
+    end = start if end_s is None else end_s
+    length = case.call.duration_s
+    if not 0 <= start <= end or (length is not None and end > length + 1):
+        raise InvalidInput(
+            f"time out of range: needs 0 <= start <= end <= the call's length ({length or 0:.0f} s)"
+        )
+    note = (explanation or "").strip() or words
+    violation = Violation(
+        call_pk=case.call_pk,
+        rule_id=MANUAL_RULE,
+        rule_name="质检员补录",
+        category=category,
+        severity=severity,
+        deduction=0,
+        speaker=speaker,
+        start_s=start,
+        end_s=end,
+        text=words,
+        explanation=f"质检员补录：{note}",
+        source="inspector",
+    )
+    session.add(violation)
+    session.flush()
+    row = ViolationDecision(
+        violation_id=violation.id,
+        case_id=case.id,
+        decision="confirmed",
+        decided_by=actor.id,
+        decided_at=db_now(),
+    )
+    session.add(row)
+    after = {
+        "call_id": case.call.call_id,
+        "category": category,
+        "severity": severity,
+        "speaker": speaker,
+        "start_s": start,
+        "end_s": end,
+        "text": words,
+        "explanation": violation.explanation,
+        "decision": "confirmed",
+    }
+    audit.append(session, actor, "violation.add_missed", "violation", violation.id, None, after)
+    return row
+
+
 def submit_verdict(session: Session, actor: User, call_id: str) -> ReviewCase:
-    """The owner closes the review: confirmed if any violation is confirmed, else all_false_positive."""
+    """The owner closes the review: confirmed if any violation is confirmed, else all_false_positive
+    (a flagged call) or clean (a sampled one: 未发现违规)."""
     case = _open_case(session, actor, call_id, *OWNER_ROLES)
     _require_owner(actor, case)
     _require_state(case, "open", why="the verdict is already submitted")
@@ -254,7 +373,7 @@ def submit_verdict(session: Session, actor: User, call_id: str) -> ReviewCase:
         ids = ", ".join(map(str, undecided))
         raise TransitionError(f"decide every violation first; undecided: {ids}")
     before = case_dict(case)
-    case.verdict = "confirmed" if "confirmed" in decided.values() else "all_false_positive"
+    case.verdict = "confirmed" if "confirmed" in decided.values() else _nothing_found(case)
     case.state, case.submitted_by, case.submitted_at = "submitted", actor.id, db_now()
     _record(session, actor, "case.submit", case, before)
     return case
@@ -351,7 +470,7 @@ def decide_appeal(
             if decision.decision == "confirmed":
                 decision.decision, decision.decided_by, decision.decided_at = "false_positive", actor.id, now
                 decision.comment = f"overturned on appeal {pending.id}" + (f": {note}" if note else "")
-        case.verdict = "all_false_positive"
+        case.verdict = _nothing_found(case)
     case.state, case.final_outcome, case.final_by, case.final_at = (
         "final",
         APPEAL_OUTCOMES[outcome],

@@ -44,3 +44,17 @@ def workspace_pack(ws: Workspace, path: Path | None = None) -> RulePack:
     chosen = path or ws.rule_pack_path
     pack = load_pack(chosen) if chosen else load_default_pack()
     return replace(pack, detector=active_detector(ws))
+
+
+def learned_rules(pack: RulePack) -> dict[str, str]:
+    """{rule id: category} of the pack's rules that use the text model (a `learned` leaf anywhere)."""
+    from callqa.rules.conditions import AllOf, AnyOf, Condition, Leaf, NotOf
+
+    def uses_model(node: Condition) -> bool:
+        if isinstance(node, Leaf):
+            return node.operator.name == "learned"
+        if isinstance(node, AllOf | AnyOf):
+            return any(uses_model(c) for c in node.children)
+        return isinstance(node, NotOf) and uses_model(node.child)
+
+    return {r.id: r.category for r in pack.rules if uses_model(r.condition)}

@@ -94,11 +94,12 @@ class CallView:
         n = max(len(seg.text), 1)
         return round(seg.start_s + (seg.end_s - seg.start_s) * min(char, n) / n, 2)
 
-    def span(self, i: int, start: int, end: int, explanation: str) -> Span:
-        """Evidence for normalised [start, end) of segment i."""
+    def span(self, i: int, start: int, end: int, explanation: str, exact: bool = True) -> Span:
+        """Evidence for normalised [start, end) of segment i (`exact` False: matched by sound)."""
         seg = self.segments[i]
         a, b = self.text(i).original_span(start, end)
-        return Span(i, a, b, seg.speaker, self.time_at(i, a), self.time_at(i, b), seg.text[a:b], explanation)
+        t0, t1 = self.time_at(i, a), self.time_at(i, b)
+        return Span(i, a, b, seg.speaker, t0, t1, seg.text[a:b], explanation, exact=exact)
 
     def window(self, speaker: str, start_s: float, end_s: float | None, explanation: str) -> Span:
         """Evidence that covers a stretch of the call rather than words."""

@@ -70,6 +70,7 @@ class Span:
     text: str
     explanation: str
     confidence: float | None = None  # set by the text model's operator
+    exact: bool = True  # False: words matched by sound (拼音匹配), not as written
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def register(cls: type[Operator]) -> type[Operator]:
 def _phrase_span(view: CallView, seg: int, f: Found, word: str, label: str) -> Span:
     matched = view.text(seg).chars[f.start : f.end]
     how = "" if f.exact else f'（拼音匹配"{matched}"）'
-    return view.span(seg, f.start, f.end, f'{label}"{word}"{how}')
+    return view.span(seg, f.start, f.end, f'{label}"{word}"{how}', exact=f.exact)
 
 
 def _words(raw: list[str]) -> list[str]:
@@ -229,7 +229,7 @@ class Near(Operator):
                 chars = view.text(seg).chars
                 how = "".join(f'（拼音匹配"{chars[f.start : f.end]}"）' for f in (fa, fb) if not f.exact)
                 expl = f'"{wa}"与"{wb}"相距{max(gap, 0)}字以内{how}'
-                spans[(seg, start, end)] = view.span(seg, start, end, expl)
+                spans[(seg, start, end)] = view.span(seg, start, end, expl, exact=fa.exact and fb.exact)
         return Result(bool(spans), tuple(spans.values()))
 
     def describe(self) -> str:
@@ -332,7 +332,9 @@ class Learned(Operator):
         for scored in scorer.units(scope.segments(view)):
             p, u = float(scored.probs[j]), scored.unit
             start_s = view.time_at(u.segment, u.start)
-            if p < limit or (scope.first_seconds is not None and start_s >= scope.first_seconds):
+            if scored.vector is None or p < limit:
+                continue
+            if scope.first_seconds is not None and start_s >= scope.first_seconds:
                 continue
             example, similarity = detector.nearest(self.bank, scored.vector)
             seg = view.segments[u.segment]

@@ -13,12 +13,14 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from callqa.errors import InvalidInput, NotFound
+from callqa.proportion import wilson_interval
 from callqa.store.models import (
     CALL_STATUSES,
+    CASE_ORIGINS,
     CASE_STATES,
     Call,
     ReviewCase,
@@ -184,6 +186,43 @@ def get_call_row(session: Session, viewer: User | None, ref: str) -> CallRow:
 
 
 @dataclass(frozen=True)
+class MissRate:
+    """What 抽检 says about the calls the rules passed: of `reviewed` sampled clean calls whose review
+    has a verdict, `missed` had a violation the system missed (an inspector recorded it, and it was
+    not overturned). `rate` and its 95% Wilson interval estimate the share of clean calls that in
+    truth violate; times `clean_calls`, how many such calls the clean ones hold."""
+
+    reviewed: int
+    missed: int
+    clean_calls: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.missed / self.reviewed if self.reviewed else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.missed, self.reviewed) if self.reviewed else None
+
+    @property
+    def missed_calls(self) -> tuple[float, float, float] | None:
+        """Estimated missed violating calls among the clean calls: (estimate, low, high)."""
+        if self.rate is None or self.interval is None:
+            return None
+        low, high = self.interval
+        return self.rate * self.clean_calls, low * self.clean_calls, high * self.clean_calls
+
+
+def estimate_miss_rate(session: Session, viewer: User | None, clean_calls: int) -> MissRate:
+    """The 抽检 figures over the sampled calls `viewer` may see (one aggregate query)."""
+    reviewed = and_(ReviewCase.origin == "sample", ReviewCase.verdict.is_not(None))
+    missed = func.coalesce(func.sum(case((ReviewCase.verdict == "confirmed", 1), else_=0)), 0)
+    query = select(func.count(), missed).join(Call, Call.id == ReviewCase.call_pk).where(reviewed)
+    n, k = session.execute(query.where(visible_calls(viewer))).one()
+    return MissRate(reviewed=n, missed=k, clean_calls=clean_calls)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """The 总览 figures over the calls a viewer may see."""
 
@@ -195,6 +234,7 @@ class Dashboard:
     by_team: list[tuple[str, int]]  # flagged calls
     by_agent: list[tuple[str, int]]  # flagged calls, the TOP_AGENTS most
     trend: list[tuple[str, int, int]]  # day, processed, flagged
+    miss_rate: MissRate
 
     @property
     def flagged_rate(self) -> float:
@@ -245,7 +285,65 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
         by_team=[(t, n) for t, n in by_team],
         by_agent=[(a, n) for a, n in by_agent],
         trend=[(d, n, f) for d, (n, f) in sorted(trend.items())],
+        miss_rate=estimate_miss_rate(session, viewer, by_status.get("clean", 0)),
     )
+
+
+# --- review cases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A review case with the highest model confidence among its call's current hits (None: none
+    was scored)."""
+
+    case: ReviewCase
+    confidence: float | None
+
+
+def top_confidence() -> ColumnElement[float | None]:
+    """The highest text-model confidence of a case's call over hits a recheck still finds (a
+    correlated subquery over the index on violations.call_pk)."""
+    return (
+        select(func.max(Violation.confidence))
+        .where(Violation.call_pk == ReviewCase.call_pk, Violation.vanished_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def list_cases(
+    session: Session,
+    viewer: User | None,
+    state: str | None = None,
+    owner: User | None = None,
+    origin: str | None = None,
+) -> list[CaseRow]:
+    """The review queue: cases of the calls `viewer` may see, optionally of one state, owner or origin.
+    Flagged cases before 抽检 ones; within each, the call the text model is surest violates first
+    (unscored calls after scored ones); then oldest first."""
+    if state is not None and state not in CASE_STATES:
+        raise InvalidInput(f"unknown case state {state!r}; one of {', '.join(CASE_STATES)}")
+    if origin is not None and origin not in CASE_ORIGINS:
+        raise InvalidInput(f"unknown case origin {origin!r}; one of {', '.join(CASE_ORIGINS)}")
+    confidence = top_confidence()
+    query = (
+        select(ReviewCase, confidence)
+        .join(Call, ReviewCase.call_pk == Call.id)
+        .where(visible_calls(viewer))
+        .options(selectinload(ReviewCase.decisions), selectinload(ReviewCase.appeals))
+        .order_by(
+            case((ReviewCase.origin == "sample", 1), else_=0),
+            confidence.desc().nulls_last(),
+            ReviewCase.id,
+        )
+    )
+    if state:
+        query = query.where(ReviewCase.state == state)
+    if owner:
+        query = query.where(ReviewCase.owner_id == owner.id)
+    if origin:
+        query = query.where(ReviewCase.origin == origin)
+    return [CaseRow(c, conf) for c, conf in session.execute(query)]
 
 
 # --- rule hits -----------------------------------------------------------------------------------

@@ -6,8 +6,13 @@ the exports. `ref` is how a link or an API path names the call (see `callqa.mask
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from callqa.masking import UNMASKED, Masker
 from callqa.store.models import Call, TranscriptSegment, Violation
+
+if TYPE_CHECKING:
+    from callqa.store.queries import Dashboard, MissRate
 
 
 def violation_record(v: Violation, mask: Masker = UNMASKED, decision: str | None = None) -> dict[str, object]:
@@ -22,6 +27,8 @@ def violation_record(v: Violation, mask: Masker = UNMASKED, decision: str | None
         "end_s": v.end_s,
         "text": mask.text(v.text),
         "explanation": mask.text(v.explanation),
+        "source": v.source,
+        "confidence": None if v.confidence is None else round(v.confidence, 3),
         "decision": decision,
         "vanished": v.vanished_at is not None,  # decided, but the current rules no longer find it
     }
@@ -56,4 +63,57 @@ def transcript_record(call: Call, mask: Masker = UNMASKED) -> dict[str, object]:
         "call_id": mask.text(call.call_id),
         "ref": mask.call_ref(call.call_id, call.id),
         "segments": [segment_record(s, mask) for s in call.segments],
+    }
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def miss_rate_record(m: MissRate) -> dict[str, object]:
+    """The 抽检 estimate, with the sentence that says it in plain Chinese."""
+    record: dict[str, object] = {
+        "reviewed": m.reviewed,
+        "missed": m.missed,
+        "clean_calls": m.clean_calls,
+        "rate": None,
+        "low": None,
+        "high": None,
+        "missed_calls": None,
+        "missed_calls_low": None,
+        "missed_calls_high": None,
+    }
+    if m.rate is None or m.interval is None or m.missed_calls is None:
+        return record | {"summary": "样本不足：还没有复核完成的抽检通话，无法估计漏检率。"}
+    low, high = m.interval
+    calls, calls_low, calls_high = m.missed_calls
+    summary = (
+        f"抽检 {m.reviewed} 通，发现漏检 {m.missed} 通，估计漏检率 {_percent(m.rate)}"
+        f"（95% 置信区间 {_percent(low)}–{_percent(high)}）；按 {m.clean_calls} 通合规通话推算，"
+        f"约 {calls:.0f} 通有未被发现的违规（{calls_low:.0f}–{calls_high:.0f} 通）。"
+    )
+    return record | {
+        "rate": round(m.rate, 4),
+        "low": round(low, 4),
+        "high": round(high, 4),
+        "missed_calls": round(calls, 1),
+        "missed_calls_low": round(calls_low, 1),
+        "missed_calls_high": round(calls_high, 1),
+        "summary": summary,
+    }
+
+
+def dashboard_record(d: Dashboard) -> dict[str, object]:
+    """The 总览 figures: the dashboard API's body and the dashboard page's data."""
+    return {
+        "processed": d.processed,
+        "flagged": d.flagged,
+        "flagged_rate": d.flagged_rate,
+        "failed": d.failed,
+        "pending": d.pending,
+        "by_category": [{"category": c, "calls": n} for c, n in d.by_category],
+        "by_team": [{"team": t, "calls": n} for t, n in d.by_team],
+        "by_agent": [{"agent": a, "calls": n} for a, n in d.by_agent],
+        "trend": [{"day": day, "processed": n, "flagged": f} for day, n, f in d.trend],
+        "miss_rate": miss_rate_record(d.miss_rate),
     }

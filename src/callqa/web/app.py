@@ -13,6 +13,7 @@ from callqa.rules.active import workspace_pack
 from callqa.store.database import Database
 from callqa.web import account_pages, api, docs, errors, pages, review_pages
 from callqa.web.auth import router as auth_router
+from callqa.web.learning import LearnJob
 from callqa.web.middleware import SecurityHeaders
 from callqa.web.security import session_secret
 from callqa.workspace import Workspace
@@ -41,6 +42,7 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     )
     app.state.ws, app.state.db, app.state.tls = ws, db, tls
     app.state.pack = workspace_pack(ws)
+    app.state.learn_job = LearnJob()  # the 规则 page's retraining
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(ws.root),

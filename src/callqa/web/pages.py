@@ -19,7 +19,7 @@ from callqa.review import accounts, audit, workflow
 from callqa.review.cases import case_dict, case_of
 from callqa.store.models import User
 from callqa.store.queries import CallFilters, CallRow, dashboard, get_call_row, iter_calls, page_calls
-from callqa.store.records import call_record, segment_record, violation_record
+from callqa.store.records import call_record, miss_rate_record, segment_record, violation_record
 from callqa.store.search import SearchFilters, SearchHit, SearchQueryError, search
 from callqa.web.render import templates
 from callqa.web.schemas import CallSort
@@ -51,13 +51,14 @@ def page(request: Request, viewer: Viewer | User | None, name: str, status_code:
 def dashboard_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
     with request.app.state.db.session() as session:
         figures = dashboard(session, viewer.user)
+    miss = miss_rate_record(figures.miss_rate)
     charts = {
         "category": figures.by_category,
         "team": figures.by_team,
         "agent": figures.by_agent,
         "trend": [(day, [n, flagged]) for day, n, flagged in figures.trend],
     }
-    return page(request, viewer, "dashboard.html", stats=figures, charts=charts)
+    return page(request, viewer, "dashboard.html", stats=figures, charts=charts, miss=miss)
 
 
 def _optional(value: str) -> str | None:
@@ -218,6 +219,7 @@ def render_call(  # type: ignore[no-untyped-def]
         "case": case_info,
         "review_error": review_error,
         "owners": owners,
+        "missed_categories": workflow.MISSED_CATEGORIES,
     }
     return page(request, viewer, "call.html", status_code=status_code, **context)
 

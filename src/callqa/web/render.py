@@ -29,7 +29,8 @@ STATUS_NAMES = {
 }
 CASE_STATES = {"unassigned": "待认领", "open": "复核中", "submitted": "已提交", "escalated": "已升级",
                "decided": "主管已处理", "appealed": "申诉中", "final": "已终审"}  # fmt: skip
-VERDICTS = {"confirmed": "确认违规", "all_false_positive": "全部误报"}
+VERDICTS = {"confirmed": "确认违规", "all_false_positive": "全部误报", "clean": "未发现违规"}
+ORIGINS = {"flagged": "疑似违规", "sample": "抽检"}
 DECISIONS = {"confirmed": "确认", "false_positive": "误报"}
 SPEAKER_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未区分", "call": "通话"}
 
@@ -43,5 +44,5 @@ def clock(seconds: float | None) -> str:
 
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES, STATUS_NAMES=STATUS_NAMES,
                              SPEAKER_NAMES=SPEAKER_NAMES, CASE_STATES=CASE_STATES, VERDICTS=VERDICTS,
-                             DECISIONS=DECISIONS)  # fmt: skip
+                             DECISIONS=DECISIONS, ORIGINS=ORIGINS)  # fmt: skip
 templates.env.filters["clock"] = clock

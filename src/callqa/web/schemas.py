@@ -38,6 +38,7 @@ Filter = Annotated[str | None, Query(max_length=100)]
 Score = Annotated[int | None, Query(ge=0, le=100)]
 
 CallStatus = Literal["pending", "processing", "clean", "flagged", "failed"]
+CaseOrigin = Literal["flagged", "sample"]
 CaseState = Literal["unassigned", "open", "submitted", "escalated", "decided", "appealed", "final"]
 ReviewStateFilter = Literal[
     "none", "unassigned", "open", "submitted", "escalated", "decided", "appealed", "final"
@@ -73,6 +74,10 @@ class ViolationOut(BaseModel):
     end_s: float
     text: str
     explanation: str
+    source: Literal["rule", "inspector"] = Field(
+        description="rule: found by the rule pack; inspector: missed by it, recorded in 抽检"
+    )
+    confidence: float | None = Field(description="the text model's probability (0..1), if it scored the hit")
     decision: str | None = Field(None, description="the review decision, when listed with one")
     vanished: bool = Field(
         False, description="decided, but a recheck with the current rules no longer finds it"
@@ -161,6 +166,7 @@ class CaseOut(BaseModel):
     ref: str
     team: str | None
     state: str
+    origin: Literal["flagged", "sample"] = Field(description="sample: a clean call drawn for 抽检")
     owner: str | None
     verdict: str | None
     submitted_at: str | None
@@ -172,6 +178,57 @@ class CaseOut(BaseModel):
     final_comment: str | None
     decisions: dict[str, str] = Field(description="violation id → confirmed | false_positive")
     appeals: list[AppealOut]
+
+
+class QueuedCaseOut(CaseOut):
+    confidence: float | None = Field(description="the highest text-model confidence of the call's hits")
+
+
+class MissRateOut(BaseModel):
+    reviewed: int = Field(description="sampled (抽检) clean calls whose review has a verdict")
+    missed: int = Field(description="of those, calls with a violation the system missed")
+    clean_calls: int
+    rate: float | None = Field(description="missed / reviewed; null when nothing was reviewed")
+    low: float | None = Field(description="95% Wilson score interval of the rate")
+    high: float | None
+    missed_calls: float | None = Field(description="rate × clean calls: estimated missed violating calls")
+    missed_calls_low: float | None
+    missed_calls_high: float | None
+    summary: str = Field(description="the estimate in plain Chinese; 样本不足 when there is no sample")
+
+
+class CategoryCount(BaseModel):
+    category: str
+    calls: int
+
+
+class TeamCount(BaseModel):
+    team: str
+    calls: int
+
+
+class AgentCount(BaseModel):
+    agent: str
+    calls: int
+
+
+class DayFigures(BaseModel):
+    day: str
+    processed: int
+    flagged: int
+
+
+class DashboardOut(BaseModel):
+    processed: int
+    flagged: int
+    flagged_rate: float = Field(description="flagged / processed, in percent")
+    failed: int
+    pending: int
+    by_category: list[CategoryCount]
+    by_team: list[TeamCount] = Field(description="flagged calls per team")
+    by_agent: list[AgentCount] = Field(description="flagged calls of the agents with the most")
+    trend: list[DayFigures]
+    miss_rate: MissRateOut
 
 
 class RuleFigures(BaseModel):
@@ -306,6 +363,24 @@ class AppealIn(BaseModel):
 class AppealDecisionIn(BaseModel):
     decision: Literal["uphold", "overturn"]
     comment: Comment = None
+
+
+class MissedViolationIn(BaseModel):
+    category: Literal[
+        "threat",
+        "abuse",
+        "third_party_disclosure",
+        "impersonation",
+        "false_legal_claim",
+        "improper_repayment",
+        "missing_identification",
+    ]
+    speaker: Literal["agent", "customer"]
+    text: Annotated[RequiredText, Field(description="the words of the violation")]
+    explanation: Comment = None
+    start_s: Annotated[float | None, Field(ge=0, le=86_400)] = None
+    end_s: Annotated[float | None, Field(ge=0, le=86_400)] = None
+    severity: Literal["low", "medium", "high", "critical"] = "medium"
 
 
 class FinalIn(BaseModel):

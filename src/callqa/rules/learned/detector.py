@@ -9,6 +9,7 @@ Nothing is embedded or trained at run time except the call's own sentences.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -39,17 +40,37 @@ class Detector:
     examples: dict[str, tuple[str, ...]]  # violating sentences of each category's bank
     example_vectors: dict[str, np.ndarray]  # their embeddings, float16
     meta: dict[str, object]
+    # The n-gram gate (see training.gate): a sentence is embedded only if some category's gate
+    # probability reaches its gate threshold. None: every sentence is embedded.
+    w_gate: np.ndarray | None = None  # (2 * HASH_DIM, k)
+    gate_bias: np.ndarray | None = None  # (k,)
+    gate_thresholds: np.ndarray | None = None  # (k,)
 
     def index(self, category: str) -> int:
         return self.categories.index(category)
 
-    def score(self, texts: list[str], embedder: Embedder | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(embeddings, probabilities (len(texts), k)) of `texts`, embedded in one batch."""
-        vectors = (embedder or features.embed)(texts)
-        logits = vectors @ self.w_emb + self.bias
-        if self.w_pinyin.any():
-            logits = logits + features.ngram_scores(texts, self.w_pinyin)
-        return vectors, 1.0 / (1.0 + np.exp(-logits))
+    def score(self, texts: Sequence[str], embedder: Embedder | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(which texts were embedded, probabilities (len(texts), k)). Texts the gate stops are not
+        embedded; their row holds the gate's own probabilities and can never fire."""
+        texts = list(texts)
+        k = len(self.categories)
+        ngram_w = self.w_pinyin if self.w_gate is None else np.hstack([self.w_pinyin, self.w_gate])
+        ngram = (
+            features.ngram_scores(texts, ngram_w) if texts else np.zeros((0, ngram_w.shape[1]), np.float32)
+        )
+        if self.w_gate is None or self.gate_bias is None or self.gate_thresholds is None:
+            passed = np.ones(len(texts), bool)
+            probs = np.zeros((len(texts), k), np.float32)
+        else:
+            gate_p = _sigmoid(ngram[:, k:] + self.gate_bias)
+            passed = np.asarray((gate_p >= self.gate_thresholds).any(axis=1))
+            probs = gate_p.astype(np.float32)
+        chosen = [t for t, ok in zip(texts, passed, strict=True) if ok]
+        if chosen:
+            vectors = (embedder or features.embed)(chosen)
+            logits = vectors @ self.w_emb + self.bias + ngram[passed, :k]
+            probs[passed] = _sigmoid(logits)
+        return passed, probs
 
     def nearest(self, category: str, vector: np.ndarray) -> tuple[str, float]:
         """The bank's violating sentence closest to `vector`, and its cosine."""
@@ -75,10 +96,18 @@ class Detector:
             "bias": self.bias.astype(np.float32),
             "thresholds": self.thresholds.astype(np.float32),
         }
+        if self.w_gate is not None and self.gate_bias is not None and self.gate_thresholds is not None:
+            arrays["w_gate"] = self.w_gate.astype(np.float16)
+            arrays["gate_bias"] = self.gate_bias.astype(np.float32)
+            arrays["gate_thresholds"] = self.gate_thresholds.astype(np.float32)
         for c in self.categories:
             arrays[f"examples/{c}"] = np.array(self.examples[c])
             arrays[f"vectors/{c}"] = self.example_vectors[c].astype(np.float16)
         np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def load_detector(path: str | Path) -> Detector:
@@ -101,6 +130,9 @@ def load_detector(path: str | Path) -> Detector:
                 {c: tuple(data[f"examples/{c}"].tolist()) for c in cats},
                 {c: data[f"vectors/{c}"] for c in cats},
                 meta,
+                data["w_gate"].astype(np.float32) if "w_gate" in data else None,
+                data.get("gate_bias"),
+                data.get("gate_thresholds"),
             )
     except (OSError, KeyError, ValueError) as exc:
         raise DetectorError(f"{Path(path).name}: not a usable detector model ({exc})") from exc

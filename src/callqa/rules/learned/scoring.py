@@ -20,11 +20,12 @@ from callqa.transcript import Segment
 
 @dataclass(frozen=True, slots=True)
 class ScoredUnit:
-    """A unit of one segment, its probability per detector category, and its embedding."""
+    """A unit of one segment, its probability per detector category, and its embedding (None when the
+    n-gram gate judged it ordinary talk: then `probs` are the gate's and the unit never fires)."""
 
     unit: Unit
     probs: np.ndarray
-    vector: np.ndarray
+    vector: np.ndarray | None
 
 
 class CallScorer:
@@ -49,25 +50,27 @@ class CallScorer:
             for i in segs
             for a, b in split_units(self.segments[i].text)
         ]
-        texts = [u.text for u in units]
-        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
-        if missing:
-            self.vectors.update(zip(missing, embed(missing), strict=True))
-        _, probs = self.detector.score(texts, embedder=self._known)
+        passed, probs = self.detector.score([u.text for u in units], embedder=self._embed)
         for i in segs:
             self._by_segment[i] = []
         for k, u in enumerate(units):
-            self._by_segment[u.segment].append(ScoredUnit(u, probs[k], self.vectors[u.text]))
+            vector = self.vectors[u.text] if passed[k] else None
+            self._by_segment[u.segment].append(ScoredUnit(u, probs[k], vector))
 
-    def _known(self, texts: Sequence[str]) -> np.ndarray:
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of `texts`: stored ones looked up, the others computed in one batch and kept."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, embed(missing), strict=True))
         if not texts:
             return np.zeros((0, self.detector.w_emb.shape[0]), np.float32)
         return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
 
     def confidence(self, category: str, seg: int, start: int, end: int) -> float | None:
         """The highest probability of `category` among units of segment `seg` overlapping original
-        characters [start, end); None when the detector has no such category."""
-        if category not in self.detector.categories:
+        characters [start, end); None when the detector has no such category or did not read the
+        segment (the model only reads the speech its rules look at: customers' turns cost nothing)."""
+        if category not in self.detector.categories or seg not in self._by_segment:
             return None
         j = self.detector.index(category)
         probs = [float(u.probs[j]) for u in self.units([seg]) if u.unit.start < end and start < u.unit.end]

@@ -50,6 +50,7 @@ class Config:
     benign_fpr: float = 0.001  # share of out-of-fold benign sentences allowed above the threshold
     seed: int = 1
     extra_weight: float = 1.0  # weight of `extra` examples relative to the banks'
+    gate_miss: float = 0.01  # share of out-of-fold violations the n-gram gate may keep from the embedder
     categories: tuple[str, ...] = field(default=())  # empty: every bank
 
 
@@ -146,6 +147,47 @@ def out_of_fold(
     return clean_p, garbled_p
 
 
+def gate(
+    examples: Sequence[Labelled], cats: Sequence[str], config: Config, noise: AsrNoise, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The n-gram-only gate: per category a logistic regression over pinyin and character n-grams
+    (no embedding), and the probability that keeps all but `gate_miss` of the violations, clean and
+    garbled, out of fold. Sentences the gate lets through are embedded; the rest (most ordinary talk)
+    cost no embedding. Returns (n-gram weights with block scales folded in, bias, thresholds)."""
+    n = len(examples)
+    folds = np.arange(n) % config.folds
+    random.Random(config.seed).shuffle(folds)  # type: ignore[arg-type]
+    texts = [x.text for x in examples]
+    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
+    garbled = [g[0] for g in augment(texts, noise, 1, config.noise_rate, config.seed + 1000)]
+    positive = np.array([[x.violation and x.category == c for c in cats] for x in examples]).reshape(
+        n, len(cats)
+    )
+    oof = np.zeros((2 * n, len(cats)))
+    for f in range(config.folds):
+        coef, bias = _fit_ngrams(_rows(examples, cats, folds != f, copies, weights), cats, config)
+        test = np.where(folds == f)[0]
+        for offset, source in ((0, texts), (n, garbled)):
+            x = ngram_matrix([source[i] for i in test], config.pinyin, config.chars)
+            oof[offset + test] = _probabilities(x, coef, bias)
+    both = np.concatenate([positive, positive])
+    limits = np.array(
+        [
+            np.quantile(oof[both[:, j], j], config.gate_miss) if both[:, j].any() else 1.0
+            for j in range(len(cats))
+        ],
+        np.float32,
+    )
+    coef, bias = _fit_ngrams(_rows(examples, cats, np.ones(n, bool), copies, weights), cats, config)
+    return _fold_scales(coef, config), bias, limits
+
+
+def _fit_ngrams(data: _Set, cats: Sequence[str], config: Config):  # type: ignore[no-untyped-def]
+    x = ngram_matrix(data.texts, config.pinyin, config.chars)
+    fitted = [_fit(x, data.y[:, j], data.weight, config.c) for j in range(len(cats))]
+    return np.stack([w for w, _ in fitted], axis=1), np.array([b for _, b in fitted], np.float32)
+
+
 def thresholds(
     examples: Sequence[Labelled],
     cats: Sequence[str],
@@ -182,6 +224,7 @@ def train(
         _rows(examples, cats, np.ones(len(examples), bool), copies, weights), cats, embedder, config
     )
     report = calibration_report(examples, cats, clean_p, garbled_p, limits)
+    gate_w, gate_b, gate_limits = gate(examples, cats, config, noise, weights)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     detector = Detector(
         version or f"examples-{stamp}",
@@ -199,6 +242,9 @@ def train(
             "hash_dim": HASH_DIM,
             "calibration": report,
         },
+        gate_w,
+        gate_b,
+        gate_limits,
     )
     return detector, report
 

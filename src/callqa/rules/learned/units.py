@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from callqa.chinese import is_ideograph
 
 MAX_CHARS = 40  # a longer sentence is cut at commas into pieces about this long
-MIN_CHARS = 3  # fewer letters/ideographs than this ("嗯。", "好的") is not scored (keyword rules see it)
+MIN_CHARS = 6  # shorter ("对，我是。", "好的") is not scored: too little to judge (keyword rules see it)
 _SENTENCE_END = re.compile(r"[。！？!?；;…\n]+")
 _COMMA = re.compile(r"[，,、：:]+")
 

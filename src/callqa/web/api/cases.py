@@ -9,18 +9,22 @@ from fastapi import APIRouter, Body, Request
 from sqlalchemy.orm import Session
 
 from callqa.review import workflow
-from callqa.review.cases import case_dict, get_case, list_cases
+from callqa.review.cases import case_dict, get_case
 from callqa.store.models import ReviewCase, User
+from callqa.store.queries import list_cases
 from callqa.web.api.deps import CSRF
 from callqa.web.schemas import (
     AppealDecisionIn,
     AppealIn,
     CallRef,
+    CaseOrigin,
     CaseOut,
     CaseState,
     EscalateIn,
     EscalationDecisionIn,
     FinalIn,
+    MissedViolationIn,
+    QueuedCaseOut,
     ReassignIn,
 )
 from callqa.web.viewer import CurrentViewer, Viewer
@@ -29,14 +33,21 @@ router = APIRouter()
 Action = Callable[[Session, User], object]
 
 
-@router.get("/cases", response_model=list[CaseOut])
+@router.get("/cases", response_model=list[QueuedCaseOut])
 def cases(  # type: ignore[no-untyped-def]
-    request: Request, viewer: CurrentViewer, state: CaseState | None = None, mine: bool = False
+    request: Request,
+    viewer: CurrentViewer,
+    state: CaseState | None = None,
+    mine: bool = False,
+    origin: CaseOrigin | None = None,
 ):
-    """Review cases of the calls the user may see, oldest first; `mine` = owned by the user."""
+    """The review queue over the calls the user may see: flagged cases before 抽检 (`origin`
+    sample) ones, then by the text model's highest confidence on the call (unscored last), then
+    oldest first; `mine` = owned by the user."""
     with request.app.state.db.session() as session:
         actor = viewer.actor(session)
-        return [case_dict(c, viewer.mask) for c in list_cases(session, actor, state, actor if mine else None)]
+        rows = list_cases(session, actor, state, actor if mine else None, origin)
+        return [case_dict(r.case, viewer.mask) | {"confidence": r.confidence} for r in rows]
 
 
 @router.get("/calls/{call_id}/case", response_model=CaseOut)
@@ -118,3 +129,17 @@ def final(  # type: ignore[no-untyped-def]
     """A supervisor closes a case with a verdict and nothing pending, for good."""
     comment = body.comment if body else None
     return _transition(request, viewer, lambda s, u: workflow.final_judgement(s, u, call_id, comment))
+
+
+@router.post("/calls/{call_id}/missed-violations", response_model=CaseOut, dependencies=CSRF)
+def record_missed(  # type: ignore[no-untyped-def]
+    request: Request, viewer: CurrentViewer, call_id: CallRef, body: MissedViolationIn
+):
+    """The owner of an open 抽检 case records a violation the system missed (补录漏检违规); it is
+    stored confirmed, with source `inspector`. Returns the case."""
+
+    def act(session: Session, actor: User) -> ReviewCase:
+        workflow.record_missed_violation(session, actor, call_id, **body.model_dump())
+        return get_case(session, actor, call_id)
+
+    return _transition(request, viewer, act)

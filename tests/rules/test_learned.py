@@ -1,0 +1,78 @@
+"""The `learned` operator: the example-trained text model over each sentence of the speaker in scope.
+
+The phrasings here are written for these tests, apart from the example banks the model is trained on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from callqa.rules import CallContext, RulePackError, evaluate
+from callqa.rules.learned.detector import default_detector
+from callqa.rules.learned.features import embed
+from conftest import call, rule_yaml, segs
+
+THREAT = "你要是再拖着不还，哪天晚上回家路上出点什么事可别怪我们没提醒你。"
+LAWFUL = "如果一直协商不成，我们公司会依照借款合同向法院提起诉讼。"
+
+
+def test_fires_on_a_paraphrase_no_keyword_lists_and_explains(make_pack) -> None:
+    pack = make_pack(rule_yaml("learned: threat", "role: agent"))
+    hits = evaluate(pack, call(), segs(("agent", "您好，我是信诚金融的客服小周。"), ("agent", THREAT)))
+    assert [h.text for h in hits] == [THREAT]
+    hit = hits[0]
+    assert hit.start_s == 5.0 and hit.speaker == "agent"
+    assert hit.explanation.startswith("模型判定违规（概率") and "与例句「" in hit.explanation
+    assert hit.confidence is not None and hit.confidence >= float(default_detector().thresholds[0]) - 1
+    assert hit.model_version == default_detector().version
+
+
+def test_lawful_consequence_and_customer_words_do_not_fire(make_pack) -> None:
+    pack = make_pack(rule_yaml("learned: threat", "role: agent"))
+    assert evaluate(pack, call(), segs(("agent", LAWFUL), ("customer", THREAT))) == []
+
+
+def test_threshold_override_and_first_seconds(make_pack) -> None:
+    never = make_pack(rule_yaml("learned: {bank: threat, threshold: 0.9999999}", "role: agent"))
+    assert evaluate(never, call(), segs(("agent", THREAT))) == []
+    early = make_pack(rule_yaml("learned: threat", "role: agent\nfirst_seconds: 3"))
+    assert evaluate(early, call(), segs(("agent", "您好。"), ("agent", THREAT))) == []
+
+
+def test_unknown_bank_is_a_pack_error_with_its_line(make_pack) -> None:
+    with pytest.raises(RulePackError) as err:
+        make_pack(rule_yaml("learned: threats"))
+    assert "pack.yaml:8" in str(err.value) and "no example bank 'threats'" in str(err.value)
+
+
+def test_keyword_hits_get_the_model_confidence_only_when_the_pack_uses_the_model(make_pack) -> None:
+    both = make_pack(
+        "rules:\n"
+        "  - {id: k, name: k, category: threat, severity: high, deduction: 5, when: {keyword: [出点什么事]}}\n"
+        "  - {id: m, name: m, category: abuse, severity: high, deduction: 5, when: {learned: abuse}}\n"
+    )
+    hits = evaluate(both, call(), segs(("agent", THREAT)))
+    keyword = next(h for h in hits if h.rule_id == "k")
+    assert keyword.confidence is not None and keyword.confidence > 0.5  # the threat model agrees
+    alone = make_pack(rule_yaml("keyword: [出点什么事]"))
+    assert [h.confidence for h in evaluate(alone, call(), segs(("agent", THREAT)))] == [None]
+
+
+def test_stored_embeddings_are_used_and_new_ones_are_returned(make_pack) -> None:
+    pack = make_pack(
+        "rules:\n"
+        "  - {id: k, name: k, category: threat, severity: high, deduction: 5, when: {keyword: [法院]}}\n"
+        "  - {id: m, name: m, category: threat, severity: high, deduction: 5, when: {learned: threat}}\n"
+    )
+    vectors: dict[str, np.ndarray] = {}
+    [own] = evaluate(pack, call(), segs(("agent", LAWFUL)), CallContext(), vectors)
+    assert list(vectors) == [LAWFUL]  # what was embedded comes back to be stored
+    # A stored vector stands for its text (nothing is embedded again): give the lawful sentence the
+    # threat's embedding and the model's confidence in the keyword hit rises.
+    stored = {LAWFUL: embed([THREAT])[0]}
+    hits = evaluate(pack, call(), segs(("agent", LAWFUL)), CallContext(), stored)
+    keyword = next(h for h in hits if h.rule_id == "k")
+    assert own.confidence is not None and keyword.confidence is not None
+    assert keyword.confidence > 10 * own.confidence
+    assert list(stored) == [LAWFUL]
