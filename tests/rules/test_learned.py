@@ -5,6 +5,8 @@ The phrasings here are written for these tests, apart from the example banks the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -65,6 +67,8 @@ def test_stored_embeddings_are_used_and_new_ones_are_returned(make_pack) -> None
         "  - {id: k, name: k, category: threat, severity: high, deduction: 5, when: {keyword: [法院]}}\n"
         "  - {id: m, name: m, category: threat, severity: high, deduction: 5, when: {learned: threat}}\n"
     )
+    ungated = replace(default_detector(), w_gate=None, gate_bias=None, gate_thresholds=None)
+    pack = replace(pack, detector=ungated)  # every sentence embedded, the lawful one included
     vectors: dict[str, np.ndarray] = {}
     [own] = evaluate(pack, call(), segs(("agent", LAWFUL)), CallContext(), vectors)
     assert list(vectors) == [LAWFUL]  # what was embedded comes back to be stored
@@ -76,3 +80,12 @@ def test_stored_embeddings_are_used_and_new_ones_are_returned(make_pack) -> None
     assert own.confidence is not None and keyword.confidence is not None
     assert keyword.confidence > 10 * own.confidence
     assert list(stored) == [LAWFUL]
+
+
+def test_the_gate_embeds_only_sentences_that_may_violate(make_pack) -> None:
+    pack = make_pack(rule_yaml("learned: threat", "role: agent"))
+    vectors: dict[str, np.ndarray] = {}
+    ordinary = "您的账单日是每个月的十五号。"
+    hits = evaluate(pack, call(), segs(("agent", ordinary), ("agent", THREAT)), CallContext(), vectors)
+    assert [h.text for h in hits] == [THREAT]
+    assert list(vectors) == [THREAT]  # the ordinary sentence cost no embedding

@@ -31,7 +31,14 @@ NEGATORS = (
     "严禁",
     "禁止",
     "任何",
+    "不存在",
+    "不至于",
+    "不会因为",
+    "不能因为",
+    "不会仅仅因为",
 )
+# "不会因为…就坐牢" negates the whole because-then frame: its 就 is no blocker.
+THROUGH_BLOCKERS = ("因为",)
 # Single-character negators must touch the match or be one character away ("不去你家", "别再说").
 SHORT_NEGATORS = ("不", "别", "没", "未", "勿", "莫")
 # Words between negator and match that show the negator governs something else ("不还钱就上门").
@@ -41,17 +48,20 @@ WINDOW = 5
 _ALT = "|".join(sorted(NEGATORS, key=len, reverse=True))
 _SHORT = "".join(SHORT_NEGATORS)
 # Greedy `.*` makes the regex find the negator nearest to the match.
-_NEAREST = re.compile(f"^.*(?:(?:{_ALT})(?P<long>.{{0,{WINDOW}}})|[{_SHORT}](?P<short>.?))$")
+_NEAREST = re.compile(f"^.*(?:(?P<neg>{_ALT})(?P<long>.{{0,{WINDOW}}})|[{_SHORT}](?P<short>.?))$")
+_LONGEST = max(len(n) for n in NEGATORS)
 _FIRST_CHARS = frozenset(n[0] for n in (*NEGATORS, *SHORT_NEGATORS))
 
 
 def is_negated(text: NormalizedText, start: int) -> bool:
     """Whether a negator in the same clause ends within a few chars before normalised `start`."""
-    before = text.chars[max(text.clause_start(start), start - WINDOW - 3) : start]
+    before = text.chars[max(text.clause_start(start), start - WINDOW - _LONGEST) : start]
     if _FIRST_CHARS.isdisjoint(before):
         return False
     m = _NEAREST.match(before)
     if m is None:
         return False
     between = m.group("long") if m.group("long") is not None else m.group("short")
+    if m.group("neg") and m.group("neg").endswith(THROUGH_BLOCKERS):
+        return True
     return not any(b in between for b in BLOCKERS)
