@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from callqa.rules.learned.detector import Detector
 
 
-SOUND_ALIKE_FLOOR = 0.05  # model probability a sound-alike keyword match needs (chosen on bench/data/devset)
+SOUND_ALIKE_FLOOR = 0.2  # model probability a sound-alike keyword match needs (devset: true ones ≥ 0.74)
 
 
 def evaluate(
