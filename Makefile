@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_recheck.py
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache

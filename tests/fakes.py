@@ -74,10 +74,12 @@ def tone_wav(seed: str, seconds: float = 1.0) -> bytes:
     return buf.getvalue()
 
 
-def add_scripted_call(ws, db, call_id: str, lines: list[tuple[str, str]], **manifest: object) -> None:  # type: ignore[no-untyped-def]
+def add_scripted_call(
+    ws, db, call_id: str, lines: list[tuple[str, str]], pack=None, **manifest: object
+) -> None:  # type: ignore[no-untyped-def]
     """Ingest a recording named `manifest['file_name']` (default `<call_id>.wav`) with manifest fields
     (agent_id, customer_phone, team, started_at ISO text) and process it with `lines` as its transcript,
-    through the real ingest, storage, rules and review hooks."""
+    through the real ingest, storage, rules (`pack`, default: the shipped one) and review hooks."""
     from datetime import datetime
 
     from callqa.pipeline.ingest import ingest_one
@@ -98,5 +100,5 @@ def add_scripted_call(ws, db, call_id: str, lines: list[tuple[str, str]], **mani
     engine.add(
         path, [Segment(speaker, 3.0 * k, 3.0 * k + 2.5, text) for k, (speaker, text) in enumerate(lines)]
     )  # type: ignore[arg-type]
-    summary = process_pending(ws, db, load_default_pack(), "", transcriber=engine)
+    summary = process_pending(ws, db, pack or load_default_pack(), "", transcriber=engine)
     assert not summary.failed, summary

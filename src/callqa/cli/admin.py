@@ -5,7 +5,6 @@ Commands run as the local operator: audit entries name them ``cli:<login name>``
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from callqa.store.database import Database
 
-from callqa.cli.context import fail, open_workspace, out
+from callqa.cli.context import fail, open_workspace, operator, out
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 
 users_app = typer.Typer(help="User accounts, their sessions and API tokens.", no_args_is_help=True)
@@ -37,11 +36,7 @@ class ExportFormat(StrEnum):
     json = "json"
 
 
-def _operator() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no login name in some containers
-        return "cli"
+_operator = operator
 
 
 def _database(workspace: Path | None) -> Database:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from callqa.cli.admin import audit_app, users_app
 from callqa.cli.context import cannot_write, disk_full, err, fail, open_workspace, out, rule_pack
 from callqa.cli.learn import learn
+from callqa.cli.recheck import recheck
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 from callqa.cli.sample import sample
 
@@ -31,6 +32,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(model_app, name="model")
 app.command()(sample)
 app.command("learn")(learn)
+app.command()(recheck)
 
 
 class Speaker(StrEnum):
@@ -360,10 +362,9 @@ def rules_test(
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from callqa.pipeline.process import call_info, same_number_ordinal
+    from callqa.pipeline.hits import call_info, same_number_ordinal, stored_segments
     from callqa.rules import CallContext, evaluate
     from callqa.store.models import Call
-    from callqa.transcript import Segment
 
     ws, db = open_workspace(workspace)
     loaded = rule_pack(ws, pack)
@@ -377,7 +378,7 @@ def rules_test(
         for call in found:
             if call.status not in ("clean", "flagged"):
                 continue
-            segs = [Segment(s.speaker, s.start_s, s.end_s, s.text) for s in call.segments]  # type: ignore[arg-type]
+            segs = stored_segments(call.segments)
             ctx = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
             for h in evaluate(loaded, call_info(call), segs, ctx):
                 rows.append(

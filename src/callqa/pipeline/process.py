@@ -17,22 +17,20 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
-import numpy as np
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
+from callqa.pipeline.hits import store_hits
 from callqa.pipeline.transcribe_worker import TranscribeResult
-from callqa.review.workflow import on_call_processed
-from callqa.rules import CallContext, RulePack, evaluate, score
+from callqa.rules import RulePack
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.search import index_segments, unindex_call
 from callqa.store.vectors import save_call_vectors
 from callqa.text.correct import correct
-from callqa.transcript import CallInfo, Segment
+from callqa.transcript import Segment
 from callqa.workspace import Workspace
 
 HOST = socket.gethostname()
@@ -106,29 +104,6 @@ def claim_calls(db: Database, retry_failed: bool, claim: str) -> list[tuple[int,
         return [(c.id, c.stored_path, c.channels) for c in calls]
 
 
-def call_info(call: Call) -> CallInfo:
-    started = datetime.fromisoformat(call.started_at) if call.started_at else None
-    return CallInfo(call.call_id, call.agent_id, call.customer_phone, started, call.duration_s, call.team)
-
-
-def same_number_ordinal(session, call: Call) -> int:  # type: ignore[no-untyped-def]
-    """This call's position among calls to the same number on the same local day (1-based)."""
-    if not call.customer_phone or not call.local_date:
-        return 1
-    earlier = or_(
-        Call.started_at_utc < call.started_at_utc,
-        (Call.started_at_utc == call.started_at_utc) & (Call.id <= call.id),
-    )
-    return (
-        session.scalar(
-            select(func.count(Call.id)).where(
-                Call.customer_phone == call.customer_phone, Call.local_date == call.local_date, earlier
-            )
-        )
-        or 1
-    )
-
-
 def corrected_segments(segments: Sequence[Segment]) -> tuple[list[Segment], list[str | None]]:
     """Segments with misheard domain terms restored (what is stored, shown and checked by the rules),
     and per segment the speech model's own text where it was changed (None where it was not)."""
@@ -146,13 +121,13 @@ def save_result(
         call = session.get_one(Call, result.call_pk)
         unindex_call(session, call.id)
         session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_pk == call.id))
-        session.execute(delete(Violation).where(Violation.call_pk == call.id))
         call.attempts += 1
         call.claimed_by = None
         call.processed_at = db_now()
         call.duration_s = result.duration_s
         call.asr_model = model_name
         if result.error:
+            session.execute(delete(Violation).where(Violation.call_pk == call.id))
             call.status, call.error, call.score = "failed", result.error, None
             return call
         segments, raw = corrected_segments(result.segments)
@@ -171,34 +146,8 @@ def save_result(
         session.add_all(rows)
         session.flush()
         index_segments(session, rows)
-        context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
-        vectors: dict[str, np.ndarray] = {}
-        hits = evaluate(
-            pack, replace(call_info(call), duration_s=result.duration_s), segments, context, vectors
-        )
-        save_call_vectors(session, call.id, vectors)
-        session.add_all(
-            Violation(
-                call_pk=call.id,
-                rule_id=h.rule_id,
-                rule_name=h.rule_name,
-                category=h.category,
-                severity=h.severity,
-                deduction=h.deduction,
-                speaker=h.speaker,
-                start_s=h.start_s,
-                end_s=h.end_s,
-                text=h.text,
-                explanation=h.explanation,
-                confidence=h.confidence,
-                pack_version=pack.version,
-                model_version=h.model_version,
-            )
-            for h in hits
-        )
-        call.score = score(hits)
-        call.status = "flagged" if hits else "clean"
-        on_call_processed(session, call, sample_rate)  # review case with exactly one owner, if due
+        save_call_vectors(session, call.id, {})  # the old transcript's embeddings go with it
+        store_hits(session, pack, call, segments, sample_rate=sample_rate)  # hits, score, status, case
         call.error = None
         return call
 

@@ -155,6 +155,42 @@ def sample_clean_calls(session: Session, rate: float, since: date | None = None)
     return len(drawn)
 
 
+REOPENABLE = ("submitted", "escalated", "decided")  # a verdict given, not final, no appeal pending
+
+
+def on_hits_stored(
+    session: Session, call: Call, new_hits: int, actor: audit.Actor = SYSTEM, sample_rate: float = 0.0
+) -> str | None:
+    """Pipeline hook after a call's hits are stored (first processing or a recheck); returns what
+    happened to its case: 'opened', 'reopened', 'withdrawn' or None.
+
+    - A call without a case gets one as `on_call_processed` gives it (flagged, or drawn for 抽检 at
+      `sample_rate`; a recheck passes 0: drawing over processed calls is `sample_clean_calls`).
+    - A call now clean whose flagged case nobody has decided anything on loses that case: nothing
+      was reviewed, and a later run that flags it again opens a fresh one.
+    - New hits on a case whose verdict is given but not final (REOPENABLE) reopen it to its owner
+      (unassigned when the owner may no longer own cases): a verdict must cover every hit. A final
+      case or one with an appeal pending keeps its state; the new hits show, undecided."""
+    case = case_of(session, call)
+    if case is None:
+        return "opened" if on_call_processed(session, call, sample_rate) else None
+    if call.status == "clean" and case.origin == "flagged" and not case.decisions and not case.appeals:
+        audit.append(session, actor, "case.withdraw", "review_case", call.call_id, case_dict(case), None)
+        session.delete(case)
+        return "withdrawn"
+    if new_hits and case.state in REOPENABLE:
+        before = case_dict(case)
+        owner = case.owner
+        keeps = owner is not None and owner.active and owner.role in OWNER_ROLES
+        case.state, case.owner_id = ("open", owner.id) if keeps else ("unassigned", None)  # type: ignore[union-attr]
+        case.verdict, case.submitted_by, case.submitted_at = None, None, None
+        case.proposed_action, case.escalated_at, case.escalation_decision = None, None, None
+        case.escalation_comment, case.escalation_decided_by, case.escalation_decided_at = None, None, None
+        _record(session, actor, "case.reopen", case, before)
+        return "reopened"
+    return None
+
+
 def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
     """An inspector takes an unowned case (or opens the case of a flagged call that has none)."""
     if not actor.active:

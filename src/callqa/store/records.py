@@ -30,6 +30,7 @@ def violation_record(v: Violation, mask: Masker = UNMASKED, decision: str | None
         "source": v.source,
         "confidence": None if v.confidence is None else round(v.confidence, 3),
         "decision": decision,
+        "vanished": v.vanished_at is not None,  # decided, but the current rules no longer find it
     }
 
 

@@ -7,12 +7,14 @@ error handler (callqa.web.errors), which shows the call page again with the reas
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
 from callqa.errors import InvalidInput, TransitionError
+from callqa.pipeline.recheck import Selection
 from callqa.review import audit, workflow
 from callqa.review.cases import case_dict
 from callqa.review.precision import RuleFigures, phrasing_suggestions, rule_precision
@@ -21,6 +23,7 @@ from callqa.rules.learned.versions import list_versions
 from callqa.store.models import User
 from callqa.store.queries import CaseRow, list_cases
 from callqa.store.visibility import get_visible_call
+from callqa.web import rechecks
 from callqa.web.auth import require_csrf
 from callqa.web.learning import learn_job, use_model
 from callqa.web.pages import page
@@ -72,15 +75,17 @@ MODEL_ROLES = ("supervisor", "admin")  # who retrains the text model and sees ph
 
 
 @router.get("/rules")
-def rules_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+def rules_page(request: Request, viewer: CurrentViewer, queued: Annotated[int, Query(ge=0, le=MAX_ID)] = 0):  # type: ignore[no-untyped-def]
     """The pack's rules with their hits and precision over the calls this viewer may see; for
-    supervisors and admins also the text model (versions, retraining) and phrasing suggestions."""
+    supervisors and admins also the text model (versions, retraining), phrasing suggestions, the
+    recheck form and the last recheck."""
     pack = request.app.state.pack
     model_rules = learned_rules(pack)
     manage = viewer.role in MODEL_ROLES
     with request.app.state.db.session() as session:
         precision = rule_precision(session, viewer.user)
         found = phrasing_suggestions(session, viewer.user, list(model_rules)) if manage else {}
+        last = rechecks.last_run(session) if viewer.role in rechecks.ROLES else None
     suggestions = {
         rule: [
             {"text": viewer.mask.text(s.text), "ref": viewer.mask.call_ref(s.call_id, s.call_pk),
@@ -103,6 +108,10 @@ def rules_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-unty
         versions=list_versions(request.app.state.ws) if manage else [],
         model_version=getattr(pack.detector, "version", ""),
         learning=learn_job(request.app).state if manage else None,
+        pack_version=pack.version,
+        last=last,
+        queued=queued,
+        can_recheck=viewer.role in rechecks.ROLES,
     )
 
 
@@ -122,6 +131,21 @@ def use_model_version(request: Request, viewer: CurrentViewer, version: Annotate
         raise TransitionError("a retraining is running; switch the model when it has ended")
     use_model(request.app, viewer.user, version)
     return RedirectResponse("/rules", status_code=303)
+
+
+@router.post("/rules/recheck", dependencies=CSRF)
+def recheck(  # type: ignore[no-untyped-def]
+    request: Request, viewer: CurrentViewer, since: Annotated[str, Form(max_length=10)] = ""
+):
+    """The rules page's 重新检查 button: recheck now (or in the background), then back to the page."""
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise InvalidInput(f"not a date: {since!r}") from None
+    outcome = rechecks.start_recheck(request, viewer, Selection(since=day))
+    return RedirectResponse(
+        f"/rules?queued={outcome.queued}" if outcome.queued else "/rules", status_code=303
+    )
 
 
 @router.get("/audit")

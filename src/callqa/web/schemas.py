@@ -6,6 +6,7 @@ with 422 instead of failing later in the database) and bounded in length.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
@@ -78,6 +79,9 @@ class ViolationOut(BaseModel):
     )
     confidence: float | None = Field(description="the text model's probability (0..1), if it scored the hit")
     decision: str | None = Field(None, description="the review decision, when listed with one")
+    vanished: bool = Field(
+        False, description="decided, but a recheck with the current rules no longer finds it"
+    )
 
 
 class CallOut(BaseModel):
@@ -381,6 +385,47 @@ class MissedViolationIn(BaseModel):
 
 class FinalIn(BaseModel):
     comment: Comment = None
+
+
+class RecheckIn(BaseModel):
+    since: date | None = Field(None, description="calls started on or after this day (their local date)")
+    call_ids: list[Annotated[str, Field(min_length=1, max_length=200), Unicode]] = Field(
+        default_factory=list, max_length=1000, description="only these calls"
+    )
+    dry_run: bool = Field(False, description="report what would change, change nothing")
+
+
+class RecheckCallOut(BaseModel):
+    call_id: str
+    status_before: str
+    status_after: str
+    new: int
+    vanished: int
+    removed: int
+    returned: int
+    case_action: str | None
+
+
+class RecheckOut(BaseModel):
+    queued: int = Field(0, description="calls handed to the background worker (then no counts yet)")
+    dry_run: bool = False
+    pack_version: str | None = None
+    model_version: str | None = None
+    calls: int = 0
+    changed_calls: int = 0
+    new: int = 0
+    unchanged: int = 0
+    returned: int = 0
+    vanished: int = 0
+    removed: int = 0
+    now_flagged: int = 0
+    now_clean: int = 0
+    cases_opened: int = 0
+    cases_reopened: int = 0
+    cases_withdrawn: int = 0
+    seconds: float = 0.0
+    missing: list[str] = []
+    changes: list[RecheckCallOut] = []
 
 
 class UserIn(BaseModel):

@@ -1,4 +1,5 @@
-"""The server's background worker: processes pending calls (e.g. uploads) one batch at a time."""
+"""The server's background worker: processes pending calls (e.g. uploads) one batch at a time, and runs
+the rechecks the workbench hands it (too many calls to make someone wait for an HTTP answer)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import threading
 
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline.process import Transcriber, process_pending
+from callqa.pipeline.recheck import Selection, recheck
+from callqa.review.audit import Actor
 from callqa.rules import RulePack
 from callqa.settings import default_workers
 from callqa.store.database import Database
@@ -30,6 +33,8 @@ class BackgroundWorker:
         self.ws, self.db, self.pack, self.model_dir, self.interval_s = ws, db, pack, model_dir, interval_s
         self.transcriber = transcriber  # a fake speech engine in tests
         self._wake, self._stop = threading.Event(), threading.Event()
+        self._rechecks: list[tuple[RulePack, Actor, Selection]] = []
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="callqa-worker", daemon=True)
 
     def start(self) -> None:
@@ -38,12 +43,34 @@ class BackgroundWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    def queue_recheck(self, pack: RulePack, actor: Actor, selection: Selection) -> None:
+        """Recheck `selection` with `pack` in the background, as `actor` (who the audit entry names)."""
+        with self._lock:
+            self._rechecks.append((pack, actor, selection))
+        self.wake()
+
+    def run_rechecks(self) -> int:
+        """Run the queued rechecks now (the worker thread does; tests call it); returns how many ran."""
+        done = 0
+        while True:
+            with self._lock:
+                if not self._rechecks:
+                    return done
+                pack, actor, selection = self._rechecks.pop(0)
+            try:
+                summary = recheck(self.db, pack, actor, selection)
+                log.info("rechecked %d calls (%d changed)", summary.calls, summary.changed_calls)
+            except Exception:
+                log.exception("recheck failed")
+            done += 1
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self.run_rechecks()
             try:
                 settings = self.ws.settings
                 summary = process_pending(self.ws, self.db, self.pack, self.model_dir,
