@@ -83,9 +83,21 @@ def test_stored_embeddings_are_used_and_new_ones_are_returned(make_pack) -> None
 
 
 def test_the_gate_embeds_only_sentences_that_may_violate(make_pack) -> None:
+    ordinary = [
+        "您的账单日是每个月的十五号。",
+        "感谢您的接听，祝您生活愉快。",
+        "好的，我这边给您登记上了。",
+        "那我们下周一上午再联系您。",
+        "您的还款日是每月二十号。",
+    ]
+    passed, _ = default_detector().score(
+        ordinary, embedder=lambda texts: np.zeros((len(texts), 384), np.float32)
+    )
+    stopped = [t for t, ok in zip(ordinary, passed, strict=True) if not ok]
+    assert stopped  # most ordinary talk is stopped by the n-gram gate
     pack = make_pack(rule_yaml("learned: threat", "role: agent"))
     vectors: dict[str, np.ndarray] = {}
-    ordinary = "您的账单日是每个月的十五号。"
-    hits = evaluate(pack, call(), segs(("agent", ordinary), ("agent", THREAT)), CallContext(), vectors)
+    talk = [("agent", t) for t in stopped] + [("agent", THREAT)]
+    hits = evaluate(pack, call(), segs(*talk), CallContext(), vectors)
     assert [h.text for h in hits] == [THREAT]
-    assert list(vectors) == [THREAT]  # the ordinary sentence cost no embedding
+    assert list(vectors) == [THREAT]  # the stopped sentences cost no embedding
