@@ -37,20 +37,12 @@ from callqa.chinese import is_ideograph
 from callqa.rules import CallContext, RulePack, evaluate, load_default_pack
 from callqa.rules.conditions import Leaf
 from callqa.rules.learned.detector import default_detector, load_detector
+from callqa.rules.model import TEXT_CATEGORIES
 from callqa.rules.operators import Learned
 from callqa.text.correct import correct
 from callqa.transcript import CallInfo, Segment
 
 ROOT = Path(__file__).resolve().parents[1]
-TEXT_CATEGORIES = (
-    "threat",
-    "abuse",
-    "third_party_disclosure",
-    "impersonation",
-    "false_legal_claim",
-    "improper_repayment",
-    "missing_identification",
-)
 
 
 @dataclass

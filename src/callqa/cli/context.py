@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:  # imported when a command runs, so that `callqa --help` stays instant
     from callqa.rules import RulePack
@@ -15,6 +16,18 @@ if TYPE_CHECKING:  # imported when a command runs, so that `callqa --help` stays
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def progress_bar() -> Progress:
+    """The progress bar of long commands (on stderr, so stdout stays the command's output)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 def operator() -> str:

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from callqa.cli.admin import _operator
-from callqa.cli.context import err, fail, open_workspace, out
+from callqa.cli.context import fail, open_workspace, out, progress_bar
 from callqa.cli.render import WorkspaceOpt
 
 
@@ -61,8 +60,7 @@ def learn(
         dry_run=dry_run,
         force=force,
     )
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("learning", total=None)
 
         def step(stage: str, done: int, total: int) -> None:

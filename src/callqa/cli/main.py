@@ -9,10 +9,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callqa.cli.admin import audit_app, users_app
-from callqa.cli.context import cannot_write, disk_full, err, fail, open_workspace, out, rule_pack
+from callqa.cli.context import (
+    cannot_write,
+    disk_full,
+    err,
+    fail,
+    open_workspace,
+    out,
+    progress_bar,
+    rule_pack,
+)
 from callqa.cli.learn import learn
 from callqa.cli.recheck import recheck
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
@@ -127,14 +135,7 @@ def process(
         raise fail(str(exc)) from None
     settings = DecodeSettings(beam_size=ws.settings.beam_size)
     n_workers = workers or ws.settings.workers or default_workers()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("processing", total=None)
 
         def started(total: int) -> None:

@@ -6,9 +6,18 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from callqa.cli.context import cannot_write, disk_full, err, fail, open_workspace, operator, out, rule_pack
+from callqa.cli.context import (
+    cannot_write,
+    disk_full,
+    err,
+    fail,
+    open_workspace,
+    operator,
+    out,
+    progress_bar,
+    rule_pack,
+)
 from callqa.cli.render import WorkspaceOpt
 
 
@@ -44,14 +53,7 @@ def recheck(
     ws, db = open_workspace(workspace)
     pack = rule_pack(ws)
     selection = Selection(day.date() if day else None, tuple(call or ()))
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("rechecking", total=None)
         try:
             summary = run(

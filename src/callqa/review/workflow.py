@@ -17,7 +17,7 @@ from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionEr
 from callqa.review import audit
 from callqa.review.cases import case_dict, case_of
 from callqa.review.sampling import draw_point, is_drawn
-from callqa.rules.model import CATEGORIES, SEVERITIES
+from callqa.rules.model import SEVERITIES, TEXT_CATEGORIES
 from callqa.store.models import (
     DECISIONS,
     Appeal,
@@ -34,8 +34,8 @@ APPEAL_WINDOW_DAYS = 3
 OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case
 APPEAL_OUTCOMES = {"uphold": "upheld", "overturn": "overturned"}
 # what an inspector may record as missed on a sampled call: the categories found in the words (the
-# other two, off_hours and excessive_frequency, come from call metadata and cannot be missed)
-MISSED_CATEGORIES = tuple(c for c in CATEGORIES if c not in ("off_hours", "excessive_frequency"))
+# others come from call metadata and cannot be missed)
+MISSED_CATEGORIES = TEXT_CATEGORIES
 SPEAKERS = ("agent", "customer")
 MANUAL_RULE = "manual"  # rule_id of a violation recorded by an inspector
 SYSTEM = "system"

@@ -20,6 +20,7 @@ CATEGORIES: tuple[str, ...] = (
     "off_hours",
     "excessive_frequency",
 )
+TEXT_CATEGORIES: tuple[str, ...] = CATEGORIES[:7]  # found in what is said; the others in call metadata
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 Role = Literal["agent", "customer", "any"]
 

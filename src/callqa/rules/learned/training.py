@@ -125,16 +125,25 @@ def _probabilities(x, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:  # type
     return 1.0 / (1.0 + np.exp(-(np.asarray(x @ coef) + bias)))
 
 
+def _split(
+    examples: Sequence[Labelled], config: Config, noise: AsrNoise
+) -> tuple[np.ndarray, list[str], list[list[str]], list[str]]:
+    """The fold of each sentence, the texts, their garbled training copies, and one garbled test copy
+    each (another seed): the same for the model and its gate, so both are calibrated alike."""
+    folds = np.arange(len(examples)) % config.folds
+    random.Random(config.seed).shuffle(folds)  # type: ignore[arg-type]
+    texts = [x.text for x in examples]
+    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
+    garbled = [g[0] for g in augment(texts, noise, 1, config.noise_rate, config.seed + 1000)]
+    return folds, texts, copies, garbled
+
+
 def out_of_fold(
     examples: Sequence[Labelled], cats: Sequence[str], embedder: Embedder, config: Config, noise: AsrNoise
 ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities (n, k) of each sentence, clean and garbled (another seed)."""
     n = len(examples)
-    folds = np.arange(n) % config.folds
-    random.Random(config.seed).shuffle(folds)  # type: ignore[arg-type]
-    texts = [x.text for x in examples]
-    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
-    garbled = [g[0] for g in augment(texts, noise, 1, config.noise_rate, config.seed + 1000)]
+    folds, texts, copies, garbled = _split(examples, config, noise)
     weights = np.ones(n, np.float32)
     clean_p, garbled_p = np.zeros((n, len(cats))), np.zeros((n, len(cats)))
     for f in range(config.folds):
@@ -155,11 +164,7 @@ def gate(
     garbled, out of fold. Sentences the gate lets through are embedded; the rest (most ordinary talk)
     cost no embedding. Returns (n-gram weights with block scales folded in, bias, thresholds)."""
     n = len(examples)
-    folds = np.arange(n) % config.folds
-    random.Random(config.seed).shuffle(folds)  # type: ignore[arg-type]
-    texts = [x.text for x in examples]
-    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
-    garbled = [g[0] for g in augment(texts, noise, 1, config.noise_rate, config.seed + 1000)]
+    folds, texts, copies, garbled = _split(examples, config, noise)
     positive = np.array([[x.violation and x.category == c for c in cats] for x in examples]).reshape(
         n, len(cats)
     )
