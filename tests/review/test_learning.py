@@ -239,3 +239,24 @@ def test_learn_command(tmp_path: Path, banks: Path) -> None:
     assert code == 1 and "no model version 'ws-0'" in err
     code, out, _ = run_cli("audit", "export", "--format", "json", "--workspace", folder)
     assert '"model.learn"' in out and '"model.use"' in out and '"verdict_weight": 2.0' in out
+
+
+@pytest.mark.slow
+def test_a_rules_own_examples_are_learned(db: Database, tmp_path: Path, banks: Path) -> None:
+    """A `learned` rule may carry its own example sentences: the next `learn` trains on them."""
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "pack.yaml").write_text(
+        "rules:\n"
+        "  - id: threat-model\n    name: 威胁（模型）\n    category: threat\n    severity: high\n"
+        "    deduction: 30\n    role: agent\n    when:\n      learned:\n        bank: threat\n"
+        f"        examples: [{MISSED}]\n        counter_examples: [{BENIGN}]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "own" / "config.toml").write_text('rule_pack = "pack.yaml"\n', encoding="utf-8")
+    ws = Workspace.open(tmp_path / "own")
+    learn(ws, db, "cli:test", small_options(banks), embedder=memo_embed)
+    assert _prob(ws, MISSED, "threat")[1]  # fires: the rule's own example
+    plain = Workspace.open(tmp_path / "plain")
+    learn(plain, db, "cli:test", small_options(banks), embedder=memo_embed)
+    assert not _prob(plain, MISSED, "threat")[1]  # without it the same banks miss the sentence
+    assert _prob(ws, BENIGN, "threat")[0] < _prob(plain, BENIGN, "threat")[0]

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from callqa.review import audit
-from callqa.rules.active import active_detector, models_dir
+from callqa.rules.active import active_detector, models_dir, pack_examples, workspace_pack
 from callqa.rules.learned.banks import load_banks
 from callqa.rules.learned.detector import Detector
 from callqa.rules.learned.embedcache import EmbeddingCache, bank_vectors_path
@@ -147,12 +147,14 @@ def learn(
         progress("reading verdicts", 0, 1)
     with db.session() as session:
         verdicts = verdict_examples(session, cats)
+    written = [x for x in pack_examples(workspace_pack(ws)) if x.category in cats]
     cache = EmbeddingCache(models_dir(ws) / VERDICT_CACHE, embedder, seed=[bank_vectors_path()])
     total = config.folds * 3 + 1 + len(cats)
     counting = _Counting(cache, total, progress)
     previous = current_version(ws)
     version = new_version(ws)
-    detector, report = train(banks, verdicts.examples, embedder=counting, config=config, version=version)
+    extra = [*verdicts.examples, *written]  # the pack's own example sentences weigh like verdicts
+    detector, report = train(banks, extra, embedder=counting, config=config, version=version)
     before_cal = current.meta.get("calibration")
     before = agreement(current, verdicts.examples, cache)
     after = agreement(detector, verdicts.examples, cache)

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from callqa.rules.conditions import AllOf, AnyOf, Condition, Leaf, NotOf
 from callqa.rules.learned.detector import Detector, load_detector, shipped_model_path
+from callqa.rules.learned.training import Labelled
 from callqa.rules.loader import load_default_pack, load_pack
 from callqa.rules.model import RulePack
+from callqa.rules.operators import Learned
 from callqa.workspace import Workspace, private_dir
 
 CURRENT_NAME = "current"
@@ -46,15 +49,28 @@ def workspace_pack(ws: Workspace, path: Path | None = None) -> RulePack:
     return replace(pack, detector=active_detector(ws))
 
 
+def _learned_leaves(node: Condition) -> list[Learned]:
+    """The `learned` operators anywhere in a condition tree."""
+    if isinstance(node, Leaf):
+        return [node.operator] if isinstance(node.operator, Learned) else []
+    if isinstance(node, AllOf | AnyOf):
+        return [op for c in node.children for op in _learned_leaves(c)]
+    return _learned_leaves(node.child) if isinstance(node, NotOf) else []
+
+
 def learned_rules(pack: RulePack) -> dict[str, str]:
     """{rule id: category} of the pack's rules that use the text model (a `learned` leaf anywhere)."""
-    from callqa.rules.conditions import AllOf, AnyOf, Condition, Leaf, NotOf
+    return {r.id: r.category for r in pack.rules if _learned_leaves(r.condition)}
 
-    def uses_model(node: Condition) -> bool:
-        if isinstance(node, Leaf):
-            return node.operator.name == "learned"
-        if isinstance(node, AllOf | AnyOf):
-            return any(uses_model(c) for c in node.children)
-        return isinstance(node, NotOf) and uses_model(node.child)
 
-    return {r.id: r.category for r in pack.rules if uses_model(r.condition)}
+def pack_examples(pack: RulePack) -> list[Labelled]:
+    """The example sentences and counter-examples written in the pack's `learned` rules, labelled with
+    their bank (what `callqa learn` adds to the banks and verdicts)."""
+    out: dict[tuple[str, str], Labelled] = {}
+    for rule in pack.rules:
+        for op in _learned_leaves(rule.condition):
+            for text in op.examples:
+                out[(text, op.bank)] = Labelled(text, op.bank, True)
+            for text in op.counter_examples:
+                out.setdefault((text, op.bank), Labelled(text, op.bank, False))
+    return list(out.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 from itertools import pairwise
@@ -300,6 +301,15 @@ class Learned(Operator):
     class Params(Params):
         bank: str
         threshold: float | None = Field(None, gt=0, lt=1)
+        # The rule's own sentences, added to the bank's when `callqa learn` trains (weighted like
+        # reviewers' verdicts); a model trained before they were written does not know them yet.
+        examples: list[str] = Field(default_factory=list)
+        counter_examples: list[str] = Field(default_factory=list)
+
+        @field_validator("examples", "counter_examples")
+        @classmethod
+        def sentences(cls, v: list[str]) -> list[str]:
+            return _words(v)
 
         @field_validator("bank")
         @classmethod
@@ -310,8 +320,15 @@ class Learned(Operator):
                 raise ValueError(f"no example bank '{v}' (banks: {', '.join(bank_categories())})")
             return v
 
-    def __init__(self, bank: str, threshold: float | None):
+    def __init__(
+        self,
+        bank: str,
+        threshold: float | None,
+        examples: Sequence[str] = (),
+        counter_examples: Sequence[str] = (),
+    ):
         self.bank, self.threshold = bank, threshold
+        self.examples, self.counter_examples = tuple(examples), tuple(counter_examples)
 
     @classmethod
     def coerce(cls, raw: Any) -> Any:
@@ -319,7 +336,7 @@ class Learned(Operator):
 
     @classmethod
     def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Learned:
-        return cls(params.bank, params.threshold)
+        return cls(params.bank, params.threshold, params.examples, params.counter_examples)
 
     def find(self, view: CallView, scope: Scope) -> Result:
         scorer = view.scorer
