@@ -23,7 +23,7 @@ CALL_KEYS = {
     "violations",
 }
 VIOLATION_KEYS = {"id", "category", "rule_id", "rule_name", "severity", "speaker", "start_s", "end_s", "text",
-                  "explanation", "decision"}  # fmt: skip
+                  "explanation", "decision", "source", "confidence", "vanished"}  # fmt: skip
 
 
 def test_every_format_processes(corpus_calls: dict[str, dict]) -> None:
@@ -70,6 +70,8 @@ def test_violations_explain_themselves(corpus_calls: dict[str, dict]) -> None:
             assert 0 <= v["start_s"] <= v["end_s"] <= call["duration_s"] + 1
             if v["category"] not in ("off_hours", "excessive_frequency"):
                 assert v["speaker"] in ("agent", "unknown"), v  # the customer's words are context only
+            if v["text"]:  # words the text model read: its confidence is stored with the hit
+                assert v["confidence"] is not None and 0 <= v["confidence"] <= 1, v
         if call["violations"]:
             assert call["status"] == "flagged" and call["score"] < 100
     threat = [v for v in corpus_calls["p02"]["violations"] if v["category"] == "threat"]
