@@ -49,3 +49,10 @@ def test_shipped_model_is_calibrated_on_the_shipped_banks() -> None:
         assert 0.5 < float(detector.thresholds[j]) < 1.0
         assert detector.gate_thresholds is not None and 0 < float(detector.gate_thresholds[j]) < 0.5
         assert detector.examples[category] == banks.banks[category].violations  # nearest-example texts
+    speaker = detector.meta["speaker"]
+    assert isinstance(speaker, dict) and speaker["agent_violations_taken"] <= 0.02  # out of fold
+    assert (
+        speaker["customer_caught"] >= 0.3
+        and detector.speaker_threshold == speaker["threshold"]
+        or (abs(detector.speaker_threshold - speaker["threshold"]) < 1e-3)
+    )

@@ -101,3 +101,24 @@ def test_the_gate_embeds_only_sentences_that_may_violate(make_pack) -> None:
     hits = evaluate(pack, call(), segs(*talk), CallContext(), vectors)
     assert [h.text for h in hits] == [THREAT]
     assert list(vectors) == [THREAT]  # the stopped sentences cost no embedding
+
+
+def test_on_mono_speech_a_customers_own_words_are_not_held_against_the_agent(make_pack) -> None:
+    # The customer's offer to pay the agent privately, and her threat at the agent: in a stereo call
+    # they are the customer's and agent rules never read them; in a mono call ('unknown' speech) the
+    # speaker model gives them to the customer. The agent's own violation still fires there.
+    offer = "要不我直接转到你微信上，你帮我把钱还进去，省得我跑一趟。"
+    pack = make_pack(
+        "rules:\n"
+        "  - {id: k, name: k, category: improper_repayment, severity: high, deduction: 5, role: agent,\n"
+        "     when: {keyword: [微信上]}}\n"
+        "  - {id: m, name: m, category: threat, severity: high, deduction: 5, role: agent,\n"
+        "     when: {learned: threat}}\n"
+    )
+    detector = default_detector()
+    assert detector.customer_like([offer], embed([offer]))[0]
+    assert not detector.customer_like([THREAT], embed([THREAT]))[0]
+    hits = evaluate(pack, call(), segs(("unknown", offer), ("unknown", THREAT)))
+    assert [(h.rule_id, h.text) for h in hits] == [("m", THREAT)]
+    agent_says_it = evaluate(pack, call(), segs(("agent", offer)))
+    assert [h.rule_id for h in agent_says_it] == ["k"]  # known to be the agent: it counts

@@ -41,8 +41,13 @@ def evaluate(
     found: list[tuple[Hit, Span]] = []
     for rule in pack.rules:
         found.extend(_rule_hits(rule, view))
+    roles = {r.id: r.role for r in pack.rules}
     scored = [(_with_confidence(h, s, view), s) for h, s in found]
-    return [h for h, s in scored if not _doubted_sound_alike(h, s)]
+    return [
+        h
+        for h, s in scored
+        if not _doubted_sound_alike(h, s) and not (roles[h.rule_id] == "agent" and _customers_words(s, view))
+    ]
 
 
 def _with_confidence(hit: Hit, span: Span, view: CallView) -> Hit:
@@ -102,6 +107,17 @@ def _rule_hits(rule: Rule, view: CallView) -> list[tuple[Hit, Span]]:
         )
         for s in evidence
     ]
+
+
+def _customers_words(span: Span, view: CallView) -> bool:
+    """Words of mono ('unknown') speech that the speaker model gives to the customer: an agent rule
+    does not hold them against the agent."""
+    return (
+        span.speaker == "unknown"
+        and span.segment is not None
+        and view.scored
+        and view.scorer.said_by_customer(span.segment, span.start, span.end)
+    )
 
 
 def _is_offender(rule: Rule, span: Span) -> bool:

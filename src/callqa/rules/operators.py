@@ -349,7 +349,7 @@ class Learned(Operator):
         for scored in scorer.units(scope.segments(view)):
             p, u = float(scored.probs[j]), scored.unit
             start_s = view.time_at(u.segment, u.start)
-            if scored.vector is None or p < limit:
+            if scored.vector is None or p < limit or (scored.customer and scope.role == "agent"):
                 continue
             if scope.first_seconds is not None and start_s >= scope.first_seconds:
                 continue

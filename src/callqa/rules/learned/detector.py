@@ -45,6 +45,20 @@ class Detector:
     w_gate: np.ndarray | None = None  # (2 * HASH_DIM, k)
     gate_bias: np.ndarray | None = None  # (k,)
     gate_thresholds: np.ndarray | None = None  # (k,)
+    # Whose words (see speaker.py): a linear model of "only a customer says this" and its threshold.
+    speaker_emb: np.ndarray | None = None  # (EMBED_DIM,)
+    speaker_ngram: np.ndarray | None = None  # (2 * HASH_DIM,)
+    speaker_bias: float = 0.0
+    speaker_threshold: float = 1.0
+
+    def customer_like(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Which of `texts` (embedded as `vectors`) only a customer would say (all False without a
+        speaker model)."""
+        if self.speaker_emb is None or self.speaker_ngram is None or not len(texts):
+            return np.zeros(len(texts), bool)
+        ngram = features.ngram_scores(texts, self.speaker_ngram[:, None])[:, 0]
+        p = _sigmoid(vectors @ self.speaker_emb + ngram + self.speaker_bias)
+        return np.asarray(p >= self.speaker_threshold)
 
     def index(self, category: str) -> int:
         return self.categories.index(category)
@@ -100,6 +114,12 @@ class Detector:
             arrays["w_gate"] = self.w_gate.astype(np.float16)
             arrays["gate_bias"] = self.gate_bias.astype(np.float32)
             arrays["gate_thresholds"] = self.gate_thresholds.astype(np.float32)
+        if self.speaker_emb is not None and self.speaker_ngram is not None:
+            arrays["speaker_emb"] = self.speaker_emb.astype(np.float32)
+            arrays["speaker_ngram"] = self.speaker_ngram.astype(np.float16)
+            arrays["speaker_bias_threshold"] = np.array(
+                [self.speaker_bias, self.speaker_threshold], np.float32
+            )
         for c in self.categories:
             arrays[f"examples/{c}"] = np.array(self.examples[c])
             arrays[f"vectors/{c}"] = self.example_vectors[c].astype(np.float16)
@@ -133,6 +153,9 @@ def load_detector(path: str | Path) -> Detector:
                 data["w_gate"].astype(np.float32) if "w_gate" in data else None,
                 data.get("gate_bias"),
                 data.get("gate_thresholds"),
+                data.get("speaker_emb"),
+                data["speaker_ngram"].astype(np.float32) if "speaker_ngram" in data else None,
+                *(float(v) for v in data.get("speaker_bias_threshold", (0.0, 1.0))),
             )
     except (OSError, KeyError, ValueError) as exc:
         raise DetectorError(f"{Path(path).name}: not a usable detector model ({exc})") from exc

@@ -26,6 +26,7 @@ class ScoredUnit:
     unit: Unit
     probs: np.ndarray
     vector: np.ndarray | None
+    customer: bool = False  # 'unknown' speech (mono) that only a customer would say
 
 
 class CallScorer:
@@ -53,9 +54,17 @@ class CallScorer:
         passed, probs = self.detector.score([u.text for u in units], embedder=self._embed)
         for i in segs:
             self._by_segment[i] = []
+        mixed = [
+            k for k, u in enumerate(units) if passed[k] and self.segments[u.segment].speaker == "unknown"
+        ]
+        customer = set()
+        if mixed:
+            texts = [units[k].text for k in mixed]
+            flags = self.detector.customer_like(texts, self._embed(texts))
+            customer = {k for k, flag in zip(mixed, flags, strict=True) if flag}
         for k, u in enumerate(units):
             vector = self.vectors[u.text] if passed[k] else None
-            self._by_segment[u.segment].append(ScoredUnit(u, probs[k], vector))
+            self._by_segment[u.segment].append(ScoredUnit(u, probs[k], vector, k in customer))
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of `texts`: stored ones looked up, the others computed in one batch and kept."""
@@ -65,6 +74,13 @@ class CallScorer:
         if not texts:
             return np.zeros((0, self.detector.w_emb.shape[0]), np.float32)
         return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
+
+    def said_by_customer(self, seg: int, start: int, end: int) -> bool:
+        """Whether original characters [start, end) of segment `seg` lie in a sentence the speaker model
+        gives to the customer (False for segments the model did not read)."""
+        return any(
+            u.customer and u.unit.start < end and start < u.unit.end for u in self._by_segment.get(seg, ())
+        )
 
     def confidence(self, category: str, seg: int, start: int, end: int) -> float | None:
         """The highest probability of `category` among units of segment `seg` overlapping original

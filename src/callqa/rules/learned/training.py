@@ -230,6 +230,11 @@ def train(
     )
     report = calibration_report(examples, cats, clean_p, garbled_p, limits)
     gate_w, gate_b, gate_limits = gate(examples, cats, config, noise, weights)
+    from callqa.rules.learned.speaker import train_speaker  # it builds on this module
+
+    speaker_emb, speaker_ngram, speaker_b, speaker_limit, speaker_report = train_speaker(
+        examples, embedder, config
+    )
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     detector = Detector(
         version or f"examples-{stamp}",
@@ -246,10 +251,15 @@ def train(
             "extra": len(extra),
             "hash_dim": HASH_DIM,
             "calibration": report,
+            "speaker": speaker_report,
         },
         gate_w,
         gate_b,
         gate_limits,
+        speaker_emb,
+        speaker_ngram,
+        speaker_b,
+        speaker_limit,
     )
     return detector, report
 
