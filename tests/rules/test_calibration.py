@@ -51,8 +51,5 @@ def test_shipped_model_is_calibrated_on_the_shipped_banks() -> None:
         assert detector.examples[category] == banks.banks[category].violations  # nearest-example texts
     speaker = detector.meta["speaker"]
     assert isinstance(speaker, dict) and speaker["agent_violations_taken"] <= 0.02  # out of fold
-    assert (
-        speaker["customer_caught"] >= 0.3
-        and detector.speaker_threshold == speaker["threshold"]
-        or (abs(detector.speaker_threshold - speaker["threshold"]) < 1e-3)
-    )
+    assert speaker["customer_caught"] >= 0.3
+    assert abs(detector.speaker_threshold - speaker["threshold"]) < 1e-3
