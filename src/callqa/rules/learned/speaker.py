@@ -23,11 +23,15 @@ AGENT_LOSS = 0.01  # share of the agent's violating sentences the threshold may 
 
 def train_speaker(
     examples: Sequence[Labelled], embedder: Embedder, config: Config
-) -> tuple[np.ndarray, np.ndarray, float, float, dict[str, float]]:
+) -> tuple[np.ndarray, np.ndarray, float, float, dict[str, float]] | None:
     """(embedding weights, n-gram weights with scales folded in, bias, threshold, a report of the
-    out-of-fold figures: the share of customers' sentences caught, of agent sentences taken)."""
+    out-of-fold figures: the share of customers' sentences caught, of agent sentences taken); None
+    when the banks mark too few customers' words (or agent violations) to learn from."""
     texts = [x.text for x in examples]
     y = np.array([x.customer for x in examples], np.int64)
+    agent_violations = np.array([x.violation and not x.customer for x in examples])
+    if min(int(y.sum()), int(agent_violations.sum())) < 2 * config.folds:
+        return None
     folds = np.arange(len(texts)) % config.folds
     random.Random(config.seed + 7).shuffle(folds)  # type: ignore[arg-type]
     weights = np.ones(len(texts), np.float32)
@@ -37,7 +41,6 @@ def train_speaker(
         train, test = folds != f, folds == f
         coef, bias = _fit(x[train], y[train], weights[train], config.c)
         oof[test] = 1.0 / (1.0 + np.exp(-(np.asarray(x[test] @ coef) + bias)))
-    agent_violations = np.array([x.violation and not x.customer for x in examples])
     threshold = float(np.quantile(oof[agent_violations], 1 - AGENT_LOSS))
     coef, bias = _fit(x, y, weights, config.c)
     report = {

@@ -232,8 +232,13 @@ def train(
     gate_w, gate_b, gate_limits = gate(examples, cats, config, noise, weights)
     from callqa.rules.learned.speaker import train_speaker  # it builds on this module
 
-    speaker_emb, speaker_ngram, speaker_b, speaker_limit, speaker_report = train_speaker(
-        examples, embedder, config
+    speaker = train_speaker(examples, embedder, config)  # None: too few customers' words marked
+    speaker_emb, speaker_ngram, speaker_b, speaker_limit, speaker_report = speaker or (
+        None,
+        None,
+        0.0,
+        1.0,
+        {},
     )
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     detector = Detector(
