@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -60,6 +60,11 @@ class Detector:
         p = _sigmoid(vectors @ self.speaker_emb + ngram + self.speaker_bias)
         return np.asarray(p >= self.speaker_threshold)
 
+    @cached_property
+    def _ngram_weights(self) -> np.ndarray:
+        """The model's and the gate's n-gram weights side by side: one pass over a sentence's n-grams."""
+        return self.w_pinyin if self.w_gate is None else np.hstack([self.w_pinyin, self.w_gate])
+
     def index(self, category: str) -> int:
         return self.categories.index(category)
 
@@ -68,7 +73,7 @@ class Detector:
         embedded; their row holds the gate's own probabilities and can never fire."""
         texts = list(texts)
         k = len(self.categories)
-        ngram_w = self.w_pinyin if self.w_gate is None else np.hstack([self.w_pinyin, self.w_gate])
+        ngram_w = self._ngram_weights
         ngram = (
             features.ngram_scores(texts, ngram_w) if texts else np.zeros((0, ngram_w.shape[1]), np.float32)
         )
