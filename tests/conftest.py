@@ -57,6 +57,20 @@ def outcome(calls: dict[str, dict]) -> dict[str, dict]:
     }
 
 
+def migrate_to(conn, revision: str, down: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Upgrade (or downgrade) the database behind `conn` to Alembic `revision`: old schemas for
+    migration tests."""
+    from alembic import command
+    from alembic.config import Config
+
+    from callqa.store.database import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process; returns (exit code, stdout, stderr)."""
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)

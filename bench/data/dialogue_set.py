@@ -19,6 +19,21 @@ IDENT_NAME = re.compile(r"工号|编号|我姓|我叫")
 Call = tuple[str, str, str, bool, list]  # key, agent, team, missing identification, turns
 
 
+def A(text: str) -> tuple[str, str, list[str]]:
+    """An agent turn."""
+    return ("agent", text, [])
+
+
+def V(category: str, text: str) -> tuple[str, str, list[str]]:
+    """An agent turn that violates `category`."""
+    return ("agent", text, [category])
+
+
+def C(text: str) -> tuple[str, str, list[str]]:
+    """A customer turn."""
+    return ("customer", text, [])
+
+
 @dataclass(frozen=True)
 class SetSpec:
     """How one set numbers and dates its calls."""

@@ -11,6 +11,7 @@ from callqa.store.database import open_database
 from callqa.store.models import Call, TranscriptSegment, Violation
 from callqa.store.search import search
 from callqa.workspace import Workspace
+from tests.conftest import migrate_to
 from tests.fakes import add_scripted_call
 
 
@@ -37,21 +38,16 @@ def test_corrected_text_is_stored_with_the_raw_text(tmp_path: Path) -> None:
 
 
 def test_migration_0006_adds_raw_text_and_keeps_the_index_trigger(tmp_path: Path) -> None:
-    from alembic import command
     from alembic.autogenerate import compare_metadata
-    from alembic.config import Config
     from alembic.migration import MigrationContext
     from sqlalchemy import text
 
-    from callqa.store.database import MIGRATIONS_DIR, make_engine, migrate
+    from callqa.store.database import make_engine, migrate
     from callqa.store.models import Base
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
+        migrate_to(conn, "0005")
         triggers = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
         assert triggers
     migrate(engine)

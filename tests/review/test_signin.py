@@ -13,6 +13,7 @@ from callqa.errors import InvalidInput, NotFound, PermissionDenied
 from callqa.review import accounts, audit, signin, throttle, websessions
 from callqa.store.database import Database
 from callqa.store.models import AuditEntry, LoginThrottle, db_now
+from tests.conftest import migrate_to
 
 from .conftest import People
 
@@ -211,21 +212,16 @@ def test_an_admin_cannot_disable_themselves(db: Database, people: People) -> Non
 
 
 def test_migration_0004_creates_the_tables_as_modelled_and_lifts_old_locks(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from alembic import command
     from alembic.autogenerate import compare_metadata
-    from alembic.config import Config
     from alembic.migration import MigrationContext
     from sqlalchemy import text
 
-    from callqa.store.database import MIGRATIONS_DIR, make_engine, migrate
+    from callqa.store.database import make_engine, migrate
     from callqa.store.models import Base
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
+        migrate_to(conn, "0003")
         conn.execute(
             text(
                 "INSERT INTO users (username, password_hash, role, active, created_at, failed_logins,"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from callqa.store.database import MIGRATIONS_DIR, make_engine, migrate
+from callqa.store.database import make_engine, migrate
 from callqa.store.models import Base
+from tests.conftest import migrate_to
 
 
 def _diff(engine) -> list:  # type: ignore[no-untyped-def]
@@ -31,11 +30,8 @@ def test_fresh_database_matches_the_models(tmp_path: Path) -> None:
 
 def test_0007_upgrades_a_database_with_reviewed_calls_and_downgrades(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
+        migrate_to(conn, "0006")
         conn.execute(
             text(
                 "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
@@ -62,8 +58,7 @@ def test_0007_upgrades_a_database_with_reviewed_calls_and_downgrades(tmp_path: P
         conn.execute(text("UPDATE review_cases SET verdict = 'clean'"))
     assert _diff(engine) == []
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        conn.execute(text("UPDATE review_cases SET verdict = NULL"))
-        command.downgrade(cfg, "0006")
+        conn.execute(text("UPDATE review_cases SET verdict = NULL"))  # 'clean' is unknown before 0007
+        migrate_to(conn, "0006", down=True)
         assert conn.execute(text("SELECT count(*) FROM violations")).scalar_one() == 1
     engine.dispose()

@@ -22,6 +22,7 @@ from callqa.store.search import (
     search,
     unindex_call,
 )
+from tests.conftest import migrate_to
 
 from .conftest import AddCall
 
@@ -276,18 +277,13 @@ class TestIndexMaintenance:
 
 
 def test_migration_indexes_existing_segments(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from alembic import command
-    from alembic.config import Config
 
-    from callqa.store.database import MIGRATIONS_DIR, make_engine
+    from callqa.store.database import make_engine
 
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     engine = make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+        migrate_to(conn, "0001")
         conn.execute(
             text(
                 "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path,"
@@ -306,8 +302,7 @@ def test_migration_indexes_existing_segments(tmp_path) -> None:  # type: ignore[
     try:
         assert texts(run(db, "还款")) == ["请尽快还款"]
         with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0001")
+            migrate_to(conn, "0001", down=True)
             assert conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'segment_fts'")).all() == []
     finally:
         db.close()

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dialogue_set import TZ, SetSpec, build, validate, write
+from dialogue_set import TZ, A, C, SetSpec, V, build, validate, write
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,18 +35,6 @@ COMPANIES = (
     "嘉泰小贷",
     "长宁银行信用卡中心",
 )
-
-
-def A(text: str) -> tuple[str, str, list[str]]:
-    return ("agent", text, [])
-
-
-def V(category: str, text: str) -> tuple[str, str, list[str]]:
-    return ("agent", text, [category])
-
-
-def C(text: str) -> tuple[str, str, list[str]]:
-    return ("customer", text, [])
 
 
 def opening(style: int, co: str, name: str, no: str, cust: str, reply: str) -> list:

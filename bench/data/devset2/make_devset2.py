@@ -21,7 +21,9 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dialogue_set import TZ, SetSpec, build, validate, write
+from dialogue_set import TZ, A, C, SetSpec, V, build, validate, write
+
+from callqa.rules.model import TEXT_CATEGORIES
 
 HERE = Path(__file__).resolve().parent
 N_CALLS = 50
@@ -38,18 +40,6 @@ COMPANIES = (
     "安泰信息咨询",
     "云杉消费金融",
 )
-
-
-def A(text: str) -> tuple[str, str, list[str]]:
-    return ("agent", text, [])
-
-
-def V(category: str, text: str) -> tuple[str, str, list[str]]:
-    return ("agent", text, [category])
-
-
-def C(text: str) -> tuple[str, str, list[str]]:
-    return ("customer", text, [])
 
 
 def opening(style: int, co: str, name: str, no: str, cust: str, reply: str) -> list:
@@ -1075,14 +1065,7 @@ assert len({c[0] for c in CALLS}) == N_CALLS, "duplicate keys"
 
 # ----------------------------------------------------------------------------- writing
 
-TEXT_CATS = (
-    "threat",
-    "abuse",
-    "third_party_disclosure",
-    "impersonation",
-    "false_legal_claim",
-    "improper_repayment",
-)
+TEXT_CATS = TEXT_CATEGORIES[:6]  # the categories a sentence can violate (not missing identification)
 SPEC = SetSpec("e", 20260311, 201, datetime(2026, 3, 16, tzinfo=TZ), lambda i: i % 3 == 1, COMPANIES, 16)
 
 
@@ -1097,7 +1080,7 @@ def validate_more(rows: list[dict]) -> dict[str, int]:
         idx = [i for i, t in enumerate(call_turns) if t["labels"]]
         assert not idx or (idx[0] >= 2 and idx[-1] < len(call_turns) - 1), (cid, "violation at the edge")
     assert counts.get("(compliant)") == N_CALLS - 14, counts
-    for cat in TEXT_CATS + ("missing_identification",):
+    for cat in TEXT_CATEGORIES:
         assert counts.get(cat) == 2, (cat, counts)
     return counts
 
