@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from callqa.rules.callview import CallView
+from callqa.rules.merge import merge_overlapping
 from callqa.rules.model import CallContext, Hit, Rule, RulePack, Span
 from callqa.text.matcher import PhraseMatcher
 from callqa.transcript import CallInfo, Segment
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 
 SOUND_ALIKE_FLOOR = 0.15  # model probability a sound-alike keyword match needs (see README)
+CONTEXT_S, MAX_CONTEXT = 30.0, 3  # a hit's explanation names at most 3 context spans within 30 s of it
 
 
 def evaluate(
@@ -28,7 +30,8 @@ def evaluate(
 ) -> list[Hit]:
     """Every distinct place each rule fires, in pack order then time order.
 
-    A rule may return several hits (one per distinct evidence span; identical spans are merged);
+    A rule may return several hits (one per distinct evidence span; identical or overlapping spans
+    are merged, see `callqa.rules.merge`);
     `score` counts each rule once per call. A rule with no word evidence (metadata, `not`,
     `required`) returns one hit covering its window (e.g. 0–30 s, or the whole call).
 
@@ -43,11 +46,14 @@ def evaluate(
         found.extend(_rule_hits(rule, view))
     roles = {r.id: r.role for r in pack.rules}
     scored = [(_with_confidence(h, s, view), s) for h, s in found]
-    return [
-        h
-        for h, s in scored
-        if not _doubted_sound_alike(h, s) and not (roles[h.rule_id] == "agent" and _customers_words(s, view))
-    ]
+    return merge_overlapping(
+        [
+            h
+            for h, s in scored
+            if not _doubted_sound_alike(h, s)
+            and not (roles[h.rule_id] == "agent" and _customers_words(s, view))
+        ]
+    )
 
 
 def _with_confidence(hit: Hit, span: Span, view: CallView) -> Hit:
@@ -88,7 +94,6 @@ def _rule_hits(rule: Rule, view: CallView) -> list[tuple[Hit, Span]]:
     ordered = sorted(unique.values(), key=lambda s: (s.start_s, s.end_s))
     evidence = [s for s in ordered if _is_offender(rule, s)] or ordered
     context = [s for s in ordered if s not in evidence]
-    note = "".join(f"；语境：{c.speaker} {c.start_s:.1f}s「{c.text}」" for c in context)
     return [
         (
             Hit(
@@ -101,12 +106,22 @@ def _rule_hits(rule: Rule, view: CallView) -> list[tuple[Hit, Span]]:
                 s.start_s,
                 s.end_s,
                 s.text,
-                s.explanation + note,
+                s.explanation + _context_note(s, context),
             ),
             s,
         )
         for s in evidence
     ]
+
+
+def _context_note(span: Span, context: list[Span]) -> str:
+    """The context that made `span` a violation, as said nearest to it (the customer's 「我是他同事」 just
+    before): the context spans within CONTEXT_S of it, else the single nearest one, never lines from all
+    over a long call."""
+    by_distance = sorted(context, key=lambda c: abs(c.start_s - span.start_s))
+    near = [c for c in by_distance if abs(c.start_s - span.start_s) <= CONTEXT_S][:MAX_CONTEXT]
+    chosen = sorted(near or by_distance[:1], key=lambda c: c.start_s)
+    return "".join(f"；语境：{c.speaker} {c.start_s:.1f}s「{c.text}」" for c in chosen)
 
 
 def _customers_words(span: Span, view: CallView) -> bool:
