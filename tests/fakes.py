@@ -9,7 +9,9 @@ import hashlib
 import json
 from pathlib import Path
 
+from callqa.asr.transcribe import speaker_energy
 from callqa.audio.decode import AudioError, decode
+from callqa.audio.waveform import waveform_from_energy
 from callqa.pipeline.transcribe_worker import TranscribeResult
 from callqa.transcript import Segment
 
@@ -52,7 +54,9 @@ class ScriptedSpeech:
         except AudioError as exc:
             return TranscribeResult(call_pk, error=str(exc))
         segments = self.scripts.get(sha256_of(Path(path)), ())
-        return TranscribeResult(call_pk, audio.duration_s, segments)
+        measured = speaker_energy(audio, channels or None)  # the real waveform, as the worker makes it
+        waveform = waveform_from_energy(measured.energy_db, measured.roles)
+        return TranscribeResult(call_pk, audio.duration_s, segments, waveform=waveform)
 
 
 def tone_wav(seed: str, seconds: float = 1.0) -> bytes:

@@ -62,3 +62,29 @@ def test_0007_upgrades_a_database_with_reviewed_calls_and_downgrades(tmp_path: P
         migrate_to(conn, "0006", down=True)
         assert conn.execute(text("SELECT count(*) FROM violations")).scalar_one() == 1
     engine.dispose()
+
+
+def test_0008_adds_waveforms_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as conn:
+        migrate_to(conn, "0007")
+        conn.execute(
+            text(
+                "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
+                " channels, extra, status, attempts, ingested_at) VALUES ('c1', 'a.wav', 'a.wav', 'x', 'a.wav',"
+                " 1, '', '{}', 'clean', 1, '2026-11-26 00:00:00')"
+            )
+        )
+    migrate(engine)
+    assert _diff(engine) == []
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO call_waveforms (call_pk, bucket_s, speakers, levels)"
+                " VALUES (1, 0.1, '[\"agent\"]', x'00ff')"
+            )
+        )
+        migrate_to(conn, "0007", down=True)
+        tables = {n for (n,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+        assert "call_waveforms" not in tables and "calls" in tables
+    engine.dispose()

@@ -67,28 +67,55 @@ def channel_roles(channels_spec: str | None, n_channels: int) -> list[Speaker]:
     return ["agent", "customer"]
 
 
-def transcribe_audio(
-    model: SpeechModel, audio: AudioSource, channels_spec: str | None = None, *, chunk_windows: int = 0
-) -> list[Segment]:
-    """Transcribe a call; returns segments in time order, bleed and hallucinations removed.
-    `chunk_windows` (default: the model's batch size) bounds the windows decoded at once."""
+@dataclass(frozen=True)
+class SpeakerEnergy:
+    """A call's first pass: the speaker of each channel to transcribe, and per channel the energy
+    of its 20 ms frames as transcribed (bleed muted: -120 dB where the channel does not own it)."""
+
+    roles: list[Speaker]
+    downmix: bool  # a 'mixed' stereo file, transcribed as one mono channel
+    energy_db: np.ndarray  # (len(roles), frames)
+    owned: np.ndarray | None  # stereo: where each channel carries its own speaker
+
+
+def _signal(audio: AudioSource, downmix: bool) -> Iterator[np.ndarray]:
+    for block in audio.blocks():
+        yield block.mean(axis=0, keepdims=True) if downmix else block
+
+
+def speaker_energy(audio: AudioSource, channels_spec: str | None = None) -> SpeakerEnergy:
+    """Measure a call's energy per speaker channel (one pass over the audio); the transcription and
+    the workbench's waveform (`callqa.audio.waveform`) both start from it."""
     roles = channel_roles(channels_spec, audio.channels)
-    downmix = audio.channels == 2 and roles[0] == roles[1]  # a 'mixed' stereo file
+    downmix = audio.channels == 2 and roles[0] == roles[1]
     if downmix:
         roles = ["unknown"]
-
-    def signal() -> Iterator[np.ndarray]:
-        for block in audio.blocks():
-            yield block.mean(axis=0, keepdims=True) if downmix else block
-
-    energy, _ = stream_energy_db(signal())
+    energy, _ = stream_energy_db(_signal(audio, downmix))
     owned = owned_frames(energy) if len(roles) == 2 else None
     if owned is not None:
         energy = np.where(owned, energy, SILENT_DB)  # the energy of the muted signal
+    return SpeakerEnergy(roles, downmix, energy, owned)
+
+
+def transcribe_audio(
+    model: SpeechModel,
+    audio: AudioSource,
+    channels_spec: str | None = None,
+    *,
+    chunk_windows: int = 0,
+    measured: SpeakerEnergy | None = None,
+) -> list[Segment]:
+    """Transcribe a call; returns segments in time order, bleed and hallucinations removed.
+    `chunk_windows` (default: the model's batch size) bounds the windows decoded at once;
+    `measured` is the call's `speaker_energy`, when the caller has it already."""
+    measured = measured or speaker_energy(audio, channels_spec)
+    roles, energy, owned = measured.roles, measured.energy_db, measured.owned
     floors = [float(np.percentile(channel, 10)) if channel.size else SILENT_DB for channel in energy]
     batch = _Batches(model, energy, floors, chunk_windows or model.settings.batch_size)
     packer = Packer()
-    for offset, block in rechunk(signal(), quiet_cuts(energy, BLOCK_S, BLOCK_SEARCH_S, BLOCK_GRID)):
+    for offset, block in rechunk(
+        _signal(audio, measured.downmix), quiet_cuts(energy, BLOCK_S, BLOCK_SEARCH_S, BLOCK_GRID)
+    ):
         if owned is not None:
             mute_unowned(block, owned, offset // FRAME)
         for start, ch, end in speech_spans(block, offset):

@@ -29,6 +29,7 @@ from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.search import index_segments, unindex_call
 from callqa.store.vectors import save_call_vectors
+from callqa.store.waveforms import save_waveform
 from callqa.text.correct import correct
 from callqa.transcript import Segment
 from callqa.workspace import Workspace
@@ -115,8 +116,8 @@ def corrected_segments(segments: Sequence[Segment]) -> tuple[list[Segment], list
 def save_result(
     db: Database, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float = 0.0
 ) -> Call:
-    """Store transcript, violations and status of one call in a single transaction; a flagged call,
-    or a clean one drawn at `sample_rate` (抽检), gets its review case in it."""
+    """Store transcript, waveform, violations and status of one call in a single transaction; a
+    flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review case in it."""
     with db.session() as session:
         call = session.get_one(Call, result.call_pk)
         unindex_call(session, call.id)
@@ -126,6 +127,7 @@ def save_result(
         call.processed_at = db_now()
         call.duration_s = result.duration_s
         call.asr_model = model_name
+        save_waveform(session, call.id, None if result.error else result.waveform)
         if result.error:
             session.execute(delete(Violation).where(Violation.call_pk == call.id))
             call.status, call.error, call.score = "failed", result.error, None

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callqa.asr.engine import DecodeSettings, SpeechModel
-from callqa.asr.transcribe import transcribe_audio
+from callqa.asr.transcribe import speaker_energy, transcribe_audio
 from callqa.audio.decode import AudioError, load
+from callqa.audio.waveform import Waveform, waveform_from_energy
 from callqa.transcript import Segment
 
 _model: SpeechModel | None = None
@@ -17,12 +18,14 @@ _max_minutes: float | None = None
 
 @dataclass(frozen=True)
 class TranscribeResult:
-    """A transcript, or the one-line reason the recording could not be transcribed."""
+    """A transcript and the timeline's waveform, or the one-line reason the recording could not be
+    transcribed."""
 
     call_pk: int
     duration_s: float | None = None
     segments: tuple[Segment, ...] = ()
     error: str | None = None
+    waveform: Waveform | None = None
 
 
 def init_worker(model_dir: str, settings: DecodeSettings, max_call_minutes: float | None = None) -> None:
@@ -42,9 +45,11 @@ def transcribe_file(call_pk: int, path: str, channels: str) -> TranscribeResult:
     except AudioError as exc:
         return TranscribeResult(call_pk, error=str(exc))
     try:
-        segments = transcribe_audio(_model, audio, channels or None)
+        measured = speaker_energy(audio, channels or None)  # one pass: the waveform and the transcription
+        segments = transcribe_audio(_model, audio, channels or None, measured=measured)
     except AudioError as exc:  # a streamed recording that changed since it was checked
         return TranscribeResult(call_pk, audio.duration_s, error=str(exc))
     except Exception as exc:  # a model failure must fail this call, not the batch
         return TranscribeResult(call_pk, audio.duration_s, error=f"speech recognition failed: {exc}")
-    return TranscribeResult(call_pk, audio.duration_s, tuple(segments))
+    waveform = waveform_from_energy(measured.energy_db, measured.roles)
+    return TranscribeResult(call_pk, audio.duration_s, tuple(segments), waveform=waveform)

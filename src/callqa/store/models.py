@@ -132,6 +132,18 @@ class CallVectors(Base):
     vectors: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class CallWaveform(Base):
+    """The timeline's waveform of a call (`callqa.audio.waveform`), written when it is processed:
+    `levels` holds one byte per `bucket_s` bucket for each of `speakers` in turn (lanes of equal length)."""
+
+    __tablename__ = "call_waveforms"
+
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    bucket_s: Mapped[float] = mapped_column(Float)
+    speakers: Mapped[list] = mapped_column(JSON)
+    levels: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 # --- Review workflow (see callqa.review for the state machine) -----------------------------------
 
 USER_ROLES = ("admin", "supervisor", "inspector", "team_lead")
