@@ -8,12 +8,9 @@ row is edited in the database. Screenshots of the main pages go to test-artifact
 
 from __future__ import annotations
 
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,8 +19,8 @@ from callqa.review import accounts
 from callqa.store.database import open_database
 from callqa.workspace import Workspace
 from tests.conftest import ROOT
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, copy_workspace, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 CALL = "p03"  # FLAC, several third-party-disclosure hits
 pytestmark = pytest.mark.skipif(
@@ -31,21 +28,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def server(example_workspace: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    ws_dir = tmp_path / "ws"
-    shutil.copytree(example_workspace, ws_dir, ignore=shutil.ignore_patterns("callqa.db*", "session.key"))
-    with (
-        sqlite3.connect(example_workspace / "callqa.db") as src,
-        sqlite3.connect(ws_dir / "callqa.db") as dst,
-    ):
-        src.backup(dst)  # a consistent copy, WAL included
+    ws_dir = copy_workspace(example_workspace, tmp_path / "ws")
     ws = Workspace.open(ws_dir)
     db = open_database(ws)
     with db.session() as session:
@@ -56,19 +41,8 @@ def server(example_workspace: Path, tmp_path: Path):  # type: ignore[no-untyped-
             __import__("sqlalchemy").text(f"UPDATE calls SET team = 'A' WHERE call_id = '{CALL}'")
         )
     db.close()
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "callqa.cli.main", "serve", "--port", str(port), "-w", str(ws_dir),
-                             "--no-worker"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}", ws_dir
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve(ws_dir) as base:
+        yield base, ws_dir
 
 
 def test_review_flow_in_chromium(server) -> None:  # type: ignore[no-untyped-def]
@@ -77,11 +51,7 @@ def test_review_flow_in_chromium(server) -> None:  # type: ignore[no-untyped-def
     base, ws_dir = server
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
-        )  # fmt: skip
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
         def sign_in(name: str):  # type: ignore[no-untyped-def]
             page = browser.new_page(viewport={"width": 1366, "height": 820})

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from callqa.errors import NotFound
 from callqa.masking import UNMASKED, Masker
+from callqa.rules import score
 from callqa.store.models import Call, ReviewCase, User
 from callqa.store.visibility import get_visible_call
 
@@ -47,6 +48,15 @@ def case_dict(case: ReviewCase, mask: Masker = UNMASKED) -> dict[str, object]:
             for a in case.appeals
         ],
     }
+
+
+def reviewed_score(case: ReviewCase) -> int | None:
+    """The call's score as its review left it: only confirmed hits deduct (each rule once, as in
+    `callqa.rules.score`); None until a verdict is given."""
+    if case.verdict is None:
+        return None
+    confirmed = {d.violation_id for d in case.decisions if d.decision == "confirmed"}
+    return score(v for v in case.call.violations if v.id in confirmed)
 
 
 def case_of(session: Session, call: Call) -> ReviewCase | None:

@@ -12,15 +12,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from callqa.errors import InvalidInput, NotFound
 from callqa.exports import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_bytes
 from callqa.review import accounts, audit, workflow
-from callqa.review.cases import case_dict, case_of
+from callqa.review.cases import case_dict, case_of, reviewed_score
 from callqa.store.models import User
 from callqa.store.queries import CallFilters, CallRow, dashboard, get_call_row, iter_calls, page_calls
 from callqa.store.records import call_record, miss_rate_record, segment_record, violation_record
 from callqa.store.search import SearchFilters, SearchHit, SearchQueryError, search
+from callqa.store.waveforms import load_waveform
+from callqa.web.call_page import conversation, lanes, mark_class, neighbours
 from callqa.web.render import templates
 from callqa.web.schemas import CallSort
 from callqa.web.security import csrf_token
@@ -189,21 +192,36 @@ def render_call(  # type: ignore[no-untyped-def]
     status_code: int = 200,
     viewer: Viewer | None = None,
 ):
-    """The call page for the request's viewer: audio, transcript, violations and the review panel."""
+    """The call page for the request's viewer: player and timeline, the transcript as a conversation,
+    the violations with their decisions and notes, the review panel and the outcome."""
     if viewer is None:
         from callqa.web.auth import current_user
         from callqa.web.viewer import current_viewer
 
         viewer = current_viewer(request, current_user(request))
+    mask = viewer.mask
     with request.app.state.db.session() as session:
         row = get_call_row(session, viewer.user, ref)
         call = row.call
         case = case_of(session, call)
-        decisions = {d.violation_id: d.decision for d in case.decisions} if case else {}
-        info = call_record(call, row.review_state, viewer.mask)
-        segments = [segment_record(s, viewer.mask) for s in call.segments]
-        violations = [violation_record(v, viewer.mask, decisions.get(v.id)) for v in call.violations]
-        case_info = case_dict(case, viewer.mask) if case else None
+        decided = {d.violation_id: d for d in case.decisions} if case else {}
+        deciders = {d.decided_by for d in decided.values()}
+        names = dict(session.execute(select(User.id, User.username).where(User.id.in_(deciders))).all())
+        info = call_record(call, row.review_state, mask)
+        lines = [segment_record(s, mask) for s in call.segments]
+        hits = []
+        for v in call.violations:
+            d = decided.get(v.id)
+            hits.append(
+                violation_record(v, mask, d.decision if d else None)
+                | {
+                    "note": mask.text(d.comment) if d else None,
+                    "decided_by": names.get(d.decided_by) if d else None,
+                }
+            )
+        waveform = load_waveform(session, call.id)
+        case_info = case_dict(case, mask) if case else None
+        final_score = reviewed_score(case) if case else None
         owners = []
         if viewer.role == "supervisor":
             owners = [
@@ -211,10 +229,15 @@ def render_call(  # type: ignore[no-untyped-def]
                 for u in accounts.list_users(session)
                 if u.active and u.role in workflow.OWNER_ROLES
             ]
+    by_id = {h["id"]: h for h in hits}
     context = {
         "call": info,
-        "segments": segments,
-        "violations": violations,
+        "conversation": conversation(lines, hits),
+        "violations": [h | {"context": neighbours(lines, h)} for h in hits],
+        "lanes": lanes(waveform, lines, hits),
+        "bucket_s": waveform.bucket_s if waveform else 0,
+        "mark_class": lambda ids: mark_class(ids, by_id),
+        "final_score": final_score,
         "t": t,
         "case": case_info,
         "review_error": review_error,

@@ -33,6 +33,9 @@ VERDICTS = {"confirmed": "确认违规", "all_false_positive": "全部误报", "
 ORIGINS = {"flagged": "疑似违规", "sample": "抽检"}
 DECISIONS = {"confirmed": "确认", "false_positive": "误报"}
 SPEAKER_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未区分", "call": "通话"}
+SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
+FINAL_OUTCOMES = {"upheld": "维持原结论", "overturned": "改判误报", "closed": "终审结案"}
+ESCALATION_DECISIONS = {"approved": "同意处理措施", "rejected": "驳回"}
 
 
 def clock(seconds: float | None) -> str:
@@ -44,5 +47,7 @@ def clock(seconds: float | None) -> str:
 
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES, STATUS_NAMES=STATUS_NAMES,
                              SPEAKER_NAMES=SPEAKER_NAMES, CASE_STATES=CASE_STATES, VERDICTS=VERDICTS,
-                             DECISIONS=DECISIONS, ORIGINS=ORIGINS)  # fmt: skip
+                             DECISIONS=DECISIONS, ORIGINS=ORIGINS, SEVERITY_NAMES=SEVERITY_NAMES,
+                             FINAL_OUTCOMES=FINAL_OUTCOMES,
+                             ESCALATION_DECISIONS=ESCALATION_DECISIONS)  # fmt: skip
 templates.env.filters["clock"] = clock

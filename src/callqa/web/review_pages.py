@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
@@ -57,6 +58,20 @@ def my_queue(  # type: ignore[no-untyped-def]
     return page(
         request, viewer, "review.html", mine=mine, unassigned=unassigned, everything=everything, origin=origin
     )
+
+
+@router.get("/review/next")
+def next_case(request: Request, viewer: CurrentViewer) -> RedirectResponse:
+    """提交并下一条: the first open case I own, in my queue's order (`list_cases`); the queue itself
+    when none is left."""
+    with request.app.state.db.session() as session:
+        actor = viewer.actor(session)
+        rows = list_cases(session, actor, state="open", owner=actor)
+        if not rows:
+            return RedirectResponse("/review", status_code=303)
+        call = rows[0].case.call
+        ref = viewer.mask.call_ref(call.call_id, call.id)
+    return RedirectResponse(f"/calls/{quote(ref, safe='~')}", status_code=303)
 
 
 @router.get("/appeals")
@@ -244,8 +259,15 @@ def _seconds(value: str, name: str) -> float | None:
 
 
 @router.post("/calls/{call_id}/verdict", dependencies=CSRF)
-def verdict(request: Request, viewer: CurrentViewer, call_id: str):  # type: ignore[no-untyped-def]
-    return _act(request, viewer, call_id, lambda s, u: workflow.submit_verdict(s, u, call_id))
+def verdict(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    call_id: str,
+    next: Annotated[str, Form(max_length=1, pattern="^1?$")] = "",
+):
+    """Submit the verdict; back to the call page, or with `next` (提交并下一条) on to my next case."""
+    done = _act(request, viewer, call_id, lambda s, u: workflow.submit_verdict(s, u, call_id))
+    return RedirectResponse("/review/next", status_code=303) if next else done
 
 
 @router.post("/calls/{call_id}/escalate", dependencies=CSRF)
