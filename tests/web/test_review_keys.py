@@ -90,7 +90,9 @@ def test_keys_timeline_and_the_line_being_played(workspace: Path) -> None:
         page.goto(f"{base}/calls/{CALL}")
         page.wait_for_function("document.getElementById('player').readyState >= 1")
         time_now = "document.getElementById('player').currentTime"
-        starts = [float(s) for s in page.locator(".violation").evaluate_all("cs => cs.map(c => c.dataset.start)")]
+        starts = [
+            float(s) for s in page.locator(".violation").evaluate_all("cs => cs.map(c => c.dataset.start)")
+        ]
 
         page.keyboard.press("j")  # the second hit: selected, played from its start
         expect(page.locator(".violation").nth(1)).to_have_class(SELECTED)

@@ -209,16 +209,14 @@ def render_call(  # type: ignore[no-untyped-def]
         names = dict(session.execute(select(User.id, User.username).where(User.id.in_(deciders))).all())
         info = call_record(call, row.review_state, mask)
         lines = [segment_record(s, mask) for s in call.segments]
-        hits = []
+        by_id = {}
         for v in call.violations:
             d = decided.get(v.id)
-            hits.append(
-                violation_record(v, mask, d.decision if d else None)
-                | {
-                    "note": mask.text(d.comment) if d else None,
-                    "decided_by": names.get(d.decided_by) if d else None,
-                }
-            )
+            by_id[v.id] = violation_record(v, mask, d.decision if d else None) | {
+                "note": mask.text(d.comment) if d else None,
+                "decided_by": names.get(d.decided_by) if d else None,
+            }
+        hits = list(by_id.values())
         waveform = load_waveform(session, call.id)
         case_info = case_dict(case, mask) if case else None
         final_score = reviewed_score(case) if case else None
@@ -229,7 +227,6 @@ def render_call(  # type: ignore[no-untyped-def]
                 for u in accounts.list_users(session)
                 if u.active and u.role in workflow.OWNER_ROLES
             ]
-    by_id = {h["id"]: h for h in hits}
     context = {
         "call": info,
         "conversation": conversation(lines, hits),
