@@ -37,12 +37,13 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: install
+bench: install browser
 	$(BIN)/python bench/bench_asr.py
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_recheck.py
+	$(BIN)/python bench/bench_review_flow.py
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache
