@@ -33,6 +33,15 @@ VERDICTS = {"confirmed": "确认违规", "all_false_positive": "全部误报", "
 ORIGINS = {"flagged": "疑似违规", "sample": "抽检"}
 DECISIONS = {"confirmed": "确认", "false_positive": "误报"}
 SPEAKER_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未区分", "call": "通话"}
+SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
+# escalation decisions, appeal decisions and 终审 outcomes
+OUTCOME_NAMES = {
+    "approved": "批准",
+    "rejected": "驳回",
+    "upheld": "维持",
+    "overturned": "改判",
+    "closed": "结案",
+}
 
 
 def clock(seconds: float | None) -> str:
@@ -44,5 +53,6 @@ def clock(seconds: float | None) -> str:
 
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES, STATUS_NAMES=STATUS_NAMES,
                              SPEAKER_NAMES=SPEAKER_NAMES, CASE_STATES=CASE_STATES, VERDICTS=VERDICTS,
-                             DECISIONS=DECISIONS, ORIGINS=ORIGINS)  # fmt: skip
+                             DECISIONS=DECISIONS, ORIGINS=ORIGINS, SEVERITY_NAMES=SEVERITY_NAMES,
+                             OUTCOME_NAMES=OUTCOME_NAMES)  # fmt: skip
 templates.env.filters["clock"] = clock
