@@ -17,6 +17,7 @@ from callqa.store.models import AuditEntry, Call, User, Violation
 from callqa.store.visibility import get_visible_call, visible_calls
 from callqa.web import audit_view
 from callqa.web.pages import FormValue, _day, _optional, page
+from callqa.web.render import local_time
 from callqa.web.viewer import CurrentViewer
 
 router = APIRouter()
@@ -39,7 +40,7 @@ def readable(
         rows.append(
             {
                 "id": entry.id,
-                "at": audit_view.local_time(entry.at),
+                "at": local_time(entry.at),
                 "actor": mask.text(entry.actor),
                 "action": audit_view.action_name(entry.action),
                 "code": entry.action,

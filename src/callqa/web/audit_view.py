@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from callqa.masking import Masker
 from callqa.review.audit import CALL_ENTITIES
 from callqa.store.models import AuditEntry
+from callqa.web.qa_report import SHEET_TITLES
 from callqa.web.render import (
     CASE_STATES,
     CATEGORY_NAMES,
@@ -148,6 +148,7 @@ VALUE_NAMES: dict[str, Mapping[str, str]] = {
     "severity": SEVERITY_NAMES,
     "speaker": SPEAKER_NAMES,
     "status": STATUS_NAMES,
+    "sheet": {"all": "全部", **SHEET_TITLES},
 }
 HIDDEN_FIELDS = {"id", "ref", "hash", "prev_hash"}  # row ids and links: noise to a reader
 ENTITY_NAMES = {
@@ -160,11 +161,6 @@ ENTITY_NAMES = {
 }
 EXPORTS = {"calls": "通话列表", "qa_report": "质检报表", "audit_log": "审计日志"}
 EMPTY = "（空）"
-
-
-def local_time(at: datetime) -> str:
-    """A stored (UTC, naive) time on the server's clock, to the second."""
-    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def field_name(key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -42,6 +43,11 @@ OUTCOME_NAMES = {
     "overturned": "改判",
     "closed": "结案",
 }
+
+
+def local_time(at: datetime | None) -> str:
+    """A stored time (UTC, naive) on the server's clock, to the second; '' for None."""
+    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S") if at else ""
 
 
 def clock(seconds: float | None) -> str:
