@@ -102,6 +102,15 @@ def test_refusals_of_the_whole_request_are_chinese(env) -> None:  # type: ignore
         r.status_code == 413
         and r.json()["detail"] == "上传内容超过 0.01 MB 的上限（max_upload_mb）：请分批上传"
     )
+    many = [("files", (f"{k}.txt", b"x", "text/plain")) for k in range(100)] + [wav("late.wav", "late")]
+    r = client.post("/api/calls", files=many, headers=headers)
+    assert (
+        r.status_code == 200
+        and r.json()["outcomes"][-1]["message"] == "超过每次最多 100 个文件的上限：请分批上传"
+    )
+    flood = [("files", (f"{k}.txt", b"", "text/plain")) for k in range(1001)]
+    r = client.post("/api/calls", files=flood, headers=headers)
+    assert r.status_code == 422 and r.json()["detail"] == "文件过多：每次最多上传 100 个文件"
     assert client.post("/api/calls", files=[wav("a.wav", "m")]).status_code == 403  # no CSRF header
     lead, lead_csrf = signed_in(env.app, "lead_a")
     r = lead.post("/api/calls", files=[wav("a.wav", "m")], headers={"X-CSRF-Token": lead_csrf})

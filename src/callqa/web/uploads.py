@@ -38,6 +38,7 @@ from callqa.web.security import CSRF_HEADER
 from callqa.workspace import private_dir
 
 MAX_FILES = 100
+MAX_PARTS = 10 * MAX_FILES  # files past MAX_FILES are refused one by one, past this the request is
 MAX_FIELD_BYTES = 4096  # plain (non-file) form fields are ignored, but bounded
 FILES_FIELD, MANIFEST_FIELD = "files", "manifest"
 _HEAD = 16  # bytes needed to recognise a container
@@ -178,6 +179,8 @@ class _Receiver:
         name = safe_name(client_name)
         suffix = Path(name).suffix.lower()
         if field_name == FILES_FIELD:
+            if len(self.body.audio) >= MAX_PARTS:  # each refused part is reported: bound the report
+                raise UploadRejected(422, f"文件过多：每次最多上传 {MAX_FILES} 个文件")
             self._current = Received(field_name, name, None, refused=self._audio_refusal(suffix))
             self.body.audio.append(self._current)
             if self._current.refused:
@@ -197,7 +200,7 @@ class _Receiver:
         if suffix not in AUDIO_SUFFIXES:
             kinds = "、".join(sorted(s.lstrip(".") for s in AUDIO_SUFFIXES))
             return f"不支持的文件类型（{suffix or '无扩展名'}）：只接受录音文件（{kinds}）"
-        if sum(1 for part in self.body.audio if not part.refused) >= MAX_FILES:
+        if len(self.body.audio) >= MAX_FILES:
             return f"超过每次最多 {MAX_FILES} 个文件的上限：请分批上传"
         return None
 
