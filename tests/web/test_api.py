@@ -180,7 +180,7 @@ def test_bad_input_is_422(env) -> None:  # type: ignore[no-untyped-def]
     admin = client(env, "admin")
     assert admin.post("/api/users", json={"username": "x", "role": "wizard"}).status_code == 422
     r = admin.post("/api/users", json={"username": "lead_nowhere", "role": "team_lead"})
-    assert r.status_code == 422 and "team" in r.json()["detail"]
+    assert r.status_code == 422 and "团队" in r.json()["detail"]
     assert admin.post("/api/users", json={"username": "a_insp", "role": "inspector"}).status_code == 422
     assert admin.get("/api/search", params={"q": "   "}).status_code == 422
     assert admin.get("/api/calls", params={"min_score": 101}).status_code == 422
@@ -325,7 +325,7 @@ def test_upload_too_large_is_413(env) -> None:  # type: ignore[no-untyped-def]
     try:
         big = [("files", ("big.wav", wav_bytes(seconds=1.0, tone=5), "audio/wav"))]
         r = client(env, "inspector").post("/api/calls", files=big)
-        assert r.status_code == 413 and "limit" in r.json()["detail"]
+        assert r.status_code == 413 and "上限" in r.json()["detail"]
 
         def chunks():  # no Content-Length: the limit applies while the body streams in
             boundary = b"--xyz"
@@ -351,16 +351,15 @@ def test_upload_too_large_is_413(env) -> None:  # type: ignore[no-untyped-def]
         assert session.scalar(select(Call).where(Call.call_id.in_(["big", "s"]))) is None
 
 
-def test_upload_wrong_type_is_415(env) -> None:  # type: ignore[no-untyped-def]
+def test_upload_refuses_what_is_not_audio_file_by_file(env) -> None:  # type: ignore[no-untyped-def]
     insp = client(env, "inspector")
     text_as_wav = [("files", ("notes.wav", b"just some text, not audio at all\n" * 10, "audio/wav"))]
-    r = insp.post("/api/calls", files=text_as_wav)
-    assert r.status_code == 415 and "not audio" in r.json()["detail"]
     exe = [("files", ("tool.exe", wav_bytes(), "application/octet-stream"))]
-    assert insp.post("/api/calls", files=exe).status_code == 415
     fake_header = [("files", ("fake.wav", b"RIFF\0\0\0\0WAVEjunkjunkjunk" * 20, "audio/wav"))]
-    r = insp.post("/api/calls", files=fake_header)  # right magic bytes, but FFmpeg cannot read it
-    assert r.status_code == 415 and "decoded" in r.json()["detail"]
+    for files, why in ((text_as_wav, "不是录音"), (exe, "不支持的文件类型"), (fake_header, "无法解码")):
+        r = insp.post("/api/calls", files=files)  # the request is fine; the file is refused
+        assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "failed"
+        assert why in r.json()["outcomes"][0]["message"]
     assert insp.post("/api/calls", data={"x": "1"}).status_code == 415  # not multipart
     assert insp.post("/api/calls", files={"manifest": ("m.csv", b"file,call_id\n")}).status_code == 422
 

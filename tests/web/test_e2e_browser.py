@@ -71,7 +71,7 @@ def test_review_flow_in_chromium(server) -> None:  # type: ignore[no-untyped-def
         page.click("summary:text('上传录音')")
         page.set_input_files("input[name=files]", str(upload))
         page.click("button:text('上传并处理')")
-        expect(page.locator("#upload-result")).to_contain_text("added")
+        expect(page.locator("#upload-result")).to_contain_text("已接收")
         page.click("text=我的复核")
         page.click(f"a:text-is('{CALL}')")
         page.click("button:text('认领')")

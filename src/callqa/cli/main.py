@@ -21,6 +21,7 @@ from callqa.cli.context import (
     progress_bar,
     rule_pack,
 )
+from callqa.cli.export import export
 from callqa.cli.learn import learn
 from callqa.cli.recheck import recheck
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
@@ -41,6 +42,7 @@ app.add_typer(model_app, name="model")
 app.command()(sample)
 app.command("learn")(learn)
 app.command()(recheck)
+app.command()(export)
 
 
 class Speaker(StrEnum):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from callqa.errors import InvalidInput, NotFound
@@ -180,6 +180,27 @@ def get_call_row(session: Session, viewer: User | None, ref: str) -> CallRow:
     if found is None:
         raise NotFound("no such call")
     return CallRow(found[0], found[1])
+
+
+@dataclass(frozen=True)
+class CallStatus:
+    """Where processing of one call stands (the upload form polls it)."""
+
+    pk: int
+    call_id: str
+    status: str
+    score: int | None
+    error: str | None
+
+
+def call_statuses(session: Session, viewer: User | None, refs: list[str]) -> list[CallStatus]:
+    """The status of each visible call among `refs` (call_ids or '~<pk>'); the others are left out."""
+    if not refs:
+        return []
+    query = select(Call.id, Call.call_id, Call.status, Call.score, Call.error).where(
+        visible_calls(viewer), or_(*(call_by_ref(ref) for ref in refs))
+    )
+    return [CallStatus(*row) for row in session.execute(query.order_by(Call.id))]
 
 
 # --- aggregates ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -36,6 +37,13 @@ SPEAKER_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未区分"
 SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
 FINAL_OUTCOMES = {"upheld": "维持原结论", "overturned": "改判误报", "closed": "终审结案"}
 ESCALATION_DECISIONS = {"approved": "同意处理措施", "rejected": "驳回"}
+# escalation decisions, appeal decisions and 终审 outcomes
+OUTCOME_NAMES = ESCALATION_DECISIONS | FINAL_OUTCOMES
+
+
+def local_time(at: datetime | None) -> str:
+    """A stored time (UTC, naive) on the server's clock, to the second; '' for None."""
+    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S") if at else ""
 
 
 def clock(seconds: float | None) -> str:
@@ -49,5 +57,6 @@ templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAME
                              SPEAKER_NAMES=SPEAKER_NAMES, CASE_STATES=CASE_STATES, VERDICTS=VERDICTS,
                              DECISIONS=DECISIONS, ORIGINS=ORIGINS, SEVERITY_NAMES=SEVERITY_NAMES,
                              FINAL_OUTCOMES=FINAL_OUTCOMES,
-                             ESCALATION_DECISIONS=ESCALATION_DECISIONS)  # fmt: skip
+                             ESCALATION_DECISIONS=ESCALATION_DECISIONS,
+                             OUTCOME_NAMES=OUTCOME_NAMES)  # fmt: skip
 templates.env.filters["clock"] = clock

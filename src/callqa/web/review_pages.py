@@ -1,4 +1,4 @@
-"""Review pages: my queue, review actions on a call, appeals, rules, audit log.
+"""Review pages: my queue, review actions on a call, appeals, rules.
 
 Every action is a plain HTML form (CSRF token included) that posts here and returns to the call
 page. The domain layer (callqa.review) decides what is allowed; a refusal propagates to the one
@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from callqa.errors import InvalidInput, TransitionError
 from callqa.pipeline.recheck import Selection
-from callqa.review import audit, workflow
+from callqa.review import workflow
 from callqa.review.cases import case_dict
 from callqa.review.precision import RuleFigures, phrasing_suggestions, rule_precision
 from callqa.rules.active import learned_rules
@@ -29,7 +29,7 @@ from callqa.web.auth import require_csrf
 from callqa.web.learning import learn_job, use_model
 from callqa.web.pages import page
 from callqa.web.schemas import MAX_ID
-from callqa.web.viewer import CurrentViewer, Viewer, masked_audit_row
+from callqa.web.viewer import CurrentViewer, Viewer
 
 router = APIRouter()
 CSRF = [Depends(require_csrf)]
@@ -161,15 +161,6 @@ def recheck(  # type: ignore[no-untyped-def]
     return RedirectResponse(
         f"/rules?queued={outcome.queued}" if outcome.queued else "/rules", status_code=303
     )
-
-
-@router.get("/audit")
-def audit_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
-    viewer.require("admin", "supervisor")
-    with request.app.state.db.session() as session:
-        rows = [masked_audit_row(r, viewer.mask) for r in audit.export_rows(session)[-500:][::-1]]
-        problems = audit.verify(session)
-    return page(request, viewer, "audit.html", rows=rows, problems=problems)
 
 
 def _act(request: Request, viewer: Viewer, call_id: str, action) -> RedirectResponse:  # type: ignore[no-untyped-def]

@@ -326,13 +326,28 @@ class CsrfOut(BaseModel):
 class IngestOut(BaseModel):
     file: str
     call_id: str | None
-    ref: str | None
+    ref: str | None = Field(description="the call (new, or the one already holding this recording)")
     status: Literal["added", "exists", "failed"]
-    message: str
+    status_name: str = Field(description="已接收 / 重复 / 已拒绝")
+    message: str = Field(description="what happened, in Chinese (why, when refused)")
+    call_status: CallStatus | None = Field(description="the call's processing status now")
+    call_status_name: str | None
 
 
 class UploadOut(BaseModel):
     outcomes: list[IngestOut]
+
+
+class CallStatusOut(BaseModel):
+    ref: str
+    status: CallStatus
+    status_name: str
+    score: int | None
+    error: str | None
+
+
+class CallStatusPage(BaseModel):
+    items: list[CallStatusOut]
 
 
 # --- requests ------------------------------------------------------------------------------------
