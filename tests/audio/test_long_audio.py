@@ -43,7 +43,7 @@ def test_probe_reads_the_declared_length(tmp_path: Path) -> None:
     info = probe(silence(tmp_path / "a.flac", 90))
     assert info.duration_s == pytest.approx(90.0) and info.channels == 2 and info.codec == "flac"
     assert probe(silence(tmp_path / "piped.flac", 5, declared=False)).duration_s is None
-    with pytest.raises(AudioError, match="not a readable audio file"):
+    with pytest.raises(AudioError, match="不是可读取的音频文件"):
         probe(EXAMPLES / "manifest.csv")
 
 
@@ -52,13 +52,13 @@ def test_length_check_message() -> None:
     check_length(None, 120)  # unknown: decoding will tell
     with pytest.raises(TooLong) as caught:
         check_length(121.3 * 60, 120)
-    assert str(caught.value) == "recording is 121.3 minutes long; the limit is 120 (max_call_minutes)"
+    assert str(caught.value) == "录音长 121.3 分钟，超过 120 分钟的上限（max_call_minutes）"
 
 
 def test_declared_too_long_is_refused_without_decoding(tmp_path: Path) -> None:
     path = silence(tmp_path / "long.flac", 90)
     with pytest.raises(
-        TooLong, match=r"^recording is 1\.5 minutes long; the limit is 1 \(max_call_minutes\)$"
+        TooLong, match=r"^录音长 1\.5 分钟，超过 1 分钟的上限（max_call_minutes）$"
     ):
         load(path, max_minutes=1)
     assert _traced_peak_mb(lambda: load(path, max_minutes=1)) < 1  # 90 s of stereo would be 11.5 MB
@@ -69,7 +69,7 @@ def test_undeclared_length_stops_decoding_at_the_limit(tmp_path: Path) -> None:
     """A FLAC written through a pipe states no length: decoding stops as soon as it passes the limit."""
     path = silence(tmp_path / "piped.flac", 20 * 60, declared=False)
     for read in (load, decode):
-        with pytest.raises(TooLong, match=r"longer than the limit of 0\.5 minutes"):
+        with pytest.raises(TooLong, match=r"录音超过 0\.5 分钟的上限"):
             read(path, max_minutes=0.5)
     peak = _traced_peak_mb(lambda: load(path, max_minutes=0.5))
     assert peak < 20, peak  # all 20 minutes would be 153 MB of float32
@@ -84,13 +84,13 @@ def test_lying_header_stops_decoding_at_the_limit(tmp_path: Path) -> None:
     data[18:26] = ((field & ~((1 << 36) - 1)) | (10 * 8000)).to_bytes(8, "big")
     path.write_bytes(bytes(data))
     assert probe(path).duration_s == pytest.approx(10.0)
-    with pytest.raises(TooLong, match="longer than the limit of 1 minutes"):
+    with pytest.raises(TooLong, match="录音超过 1 分钟的上限"):
         load(path, max_minutes=1)
 
 
 def test_amr_decoder_is_bounded_too(tmp_path: Path) -> None:
     path = silence(tmp_path / "long.amr", 100, channels=1)
-    with pytest.raises(TooLong, match="longer than the limit of 1 minutes"):
+    with pytest.raises(TooLong, match="录音超过 1 分钟的上限"):
         load(path, max_minutes=1)
     audio = load(path, max_minutes=2)
     assert audio.codec == "amr_nb" and audio.duration_s == pytest.approx(100.0, abs=0.1)

@@ -46,12 +46,12 @@ def bad_folder(tmp_path: Path) -> Path:
 
 
 EXPECTED_REASONS = {
-    "empty": "empty file",
-    "truncated": "truncated",
-    "random": "not a readable audio file",
-    "zero_samples": "no audio",
-    "text": "not a readable audio file",
-    "unreadable": "cannot read file",
+    "empty": "文件为空",
+    "truncated": "文件不完整",
+    "random": "不是可读取的音频文件",
+    "zero_samples": "没有音频",
+    "text": "不是可读取的音频文件",
+    "unreadable": "cannot read file",  # refused by ingest (the command line's words)
 }
 
 
@@ -101,11 +101,11 @@ def test_manifest_problems(tmp_path: Path) -> None:
     code, _, stderr = run_cli("ingest", "--manifest", str(manifest), "--workspace", ws)
     assert code == 1 and "Traceback" not in stderr
     assert "file not found" in stderr
-    assert "manifest line 3: started_at 'yesterday at noon' is not an ISO 8601 date-time" in stderr
+    assert "清单第 3 行：started_at “yesterday at noon”不是有效的时间" in stderr
     broken = tmp_path / "broken.csv"
     broken.write_text("name,when\nx.wav,2026\n")
     code, _, stderr = run_cli("ingest", "--manifest", str(broken), "--workspace", ws)
-    assert code == 1 and "missing column(s) file, call_id" in stderr and "Traceback" not in stderr
+    assert code == 1 and "缺少列 file、call_id" in stderr and "Traceback" not in stderr
 
 
 @pytest.mark.slow
@@ -143,5 +143,5 @@ def test_header_declares_more_than_present(tmp_path: Path) -> None:
         w.setframerate(8000)
         w.writeframes(data * 4)
     path.write_bytes(path.read_bytes()[: 44 + len(data)])
-    with pytest.raises(AudioError, match="truncated"):
+    with pytest.raises(AudioError, match="文件不完整"):
         decode(path)

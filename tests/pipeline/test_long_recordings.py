@@ -26,7 +26,7 @@ def test_two_hours_of_silence_refused_at_ingest(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     code, _, stderr = run_cli("ingest", str(folder), "--workspace", str(ws))
     assert code == 1 and "Traceback" not in stderr
-    assert "silent.flac: recording is 121.0 minutes long; the limit is 120 (max_call_minutes)" in stderr
+    assert "silent.flac: 录音长 121.0 分钟，超过 120 分钟的上限（max_call_minutes）" in stderr
     assert "1 added, 0 already present, 1 failed" in stderr
     assert set(_calls(ws)) == {"good"}
     assert len(list((ws / "recordings").rglob("*.*"))) == 1  # the refused file was not copied in
@@ -46,7 +46,7 @@ def test_limit_from_config_at_ingest_and_processing(tmp_path: Path) -> None:
     code, _, stderr = run_cli("ingest", str(folder), "--workspace", str(ws))
     assert (
         code == 1
-        and "declared.flac: recording is 0.7 minutes long; the limit is 0.5 (max_call_minutes)" in stderr
+        and "declared.flac: 录音长 0.7 分钟，超过 0.5 分钟的上限（max_call_minutes）" in stderr
     )
     assert set(_calls(ws)) == {"undeclared", "good"}
     code, _, stderr = run_cli("process", "--workspace", str(ws))
@@ -55,6 +55,6 @@ def test_limit_from_config_at_ingest_and_processing(tmp_path: Path) -> None:
     assert calls["good"]["status"] == "flagged"
     assert calls["undeclared"]["status"] == "failed"
     assert calls["undeclared"]["error"] == (
-        "recording is longer than the limit of 0.5 minutes (max_call_minutes); decoding stopped there"
+        "录音超过 0.5 分钟的上限（max_call_minutes），解码已在上限处停止"
     )
-    assert "failed: undeclared: recording is longer than the limit" in stderr
+    assert "failed: undeclared: 录音超过 0.5 分钟的上限" in stderr

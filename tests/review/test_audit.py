@@ -70,7 +70,7 @@ def test_an_edited_entry_is_caught(db: Database, logged: list[int]) -> None:
         )
     found = problems(db)
     assert found[0].entry_id == logged[2]
-    assert "edited" in found[0].reason
+    assert "被改动" in found[0].reason
 
 
 def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(db: Database, logged: list[int]) -> None:
@@ -80,7 +80,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(db: Database, logge
         entry.hash = audit.entry_hash(entry, TEST_AUDIT_KEY)
     found = problems(db)
     assert found[0].entry_id == logged[2]
-    assert "deleted or entries were reordered" in found[0].reason
+    assert "有记录被删除，或记录顺序被调换" in found[0].reason
 
 
 def test_a_deleted_entry_is_caught(db: Database, logged: list[int]) -> None:
@@ -88,7 +88,7 @@ def test_a_deleted_entry_is_caught(db: Database, logged: list[int]) -> None:
         s.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": logged[1]})
     found = problems(db)
     assert found[0].entry_id == logged[2]
-    assert f"does not follow entry {logged[0]}" in found[0].reason
+    assert f"未接续第 {logged[0]} 条" in found[0].reason
 
 
 def test_deleting_the_first_entry_is_caught(db: Database, logged: list[int]) -> None:
@@ -105,7 +105,7 @@ def test_swapped_entries_are_caught(db: Database, logged: list[int]) -> None:
         s.execute(text("UPDATE audit_log SET id = :b WHERE id = -1"), {"b": b})
     found = problems(db)
     assert found[0].entry_id == a
-    assert "reordered" in found[0].reason
+    assert "顺序被调换" in found[0].reason
 
 
 def test_the_chain_cannot_fork(db: Database, logged: list[int]) -> None:
@@ -154,7 +154,7 @@ def test_a_rewrite_with_recomputed_plain_hashes_is_caught(db: Database, logged: 
     rewrite_chain(db, lambda data: hashlib.sha256(data.encode()).hexdigest())
     found = problems(db)
     assert [p.entry_id for p in found] == [logged[0], logged[2], logged[3], logged[4]]
-    assert all("edited" in p.reason for p in found)
+    assert all("被改动" in p.reason for p in found)
 
 
 def test_a_rewrite_under_another_key_is_caught(db: Database, logged: list[int]) -> None:
@@ -178,7 +178,7 @@ def test_the_wrong_key_reports_every_entry(db: Database, logged: list[int]) -> N
     finally:
         other.close()
     assert [p.entry_id for p in found] == logged
-    assert all("edited" in p.reason for p in found)
+    assert all("被改动" in p.reason for p in found)
 
 
 def test_nothing_is_appended_or_verified_without_a_key(db: Database, logged: list[int]) -> None:

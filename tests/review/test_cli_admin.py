@@ -109,7 +109,7 @@ def test_users_and_audit_commands(tmp_path: Path) -> None:
     code, _, stderr = invoke(audit_app, "verify", "-w", ws)
     assert code == 1
     assert "entry 3" in stderr
-    assert "edited" in stderr
+    assert "被改动" in stderr
     db.close()
 
 

@@ -152,7 +152,7 @@ def test_learning_round_trip(db: Database, people: People, run, ws: Workspace, b
     )
     switch(ws, db, people.sup, SHIPPED)
     assert active_model_path(ws) == shipped_model_path()
-    with pytest.raises(NotFound, match="no model version 'ws-1'"):
+    with pytest.raises(NotFound, match="没有文本模型版本 'ws-1'"):
         switch(ws, db, people.sup, "ws-1")
 
     # a dry run trains and reports but leaves everything as it was
@@ -179,7 +179,7 @@ def test_a_much_worse_calibration_is_refused_unless_forced(db: Database, ws: Wor
         banks, max_recall_drop=-1.0, force=False
     )  # a bar no model passes: every category is worse
     refused = learn(ws, db, "cli:test", harsh, embedder=memo_embed)
-    assert not refused.saved and refused.refused and "not saved" in refused.refused
+    assert not refused.saved and refused.refused and "新模型未保存" in refused.refused
     assert active_model_path(ws) == base.path
     forced = learn(
         ws, db, "cli:test", small_options(banks, max_recall_drop=-1.0, force=True), embedder=memo_embed
@@ -221,7 +221,7 @@ def test_phrasing_suggestions_are_model_catches_no_keyword_rule_found(
 def test_learn_command(tmp_path: Path, banks: Path) -> None:
     folder = str(tmp_path / "cli-ws")
     code, out, err = run_cli("learn", "--workspace", folder, "--banks", str(banks))
-    assert code == 1 and "not saved" in err  # tiny banks calibrate far worse than the shipped model
+    assert code == 1 and "新模型未保存" in err  # tiny banks calibrate far worse than the shipped model
     assert "threat" in out and "→" in out and "verdicts: 0 read" in out
     code, out, _ = run_cli(
         "learn", "--workspace", folder, "--banks", str(banks), "--force", "--verdict-weight", "2"
@@ -236,7 +236,7 @@ def test_learn_command(tmp_path: Path, banks: Path) -> None:
     code, out, _ = run_cli("learn", "--use", SHIPPED, "--workspace", folder)
     assert code == 0 and f"model in use: {SHIPPED} (was {version})" in out
     code, _, err = run_cli("learn", "--use", "ws-0", "--workspace", folder)
-    assert code == 1 and "no model version 'ws-0'" in err
+    assert code == 1 and "没有文本模型版本 'ws-0'" in err
     code, out, _ = run_cli("audit", "export", "--format", "json", "--workspace", folder)
     assert '"model.learn"' in out and '"model.use"' in out and '"verdict_weight": 2.0' in out
 

@@ -162,9 +162,9 @@ def test_dashboard_matches_reference(world) -> None:  # type: ignore[no-untyped-
 
 def test_bad_sort_and_filters_are_refused(world) -> None:  # type: ignore[no-untyped-def]
     db, _ = world
-    with db.session() as s, pytest.raises(InvalidInput, match="unknown sort"):
+    with db.session() as s, pytest.raises(InvalidInput, match="未知的排序方式“size”：可按开始时间、得分"):
         page_calls(s, None, CallFilters(), "size")
-    with pytest.raises(InvalidInput, match="unknown status"):
+    with pytest.raises(InvalidInput, match="未知的处理状态“done”，可选：待处理、处理中"):
         CallFilters(status="done")
-    with pytest.raises(InvalidInput, match="unknown review state"):
+    with pytest.raises(InvalidInput, match="未知的复核状态“closed”，可选：无需复核、待认领"):
         CallFilters(review_state="closed")

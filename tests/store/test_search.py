@@ -227,7 +227,7 @@ class TestHostileQueries:
 
     def test_too_long(self, db: Database) -> None:
         run(db, "钱" * MAX_QUERY_CHARS, fuzzy=True)
-        with pytest.raises(SearchQueryError, match="longer"):
+        with pytest.raises(SearchQueryError, match="搜索词不能超过 200 个字符"):
             run(db, "钱" * (MAX_QUERY_CHARS + 1))
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

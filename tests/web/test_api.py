@@ -285,7 +285,7 @@ def test_audit_export_and_verify(env) -> None:  # type: ignore[no-untyped-def]
     assert rows and {"hash", "prev_hash", "action", "before", "after"} <= set(rows[0])
     csv_text = sup.get("/api/audit", params={"format": "csv"})
     assert csv_text.headers["content-type"].startswith("text/csv")
-    assert csv_text.text.splitlines()[0].startswith("\ufeffid,at,actor_id,actor,action")
+    assert csv_text.text.splitlines()[0].startswith("\ufeff编号,时间（UTC）,操作人编号,操作人,操作")
     verdict = sup.get("/api/audit/verify").json()
     assert verdict["ok"] is True and verdict["entries"] >= len(rows) and verdict["problems"] == []
 

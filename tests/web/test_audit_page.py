@@ -115,7 +115,7 @@ def test_api_filters_and_audited_csv(env) -> None:  # type: ignore[no-untyped-de
     page = sup.get("/api/audit", params={"limit": 2, "offset": 1}).json()
     assert [e["id"] for e in page] == [e["id"] for e in sup.get("/api/audit").json()[1:3]]
     exported = sup.get("/api/audit", params={"format": "csv", "action": "case.claim"})
-    assert exported.text.startswith("\ufeffid,") and len(exported.text.splitlines()) == 3
+    assert exported.text.startswith("\ufeff编号,") and len(exported.text.splitlines()) == 3
     last = sup.get("/api/audit", params={"action": "export.audit"}).json()[-1]
     assert last["actor"] == "a_sup" and last["after"] == {"filters": {"action": "case.claim"}, "rows": 2}
     assert sup.get("/api/audit", params={"call": "nope"}).status_code == 404

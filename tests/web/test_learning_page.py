@@ -50,7 +50,7 @@ def test_one_retraining_at_a_time(env) -> None:  # type: ignore[no-untyped-def]
     sup, token = signed_in(env.app, "sup")
     assert "训练中" in sup.get("/rules").text
     r = sup.post("/rules/learn", data={"csrf_token": token})
-    assert r.status_code == 409 and "still running" in r.text
+    assert r.status_code == 409 and "发起的重新训练尚未结束" in r.text
     assert sup.post("/rules/model", data={"csrf_token": token, "version": SHIPPED}).status_code == 409
     assert env.app.state.learn_job.thread is None
 

@@ -81,7 +81,7 @@ def test_bad_sort_of_a_streamed_export_is_422(env) -> None:  # type: ignore[no-u
     admin = client(env, "admin")
     for export in ("csv", "xlsx", None):
         r = admin.get("/calls", params={"sort": "0000", "export": export} if export else {"sort": "0000"})
-        assert r.status_code == 422 and "sort" in r.text, (export, r.text[:300])
+        assert r.status_code == 422 and "排序" in r.text, (export, r.text[:300])
     assert admin.get("/calls", params={"sort": "-score", "export": "csv"}).status_code == 200
 
 

@@ -92,7 +92,7 @@ def test_refusals_of_the_whole_request_are_chinese(env) -> None:  # type: ignore
     assert r.status_code == 422 and r.json()["detail"] == "没有收到录音文件：请在 files 字段选择录音"
     bad_manifest = [wav("a.wav", "m"), ("manifest", ("m.csv", b"name,agent\nx,y\n", "text/csv"))]
     r = client.post("/api/calls", files=bad_manifest, headers=headers)
-    assert r.status_code == 422 and r.json()["detail"].startswith("清单 CSV 无法使用（m.csv: missing")
+    assert r.status_code == 422 and r.json()["detail"].startswith("清单 CSV 无法使用（m.csv：缺少列")
     env.app.state.max_upload_mb = 0.01
     try:
         r = client.post("/api/calls", files=[wav("big.wav", "big")], headers=headers)

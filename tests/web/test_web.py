@@ -68,8 +68,9 @@ def test_pages_render_in_chinese(app_and_users) -> None:  # type: ignore[no-unty
     assert "<mark>老赖</mark>" in found.text and "/calls/p02?t=" in found.text
     csv_text = client.get("/calls", params={"export": "csv"}).text
     assert (
-        csv_text.startswith("\ufeffcall_id,") and len(csv_text.splitlines()) == 15
+        csv_text.startswith("\ufeff通话编号,坐席,") and len(csv_text.splitlines()) == 15
     )  # BOM: Excel reads UTF-8
+    assert ",辱骂侮辱" in csv_text and ",疑似违规," in csv_text and "flagged" not in csv_text
     xlsx = client.get("/calls", params={"export": "xlsx", "category": "abuse"})
     assert (
         xlsx.status_code == 200 and xlsx.content[:2] == b"PK" and b"xl/worksheets/sheet1.xml" in xlsx.content

@@ -13,6 +13,7 @@ it; 2 hours of stereo float32 would take 920 MB. `load` keeps a short call in me
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import tempfile
 import threading
@@ -31,6 +32,19 @@ BLOCK_FRAMES = 60 * SAMPLE_RATE  # in-memory audio is handed out in blocks of th
 _TRUNCATION_TOLERANCE = 0.9  # decoded / declared duration below this means a cut-off file
 _AMR_MAGIC = b"#!AMR\n"
 _AMR_TIMEOUT_S = 600
+# Reasons are in Chinese: they are stored as the call's error and shown on the workbench.
+EMPTY_FILE = "文件为空（0 字节）"
+NO_AUDIO_STREAM = "文件中没有音轨"
+FFMPEG_REASONS = {
+    "Invalid data found when processing input": "数据无法识别",
+    "End of file": "文件提前结束",
+    "No such file or directory": "文件不存在",
+    "Permission denied": "没有读取权限",
+    "Decoder not found": "缺少对应的解码器",
+    "Invalid argument": "格式参数无效",
+}
+OS_REASONS = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EISDIR: "这是一个文件夹",
+              errno.EIO: "读取时发生磁盘错误", errno.ENOSPC: "磁盘已满"}  # fmt: skip
 
 
 class AudioError(Exception):
@@ -42,16 +56,11 @@ class TooLong(AudioError):
 
     @classmethod
     def measured(cls, seconds: float, max_minutes: float) -> TooLong:
-        return cls(
-            f"recording is {seconds / 60:.1f} minutes long; the limit is {max_minutes:g} (max_call_minutes)"
-        )
+        return cls(f"录音长 {seconds / 60:.1f} 分钟，超过 {max_minutes:g} 分钟的上限（max_call_minutes）")
 
     @classmethod
     def still_going(cls, max_minutes: float) -> TooLong:
-        return cls(
-            f"recording is longer than the limit of {max_minutes:g} minutes (max_call_minutes); "
-            "decoding stopped there"
-        )
+        return cls(f"录音超过 {max_minutes:g} 分钟的上限（max_call_minutes），解码已在上限处停止")
 
 
 def too_long(seconds: float, max_minutes: float | None) -> bool:
@@ -133,7 +142,7 @@ def _read(path: Path, max_minutes: float | None, keep_s: float | None) -> Decode
         if keep is not None:
             keep.append(block)
     if frames < MIN_SECONDS * SAMPLE_RATE:
-        raise AudioError(f"no audio: {frames} samples decoded")
+        raise AudioError(f"没有音频：只解码出 {frames} 个采样")
     if keep is not None:
         return DecodedAudio(keep.samples(), reader.codec, reader.source_rate)
     return Recording(path, reader.channels, reader.codec, reader.source_rate, frames, max_minutes)
@@ -172,9 +181,9 @@ class _Reader:
             with path.open("rb") as fh:
                 head = fh.read(16)
         except OSError as exc:
-            raise AudioError(f"cannot read file: {exc.strerror or exc}") from None
+            raise AudioError(unreadable(exc)) from None
         if size == 0:
-            raise AudioError("empty file (0 bytes)")
+            raise AudioError(EMPTY_FILE)
         if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
             _check_wav_length(path, size)
         self.amr = head.startswith(_AMR_MAGIC)
@@ -202,9 +211,7 @@ class _Reader:
             yield block
         decoded_s = frames / SAMPLE_RATE
         if self.declared_s and decoded_s < self.declared_s * _TRUNCATION_TOLERANCE:
-            raise AudioError(
-                f"truncated file: header declares {self.declared_s:.1f} s, only {decoded_s:.1f} s present"
-            )
+            raise AudioError(f"文件不完整：文件头声明 {self.declared_s:.1f} 秒，实际只有 {decoded_s:.1f} 秒")
 
     def _decode_with_pyav(self) -> Iterator[np.ndarray]:
         with _open_container(self.path) as container:
@@ -219,7 +226,7 @@ class _Reader:
                 for out in resampler.resample(None):
                     yield out.to_ndarray()
             except av.FFmpegError as exc:
-                raise AudioError(f"corrupt or truncated audio ({ffmpeg_reason(exc)})") from None
+                raise AudioError(f"音频损坏或不完整（{ffmpeg_reason(exc)}）") from None
 
     def _decode_amr_nb(self, limit_s: float | None) -> Iterator[np.ndarray]:
         """Stream FFmpeg's output; `-t` stops it just past the limit, whatever the file holds."""
@@ -232,7 +239,7 @@ class _Reader:
                 proc = subprocess.Popen([*cmd, "-"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=errors)  # fmt: skip
             except OSError as exc:
-                raise AudioError(f"AMR-NB decoder failed to run: {exc}") from None
+                raise AudioError(f"AMR 解码器无法运行（{os_reason(exc)}）") from None
             assert proc.stdout is not None
             watchdog = threading.Timer(_AMR_TIMEOUT_S, proc.kill)
             watchdog.start()
@@ -253,20 +260,20 @@ class _Reader:
             if returncode != 0:
                 errors.seek(0)
                 lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-                reason = lines[-1] if lines else f"decoder error, exit status {returncode}"
-                raise AudioError(f"corrupt AMR-NB audio ({reason})")
+                reason = lines[-1] if lines else f"解码器退出码 {returncode}"
+                raise AudioError(f"AMR 音频损坏（{reason}）")
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), metadata_errors="ignore")
     except av.FFmpegError as exc:
-        raise AudioError(f"not a readable audio file ({ffmpeg_reason(exc)})") from None
+        raise AudioError(not_audio(exc)) from None
 
 
 def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.AudioStream:
     if not container.streams.audio:
-        raise AudioError("the file holds no audio stream")
+        raise AudioError(NO_AUDIO_STREAM)
     return container.streams.audio[0]
 
 
@@ -279,9 +286,7 @@ def _check_wav_length(path: Path, size: int) -> None:
             if chunk == b"data":
                 present = size - fh.tell()
                 if length not in (0, 0xFFFFFFFF) and present < length * _TRUNCATION_TOLERANCE:
-                    raise AudioError(
-                        f"truncated file: header declares {length} bytes of audio, only {present} present"
-                    )
+                    raise AudioError(f"文件不完整：文件头声明 {length} 字节音频，实际只有 {present} 字节")
                 return
             fh.seek(length + (length & 1), 1)
 
@@ -296,8 +301,22 @@ def declared_seconds(container: av.container.InputContainer, stream: av.stream.S
 
 
 def ffmpeg_reason(exc: av.FFmpegError) -> str:
-    """FFmpeg's one-line message for an error."""
-    return (getattr(exc, "strerror", None) or str(exc)).strip().rstrip(".")
+    """FFmpeg's one-line message for an error, in Chinese when it is a common one."""
+    reason = (getattr(exc, "strerror", None) or str(exc)).strip().rstrip(".")
+    return FFMPEG_REASONS.get(reason, reason)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system could not open or read a file, in Chinese when the cause is a common one."""
+    return OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def unreadable(exc: OSError) -> str:
+    return f"无法读取文件（{os_reason(exc)}）"
+
+
+def not_audio(exc: av.FFmpegError) -> str:
+    return f"不是可读取的音频文件（{ffmpeg_reason(exc)}）"
 
 
 def ffmpeg_executable() -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 
-from callqa.audio.decode import AudioError, declared_seconds, ffmpeg_reason
+from callqa.audio.decode import NO_AUDIO_STREAM, AudioError, declared_seconds, not_audio, unreadable
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,11 @@ def probe(path: str | Path) -> AudioInfo:
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
-                raise AudioError("the file holds no audio stream")
+                raise AudioError(NO_AUDIO_STREAM)
             stream = container.streams.audio[0]
             return AudioInfo(declared_seconds(container, stream), stream.codec_context.channels or 0,
                              stream.codec_context.name)  # fmt: skip
     except av.FFmpegError as exc:
-        raise AudioError(f"not a readable audio file ({ffmpeg_reason(exc)})") from None
+        raise AudioError(not_audio(exc)) from None
     except OSError as exc:
-        raise AudioError(f"cannot read file: {exc.strerror or exc}") from None
+        raise AudioError(unreadable(exc)) from None

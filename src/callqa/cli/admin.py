@@ -219,7 +219,7 @@ def audit_verify(
         problems = audit.verify(session)
         n, head = audit.count(session)
         truncated = audit.check_anchor(session, *anchored) if anchored else None
-    if problems and len(problems) == n and all("edited" in p.reason for p in problems):
+    if problems and len(problems) == n and all(p.reason == audit.EDITED for p in problems):
         raise fail(f"audit log: none of its {n} entries matches its hash: wrong audit key, or all rewritten")
     if problems:
         first = problems[0]

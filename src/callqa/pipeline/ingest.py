@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from callqa.audio import AudioError, TooLong, check_length, probe
+from callqa.audio.decode import EMPTY_FILE
 from callqa.digest import file_sha256
 from callqa.pipeline.manifest import ManifestRow, call_id_problem, read_manifest
 from callqa.store.database import Database, is_disk_full
@@ -128,7 +129,7 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
         if row.started_at and row.started_at.tzinfo
         else row.started_at
     )
-    error = "empty file (0 bytes)" if size == 0 else None
+    error = EMPTY_FILE if size == 0 else None  # stored as the call's error, shown on its page
     with db.session() as session:
         session.add(
             Call(

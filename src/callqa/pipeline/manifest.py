@@ -36,11 +36,11 @@ class ManifestRow:
 def call_id_problem(call_id: str) -> str | None:
     """Why `call_id` cannot be used, or None. '~<n>' names calls by number in the workbench's links."""
     if not call_id.strip():
-        return "empty call_id"
+        return "call_id 为空"
     if len(call_id) > 200:
-        return "call_id longer than 200 characters"
+        return "call_id 超过 200 个字符"
     if call_id.startswith("~"):
-        return f"call_id {call_id!r} may not start with '~'"
+        return f"call_id “{call_id}”不能以 ~ 开头"
     return None
 
 
@@ -49,7 +49,8 @@ def parse_started_at(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"started_at {text!r} is not an ISO 8601 date-time") from None
+        example = "2026-11-20T10:00:00+08:00"
+        raise ValueError(f"started_at “{text}”不是有效的时间，应为 ISO 8601 格式，如 {example}") from None
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
@@ -60,10 +61,10 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             header = [h.strip() for h in (reader.fieldnames or [])]
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:
-                raise ManifestError(f"{path.name}: missing column(s) {', '.join(missing)}")
+                raise ManifestError(f"{path.name}：缺少列 {'、'.join(missing)}")
             rows = [_row(path.parent, reader.line_num, raw) for raw in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ManifestError(f"{path.name}: cannot read manifest ({exc})") from None
+        raise ManifestError(f"{path.name}：无法读取清单（{exc}）") from None
     return rows
 
 
@@ -73,7 +74,7 @@ def _row(base: Path, line: int, raw: dict[str | None, str | list[str] | None]) -
     call_id = values.get("call_id", "") or Path(file_value).stem
     errors: list[str] = []
     if not file_value:
-        errors.append("empty 'file'")
+        errors.append("file 列为空")
     if problem := call_id_problem(call_id):
         errors.append(problem)
     started: datetime | None = None
@@ -84,7 +85,7 @@ def _row(base: Path, line: int, raw: dict[str | None, str | list[str] | None]) -
             errors.append(str(exc))
     channels = values.get("channels", "").replace(" ", "").lower()
     if channels and channels not in CHANNEL_SPECS:
-        errors.append(f"channels {values['channels']!r} is not one of {' / '.join(CHANNEL_SPECS)}")
+        errors.append(f"channels “{values['channels']}”无效，可选：{' / '.join(CHANNEL_SPECS)}")
     extra = {k: v for k, v in values.items() if k not in KNOWN_COLUMNS}
     return ManifestRow(
         line=line,
@@ -97,5 +98,5 @@ def _row(base: Path, line: int, raw: dict[str | None, str | list[str] | None]) -
         channels=channels,
         team=values.get("team") or None,
         extra=extra,
-        error=f"manifest line {line}: {'; '.join(errors)}" if errors else None,
+        error=f"清单第 {line} 行：{'；'.join(errors)}" if errors else None,
     )

@@ -50,6 +50,6 @@ def transcribe_file(call_pk: int, path: str, channels: str) -> TranscribeResult:
     except AudioError as exc:  # a streamed recording that changed since it was checked
         return TranscribeResult(call_pk, audio.duration_s, error=str(exc))
     except Exception as exc:  # a model failure must fail this call, not the batch
-        return TranscribeResult(call_pk, audio.duration_s, error=f"speech recognition failed: {exc}")
+        return TranscribeResult(call_pk, audio.duration_s, error=f"语音识别失败：{exc}")
     waveform = waveform_from_energy(measured.energy_db, measured.roles)
     return TranscribeResult(call_pk, audio.duration_s, tuple(segments), waveform=waveform)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from callqa.digest import secret_digest
 from callqa.errors import InvalidInput, NotFound, PermissionDenied
+from callqa.names import ROLE_NAMES
 from callqa.review import audit, throttle, websessions
 from callqa.review.audit import Actor
 from callqa.store.models import USER_ROLES, ApiToken, User, WebSession, db_now
@@ -108,7 +109,8 @@ def create_user(
     if not username or len(username) > 100:
         raise InvalidInput("用户名须为 1 到 100 个字符")
     if role not in USER_ROLES:
-        raise InvalidInput(f"未知角色“{role}”，可选：{'、'.join(USER_ROLES)}")
+        choices = "、".join(f"{r}（{ROLE_NAMES[r]}）" for r in USER_ROLES)
+        raise InvalidInput(f"未知角色“{role}”，可选：{choices}")
     team = (team or "").strip() or None
     if role == "team_lead" and team is None:
         raise InvalidInput("催收组长必须填写团队")

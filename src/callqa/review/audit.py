@@ -103,6 +103,9 @@ def append(
     return entry
 
 
+EDITED = "内容与其哈希不符：这条记录被改动过"  # (every entry so: the wrong key)
+
+
 @dataclass(frozen=True)
 class Problem:
     entry_id: int
@@ -118,12 +121,10 @@ def verify(session: Session) -> list[Problem]:
     previous_id: int | None = None
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
         if entry.prev_hash != previous:
-            after = "the start of the log" if previous_id is None else f"entry {previous_id}"
-            problems.append(
-                Problem(entry.id, f"does not follow {after}: an entry was deleted or entries were reordered")
-            )
+            after = "日志开头" if previous_id is None else f"第 {previous_id} 条"
+            problems.append(Problem(entry.id, f"未接续{after}：有记录被删除，或记录顺序被调换"))
         if not hmac.compare_digest(entry_hash(entry, key), entry.hash or ""):
-            problems.append(Problem(entry.id, "its content does not match its hash: the entry was edited"))
+            problems.append(Problem(entry.id, EDITED))
         previous, previous_id = entry.hash, entry.id
     return problems
 

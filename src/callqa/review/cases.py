@@ -67,5 +67,5 @@ def get_case(session: Session, user: User, call_id: str) -> ReviewCase:
     """The case of a call the user may see; NotFound when invisible or never flagged."""
     case = case_of(session, get_visible_call(session, user, call_id))
     if case is None:
-        raise NotFound("this call has no review case")
+        raise NotFound("这通通话没有复核任务")
     return case

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from callqa.names import CATEGORY_NAMES, listed
 from callqa.review import audit
 from callqa.rules.active import active_detector, models_dir, pack_examples, workspace_pack
 from callqa.rules.learned.banks import load_banks
@@ -123,7 +124,7 @@ class _Counting:
         out = self.inner(texts)
         self.done += 1
         if self.progress:
-            self.progress("training", min(self.done, self.total), self.total)
+            self.progress("训练中", min(self.done, self.total), self.total)
         return out
 
 
@@ -144,7 +145,7 @@ def learn(
     config = replace(options.config or config_of(current), extra_weight=options.verdict_weight)
     cats = list(config.categories or banks.categories)
     if progress:
-        progress("reading verdicts", 0, 1)
+        progress("读取复核结论", 0, 1)
     with db.session() as session:
         verdicts = verdict_examples(session, cats)
     written = [x for x in pack_examples(workspace_pack(ws)) if x.category in cats]
@@ -164,8 +165,8 @@ def learn(
     refused = None
     if worse and not options.force:
         refused = (
-            f"out-of-fold recall fell by more than {options.max_recall_drop:.0%} in {', '.join(worse)}: "
-            "not saved (check the verdicts, or force it)"
+            f"{listed(CATEGORY_NAMES, worse)}的交叉验证召回率下降超过 {options.max_recall_drop:.0%}，"
+            "新模型未保存：请检查复核结论，或强制保存（callqa learn --force）"
         )
     path = None
     if not options.dry_run and refused is None:

@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from callqa.errors import InvalidInput, NotFound
+from callqa.names import DECISIONS, STATUS_NAMES, listed
+from callqa.names import REVIEW_STATES as NAMES_OF_REVIEW_STATES
 from callqa.proportion import wilson_interval
 from callqa.store.models import (
     CALL_STATUSES,
@@ -28,7 +30,7 @@ from callqa.store.models import (
     Violation,
     ViolationDecision,
 )
-from callqa.store.visibility import call_by_ref, sees_all, visible_calls
+from callqa.store.visibility import NO_SUCH_CALL, call_by_ref, sees_all, visible_calls
 
 T = TypeVar("T")
 
@@ -41,6 +43,8 @@ CALL_SORTS = {
     "agent": Call.agent_id,
     "duration": Call.duration_s,
 }
+SORT_NAMES = {"started_at": "开始时间", "score": "得分", "call_id": "通话编号", "agent": "坐席",
+              "duration": "时长"}  # fmt: skip
 DEFAULT_SORT = "-started_at"
 UNGROUPED = "（未分组）"
 TOP_AGENTS = 15
@@ -69,10 +73,10 @@ class CallFilters:
 
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in CALL_STATUSES:
-            raise InvalidInput(f"unknown status {self.status!r}; one of {', '.join(CALL_STATUSES)}")
+            raise InvalidInput(f"未知的处理状态“{self.status}”，可选：{listed(STATUS_NAMES, CALL_STATUSES)}")
         if self.review_state is not None and self.review_state not in REVIEW_STATES:
-            states = ", ".join(REVIEW_STATES)
-            raise InvalidInput(f"unknown review state {self.review_state!r}; one of {states}")
+            states = listed(NAMES_OF_REVIEW_STATES, REVIEW_STATES)
+            raise InvalidInput(f"未知的复核状态“{self.review_state}”，可选：{states}")
 
     def clauses(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -122,8 +126,8 @@ def _calls(viewer: User | None, filters: CallFilters) -> Select:
 def _order(sort: str) -> list[ColumnElement]:
     key = sort.lstrip("-")
     if key not in CALL_SORTS:
-        known = ", ".join(CALL_SORTS)
-        raise InvalidInput(f"unknown sort {sort!r}; one of {known} (prefix '-' for descending)")
+        known = listed(SORT_NAMES, CALL_SORTS)
+        raise InvalidInput(f"未知的排序方式“{sort}”：可按{known}排序（前加 - 为从高到低）")
     column = CALL_SORTS[key]
     if sort.startswith("-"):
         return [column.desc(), Call.id.desc()]
@@ -178,7 +182,7 @@ def get_call_row(session: Session, viewer: User | None, ref: str) -> CallRow:
     )
     found = session.execute(query).first()
     if found is None:
-        raise NotFound("no such call")
+        raise NotFound(NO_SUCH_CALL)
     return CallRow(found[0], found[1])
 
 
@@ -384,7 +388,8 @@ class ViolationFilters:
 
     def __post_init__(self) -> None:
         if self.decision is not None and self.decision not in DECISION_FILTERS:
-            raise InvalidInput(f"unknown decision {self.decision!r}; one of {', '.join(DECISION_FILTERS)}")
+            choices = listed(DECISIONS | {"undecided": "待判定"}, DECISION_FILTERS)
+            raise InvalidInput(f"未知的判定“{self.decision}”，可选：{choices}")
 
     def clauses(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []

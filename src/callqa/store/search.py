@@ -325,12 +325,12 @@ class _Query:
 
 def _parse(query: str) -> _Query:
     if not isinstance(query, str) or not query.strip():
-        raise SearchQueryError("empty search query")
+        raise SearchQueryError("请输入要搜索的词语")
     if len(query) > MAX_QUERY_CHARS:
-        raise SearchQueryError(f"search query longer than {MAX_QUERY_CHARS} characters")
+        raise SearchQueryError(f"搜索词不能超过 {MAX_QUERY_CHARS} 个字符")
     toks = tuple(_tokens(query))
     if not toks:
-        raise SearchQueryError(f"search query {query!r} has no letter, digit or Chinese character")
+        raise SearchQueryError(f"搜索词“{query}”中没有汉字、字母或数字")
     cjk = "".join(t.chars for t in toks if t.cjk)
     in_context = iter(phrase_readings(cjk) if cjk else [])
     readings = []

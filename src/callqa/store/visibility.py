@@ -15,6 +15,8 @@ from callqa.errors import NotFound
 from callqa.store.models import Call, User
 
 _PK_REF = re.compile(r"~([1-9][0-9]{0,15})")
+# the same words whether the call does not exist or the viewer may not see it (nor is the ref echoed)
+NO_SUCH_CALL = "没有这通通话，或你无权查看"
 
 
 def visible_calls(viewer: User | None) -> ColumnElement[bool]:
@@ -48,5 +50,5 @@ def get_visible_call(session: Session, viewer: User | None, ref: str) -> Call:
     """The call, or NotFound when it does not exist or the viewer may not see it (indistinguishable)."""
     call = session.scalar(restrict(select(Call).where(call_by_ref(ref)), viewer))
     if call is None:
-        raise NotFound("no such call")
+        raise NotFound(NO_SUCH_CALL)
     return call

@@ -41,7 +41,7 @@ def readable(
             {
                 "id": entry.id,
                 "at": local_time(entry.at),
-                "actor": mask.text(entry.actor),
+                "actor": audit_view.actor_name(mask.text(entry.actor) or ""),
                 "action": audit_view.action_name(entry.action),
                 "code": entry.action,
                 "target": audit_view.target(entry, calls, hit_calls, mask),

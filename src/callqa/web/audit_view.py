@@ -12,10 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from callqa.masking import Masker
-from callqa.review.audit import CALL_ENTITIES
-from callqa.store.models import AuditEntry
-from callqa.web.qa_report import SHEET_TITLES
-from callqa.web.render import (
+from callqa.names import (
     CASE_STATES,
     CATEGORY_NAMES,
     DECISIONS,
@@ -27,6 +24,10 @@ from callqa.web.render import (
     STATUS_NAMES,
     VERDICTS,
 )
+from callqa.review.audit import CALL_ENTITIES
+from callqa.review.workflow import SYSTEM
+from callqa.store.models import AuditEntry
+from callqa.web.qa_report import SHEET_TITLES
 
 ACTION_NAMES = {
     "auth.login": "登录",
@@ -226,6 +227,16 @@ class Target:
 
 def action_name(action: str) -> str:
     return ACTION_NAMES.get(action, action)
+
+
+def actor_name(actor: str) -> str:
+    """Who acted: a username as it is; the pipeline as 系统; an operator at the server's command line
+    (`cli:<login>`) as 命令行（<login>）."""
+    if actor == SYSTEM:
+        return "系统"
+    if actor.startswith("cli:"):
+        return f"命令行（{actor[4:]}）"
+    return actor
 
 
 def target(entry: AuditEntry, calls: Mapping[str, int], hit_calls: Mapping[str, str], mask: Masker) -> Target:

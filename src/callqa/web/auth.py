@@ -28,7 +28,8 @@ class LoginRequired(Exception):
 def current_user(request: Request) -> User:
     """The user of the live session (cookie) or of the API token (Authorization: Bearer).
 
-    Sets ``request.state.via_token`` and ``request.state.web_session_id`` (None for tokens)."""
+    Sets ``request.state.user``, ``request.state.via_token`` and ``request.state.web_session_id``
+    (None for tokens)."""
     db = request.app.state.db
     header = request.headers.get("authorization", "")
     via_token = header.lower().startswith("bearer ")
@@ -44,7 +45,11 @@ def current_user(request: Request) -> User:
             raise LoginRequired
         session.expunge(user)
     request.state.via_token, request.state.web_session_id = via_token, session_id
+    request.state.user = user
     return user
+
+
+CSRF_REFUSAL = "页面已过期或表单来源无法核实，请刷新页面后重试"
 
 
 async def require_csrf(request: Request) -> None:
@@ -59,7 +64,7 @@ async def require_csrf(request: Request) -> None:
     ):
         submitted = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
     if not csrf_valid(request.session, submitted if isinstance(submitted, str) else None):
-        raise HTTPException(403, "CSRF token missing or wrong")
+        raise HTTPException(403, CSRF_REFUSAL)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from callqa.errors import TransitionError
+from callqa.errors import DomainError, TransitionError
 from callqa.review.learning import LearnOptions, LearnResult, learn, switch
 from callqa.rules.active import workspace_pack
 from callqa.store.models import User
@@ -47,7 +47,7 @@ class LearnJob:
         """Start a retraining as `user`; TransitionError while one runs."""
         with self._lock:
             if self.state and self.state.running:
-                raise TransitionError(f"a retraining started by {self.state.by} is still running")
+                raise TransitionError(f"{self.state.by} 发起的重新训练尚未结束，请稍后再试")
             self.state = LearnState(True, user.username, datetime.now(UTC))
             self.thread = threading.Thread(
                 target=self._run, args=(app, user), name="callqa-learn", daemon=True
@@ -68,9 +68,10 @@ class LearnJob:
             if result.saved:
                 reload_pack(app)
             self.state = replace(self.state, running=False, result=result)
-        except Exception as exc:  # the page shows it; the workbench carries on
+        except Exception as exc:  # the page says so (a refusal in its words); the workbench carries on
             log.exception("retraining failed")
-            self.state = replace(self.state, running=False, error=f"{type(exc).__name__}: {exc}")
+            why = exc.reason if isinstance(exc, DomainError) else "训练意外中止，原因已记入服务器日志"
+            self.state = replace(self.state, running=False, error=why)
 
 
 def reload_pack(app: FastAPI) -> None:

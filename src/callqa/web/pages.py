@@ -16,15 +16,24 @@ from sqlalchemy import select
 
 from callqa.errors import InvalidInput, NotFound
 from callqa.exports import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_bytes
+from callqa.names import CATEGORY_NAMES, REVIEW_STATES, STATUS_NAMES, listed, name
 from callqa.review import accounts, audit, workflow
 from callqa.review.cases import case_dict, case_of, reviewed_score
 from callqa.store.models import User
-from callqa.store.queries import CallFilters, CallRow, dashboard, get_call_row, iter_calls, page_calls
+from callqa.store.queries import (
+    NO_CASE,
+    CallFilters,
+    CallRow,
+    dashboard,
+    get_call_row,
+    iter_calls,
+    page_calls,
+)
 from callqa.store.records import call_record, miss_rate_record, segment_record, violation_record
 from callqa.store.search import SearchFilters, SearchHit, SearchQueryError, search
 from callqa.store.waveforms import load_waveform
 from callqa.web.call_page import conversation, lanes, mark_class, neighbours
-from callqa.web.render import templates
+from callqa.web.render import clock, templates
 from callqa.web.schemas import CallSort
 from callqa.web.security import csrf_token
 from callqa.web.viewer import CurrentViewer, Viewer
@@ -72,14 +81,14 @@ def _day(value: str, name: str) -> date | None:
     try:
         return date.fromisoformat(value) if value.strip() else None
     except ValueError:
-        raise InvalidInput(f"{name}: not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(f"{name}不是有效日期，请按 年-月-日 填写，例如 2026-11-20") from None
 
 
 def _score(value: str, name: str) -> int | None:
     if not value.strip():
         return None
     if not value.strip().isdigit() or int(value) > 100:
-        raise InvalidInput(f"{name}: a whole number from 0 to 100")
+        raise InvalidInput(f"{name}须为 0 到 100 的整数")
     return int(value)
 
 
@@ -109,24 +118,29 @@ def form_filters(
 
 
 FormFilters = Annotated[CallFilters, Depends(form_filters)]
+# The call list as people read it, like the QA report (callqa.web.qa_report): Chinese headers and
+# names, 开始时间 to the minute, 时长 as mm:ss.
 EXPORT_COLUMNS = [
-    "call_id",
-    "agent_id",
-    "team",
-    "customer_phone",
-    "started_at",
-    "duration_s",
-    "status",
-    "score",
-    "review_state",
-    "categories",
+    "通话编号",
+    "坐席",
+    "团队",
+    "客户电话",
+    "开始时间",
+    "时长",
+    "处理状态",
+    "得分",
+    "复核状态",
+    "违规类别",
 ]
 
 
 def _export_row(row: CallRow, viewer: Viewer) -> list[object]:
-    record = call_record(row.call, row.review_state, viewer.mask)
-    categories = ";".join(sorted({v.category for v in row.call.violations}))
-    return [*(record[c] for c in EXPORT_COLUMNS[:-1]), categories]
+    r = call_record(row.call, row.review_state, viewer.mask)
+    categories = listed(CATEGORY_NAMES, sorted({v.category for v in row.call.violations}))
+    started = str(r["started_at"] or "")[:16].replace("T", " ")
+    status, review = name(STATUS_NAMES, row.call.status), name(REVIEW_STATES, row.review_state or NO_CASE)
+    return [r["call_id"], r["agent_id"], r["team"], r["customer_phone"], started, clock(row.call.duration_s),
+            status, r["score"], review, categories]  # fmt: skip
 
 
 def _export(request: Request, viewer: Viewer, filters: CallFilters, sort: str, kind: str) -> Response:
@@ -260,7 +274,7 @@ def call_audio(request: Request, viewer: CurrentViewer, call_id: str):  # type: 
         row = get_call_row(session, viewer.user, call_id)
         path = (ws.root / row.call.stored_path).resolve()
         if not path.is_relative_to(ws.recordings_dir.resolve()) or not path.is_file():
-            raise NotFound("recording missing")
+            raise NotFound("这通通话的录音文件不在存储中")
         requested = request.headers.get("range", "").replace(" ", "")
         if requested in ("", "bytes=0-"):
             record = call_record(row.call, row.review_state, viewer.mask)

@@ -16,22 +16,22 @@ from sqlalchemy.orm import Session
 
 from callqa.exports import Sheet, csv_lines, xlsx_book
 from callqa.masking import Masker
-from callqa.store.models import Appeal, User
-from callqa.store.qa_report import Figures, GroupBy, ReportRow, iter_report, reviewed_score, summary, total
-from callqa.store.queries import CallFilters
-from callqa.web.render import (
+from callqa.names import (
     CASE_STATES,
     CATEGORY_NAMES,
     DECISIONS,
     ORIGINS,
     OUTCOME_NAMES,
+    REVIEW_STATES,
     SEVERITY_NAMES,
     SPEAKER_NAMES,
     STATUS_NAMES,
     VERDICTS,
-    clock,
-    local_time,
 )
+from callqa.store.models import Appeal, User
+from callqa.store.qa_report import Figures, GroupBy, ReportRow, iter_report, reviewed_score, summary, total
+from callqa.store.queries import CallFilters
+from callqa.web.render import clock, local_time
 
 SheetName = Literal["details", "agents", "teams"]
 SHEET_TITLES: dict[str, str] = {"details": "质检明细", "agents": "坐席汇总", "teams": "团队汇总"}
@@ -49,7 +49,7 @@ SUMMARY_COLUMNS = (
     ("全部误报通话", 12), ("命中数", 8), ("确认命中", 9), ("误报命中", 9), ("待判定命中", 10),
     ("命中确认率", 10),
 )  # fmt: skip
-NO_CASE = "无需复核"
+NO_CASE = REVIEW_STATES["none"]
 UNDECIDED = "待判定"
 MANUAL = "质检员补录"
 

@@ -41,10 +41,10 @@ def start_recheck(request: Request, viewer: Viewer, selection: Selection, dry_ru
         return Outcome(recheck(state.db, state.pack, viewer.user, selection, dry_run=dry_run))
     worker = getattr(state, "worker", None)
     if worker is None or dry_run:
-        why = "a preview" if dry_run else "the workbench runs without its background worker"
+        why = "预览只在页面中完成" if dry_run else "工作台未启用后台任务"
         raise TransitionError(
-            f"{count} calls are more than the workbench rechecks at once ({SYNC_LIMIT}) and {why}: "
-            "narrow the selection, or run `callqa recheck` on the server"
+            f"所选 {count} 通通话超过工作台一次可重新检查的 {SYNC_LIMIT} 通，且{why}："
+            "请缩小范围，或在服务器上运行 callqa recheck"
         )
     worker.queue_recheck(state.pack, viewer.user, selection)
     return Outcome(queued=count)

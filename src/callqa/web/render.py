@@ -1,4 +1,5 @@
-"""Jinja2 templates with the helpers every page uses."""
+"""Jinja2 templates with the helpers every page uses: the names of codes (`callqa.names`), times on the
+server's clock and durations as mm:ss."""
 
 from __future__ import annotations
 
@@ -7,43 +8,35 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from callqa.names import (
+    CASE_STATES,
+    CATEGORY_NAMES,
+    DECISIONS,
+    ESCALATION_DECISIONS,
+    FINAL_OUTCOMES,
+    MODEL_VERSION_NAMES,
+    ORIGINS,
+    OUTCOME_NAMES,
+    REVIEW_STATES,
+    ROLE_NAMES,
+    SEVERITY_NAMES,
+    SPEAKER_NAMES,
+    STATUS_NAMES,
+    VERDICTS,
+)
+
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-ROLE_NAMES = {"admin": "管理员", "supervisor": "质检主管", "inspector": "质检员", "team_lead": "催收组长"}
-CATEGORY_NAMES = {
-    "threat": "威胁恐吓",
-    "abuse": "辱骂侮辱",
-    "third_party_disclosure": "向第三方透露债务",
-    "impersonation": "冒充公检法",
-    "false_legal_claim": "虚假法律后果",
-    "improper_repayment": "不当还款诱导",
-    "missing_identification": "未表明身份",
-    "off_hours": "非规定时段催收",
-    "excessive_frequency": "频繁催收",
-}
-STATUS_NAMES = {
-    "pending": "待处理",
-    "processing": "处理中",
-    "clean": "合规",
-    "flagged": "疑似违规",
-    "failed": "失败",
-}
-CASE_STATES = {"unassigned": "待认领", "open": "复核中", "submitted": "已提交", "escalated": "已升级",
-               "decided": "主管已处理", "appealed": "申诉中", "final": "已终审"}  # fmt: skip
-VERDICTS = {"confirmed": "确认违规", "all_false_positive": "全部误报", "clean": "未发现违规"}
-ORIGINS = {"flagged": "疑似违规", "sample": "抽检"}
-DECISIONS = {"confirmed": "确认", "false_positive": "误报"}
-SPEAKER_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未区分", "call": "通话"}
-SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
-FINAL_OUTCOMES = {"upheld": "维持原结论", "overturned": "改判误报", "closed": "终审结案"}
-ESCALATION_DECISIONS = {"approved": "同意处理措施", "rejected": "驳回"}
-# escalation decisions, appeal decisions and 终审 outcomes
-OUTCOME_NAMES = ESCALATION_DECISIONS | FINAL_OUTCOMES
 
-
-def local_time(at: datetime | None) -> str:
-    """A stored time (UTC, naive) on the server's clock, to the second; '' for None."""
-    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S") if at else ""
+def local_time(at: datetime | str | None) -> str:
+    """A stored time (UTC: naive, aware or ISO text as records hold it) on the server's clock, to the
+    second; '' for None."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at) if at else None
+    if at is None:
+        return ""
+    utc = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    return utc.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def clock(seconds: float | None) -> str:
@@ -58,5 +51,7 @@ templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAME
                              DECISIONS=DECISIONS, ORIGINS=ORIGINS, SEVERITY_NAMES=SEVERITY_NAMES,
                              FINAL_OUTCOMES=FINAL_OUTCOMES,
                              ESCALATION_DECISIONS=ESCALATION_DECISIONS,
-                             OUTCOME_NAMES=OUTCOME_NAMES)  # fmt: skip
+                             OUTCOME_NAMES=OUTCOME_NAMES, REVIEW_STATES=REVIEW_STATES,
+                             MODEL_VERSION_NAMES=MODEL_VERSION_NAMES)  # fmt: skip
 templates.env.filters["clock"] = clock
+templates.env.filters["local_time"] = local_time

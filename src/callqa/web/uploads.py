@@ -32,7 +32,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from callqa.audio import probe
 from callqa.pipeline.ingest import AUDIO_SUFFIXES, IngestOutcome
 from callqa.pipeline.manifest import ManifestError, ManifestRow, read_manifest
-from callqa.web.auth import require_csrf
+from callqa.web.auth import CSRF_REFUSAL, require_csrf
 from callqa.web.render import clock
 from callqa.web.security import CSRF_HEADER
 from callqa.workspace import private_dir
@@ -60,7 +60,7 @@ async def require_csrf_header(request: Request) -> None:
     consuming the whole upload before any limit applies; uploads therefore need the header."""
     bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
     if not bearer and request.headers.get(CSRF_HEADER) is None:
-        raise HTTPException(403, "CSRF token missing: send it in the X-CSRF-Token header")
+        raise HTTPException(403, f"{CSRF_REFUSAL}（接口调用请在 X-CSRF-Token 请求头中发送令牌）")
     await require_csrf(request)
 
 
@@ -340,7 +340,7 @@ def outcome_message(outcome: IngestOutcome, part: Received, max_minutes: float) 
     if outcome.kind == "too_long" and part.duration_s is not None:
         return f"录音过长（{clock(part.duration_s)}）：超过 {max_minutes:g} 分钟的上限（max_call_minutes）"
     reasons = {
-        "manifest": f"清单中描述这个文件的一行有误：{outcome.message}",
+        "manifest": f"清单中描述这个文件的一行有误（{outcome.message}）",
         "call_id_taken": f"通话编号 {outcome.call_id} 已被另一段录音使用：请在清单中为它另取 call_id",
         "disk_full": "磁盘已满，录音未保存：请联系管理员释放空间后重新上传",
         "empty": "文件为空",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from callqa.errors import PermissionDenied
 from callqa.masking import Masker, masker_for
+from callqa.names import role_refusal
 from callqa.store.database import Database
 from callqa.store.models import User
 from callqa.web.auth import CurrentUser
@@ -27,7 +28,7 @@ class Viewer:
     def require(self, *roles: str) -> None:
         """PermissionDenied unless the viewer has one of `roles`."""
         if self.user.role not in roles:
-            raise PermissionDenied(f"a {self.user.role} may not do this; needs {' or '.join(roles)}")
+            raise PermissionDenied(role_refusal(self.user.role, roles))
 
     def actor(self, session: Session) -> User:
         """The viewer's account attached to `session`, as stored now."""

@@ -129,6 +129,6 @@ def use_version(ws: Workspace, version: str) -> ModelVersion:
     """Make `version` (or `shipped`) current; NotFound names the versions there are."""
     versions = {v.version: v for v in list_versions(ws)}
     if version not in versions:
-        raise NotFound(f"no model version {version!r}; versions: {', '.join(versions)}")
+        raise NotFound(f"没有文本模型版本 {version!r}，现有版本：{'、'.join(versions)}")
     _point_to(ws, None if version == SHIPPED else versions[version].path.name)
     return versions[version]

@@ -156,7 +156,7 @@ def manage_user(request: Request, viewer: CurrentViewer, username: Username, act
 def manage(session: Session, actor: User, username: str, action: str) -> User:
     """One admin action on an account (shared by the API and the 用户 page)."""
     if actor.role != "admin":
-        raise PermissionDenied("only an administrator manages accounts")
+        raise PermissionDenied("只有管理员可以管理账号")
     if action in ("disable", "enable"):
         return accounts.set_active(session, actor, username, action == "enable")
     if action == "unlock":

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 from sqlalchemy import select, update
 
+from callqa.names import STATUS_NAMES
 from callqa.pipeline.ingest import ingest_one
 from callqa.review import audit
 from callqa.store.models import Call
@@ -17,7 +18,6 @@ from callqa.store.queries import CallFilters, call_statuses, get_call_row, page_
 from callqa.store.records import call_record, transcript_record
 from callqa.web import uploads
 from callqa.web.auth import current_user
-from callqa.web.render import STATUS_NAMES
 from callqa.web.schemas import (
     CallOut,
     CallPage,
