@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from callqa.rules.callview import CallView
 from callqa.rules.model import CallContext, Hit, Rule, RulePack, Span
@@ -126,7 +127,17 @@ def _is_offender(rule: Rule, span: Span) -> bool:
     return rule.role == "any" or span.speaker in (rule.role, "unknown", "call")
 
 
-def score(hits: list[Hit]) -> int:
+class Deduction(Protocol):
+    """What scoring reads of a hit (a `Hit`, or a stored violation when a review re-scores a call)."""
+
+    @property
+    def rule_id(self) -> str: ...
+
+    @property
+    def deduction(self) -> int: ...
+
+
+def score(hits: Iterable[Deduction]) -> int:
     """100 minus the deduction of every rule that fired (once per rule), never below 0."""
     per_rule = {h.rule_id: h.deduction for h in hits}
     return max(0, 100 - sum(per_rule.values()))
