@@ -10,6 +10,9 @@ Revises: 0007
 Create Date: 2026-12-02
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 DECISIONS = "violation_decisions"
+CASCADED = ("violation_decisions", "appeals")  # rows that reference review_cases, ON DELETE CASCADE
 OLD_OWNER_CHECK = "state = 'unassigned' OR owner_id IS NOT NULL"
 OWNER_CHECK = "state = 'unassigned' OR owner_id IS NOT NULL OR (verdict IS NOT NULL AND submitted_by IS NULL)"
 
@@ -62,7 +66,24 @@ def _backfill(conn: sa.Connection) -> None:
         )
 
 
+@contextmanager
+def _rebuilding_review_cases(conn: sa.Connection) -> Iterator[None]:
+    """SQLite changes a CHECK by rebuilding the table: it drops the old one, and with foreign keys on
+    that deletes the rows referencing it by cascade (decisions, appeals). Keep them, put them back."""
+    kept = {t: [dict(r) for r in conn.execute(sa.text(f"SELECT * FROM {t}")).mappings()] for t in CASCADED}
+    yield
+    for name, rows in kept.items():
+        if rows and not conn.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar():
+            conn.execute(sa.table(name, *(sa.column(c) for c in rows[0])).insert(), rows)
+
+
 def upgrade() -> None:
+    with _rebuilding_review_cases(op.get_bind()), op.batch_alter_table("review_cases") as batch:
+        batch.add_column(sa.Column("score", sa.Integer(), nullable=True))
+        batch.drop_constraint("ck_review_cases_owner", type_="check")
+        batch.create_check_constraint("ck_review_cases_owner", OWNER_CHECK)
+    with op.batch_alter_table("violation_decisions") as batch:
+        batch.alter_column("decided_by", existing_type=sa.Integer(), nullable=True)
     op.create_table(
         "appeal_hits",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -86,12 +107,6 @@ def upgrade() -> None:
             "outcome IS NULL OR outcome IN ('upheld', 'overturned')", name="ck_appeal_hits_outcome"
         ),
     )
-    with op.batch_alter_table("review_cases") as batch:
-        batch.add_column(sa.Column("score", sa.Integer(), nullable=True))
-        batch.drop_constraint("ck_review_cases_owner", type_="check")
-        batch.create_check_constraint("ck_review_cases_owner", OWNER_CHECK)
-    with op.batch_alter_table("violation_decisions") as batch:
-        batch.alter_column("decided_by", existing_type=sa.Integer(), nullable=True)
     _backfill(op.get_bind())
 
 
@@ -106,10 +121,10 @@ def downgrade() -> None:
             " WHERE owner_id IS NULL AND state != 'unassigned'"
         )
     )
+    op.drop_table("appeal_hits")
     with op.batch_alter_table("violation_decisions") as batch:
         batch.alter_column("decided_by", existing_type=sa.Integer(), nullable=False)
-    with op.batch_alter_table("review_cases") as batch:
+    with _rebuilding_review_cases(conn), op.batch_alter_table("review_cases") as batch:
         batch.drop_constraint("ck_review_cases_owner", type_="check")
         batch.create_check_constraint("ck_review_cases_owner", OLD_OWNER_CHECK)
         batch.drop_column("score")
-    op.drop_table("appeal_hits")
