@@ -448,19 +448,6 @@ def page_cases(
     return Page(total, limit, offset, rows)
 
 
-def next_case(
-    session: Session, viewer: User, sort: str = DEFAULT_QUEUE_SORT, after: int | None = None
-) -> ReviewCase | None:
-    """The case to review next: the first of `viewer`'s open cases in queue order, other than the
-    case `after` (an id: the one just submitted)."""
-    filters = CaseFilters(states=("open",), owner_id=viewer.id)
-    query = _cases(viewer, filters, sort)
-    if after is not None:
-        query = query.where(ReviewCase.id != after)
-    rows = _case_rows(session, query.limit(1))
-    return rows[0].case if rows else None
-
-
 def hits_of(session: Session, viewer: User | None, call_pks: Sequence[int]) -> dict[int, list[Violation]]:
     """The hits of these calls, those `viewer` may see, by call in time order (one query: for the
     queue pages that show a few cases' hits)."""
