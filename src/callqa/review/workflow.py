@@ -171,8 +171,8 @@ def assign_backlog(session: Session) -> int:
     backlog = list(
         session.scalars(select(ReviewCase).where(ReviewCase.state == "unassigned").order_by(ReviewCase.id))
     )
-    inspectors = _active_inspectors(session)
-    if not backlog or not inspectors:
+    inspectors = _active_inspectors(session) if backlog else []
+    if not inspectors:
         return 0
     start = inspectors.index(_next_inspector(session, inspectors))  # type: ignore[arg-type]
     given = 0

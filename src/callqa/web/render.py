@@ -28,7 +28,7 @@ STATUS_NAMES = {
     "failed": "失败",
 }
 CASE_STATES = {"unassigned": "待认领", "open": "复核中", "submitted": "已提交", "escalated": "已升级",
-               "decided": "升级已驳回", "appealed": "申诉中", "final": "已结案"}  # fmt: skip
+               "decided": "主管已处理", "appealed": "申诉中", "final": "已结案"}  # fmt: skip
 SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
 FINAL_OUTCOMES = {"upheld": "终审维持原结论", "overturned": "终审改判误报", "partly": "终审部分改判",
                   "closed": "终审结案", "approved": "同意升级处理并结案"}  # fmt: skip
