@@ -247,7 +247,8 @@ def confirm_automatically(session: Session, case: ReviewCase, auto_confirm: froz
 
     Then, on a case under review whose every current hit the system has confirmed and that no person
     has decided anything on, the system gives the verdict (confirmed, `case.auto_verdict`); on a case
-    with a verdict and nothing left undecided, the verdict becomes confirmed if it was not."""
+    with a verdict and nothing left undecided, the verdict becomes confirmed (if it was not) and its
+    score counts the new confirmations, without reopening it."""
     if not auto_confirm or case.state not in (*ACTIVE_CASE_STATES, *REOPENABLE):
         return 0
     fresh = [v for v in _undecided(case) if v.source == "rule" and v.rule_id in auto_confirm]
