@@ -30,8 +30,8 @@ STATUS_NAMES = {
 CASE_STATES = {"unassigned": "待认领", "open": "复核中", "submitted": "已提交", "escalated": "已升级",
                "decided": "主管已处理", "appealed": "申诉中", "final": "已结案"}  # fmt: skip
 SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
-FINAL_OUTCOMES = {"upheld": "终审维持原结论", "overturned": "终审改判误报", "partly": "终审部分改判",
-                  "closed": "终审结案", "approved": "同意升级处理并结案"}  # fmt: skip
+FINAL_OUTCOMES = {"upheld": "维持原结论", "overturned": "改判误报", "partly": "部分改判",
+                  "closed": "终审结案", "approved": "同意处理措施并结案"}  # fmt: skip
 APPEAL_HIT_OUTCOMES = {"upheld": "维持", "overturned": "改判误报"}
 QUEUE_SORTS = {"priority": "优先级", "severity": "严重程度", "score": "分数（低分在前）",
                "age": "等待时间（最久在前）"}  # fmt: skip
