@@ -5,7 +5,8 @@ The same hit keeps its row (its id, so review decisions stay linked) and gets th
 confidence and explanation. A stored hit that a run no longer finds is deleted when nobody decided
 it, and kept with `vanished_at` set when somebody did (found again later: cleared). Rows a person
 added (`source='inspector'`) are never touched. The review case follows through
-`callqa.review.workflow.on_hits_stored`.
+`callqa.review.workflow.on_hits_stored`, which also records the system's confirmation of the hits of
+rules marked `auto_confirm`.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def store_hits(
         call.status = "clean"
     changes.status_after = call.status
     session.flush()
-    changes.case_action = on_hits_stored(session, call, changes.new, actor, sample_rate)
+    changes.case_action = on_hits_stored(session, call, changes.new, actor, sample_rate, pack.auto_confirm)
     return changes
 
 

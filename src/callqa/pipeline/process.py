@@ -24,6 +24,7 @@ from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
 from callqa.pipeline.hits import store_hits
 from callqa.pipeline.transcribe_worker import TranscribeResult
+from callqa.review.workflow import assign_backlog
 from callqa.rules import RulePack
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
@@ -186,6 +187,15 @@ def _results_from_pool(
                 yield future.result()
 
 
+@contextmanager
+def _dealing_backlog(db: Database) -> Iterator[None]:
+    """After a run, also one that found nothing to do: unassigned cases go to the inspectors
+    (`callqa.review.workflow.assign_backlog`)."""
+    yield
+    with db.session() as session:
+        assign_backlog(session)
+
+
 def process_pending(
     ws: Workspace,
     db: Database,
@@ -201,10 +211,11 @@ def process_pending(
     max_call_minutes: float | None = None,
 ) -> ProcessSummary:
     """Transcribe and analyse every pending call (and failed ones with retry_failed). Recordings
-    longer than `max_call_minutes` (default: the workspace's setting) fail with that reason.
+    longer than `max_call_minutes` (default: the workspace's setting) fail with that reason. Then
+    the unassigned review cases are dealt out to the active inspectors.
 
     `transcriber` replaces the speech model (in this process): tests pass a fake speech engine."""
-    with _this_run() as claim:
+    with _this_run() as claim, _dealing_backlog(db):
         reclaim_abandoned(db)
         jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed, claim)]
         if on_start:

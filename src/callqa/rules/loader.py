@@ -48,6 +48,7 @@ class RuleHeader(BaseModel):
     severity: str
     deduction: int = Field(ge=0, le=100)
     description: str = ""
+    auto_confirm: bool = Field(False, strict=True)  # hits skip manual review (recorded as confirmed)
 
 
 @dataclass
@@ -167,6 +168,7 @@ def _parse_rule(raw: Any, path: Path_, ctx: _Ctx) -> Rule | None:
         role=defaults.get("role") or "any",
         first_seconds=defaults.get("first_seconds"),
         description=header.description,
+        auto_confirm=header.auto_confirm,
     )
 
 

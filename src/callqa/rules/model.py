@@ -88,6 +88,7 @@ class Rule:
     role: Role = "any"
     first_seconds: float | None = None
     description: str = ""
+    auto_confirm: bool = False  # precise enough that its hits skip manual review (confirmed by the system)
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,8 @@ class RulePack:
     matcher: object = None  # callqa.text.matcher.PhraseMatcher holding every phrase of the pack
     version: str = ""  # digest of the pack's text: recorded on every hit it finds
     detector: object = None  # callqa.rules.learned.detector.Detector for `learned` rules (None: shipped)
+
+    @property
+    def auto_confirm(self) -> frozenset[str]:
+        """Ids of the rules whose hits the system confirms without manual review."""
+        return frozenset(r.id for r in self.rules if r.auto_confirm)
