@@ -115,4 +115,4 @@ def test_default_pack_covers_every_category() -> None:
     assert {r.category for r in pack.rules} == set(CATEGORIES)
     for r in pack.rules:
         assert r.severity in ("low", "medium", "high", "critical") and 0 < r.deduction <= 40
-        assert r.category in ("off_hours", "excessive_frequency") or r.role == "agent"
+        assert r.category in ("off_hours", "excessive_frequency", "service_quality") or r.role == "agent"
