@@ -115,7 +115,7 @@ def test_default_pack_covers_every_category() -> None:
     assert {r.category for r in pack.rules} == set(CATEGORIES)
     for r in pack.rules:
         assert r.severity in ("low", "medium", "high", "critical") and 0 < r.deduction <= 40
-        assert r.category in ("off_hours", "excessive_frequency") or r.role == "agent"
+        assert r.category in ("off_hours", "excessive_frequency", "service_quality") or r.role == "agent"
 
 
 def test_auto_confirm_is_a_true_boolean_per_rule(tmp_path: Path) -> None:

@@ -171,3 +171,26 @@ def test_upgrading_from_0006_keeps_decisions_and_appeals(tmp_path: Path) -> None
         assert counts == [1, 1, 1]
         assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1  # on again for the app
     engine.dispose()
+
+
+def test_0010_adds_acoustics_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as conn:
+        migrate_to(conn, "0009_queue")
+        conn.execute(
+            text(
+                "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
+                " channels, extra, status, attempts, ingested_at) VALUES ('c1', 'a.wav', 'a.wav', 'x', 'a.wav',"
+                " 1, '', '{}', 'clean', 1, '2026-11-26 00:00:00')"
+            )
+        )
+    migrate(engine)
+    assert _diff(engine) == []
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT acoustics FROM calls")).scalar_one() is None  # processed before
+        conn.execute(text("""UPDATE calls SET acoustics = '{"silence_s": 3.0}'"""))
+        migrate_to(conn, "0009_queue", down=True)
+        columns = {row[1] for row in conn.execute(text("PRAGMA table_info(calls)"))}
+        assert "acoustics" not in columns and "asr_model" in columns
+        assert conn.execute(text("SELECT call_id FROM calls")).scalar_one() == "c1"
+    engine.dispose()

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from callqa.audio.acoustics import Acoustics
 from callqa.review import audit
 from callqa.review.workflow import SYSTEM, on_hits_stored
 from callqa.rules import CallContext, Hit, RulePack, evaluate, score
@@ -117,7 +118,8 @@ def store_hits(
     call without a case is drawn for 抽检 at `sample_rate`: processing passes the workspace's).
     `decided`: ids of violations with a review decision, when the caller looked them up for many calls."""
     changes = HitChanges(status_before=call.status)
-    context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
+    acoustics = Acoustics.from_json(call.acoustics) if call.acoustics else None  # as measured at processing
+    context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call), acoustics=acoustics)
     vectors = load_call_vectors(session, call.id)
     known = len(vectors)
     hits = evaluate(pack, call_info(call), segments, context, vectors)

@@ -117,7 +117,7 @@ def corrected_segments(segments: Sequence[Segment]) -> tuple[list[Segment], list
 def save_result(
     db: Database, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float = 0.0
 ) -> Call:
-    """Store transcript, waveform, violations and status of one call in a single transaction; a
+    """Store transcript, waveform, acoustics, violations and status of one call in a single transaction; a
     flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review case in it."""
     with db.session() as session:
         call = session.get_one(Call, result.call_pk)
@@ -129,6 +129,7 @@ def save_result(
         call.duration_s = result.duration_s
         call.asr_model = model_name
         save_waveform(session, call.id, None if result.error else result.waveform)
+        call.acoustics = result.acoustics.to_json() if result.acoustics and not result.error else None
         if result.error:
             session.execute(delete(Violation).where(Violation.call_pk == call.id))
             call.status, call.error, call.score = "failed", result.error, None

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from callqa.rules import acoustic  # noqa: F401  (registers silence, overtalk, speech_rate, loudness)
 from callqa.rules.conditions import AllOf, AnyOf, Condition, Leaf, NotOf
 from callqa.rules.model import CATEGORIES, SEVERITIES, Rule, RulePack, RulePackError
 from callqa.rules.operators import OPERATORS

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from callqa.audio.acoustics import Acoustics
     from callqa.rules.conditions import Condition
 
 CATEGORIES: tuple[str, ...] = (
@@ -19,8 +20,11 @@ CATEGORIES: tuple[str, ...] = (
     "missing_identification",
     "off_hours",
     "excessive_frequency",
+    "service_quality",
 )
 TEXT_CATEGORIES: tuple[str, ...] = CATEGORIES[:7]  # found in what is said; the others in call metadata
+# service_quality (服务规范): how the call sounds (dead air, interrupting, speed, shouting) — not a
+# violation of the collection rules, so its rules deduct little
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 Role = Literal["agent", "customer", "any"]
 
@@ -38,6 +42,7 @@ class CallContext:
     """Facts about the call that come from elsewhere (the store), passed in by the caller."""
 
     same_number_calls_that_day: int = 1  # calls to this customer number in its local day, this one included
+    acoustics: Acoustics | None = None  # measured when the call was processed (None: before acoustics)
 
 
 @dataclass(frozen=True)

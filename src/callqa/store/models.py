@@ -62,6 +62,7 @@ class Call(Base):
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
     asr_model: Mapped[str | None] = mapped_column(String(200))
+    acoustics: Mapped[dict | None] = mapped_column(JSON)  # callqa.audio.acoustics.Acoustics.to_json()
 
     segments: Mapped[list[TranscriptSegment]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="TranscriptSegment.position"

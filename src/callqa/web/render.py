@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from callqa.transcript import clock
+
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 ROLE_NAMES = {"admin": "管理员", "supervisor": "质检主管", "inspector": "质检员", "team_lead": "催收组长"}
@@ -20,6 +22,7 @@ CATEGORY_NAMES = {
     "missing_identification": "未表明身份",
     "off_hours": "非规定时段催收",
     "excessive_frequency": "频繁催收",
+    "service_quality": "服务规范",
 }
 STATUS_NAMES = {
     "pending": "待处理",
@@ -48,13 +51,6 @@ OUTCOME_NAMES = ESCALATION_DECISIONS | FINAL_OUTCOMES
 def local_time(at: datetime | None) -> str:
     """A stored time (UTC, naive) on the server's clock, to the second; '' for None."""
     return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S") if at else ""
-
-
-def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    total = int(seconds)
-    return f"{total // 60:02d}:{total % 60:02d}"
 
 
 def waited(seconds: int | None) -> str:

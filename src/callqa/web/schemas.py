@@ -85,6 +85,18 @@ class ViolationOut(BaseModel):
     )
 
 
+class AcousticsOut(BaseModel):
+    """How the call sounds, measured when it was processed; per-role figures are null on mono calls."""
+
+    silence_s: float = Field(description="dead air between first and last speech, pauses of 2 s and more")
+    longest_silence_s: float
+    overtalk_s: float | None = Field(description="both speaking at once (stereo calls)")
+    agent_interruptions: int | None = Field(description="the agent cut the customer off (stereo calls)")
+    agent_chars_per_min: float | None
+    customer_chars_per_min: float | None
+    agent_loud_s: float | None = Field(description="the agent 10 dB or more above their own median level")
+
+
 class CallOut(BaseModel):
     call_id: str = Field(description="masked for roles that may not see customer numbers")
     ref: str = Field(description="names the call in API paths and links")
@@ -99,6 +111,7 @@ class CallOut(BaseModel):
     error: str | None
     review_state: str | None = Field(description="state of the call's review case, if it has one")
     violations: list[ViolationOut]
+    acoustics: AcousticsOut | None = Field(description="null: not processed, or processed before acoustics")
 
 
 class CallPage(BaseModel):
