@@ -21,6 +21,7 @@ CATEGORY_NAMES = {
     "missing_identification": "未表明身份",
     "off_hours": "非规定时段催收",
     "excessive_frequency": "频繁催收",
+    "service_quality": "服务规范",
 }
 STATUS_NAMES = {
     "pending": "待处理",
@@ -30,14 +31,18 @@ STATUS_NAMES = {
     "failed": "失败",
 }
 CASE_STATES = {"unassigned": "待认领", "open": "复核中", "submitted": "已提交", "escalated": "已升级",
-               "decided": "主管已处理", "appealed": "申诉中", "final": "已终审"}  # fmt: skip
+               "decided": "主管已处理", "appealed": "申诉中", "final": "已结案"}  # fmt: skip
 REVIEW_STATES = CASE_STATES | {"none": "无需复核"}  # a call's review state: its case's, or none
 VERDICTS = {"confirmed": "确认违规", "all_false_positive": "全部误报", "clean": "未发现违规"}
 ORIGINS = {"flagged": "疑似违规", "sample": "抽检"}
 DECISIONS = {"confirmed": "确认", "false_positive": "误报"}
 SPEAKER_NAMES = {"agent": "坐席", "customer": "客户", "unknown": "未区分", "call": "通话"}
 SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
-FINAL_OUTCOMES = {"upheld": "维持原结论", "overturned": "改判误报", "closed": "终审结案"}
+FINAL_OUTCOMES = {"upheld": "维持原结论", "overturned": "改判误报", "partly": "部分改判",
+                  "closed": "终审结案", "approved": "同意处理措施并结案"}  # fmt: skip
+APPEAL_HIT_OUTCOMES = {"upheld": "维持", "overturned": "改判误报"}  # the 终审 on one contested hit
+QUEUE_SORTS = {"priority": "优先级", "severity": "严重程度", "score": "分数（低分在前）",
+               "age": "等待时间（最久在前）"}  # fmt: skip
 ESCALATION_DECISIONS = {"approved": "同意处理措施", "rejected": "驳回"}
 # escalation decisions, appeal decisions and 终审 outcomes
 OUTCOME_NAMES = ESCALATION_DECISIONS | FINAL_OUTCOMES

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from callqa.digest import secret_digest
 from callqa.errors import InvalidInput, NotFound, PermissionDenied
 from callqa.names import ROLE_NAMES
-from callqa.review import audit, throttle, websessions
+from callqa.review import audit, throttle, websessions, workflow
 from callqa.review.audit import Actor
 from callqa.store.models import USER_ROLES, ApiToken, User, WebSession, db_now
 
@@ -103,7 +103,8 @@ def create_user(
     team: str | None = None,
     password: str | None = None,
 ) -> tuple[User, str]:
-    """Add an account; returns it and its password (generated unless given) to show once."""
+    """Add an account; returns it and its password (generated unless given) to show once. A new
+    inspector gets a share of the unassigned cases at once (`workflow.assign_backlog`)."""
     _require_admin(actor)
     username = username.strip()
     if not username or len(username) > 100:
@@ -129,7 +130,14 @@ def create_user(
     session.add(user)
     session.flush()
     audit.append(session, actor, "user.create", "user", user.username, None, user_dict(user))
+    _take_backlog(session, user)
     return user, password
+
+
+def _take_backlog(session: Session, user: User) -> None:
+    """A new or re-enabled inspector joins the rotation at once: the unassigned cases are dealt out."""
+    if user.active and user.role == "inspector":
+        workflow.assign_backlog(session)
 
 
 def _password_matches(stored_hash: str, password: str) -> bool:
@@ -199,7 +207,8 @@ def reset_password(session: Session, actor: Actor, username: str) -> str:
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> User:
     """Enable or disable an account. Disabling ends every session and token of the user (enabling
-    again does not bring them back); an admin cannot disable themselves (the last admin would be lost)."""
+    again does not bring them back); an admin cannot disable themselves (the last admin would be lost).
+    Enabling an inspector deals out the unassigned cases (`workflow.assign_backlog`)."""
     _require_admin(actor)
     user = get_user(session, username)
     if not active and isinstance(actor, User) and actor.id == user.id:
@@ -209,6 +218,7 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
     ended = {} if active else end_everything(session, user)
     action = "user.enable" if active else "user.disable"
     audit.append(session, actor, action, "user", user.username, before, user_dict(user) | ended)
+    _take_backlog(session, user)
     return user
 
 

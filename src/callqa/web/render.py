@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from callqa.names import (
+    APPEAL_HIT_OUTCOMES,
     CASE_STATES,
     CATEGORY_NAMES,
     DECISIONS,
@@ -17,6 +18,7 @@ from callqa.names import (
     MODEL_VERSION_NAMES,
     ORIGINS,
     OUTCOME_NAMES,
+    QUEUE_SORTS,
     REVIEW_STATES,
     ROLE_NAMES,
     SEVERITY_NAMES,
@@ -24,6 +26,7 @@ from callqa.names import (
     STATUS_NAMES,
     VERDICTS,
 )
+from callqa.transcript import clock
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -39,19 +42,23 @@ def local_time(at: datetime | str | None) -> str:
     return utc.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def clock(seconds: float | None) -> str:
+def waited(seconds: int | None) -> str:
+    """How long something has waited, in the largest whole unit: 3 天, 5 小时, 12 分钟."""
     if seconds is None:
         return ""
-    total = int(seconds)
-    return f"{total // 60:02d}:{total % 60:02d}"
+    for unit, name in ((86_400, "天"), (3_600, "小时"), (60, "分钟")):
+        if seconds >= unit:
+            return f"{seconds // unit} {name}"
+    return "不到 1 分钟"
 
 
 templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES, STATUS_NAMES=STATUS_NAMES,
                              SPEAKER_NAMES=SPEAKER_NAMES, CASE_STATES=CASE_STATES, VERDICTS=VERDICTS,
                              DECISIONS=DECISIONS, ORIGINS=ORIGINS, SEVERITY_NAMES=SEVERITY_NAMES,
-                             FINAL_OUTCOMES=FINAL_OUTCOMES,
-                             ESCALATION_DECISIONS=ESCALATION_DECISIONS,
+                             FINAL_OUTCOMES=FINAL_OUTCOMES, APPEAL_HIT_OUTCOMES=APPEAL_HIT_OUTCOMES,
+                             QUEUE_SORTS=QUEUE_SORTS, ESCALATION_DECISIONS=ESCALATION_DECISIONS,
                              OUTCOME_NAMES=OUTCOME_NAMES, REVIEW_STATES=REVIEW_STATES,
                              MODEL_VERSION_NAMES=MODEL_VERSION_NAMES)  # fmt: skip
 templates.env.filters["clock"] = clock
 templates.env.filters["local_time"] = local_time
+templates.env.filters["waited"] = waited

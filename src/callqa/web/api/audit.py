@@ -18,9 +18,9 @@ router = APIRouter()
 AUDIT_COLUMNS = list(AuditEntryOut.model_fields)
 # The CSV export (the audit page's 导出 CSV) heads its columns in Chinese; the cells hold the stored
 # values as they are, so the hash chain can still be checked from the file.
-CSV_HEADER = {"id": "编号", "at": "时间（UTC）", "actor_id": "操作人编号", "actor": "操作人", "action": "操作",
-              "entity": "对象类型", "entity_id": "对象", "before": "变更前", "after": "变更后",
-              "prev_hash": "前一条哈希", "hash": "哈希"}  # fmt: skip
+CSV_HEADER = {"id": "编号", "at": "时间（UTC）", "actor_id": "操作人编号", "actor": "操作人",
+              "action": "操作", "entity": "对象类型", "entity_id": "对象", "before": "变更前",
+              "after": "变更后", "prev_hash": "前一条哈希", "hash": "哈希"}  # fmt: skip
 
 
 @router.get(
