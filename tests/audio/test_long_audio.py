@@ -57,9 +57,7 @@ def test_length_check_message() -> None:
 
 def test_declared_too_long_is_refused_without_decoding(tmp_path: Path) -> None:
     path = silence(tmp_path / "long.flac", 90)
-    with pytest.raises(
-        TooLong, match=r"^录音长 1\.5 分钟，超过 1 分钟的上限（max_call_minutes）$"
-    ):
+    with pytest.raises(TooLong, match=r"^录音长 1\.5 分钟，超过 1 分钟的上限（max_call_minutes）$"):
         load(path, max_minutes=1)
     assert _traced_peak_mb(lambda: load(path, max_minutes=1)) < 1  # 90 s of stereo would be 11.5 MB
     assert load(path, max_minutes=2).duration_s == pytest.approx(90.0, abs=0.05)

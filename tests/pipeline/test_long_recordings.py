@@ -44,17 +44,12 @@ def test_limit_from_config_at_ingest_and_processing(tmp_path: Path) -> None:
     ws.mkdir()
     (ws / "config.toml").write_text("max_call_minutes = 0.5\n")
     code, _, stderr = run_cli("ingest", str(folder), "--workspace", str(ws))
-    assert (
-        code == 1
-        and "declared.flac: 录音长 0.7 分钟，超过 0.5 分钟的上限（max_call_minutes）" in stderr
-    )
+    assert code == 1 and "declared.flac: 录音长 0.7 分钟，超过 0.5 分钟的上限（max_call_minutes）" in stderr
     assert set(_calls(ws)) == {"undeclared", "good"}
     code, _, stderr = run_cli("process", "--workspace", str(ws))
     assert code == 1 and "Traceback" not in stderr
     calls = _calls(ws)
     assert calls["good"]["status"] == "flagged"
     assert calls["undeclared"]["status"] == "failed"
-    assert calls["undeclared"]["error"] == (
-        "录音超过 0.5 分钟的上限（max_call_minutes），解码已在上限处停止"
-    )
+    assert calls["undeclared"]["error"] == ("录音超过 0.5 分钟的上限（max_call_minutes），解码已在上限处停止")
     assert "failed: undeclared: 录音超过 0.5 分钟的上限" in stderr
