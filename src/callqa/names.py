@@ -41,6 +41,7 @@ SEVERITY_NAMES = {"low": "低", "medium": "中", "high": "高", "critical": "严
 FINAL_OUTCOMES = {"upheld": "维持原结论", "overturned": "改判误报", "partly": "部分改判",
                   "closed": "终审结案", "approved": "同意处理措施并结案"}  # fmt: skip
 APPEAL_HIT_OUTCOMES = {"upheld": "维持", "overturned": "改判误报"}  # the 终审 on one contested hit
+APPEAL_DECISIONS = {"uphold": "维持", "overturn": "改判误报"}  # what a supervisor picks for one
 QUEUE_SORTS = {"priority": "优先级", "severity": "严重程度", "score": "分数（低分在前）",
                "age": "等待时间（最久在前）"}  # fmt: skip
 ESCALATION_DECISIONS = {"approved": "同意处理措施", "rejected": "驳回"}
@@ -62,6 +63,14 @@ def either(names: Mapping[str, str], codes: Iterable[str]) -> str:
 def listed(names: Mapping[str, str], codes: Iterable[str]) -> str:
     """'威胁恐吓、辱骂侮辱': the codes' names as a list."""
     return "、".join(name(names, c) for c in codes)
+
+
+def hit_label(position: int, category: str, words: str | None, width: int = 16) -> str:
+    """A hit as the call page shows it: its number there (#1 the earliest), category and words:
+    '#2 威胁恐吓「你再不还钱，你孩子以后…」'."""
+    said = (words or "").strip()
+    quoted = f"「{said[:width]}…」" if len(said) > width else f"「{said}」" if said else ""
+    return f"#{position} {name(CATEGORY_NAMES, category)}{quoted}"
 
 
 def role_refusal(role: str, allowed: Iterable[str]) -> str:

@@ -236,7 +236,7 @@ def test_a_new_hit_reopens_a_submitted_case_to_its_owner(env: Env) -> None:
     with env.db.session() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.reopen")).one()
         assert entry.actor == "cli:test" and json.loads(entry.before)["state"] == "submitted"
-    with pytest.raises(Exception, match="undecided"):  # the verdict must now cover the new hit
+    with pytest.raises(Exception, match="请先判定全部违规"):  # the verdict must now cover the new hit
         env.act(lambda s: workflow.submit_verdict(s, s.get(User, env.insp.id), "c"))
 
 

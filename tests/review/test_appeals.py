@@ -118,7 +118,7 @@ def test_the_final_judgement_must_decide_every_contested_violation(
     for kwargs in refused:
         with pytest.raises(InvalidInput, match="每一条违规"):
             run(workflow.decide_appeal, people.sup, "c1", **kwargs)
-    with pytest.raises(InvalidInput, match="unknown outcome"):
+    with pytest.raises(InvalidInput, match="未知的终审结果“maybe”，可选：维持、改判误报"):
         run(workflow.decide_appeal, people.sup, "c1", per_hit={v1: "maybe", v2: "uphold"})
     assert state(db, "c1")["state"] == "appealed"
     assert set(state(db, "c1")["decisions"].values()) == {"confirmed", "false_positive"}

@@ -152,7 +152,7 @@ def test_learning_round_trip(db: Database, people: People, run, ws: Workspace, b
     )
     switch(ws, db, people.sup, SHIPPED)
     assert active_model_path(ws) == shipped_model_path()
-    with pytest.raises(NotFound, match="没有文本模型版本 'ws-1'"):
+    with pytest.raises(NotFound, match="没有文本模型版本“ws-1”，现有版本：出厂模型"):
         switch(ws, db, people.sup, "ws-1")
 
     # a dry run trains and reports but leaves everything as it was
@@ -236,7 +236,7 @@ def test_learn_command(tmp_path: Path, banks: Path) -> None:
     code, out, _ = run_cli("learn", "--use", SHIPPED, "--workspace", folder)
     assert code == 0 and f"model in use: {SHIPPED} (was {version})" in out
     code, _, err = run_cli("learn", "--use", "ws-0", "--workspace", folder)
-    assert code == 1 and "没有文本模型版本 'ws-0'" in err
+    assert code == 1 and "没有文本模型版本“ws-0”" in err
     code, out, _ = run_cli("audit", "export", "--format", "json", "--workspace", folder)
     assert '"model.learn"' in out and '"model.use"' in out and '"verdict_weight": 2.0' in out
 

@@ -126,9 +126,9 @@ def test_nothing_found_gives_verdict_clean(people: People, sampled: str, run, db
     run(workflow.submit_verdict, people.insp1, sampled)
     case = case_of(db, sampled)
     assert case is not None and (case["state"], case["verdict"]) == ("submitted", "clean")
-    with pytest.raises(TransitionError, match="only a verdict with a confirmed violation"):
+    with pytest.raises(TransitionError, match="只有确认违规的复核结论可以申诉"):
         run(workflow.appeal, people.lead_a, sampled, "nothing to appeal")
-    with pytest.raises(TransitionError, match="nothing to escalate"):
+    with pytest.raises(TransitionError, match="没有确认的违规，无需升级"):
         run(workflow.escalate, people.insp1, sampled, "warn")
     run(workflow.final_judgement, people.sup, sampled, "ok")
     assert case_of(db, sampled)["state"] == "final"  # type: ignore[index]
@@ -185,33 +185,36 @@ def test_who_may_record_a_miss_and_when(
     people: People, sampled: str, add_call: AddCall, run, db: Database
 ) -> None:
     for outsider in (people.insp2, people.sup):  # not the owner (a supervisor reassigns to take it)
-        with pytest.raises(PermissionDenied, match="owned by insp1"):
+        with pytest.raises(PermissionDenied, match="由 insp1 负责"):
             missed(run, outsider)
     for role in (people.lead_a, people.admin):
         with pytest.raises(PermissionDenied):
             missed(run, role)
     run(workflow.reassign, people.sup, sampled, "sup")
     missed(run, people.sup)  # the supervisor now owns it
-    with pytest.raises(PermissionDenied, match="another supervisor"):
+    with pytest.raises(PermissionDenied, match="另一位质检主管"):
         run(workflow.final_judgement, people.sup, sampled)  # four eyes still hold after submitting
     add_call("f1")  # a flagged case: misses are recorded on sampled cases only
     owner = people.insp1 if case_of(db, "f1")["owner"] == "insp1" else people.insp2  # type: ignore[index]
     with pytest.raises(TransitionError, match="抽检"):
         missed(run, owner, "f1")
     run(workflow.submit_verdict, people.sup, sampled)
-    with pytest.raises(TransitionError, match="before the verdict"):
+    with pytest.raises(TransitionError, match="复核结论已提交，不能再补录违规"):
         missed(run, people.sup)
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"category": "off_hours"}, "unknown category"),  # metadata categories cannot be heard missing
-        ({"speaker": "call"}, "unknown speaker"),
-        ({"text": "   "}, "the words"),
-        ({"start_s": 20.0, "end_s": 10.0}, "time out of range"),
-        ({"start_s": 100.0, "end_s": 120.0}, "60 s"),  # past the call's end
-        ({"severity": "fatal"}, "unknown severity"),
+        (
+            {"category": "off_hours"},
+            "不能补录的违规类别“off_hours”",
+        ),  # metadata categories cannot be heard missing
+        ({"speaker": "call"}, "未知的说话人“call”，可选：坐席、客户"),
+        ({"text": "   "}, "请填写违规原话"),
+        ({"start_s": 20.0, "end_s": 10.0}, "时间超出范围"),
+        ({"start_s": 100.0, "end_s": 120.0}, "通话时长 01:00"),  # past the call's end
+        ({"severity": "fatal"}, "未知的严重程度“fatal”，可选：低、中、高、严重"),
     ],
 )
 def test_bad_missed_violations_are_refused(

@@ -106,7 +106,7 @@ def test_escalation_needs_a_proposed_action(people: People, add_call: AddCall, r
     add_call("c1")
     submitted(run, db, people, "c1")
     for empty in ("", "   "):
-        with pytest.raises(TransitionError, match="proposed action"):
+        with pytest.raises(TransitionError, match="建议处理措施"):
             run(workflow.escalate, people.insp1, "c1", empty)
     assert state(db, "c1")["state"] == "submitted"
     run(workflow.escalate, people.insp1, "c1", "written warning, retraining on 合规话术")
@@ -134,7 +134,7 @@ def test_an_approved_escalation_closes_the_case(people: People, add_call: AddCal
     assert closed["final_comment"] == closed["escalation_comment"] == "agreed"
     with pytest.raises(TransitionError, match="终审"):
         run(workflow.appeal, people.lead_a, "c1", "too late")
-    with pytest.raises(TransitionError, match="is final"):
+    with pytest.raises(TransitionError, match="已结案"):
         run(workflow.final_judgement, people.sup, "c1")  # no separate 终审结案
     with db.session() as s:
         after = [r["after"] for r in audit.export_rows(s) if r["action"] == "case.decide_escalation"]
@@ -154,9 +154,9 @@ def test_appeal_after_the_window_is_rejected(people: People, add_call: AddCall, 
     add_call("c1")
     submitted(run, db, people, "c1")
     at = _submitted_at(db, "c1")
-    with pytest.raises(TransitionError, match="3-day appeal window closed"):
+    with pytest.raises(TransitionError, match="申诉期已过：须在复核结论后 3 天内申诉"):
         run(workflow.appeal, people.lead_a, "c1", "late", now=at + timedelta(days=3, seconds=1))
-    with pytest.raises(TransitionError, match="appeal window"):
+    with pytest.raises(TransitionError, match="申诉期已过"):
         run(workflow.appeal, people.lead_a, "c1", "late", window_days=1, now=at + timedelta(days=2))
     run(workflow.appeal, people.lead_a, "c1", "in time", now=at + timedelta(days=2, hours=23))
     assert state(db, "c1")["state"] == "appealed"
@@ -182,19 +182,19 @@ def test_appeal_window_counts_from_the_escalation_decision(
 def test_single_ownership(people: People, add_call: AddCall, run, db: Database) -> None:
     add_call("c1")
     assert state(db, "c1")["owner"] == "insp1"  # assigned at once: nobody needs to claim it
-    with pytest.raises(TransitionError, match="already owned by insp1"):
+    with pytest.raises(TransitionError, match="已由 insp1 负责"):
         run(workflow.claim, people.insp2, "c1")
-    with pytest.raises(TransitionError, match="already owned by you"):
+    with pytest.raises(TransitionError, match="你已是这件复核任务的负责人"):
         run(workflow.claim, people.insp1, "c1")
     assert state(db, "c1")["owner"] == "insp1"
 
     with pytest.raises(PermissionDenied):
         run(workflow.reassign, people.insp1, "c1", "insp2")
-    with pytest.raises(PermissionDenied, match="owned by insp1"):
+    with pytest.raises(PermissionDenied, match="由 insp1 负责"):
         run(workflow.decide_violation, people.insp2, violation_ids(db, "c1")[0], "confirmed")
     run(workflow.reassign, people.sup, "c1", "insp2")
     assert state(db, "c1")["owner"] == "insp2"
-    with pytest.raises(PermissionDenied, match="owned by insp2"):
+    with pytest.raises(PermissionDenied, match="由 insp2 负责"):
         run(workflow.submit_verdict, people.insp1, "c1")
     with pytest.raises(InvalidInput):
         run(workflow.reassign, people.sup, "c1", "lead_a")  # a team lead cannot own a case
@@ -210,7 +210,7 @@ def test_an_unassigned_case_is_claimed_by_one_inspector(
         s.execute(update(ReviewCase).values(state="unassigned", owner_id=None))
     run(workflow.claim, people.insp2, "c1")
     assert (state(db, "c1")["state"], state(db, "c1")["owner"]) == ("open", "insp2")
-    with pytest.raises(TransitionError, match="already owned by insp2"):
+    with pytest.raises(TransitionError, match="已由 insp2 负责"):
         run(workflow.claim, people.insp1, "c1")
 
 
@@ -280,51 +280,55 @@ def test_invalid_transitions_raise_with_a_reason(
         assert info.value.reason
 
     # open case
-    refused(workflow.submit_verdict, p.insp1, "open", match="undecided")
-    refused(workflow.escalate, p.insp1, "open", "warn", match="is open")
-    refused(workflow.decide_escalation, p.sup, "open", True, match="is open")
-    refused(workflow.appeal, p.lead_a, "open", "why", match="is open")
-    refused(workflow.decide_appeal, p.sup, "open", "uphold", match="no pending appeal")
-    refused(workflow.final_judgement, p.sup, "open", match="is open")
-    refused(workflow.claim, p.insp2, "clean", match="only flagged")
-    refused(workflow.submit_verdict, p.insp1, "clean", match="not under review")
+    refused(workflow.submit_verdict, p.insp1, "open", match="请先判定全部违规")
+    refused(workflow.escalate, p.insp1, "open", "warn", match="当前为「复核中」")
+    refused(workflow.decide_escalation, p.sup, "open", True, match="当前为「复核中」")
+    refused(workflow.appeal, p.lead_a, "open", "why", match="当前为「复核中」")
+    refused(workflow.decide_appeal, p.sup, "open", "uphold", match="没有待终审的申诉")
+    refused(workflow.final_judgement, p.sup, "open", match="当前为「复核中」")
+    refused(workflow.claim, p.insp2, "clean", match="只有疑似违规的通话需要复核")
+    refused(workflow.submit_verdict, p.insp1, "clean", match="没有复核任务")
     with pytest.raises(InvalidInput):
         run(workflow.decide_violation, p.insp1, violation_ids(db, "open")[0], "maybe")
 
     # a verdict with no confirmed violation: nothing to escalate or appeal
     submitted(run, db, p, "fp", "false_positive", "false_positive")
     assert state(db, "fp")["verdict"] == "all_false_positive"
-    refused(workflow.escalate, p.insp2, "fp", "warn", match="no violation was confirmed")
-    refused(workflow.appeal, p.lead_a, "fp", "why", match="only a verdict with a confirmed")
+    refused(workflow.escalate, p.insp2, "fp", "warn", match="没有确认的违规")
+    refused(workflow.appeal, p.lead_a, "fp", "why", match="只有确认违规的复核结论")
 
     # submitted case
     submitted(run, db, p, "open")
-    refused(workflow.submit_verdict, p.insp1, "open", match="already submitted")
+    refused(workflow.submit_verdict, p.insp1, "open", match="复核结论已提交")
     refused(
-        workflow.decide_violation, p.insp1, violation_ids(db, "open")[0], "confirmed", match="is submitted"
+        workflow.decide_violation,
+        p.insp1,
+        violation_ids(db, "open")[0],
+        "confirmed",
+        match="当前为「已提交」",
     )
-    refused(workflow.reassign, p.sup, "open", "insp2", match="already submitted")
-    refused(workflow.claim, p.insp2, "open", match="already owned")
-    refused(workflow.decide_escalation, p.sup, "open", True, match="is submitted")
-    refused(workflow.appeal, p.lead_a, "open", "  ", match="needs a reason")
+    refused(workflow.reassign, p.sup, "open", "insp2", match="复核结论已提交")
+    refused(workflow.claim, p.insp2, "open", match="已由")
+    refused(workflow.decide_escalation, p.sup, "open", True, match="当前为「已提交」")
+    refused(workflow.appeal, p.lead_a, "open", "  ", match="申诉须填写理由")
 
     # escalated, then appealed
     run(workflow.escalate, p.insp1, "open", "warning")
-    refused(workflow.escalate, p.insp1, "open", "again", match="is escalated")
-    refused(workflow.final_judgement, p.sup, "open", match="is escalated")
+    refused(workflow.escalate, p.insp1, "open", "again", match="当前为「已升级」")
+    refused(workflow.final_judgement, p.sup, "open", match="当前为「已升级」")
     run(workflow.decide_escalation, p.sup, "open", False)
-    refused(workflow.decide_escalation, p.sup, "open", True, match="is decided")
+    refused(workflow.decide_escalation, p.sup, "open", True, match="当前为「主管已处理」")
     run(workflow.appeal, p.lead_a, "open", "reason")
-    refused(workflow.appeal, p.lead_a, "open", "another", match="is appealed")
-    refused(workflow.final_judgement, p.sup, "open", match="pending appeal")
+    refused(workflow.appeal, p.lead_a, "open", "another", match="当前为「申诉中」")
+    refused(workflow.final_judgement, p.sup, "open", match="待终审的申诉")
     with pytest.raises(InvalidInput):
         run(workflow.decide_appeal, p.sup, "open", "maybe")
 
     # final
     run(workflow.decide_appeal, p.sup, "open", "uphold")
-    refused(workflow.decide_appeal, p.sup, "open", "overturn", match="is final")
-    refused(workflow.final_judgement, p.sup, "open", match="is final")
-    refused(workflow.escalate, p.insp1, "open", "x", match="is final")
+    refused(workflow.decide_appeal, p.sup, "open", "overturn", match="已结案")
+    refused(workflow.final_judgement, p.sup, "open", match="已结案")
+    refused(workflow.escalate, p.insp1, "open", "x", match="已结案")
     refused(workflow.appeal, p.lead_a, "open", "x", match="终审")
 
 
@@ -420,12 +424,12 @@ def test_a_supervisor_may_not_judge_a_case_they_decided(
         run(workflow.submit_verdict, p.sup, call_id)
 
     run(workflow.escalate, p.sup, "e1", "written warning")
-    with pytest.raises(PermissionDenied, match="another supervisor must judge it"):
+    with pytest.raises(PermissionDenied, match="须由另一位质检主管处理"):
         run(workflow.decide_escalation, p.sup, "e1", True)
     run(workflow.appeal, p.lead_a, "a1", "not a threat")
-    with pytest.raises(PermissionDenied, match="you decided this case yourself"):
+    with pytest.raises(PermissionDenied, match="你本人判定过这件复核任务"):
         run(workflow.decide_appeal, p.sup, "a1", "uphold")
-    with pytest.raises(PermissionDenied, match="another supervisor"):
+    with pytest.raises(PermissionDenied, match="另一位质检主管"):
         run(workflow.final_judgement, p.sup, "f1")
     assert [state(db, c)["state"] for c in ("e1", "a1", "f1")] == ["escalated", "appealed", "submitted"]
 
@@ -447,7 +451,7 @@ def test_deciding_one_violation_is_enough_to_be_excluded(
     run(workflow.reassign, p.sup, "c1", "insp1")
     run(workflow.decide_violation, p.insp1, v2, "false_positive")
     run(workflow.submit_verdict, p.insp1, "c1")
-    with pytest.raises(PermissionDenied, match="another supervisor"):
+    with pytest.raises(PermissionDenied, match="另一位质检主管"):
         run(workflow.final_judgement, p.sup, "c1")
     assert state(db, "c1")["state"] == "submitted"
 
@@ -464,7 +468,6 @@ def test_another_teams_violation_answers_like_a_missing_one(
         run(workflow.decide_violation, people.lead_a, hidden, "confirmed")
     with pytest.raises(NotFound) as missing:
         run(workflow.decide_violation, people.lead_a, 999_999, "confirmed")
-    assert invisible.value.reason == f"no violation {hidden}"
-    assert missing.value.reason == "no violation 999999"
+    assert invisible.value.reason == missing.value.reason == "没有这条违规，或你无权查看"
     with pytest.raises(PermissionDenied):  # the team's own lead sees it, but may not decide it
         run(workflow.decide_violation, people.lead_b, hidden, "confirmed")

@@ -184,11 +184,11 @@ def test_pages_split_the_queue_without_gaps(world) -> None:  # type: ignore[no-u
 def test_queue_refuses_unknown_state_and_origin(world) -> None:  # type: ignore[no-untyped-def]
     db, _, _ = world
     with db.session() as s:
-        with pytest.raises(InvalidInput, match="origin"):
+        with pytest.raises(InvalidInput, match="复核来源"):
             list_cases(s, None, origin="random")
-        with pytest.raises(InvalidInput, match="state"):
+        with pytest.raises(InvalidInput, match="复核状态"):
             list_cases(s, None, state="closed")
-        with pytest.raises(InvalidInput, match="sort"):
+        with pytest.raises(InvalidInput, match="排序方式"):
             page_cases(s, None, CaseFilters(), "newest")
 
 

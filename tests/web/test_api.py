@@ -171,7 +171,7 @@ def test_authorization_matrix(env, method: str, path: str, body, expected: tuple
 
 def test_transition_refusal_gives_the_reason(env) -> None:  # type: ignore[no-untyped-def]
     r = client(env, "inspector").post("/api/calls/p03/claim")
-    assert r.status_code == 409 and r.json() == {"detail": "this case is already owned by a_insp2"}
+    assert r.status_code == 409 and r.json() == {"detail": "这件复核任务已由 a_insp2 负责"}
     r = client(env, "supervisor").post("/api/calls/p03/final", json={})
     assert r.status_code == 409 and "is open" in r.json()["detail"]
 
@@ -409,7 +409,7 @@ def test_review_flow_end_to_end(env) -> None:  # type: ignore[no-untyped-def]
     case = lead_a.post("/api/calls/p02/appeal", json={"reason": "客户先辱骂"}).json()
     assert case["state"] == "appealed" and case["appeals"][0]["reason"] == "客户先辱骂"
     r = sup.post("/api/calls/p02/final", json={"comment": "x"})
-    assert r.status_code == 409 and "pending appeal" in r.json()["detail"]
+    assert r.status_code == 409 and "待终审的申诉" in r.json()["detail"]
     case = sup.post("/api/calls/p02/appeal/decision", json={"decision": "uphold", "comment": "维持"}).json()
     assert case["state"] == "final" and case["final_outcome"] == "upheld"
     r = lead_a.post("/api/calls/p02/appeal", json={"reason": "again"})

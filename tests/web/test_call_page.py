@@ -186,9 +186,7 @@ def test_submit_and_next_opens_the_next_case_of_my_queue(env) -> None:  # type: 
     other = ({"c1", "c2"} - {current}).pop()
     assert insp.get("/review/next").headers["location"] == f"/calls/{other}"
     undecided = insp.post(f"/calls/{other}/verdict", data={"csrf_token": token, "next": "1"})
-    assert (
-        undecided.status_code == 409 and "decide every violation first" in undecided.text
-    )  # stays on the call
+    assert undecided.status_code == 409 and "请先判定全部违规：还有" in undecided.text  # stays on the call
     assert insp.post(f"/calls/{other}/verdict", data={"csrf_token": token, "next": "x"}).status_code == 422
 
 

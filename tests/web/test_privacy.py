@@ -169,7 +169,7 @@ def test_appeal_window_of_zero_closes_the_html_form_too(env) -> None:  # type: i
         strict = SimpleNamespace(**(vars(env) | {"app": create_app(Workspace.open(env.ws.root), env.db)}))
         page, token = login(strict, "a_lead_a")
         r = page.post("/calls/p13/appeal", data={"csrf_token": token, "reason": "误判"})
-        assert r.status_code == 409 and "appeal window closed" in r.text
+        assert r.status_code == 409 and "申诉期已过" in r.text
         r = client(strict, "lead_a").post("/api/calls/p13/appeal", json={"reason": "误判"})
         assert r.status_code == 409
     finally:

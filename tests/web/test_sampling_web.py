@@ -94,7 +94,7 @@ def test_reviewing_sampled_calls_and_the_miss_rate(env) -> None:  # type: ignore
     r = owner.post(
         f"/api/calls/{missed_call}/missed-violations", json=MISS | {"start_s": 9999.0, "end_s": 9999.5}
     )
-    assert r.status_code == 422 and "time out of range" in r.json()["detail"]
+    assert r.status_code == 422 and "时间超出范围" in r.json()["detail"]
 
     case = owner.post(f"/api/calls/{missed_call}/missed-violations", json=MISS).json()
     assert case["origin"] == "sample" and list(case["decisions"].values()) == ["confirmed"]

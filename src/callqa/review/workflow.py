@@ -8,12 +8,13 @@ then changes the case and appends an audit entry in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from callqa import names
 from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
 from callqa.review import audit
 from callqa.review.cases import case_dict, case_of, reviewed_score
@@ -32,6 +33,7 @@ from callqa.store.models import (
     db_now,
 )
 from callqa.store.visibility import get_visible_call, restrict
+from callqa.transcript import clock
 
 APPEAL_WINDOW_DAYS = 3
 OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case
@@ -43,19 +45,31 @@ MISSED_CATEGORIES = TEXT_CATEGORIES
 SPEAKERS = ("agent", "customer")
 MANUAL_RULE = "manual"  # rule_id of a violation recorded by an inspector
 SYSTEM = "system"
+DISABLED = "你的账号已停用"
+SUBMITTED = "复核结论已提交"
+NAMED_UNDECIDED = 3  # undecided hits a refusal names before 等
+
+
+def _state(case: ReviewCase) -> str:
+    return f"「{names.name(names.CASE_STATES, case.state)}」"
+
+
+def _quoted(codes: Sequence[str], named: Mapping[str, str]) -> str:
+    return "、".join(f"「{names.name(named, c)}」" for c in codes)
 
 
 def _require_role(actor: User, *roles: str) -> None:
     if not actor.active:
-        raise PermissionDenied("this account is disabled")
+        raise PermissionDenied(DISABLED)
     if actor.role not in roles:
-        raise PermissionDenied(f"a {actor.role} may not do this; needs {' or '.join(roles)}")
+        raise PermissionDenied(names.role_refusal(actor.role, roles))
 
 
 def _require_owner(actor: User, case: ReviewCase) -> None:
     if case.owner_id != actor.id:
-        owner = case.owner.username if case.owner else "nobody"
-        raise PermissionDenied(f"this case is owned by {owner}")
+        if case.owner is None:
+            raise PermissionDenied("这件复核任务还没有负责人：请先认领")
+        raise PermissionDenied(f"这件复核任务由 {case.owner.username} 负责，只有负责人可以操作")
 
 
 def decided_by(actor: User, case: ReviewCase) -> bool:
@@ -68,24 +82,25 @@ def _require_second_pair_of_eyes(actor: User, case: ReviewCase) -> None:
     one who submitted its verdict or decided any of its violations (e.g. after reassigning it to
     themselves)."""
     if decided_by(actor, case):
-        raise PermissionDenied("you decided this case yourself: another supervisor must judge it")
+        raise PermissionDenied("你本人判定过这件复核任务：须由另一位质检主管处理")
 
 
 def _require_state(case: ReviewCase, *states: str, why: str = "") -> None:
     if case.state not in states:
-        reason = why or f"needs state {' or '.join(states)}"
-        raise TransitionError(f"this case is {case.state}: {reason}")
+        reason = why or f"此操作需要任务处于{_quoted(states, names.CASE_STATES)}状态"
+        raise TransitionError(f"这件复核任务当前为{_state(case)}：{reason}")
 
 
 def _open_case(session: Session, actor: User, call_id: str, *roles: str) -> ReviewCase:
     """Active account → visible call → role → the call's case (TransitionError when it has none)."""
     if not actor.active:
-        raise PermissionDenied("this account is disabled")
+        raise PermissionDenied(DISABLED)
     call = get_visible_call(session, actor, call_id)
     _require_role(actor, *roles)
     case = case_of(session, call)
     if case is None:
-        raise TransitionError(f"this call is not under review (status {call.status})")
+        status = names.name(names.STATUS_NAMES, call.status)
+        raise TransitionError(f"这通通话没有复核任务（处理状态：{status}）")
     return case
 
 
@@ -153,9 +168,11 @@ def assign_round_robin(session: Session, call: Call, origin: str = "flagged") ->
     owned by the next active inspector in rotation (unassigned, to be claimed, when there is none)."""
     needs = "clean" if origin == "sample" else "flagged"
     if call.status != needs:
-        raise TransitionError(f"this call is {call.status}: only {needs} calls get a {origin} case")
+        status, kind = _quoted([call.status], names.STATUS_NAMES), names.name(names.ORIGINS, origin)
+        needed = _quoted([needs], names.STATUS_NAMES)
+        raise TransitionError(f"这通通话的处理状态为{status}：只有{needed}的通话生成{kind}任务")
     if case_of(session, call) is not None:
-        raise TransitionError("this call already has a review case")
+        raise TransitionError("这通通话已有复核任务")
     action = "case.sample" if origin == "sample" else "case.auto_assign"
     return _new_case(session, call, origin, _next_inspector(session), action)
 
@@ -328,20 +345,22 @@ def on_hits_stored(
 def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
     """An inspector takes an unowned case (or opens the case of a flagged call that has none)."""
     if not actor.active:
-        raise PermissionDenied("this account is disabled")
+        raise PermissionDenied(DISABLED)
     call = get_visible_call(session, actor, call_id)
     _require_role(actor, "inspector")
     case = case_of(session, call)
     if case is None:
         if call.status != "flagged":
-            raise TransitionError(f"this call is {call.status}: only flagged calls are reviewed")
+            status = _quoted([call.status], names.STATUS_NAMES)
+            raise TransitionError(f"这通通话的处理状态为{status}：只有疑似违规的通话需要复核")
         case = ReviewCase(call_pk=call.id, state="open", owner_id=actor.id, created_at=db_now())
         session.add(case)
         _record(session, actor, "case.claim", case, None)
         return case
     if case.owner_id is not None:
-        holder = "you" if case.owner_id == actor.id else case.owner.username  # type: ignore[union-attr]
-        raise TransitionError(f"this case is already owned by {holder}")
+        if case.owner_id == actor.id:
+            raise TransitionError("你已是这件复核任务的负责人")
+        raise TransitionError(f"这件复核任务已由 {case.owner.username} 负责")  # type: ignore[union-attr]
     _require_state(case, "unassigned")
     before = case_dict(case)
     taken = session.execute(  # conditional: of two concurrent claims exactly one updates the row
@@ -351,7 +370,7 @@ def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise TransitionError("this case was claimed by someone else")
+        raise TransitionError("这件复核任务刚刚被别人认领了")
     _record(session, actor, "case.claim", case, before)
     return case
 
@@ -363,9 +382,9 @@ def reassign(
     reason, if given, is in the audit entry."""
     case = _open_case(session, actor, call_id, "supervisor")
     target = _owner_to_be(session, to_username)
-    _require_state(case, "unassigned", "open", why="the verdict is already submitted")
+    _require_state(case, "unassigned", "open", why=f"{SUBMITTED}，不能再改派")
     if case.owner_id == target.id:
-        raise TransitionError(f"this case is already owned by {to_username}")
+        raise TransitionError(f"这件复核任务已由 {to_username} 负责")
     _hand_over(session, actor, case, target, (reason or "").strip() or None)
     return case
 
@@ -379,9 +398,9 @@ def owner_candidates(session: Session) -> list[User]:
 def _owner_to_be(session: Session, username: str) -> User:
     target = session.scalar(select(User).where(User.username == username))
     if target is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(f"没有用户“{username}”")
     if not target.active or target.role not in OWNER_ROLES:
-        raise InvalidInput(f"{username} cannot own a case: needs an active inspector or supervisor")
+        raise InvalidInput(f"{username} 不能负责复核任务：须为在用的质检员或质检主管账号")
     return target
 
 
@@ -400,7 +419,7 @@ def reassign_many(
     the whole batch, naming it; cases the target already owns are left as they are. Returns the
     cases reassigned."""
     if not actor.active:
-        raise PermissionDenied("this account is disabled")
+        raise PermissionDenied(DISABLED)
     _require_role(actor, "supervisor")
     why = (reason or "").strip()
     if not why:
@@ -415,7 +434,7 @@ def reassign_many(
     for name in names:
         try:
             case = _open_case(session, actor, name, "supervisor")
-            _require_state(case, "unassigned", "open", why="the verdict is already submitted")
+            _require_state(case, "unassigned", "open", why=f"{SUBMITTED}，不能再改派")
         except (NotFound, TransitionError) as exc:
             raise type(exc)(f"通话 {name}：{exc.reason}（本次未改派任何任务）") from None
         if case.owner_id != target.id:
@@ -433,17 +452,17 @@ def decide_violation(
     """The owner marks one violation of an open case confirmed or false_positive (may change it
     until the verdict is submitted)."""
     if not actor.active:
-        raise PermissionDenied("this account is disabled")
+        raise PermissionDenied(DISABLED)
     # a violation on a call the actor may not see does not exist for them: same answer, no call id
     visible = restrict(select(Violation).join(Violation.call).where(Violation.id == violation_id), actor)
     violation = session.scalar(visible)
     if violation is None:
-        raise NotFound(f"no violation {violation_id}")
+        raise NotFound("没有这条违规，或你无权查看")
     case = _open_case(session, actor, violation.call.call_id, *OWNER_ROLES)
     _require_owner(actor, case)
-    _require_state(case, "open", why="violations are decided only before the verdict is submitted")
+    _require_state(case, "open", why=f"{SUBMITTED}，违规判定不能再修改")
     if decision not in DECISIONS:
-        raise InvalidInput(f"unknown decision {decision!r}; one of {', '.join(DECISIONS)}")
+        raise InvalidInput(f"未知的判定“{decision}”，可选：{names.listed(names.DECISIONS, DECISIONS)}")
     row = session.scalar(select(ViolationDecision).where(ViolationDecision.violation_id == violation_id))
     before = None if row is None else {"decision": row.decision, "comment": row.comment}
     if row is None:
@@ -487,25 +506,25 @@ def record_missed_violation(
     system found, so the miss stays measurable."""
     case = _open_case(session, actor, call_id, *OWNER_ROLES)
     _require_owner(actor, case)
-    _require_state(case, "open", why="violations are recorded only before the verdict is submitted")
+    _require_state(case, "open", why=f"{SUBMITTED}，不能再补录违规")
     if case.origin != "sample":
-        raise TransitionError("missed violations are recorded on 抽检 (sampled) cases only")
+        raise TransitionError("只有抽检任务可以补录漏检违规")
     words = (text or "").strip()
     if category not in MISSED_CATEGORIES:
-        raise InvalidInput(f"unknown category {category!r}; one of {', '.join(MISSED_CATEGORIES)}")
+        choices = names.listed(names.CATEGORY_NAMES, MISSED_CATEGORIES)
+        raise InvalidInput(f"不能补录的违规类别“{category}”，可选：{choices}")
     if speaker not in SPEAKERS:
-        raise InvalidInput(f"unknown speaker {speaker!r}; one of {', '.join(SPEAKERS)}")
+        raise InvalidInput(f"未知的说话人“{speaker}”，可选：{names.listed(names.SPEAKER_NAMES, SPEAKERS)}")
     if severity not in SEVERITIES:
-        raise InvalidInput(f"unknown severity {severity!r}; one of {', '.join(SEVERITIES)}")
+        choices = names.listed(names.SEVERITY_NAMES, SEVERITIES)
+        raise InvalidInput(f"未知的严重程度“{severity}”，可选：{choices}")
     if not words:
-        raise InvalidInput("say what was said: the words of the missed violation")
+        raise InvalidInput("请填写违规原话")
     start = 0.0 if start_s is None else start_s
     end = start if end_s is None else end_s
     length = case.call.duration_s
     if not 0 <= start <= end or (length is not None and end > length + 1):
-        raise InvalidInput(
-            f"time out of range: needs 0 <= start <= end <= the call's length ({length or 0:.0f} s)"
-        )
+        raise InvalidInput(f"时间超出范围：开始不能晚于结束，也不能超过通话时长 {clock(length or 0)}")
     note = (explanation or "").strip() or words
     violation = Violation(
         call_pk=case.call_pk,
@@ -551,12 +570,13 @@ def submit_verdict(session: Session, actor: User, call_id: str) -> ReviewCase:
     (a flagged call) or clean (a sampled one: 未发现违规)."""
     case = _open_case(session, actor, call_id, *OWNER_ROLES)
     _require_owner(actor, case)
-    _require_state(case, "open", why="the verdict is already submitted")
+    _require_state(case, "open", why=SUBMITTED)
     decided = {d.violation_id: d.decision for d in case.decisions}
-    undecided = [v.id for v in case.call.violations if v.id not in decided]
+    undecided = [(n, v) for n, v in enumerate(case.call.violations, 1) if v.id not in decided]
     if undecided:
-        ids = ", ".join(map(str, undecided))
-        raise TransitionError(f"decide every violation first; undecided: {ids}")
+        shown = "；".join(names.hit_label(n, v.category, v.text) for n, v in undecided[:NAMED_UNDECIDED])
+        more = "等" if len(undecided) > NAMED_UNDECIDED else ""
+        raise TransitionError(f"请先判定全部违规：还有 {len(undecided)} 条未判定（{shown}{more}）")
     before = case_dict(case)
     _give_verdict(case, actor.id)
     _record(session, actor, "case.submit", case, before)
@@ -567,11 +587,11 @@ def escalate(session: Session, actor: User, call_id: str, proposed_action: str) 
     """The owner refers a confirmed verdict to a supervisor, proposing in writing what to do."""
     case = _open_case(session, actor, call_id, *OWNER_ROLES)
     _require_owner(actor, case)
-    _require_state(case, "submitted", why="only a submitted verdict can be escalated, once")
+    _require_state(case, "submitted", why="只有已提交的复核结论可以升级，且只能升级一次")
     if case.verdict != "confirmed":
-        raise TransitionError("nothing to escalate: no violation was confirmed")
+        raise TransitionError("没有确认的违规，无需升级")
     if not (proposed_action or "").strip():
-        raise TransitionError("an escalation needs a written proposed action")
+        raise TransitionError("升级须填写建议处理措施")
     before = case_dict(case)
     case.state, case.proposed_action, case.escalated_at = "escalated", proposed_action.strip(), db_now()
     _record(session, actor, "case.escalate", case, before)
@@ -589,7 +609,7 @@ def decide_escalation(
     rejection the verdict stands and may still be appealed or closed by a 终审."""
     case = _open_case(session, actor, call_id, "supervisor")
     _require_second_pair_of_eyes(actor, case)
-    _require_state(case, "escalated", why="only an escalated case awaits this decision")
+    _require_state(case, "escalated", why="只有已升级的任务等待主管处理")
     before = case_dict(case)
     now, note = db_now(), (comment or "").strip() or None
     case.state = "final" if approve else "decided"
@@ -623,17 +643,18 @@ def appeal(
     this case); None contests every confirmed one (a whole-case appeal)."""
     case = _open_case(session, actor, call_id, "team_lead")
     if case.state == "final":
-        raise TransitionError("this case has had its final judgement (终审): no more appeals")
-    _require_state(
-        case, "submitted", "decided", why="an appeal needs a submitted verdict, not pending elsewhere"
-    )
+        raise TransitionError("这件复核任务已结案（终审），不能再申诉")
+    _require_state(case, "submitted", "decided", why="只有已提交、且没有其他待处理事项的复核结论可以申诉")
     if case.verdict != "confirmed":
-        raise TransitionError("only a verdict with a confirmed violation can be appealed")
+        raise TransitionError("只有确认违规的复核结论可以申诉")
     deadline = appeal_deadline(case, window_days)
     if deadline is not None and (now or db_now()) > deadline:
-        raise TransitionError(f"the {window_days}-day appeal window closed at {deadline:%Y-%m-%d %H:%M} UTC")
+        closed = deadline.replace(tzinfo=UTC).astimezone()  # on the server's clock, as pages show times
+        raise TransitionError(
+            f"申诉期已过：须在复核结论后 {window_days} 天内申诉，已于 {closed:%Y-%m-%d %H:%M} 截止"
+        )
     if not (reason or "").strip():
-        raise TransitionError("an appeal needs a reason")
+        raise TransitionError("申诉须填写理由")
     contested = _contested(case, violation_ids)
     before = case_dict(case)
     row = Appeal(case_id=case.id, reason=reason.strip(), filed_by=actor.id, filed_at=now or db_now())
@@ -674,7 +695,7 @@ def decide_appeal(
     overturned, or partly (some each way)."""
     case = _open_case(session, actor, call_id, "supervisor")
     _require_second_pair_of_eyes(actor, case)
-    _require_state(case, "appealed", why="there is no pending appeal")
+    _require_state(case, "appealed", why="这件任务没有待终审的申诉")
     pending = next(a for a in reversed(case.appeals) if a.decision is None)
     outcomes = _hit_outcomes(pending, outcome, per_hit)
     before = case_dict(case)
@@ -686,7 +707,7 @@ def decide_appeal(
         if hit.outcome == "overturned" and decision is not None and decision.decision == "confirmed":
             was = {"decision": decision.decision, "comment": decision.comment}
             decision.decision, decision.decided_by, decision.decided_at = "false_positive", actor.id, now
-            decision.comment = f"overturned on appeal {pending.id}" + (f": {note}" if note else "")
+            decision.comment = "申诉终审改判误报" + (f"：{note}" if note else "")
             after = {"call_id": case.call.call_id, "rule_id": hit.violation.rule_id,
                      "decision": "false_positive", "comment": decision.comment}  # fmt: skip
             audit.append(session, actor, "violation.overturn", "violation", hit.violation_id, was, after)
@@ -710,7 +731,8 @@ def _hit_outcomes(pending: Appeal, outcome: str | None, per_hit: Mapping[int, st
     contested = {h.violation_id for h in pending.hits}
     for given in ([outcome] if outcome is not None else []) + list((per_hit or {}).values()):
         if given not in APPEAL_OUTCOMES:
-            raise InvalidInput(f"unknown outcome {given!r}; one of {', '.join(APPEAL_OUTCOMES)}")
+            choices = names.listed(names.APPEAL_DECISIONS, APPEAL_OUTCOMES)
+            raise InvalidInput(f"未知的终审结果“{given}”，可选：{choices}")
     if per_hit:
         if set(per_hit) != contested:
             raise InvalidInput("请对申诉的每一条违规作出终审（维持或改判）")
@@ -725,8 +747,8 @@ def final_judgement(session: Session, actor: User, call_id: str, comment: str | 
     case = _open_case(session, actor, call_id, "supervisor")
     _require_second_pair_of_eyes(actor, case)
     if case.state == "appealed":
-        raise TransitionError("this case has a pending appeal: decide it (uphold/overturn)")
-    _require_state(case, "submitted", "decided", why="only a case with a verdict and nothing pending")
+        raise TransitionError("这件任务有待终审的申诉：请先对申诉作出终审（维持或改判误报）")
+    _require_state(case, "submitted", "decided", why="只有已有结论、且没有待处理事项的任务可以终审结案")
     before = case_dict(case)
     case.state, case.final_outcome, case.final_by, case.final_at = "final", "closed", actor.id, db_now()
     case.final_comment = (comment or "").strip() or None

@@ -68,7 +68,7 @@ class Call(Base):
         back_populates="call", cascade="all, delete-orphan", order_by="TranscriptSegment.position"
     )
     violations: Mapped[list[Violation]] = relationship(
-        back_populates="call", cascade="all, delete-orphan", order_by="Violation.start_s"
+        back_populates="call", cascade="all, delete-orphan", order_by="(Violation.start_s, Violation.id)"
     )
 
     __table_args__ = (Index("ix_calls_phone_day", "customer_phone", "local_date"),)

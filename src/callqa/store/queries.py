@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload, selectinload
 
 from callqa.errors import InvalidInput, NotFound
-from callqa.names import DECISIONS, STATUS_NAMES, listed
+from callqa.names import DECISIONS, ORIGINS, STATUS_NAMES, listed
+from callqa.names import QUEUE_SORTS as QUEUE_SORT_NAMES
 from callqa.names import REVIEW_STATES as NAMES_OF_REVIEW_STATES
 from callqa.proportion import wilson_interval
 from callqa.rules.model import SEVERITIES
@@ -341,9 +342,11 @@ class CaseFilters:
     def __post_init__(self) -> None:
         for state in self.states:
             if state not in CASE_STATES:
-                raise InvalidInput(f"unknown case state {state!r}; one of {', '.join(CASE_STATES)}")
+                raise InvalidInput(
+                    f"未知的复核状态“{state}”，可选：{listed(NAMES_OF_REVIEW_STATES, CASE_STATES)}"
+                )
         if self.origin is not None and self.origin not in CASE_ORIGINS:
-            raise InvalidInput(f"unknown case origin {self.origin!r}; one of {', '.join(CASE_ORIGINS)}")
+            raise InvalidInput(f"未知的复核来源“{self.origin}”，可选：{listed(ORIGINS, CASE_ORIGINS)}")
 
     def clauses(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -403,7 +406,7 @@ def _hit_count() -> ColumnElement[int]:
 
 def _queue_order(sort: str, confidence: ColumnElement, severity: ColumnElement, hits: ColumnElement) -> list:
     if sort not in QUEUE_SORTS:
-        raise InvalidInput(f"unknown sort {sort!r}; one of {', '.join(QUEUE_SORTS)}")
+        raise InvalidInput(f"未知的排序方式“{sort}”，可选：{listed(QUEUE_SORT_NAMES, QUEUE_SORTS)}")
     by_priority = [case((ReviewCase.origin == "sample", 1), else_=0), confidence.desc().nulls_last()]
     first = {
         "priority": [],

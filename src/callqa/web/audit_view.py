@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from callqa.masking import Masker
 from callqa.names import (
+    APPEAL_HIT_OUTCOMES,
     CASE_STATES,
     CATEGORY_NAMES,
     DECISIONS,
@@ -95,17 +96,22 @@ FIELD_NAMES = {
     "origin": "来源",
     "owner": "负责人",
     "verdict": "复核结论",
+    "system_verdict": "系统结论",
+    "reviewed_score": "复核后得分",
     "submitted_at": "提交时间",
     "proposed_action": "建议处理",
+    "escalated_at": "升级时间",
     "escalation_decision": "升级处理",
     "escalation_comment": "升级意见",
     "final_outcome": "终审结果",
     "final_at": "终审时间",
     "final_comment": "终审意见",
     "decisions": "逐条判定",
+    "auto_confirmed": "自动确认",
     "appeals": "申诉",
     "reason": "理由",
     "filed_at": "申诉时间",
+    "hits": "申诉的违规",
     "decision": "判定",
     "comment": "备注",
     "rule_id": "规则",
@@ -186,6 +192,8 @@ def value_text(key: str, value: object) -> str:
     if isinstance(value, Mapping):
         if key == "decisions":  # violation id → decision
             return "；".join(f"#{k} {value_text('decision', v)}" for k, v in value.items())
+        if key == "hits":  # an appeal's contested violation id → its 终审 (None: pending)
+            return "；".join(f"#{k} {APPEAL_HIT_OUTCOMES.get(v or '', '待终审')}" for k, v in value.items())
         return "，".join(f"{field_name(k)}：{value_text(k, value[k])}" for k in _reading_order(value))
     if isinstance(value, list):
         return "；".join(value_text(key, v) for v in value)

@@ -291,7 +291,7 @@ def use_model_version(request: Request, viewer: CurrentViewer, version: Annotate
     """Switch the text model to a kept version (or `shipped`): a rollback."""
     viewer.require(*MODEL_ROLES)
     if learn_job(request.app).state and learn_job(request.app).state.running:  # type: ignore[union-attr]
-        raise TransitionError("a retraining is running; switch the model when it has ended")
+        raise TransitionError("正在重新训练文本模型：请在训练结束后再切换模型")
     use_model(request.app, viewer.user, version)
     return RedirectResponse("/rules", status_code=303)
 
@@ -304,7 +304,7 @@ def recheck(  # type: ignore[no-untyped-def]
     try:
         day = date.fromisoformat(since) if since else None
     except ValueError:
-        raise InvalidInput(f"not a date: {since!r}") from None
+        raise InvalidInput(f"开始日期“{since}”无效，请按 年-月-日 填写，例如 2026-11-20") from None
     outcome = rechecks.start_recheck(request, viewer, Selection(since=day))
     return RedirectResponse(
         f"/rules?queued={outcome.queued}" if outcome.queued else "/rules", status_code=303
@@ -399,9 +399,9 @@ def _seconds(value: str, name: str) -> float | None:
     try:
         total = float(seconds) + 60 * (int(minutes) if minutes else 0)
     except ValueError:
-        raise InvalidInput(f"{name}: seconds (75) or minutes:seconds (1:15)") from None
+        raise InvalidInput(f"{name}须为秒数（如 75）或 分:秒（如 1:15）") from None
     if not 0 <= total <= 86_400:
-        raise InvalidInput(f"{name}: seconds (75) or minutes:seconds (1:15)")
+        raise InvalidInput(f"{name}须为秒数（如 75）或 分:秒（如 1:15）")
     return total
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from callqa.errors import NotFound
+from callqa.names import MODEL_VERSION_NAMES, listed
 from callqa.rules.active import CURRENT_NAME, active_model_path, models_dir
 from callqa.rules.learned.detector import Detector, shipped_model_path
 from callqa.workspace import Workspace
@@ -129,6 +130,6 @@ def use_version(ws: Workspace, version: str) -> ModelVersion:
     """Make `version` (or `shipped`) current; NotFound names the versions there are."""
     versions = {v.version: v for v in list_versions(ws)}
     if version not in versions:
-        raise NotFound(f"没有文本模型版本 {version!r}，现有版本：{'、'.join(versions)}")
+        raise NotFound(f"没有文本模型版本“{version}”，现有版本：{listed(MODEL_VERSION_NAMES, versions)}")
     _point_to(ws, None if version == SHIPPED else versions[version].path.name)
     return versions[version]
