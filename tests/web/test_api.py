@@ -173,7 +173,7 @@ def test_transition_refusal_gives_the_reason(env) -> None:  # type: ignore[no-un
     r = client(env, "inspector").post("/api/calls/p03/claim")
     assert r.status_code == 409 and r.json() == {"detail": "这件复核任务已由 a_insp2 负责"}
     r = client(env, "supervisor").post("/api/calls/p03/final", json={})
-    assert r.status_code == 409 and "is open" in r.json()["detail"]
+    assert r.status_code == 409 and "当前为「复核中」" in r.json()["detail"]
 
 
 def test_bad_input_is_422(env) -> None:  # type: ignore[no-untyped-def]
@@ -393,7 +393,7 @@ def test_review_flow_end_to_end(env) -> None:  # type: ignore[no-untyped-def]
     assert insp.post("/api/calls/p02/claim").status_code == 409
     assert "p02" in [c["call_id"] for c in insp.get("/api/cases", params={"mine": True}).json()]
     r = insp.post("/api/calls/p02/verdict")
-    assert r.status_code == 409 and "undecided" in r.json()["detail"]
+    assert r.status_code == 409 and "请先判定全部违规" in r.json()["detail"]
 
     ids = violation_ids(env, "p02")
     for i, vid in enumerate(ids):
