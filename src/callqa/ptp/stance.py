@@ -114,7 +114,8 @@ class Sentence:
         """Little more than a day and a sum: 「这周四吧。」, 「最早也得二十五号」, 「三千。」"""
         rest = self.text
         for clause in self.clauses:
-            for span in (*clause.dates, *clause.amounts):
+            spans: list[DateMention | Amount] = [*clause.dates, *clause.amounts]
+            for span in spans:
                 rest = rest.replace(self.text[span.start : span.end], "")
         return len(rest.strip("，,。！!？?吧呢啊嗯哦那就先块元钱左右的样子之以前 ")) <= 4
 
