@@ -50,7 +50,9 @@ def test_phrases_resolve_against_the_call_day(said: str, day: str) -> None:
     assert [d.day.isoformat() for d in found] == [day]
 
 
-@pytest.mark.parametrize("said", ["过两天", "这两天", "过几天", "最近", "以后", "工号二三一五", "六号楼", "周转不开"])
+@pytest.mark.parametrize(
+    "said", ["过两天", "这两天", "过几天", "最近", "以后", "工号二三一五", "六号楼", "周转不开"]
+)
 def test_vague_phrases_and_other_numbers_name_no_day(said: str) -> None:
     assert find_dates(said, WEDNESDAY) == []
 

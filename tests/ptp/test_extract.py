@@ -32,7 +32,11 @@ def test_a_customer_names_day_and_sum() -> None:
     )
     assert found is not None
     assert (found.day, found.amount_yuan) == (date(2026, 6, 4), 4000)
-    assert found.text == "我周四下午去银行把四千块转过去。" and found.start_s == 4.0 and found.speaker == "customer"
+    assert (
+        found.text == "我周四下午去银行把四千块转过去。"
+        and found.start_s == 4.0
+        and found.speaker == "customer"
+    )
 
 
 def test_the_agents_proposal_counts_when_the_customer_takes_it_up() -> None:
@@ -92,4 +96,8 @@ def test_mono_speech_uses_the_customers_sentences() -> None:
     lines = ("A: 您好，这里是安和金融，请问是李先生吗？", "C: 是我。", "A: 您的欠款两千元什么时候能还？",
              "C: 我后天上午打两千到你们账户。", "A: 好的，后天两千。")  # fmt: skip
     found = find_promise(talk(*lines, mono=True), MONDAY)
-    assert found is not None and (found.day, found.amount_yuan, found.speaker) == (date(2026, 6, 3), 2000, "unknown")
+    assert found is not None and (found.day, found.amount_yuan, found.speaker) == (
+        date(2026, 6, 3),
+        2000,
+        "unknown",
+    )

@@ -83,7 +83,14 @@ def test_a_sum_in_a_sentence_is_found_with_its_value(n: int, suffix: str) -> Non
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("两三千", 2000), ("一点五万", 15000), ("3千5", 3500), ("1万2", 12000), ("一百一", 110), ("一千零一", 1001)],
+    [
+        ("两三千", 2000),
+        ("一点五万", 15000),
+        ("3千5", 3500),
+        ("1万2", 12000),
+        ("一百一", 110),
+        ("一千零一", 1001),
+    ],
 )
 def test_ranges_decimals_and_mixed_forms(text: str, value: int) -> None:
     assert parse_number(text) == value

@@ -88,3 +88,30 @@ def test_0008_adds_waveforms_to_a_database_with_calls_and_downgrades(tmp_path: P
         tables = {n for (n,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
         assert "call_waveforms" not in tables and "calls" in tables
     engine.dispose()
+
+
+def test_0008_ptp_adds_promises_and_payments_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as conn:
+        migrate_to(conn, "0008_waveforms")
+        conn.execute(
+            text(
+                "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
+                " channels, extra, status, attempts, ingested_at) VALUES ('c1', 'a.wav', 'a.wav', 'x', 'a.wav',"
+                " 1, '', '{}', 'clean', 1, '2026-11-26 00:00:00')"
+            )
+        )
+    migrate(engine)
+    assert _diff(engine) == []
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO promises (call_pk, due_on, text, start_s, speaker, found_at)"
+                " VALUES (1, '2026-12-04', '下周五还', 3.0, 'customer', '2026-11-27 00:00:00')"
+            )
+        )
+        assert conn.execute(text("SELECT status FROM promises")).scalar_one() == "pending"
+        migrate_to(conn, "0008_waveforms", down=True)
+        tables = {n for (n,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+        assert not {"promises", "payments", "payment_imports"} & tables and "calls" in tables
+    engine.dispose()

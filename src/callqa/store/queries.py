@@ -134,7 +134,7 @@ def _with_state(query: Select) -> Select:
     return (
         query.add_columns(ReviewCase.state)
         .outerjoin(ReviewCase, ReviewCase.call_pk == Call.id)
-        .options(selectinload(Call.violations))
+        .options(selectinload(Call.violations), selectinload(Call.promise))
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from callqa.masking import UNMASKED, Masker
-from callqa.store.models import Call, TranscriptSegment, Violation
+from callqa.store.models import Call, PaymentPromise, TranscriptSegment, Violation
 
 if TYPE_CHECKING:
     from callqa.store.queries import Dashboard, MissRate
@@ -34,6 +34,26 @@ def violation_record(v: Violation, mask: Masker = UNMASKED, decision: str | None
     }
 
 
+def _yuan(value: float | None) -> float | int | None:
+    """A sum as JSON shows it: 3000, not 3000.0."""
+    return None if value is None else int(value) if value == int(value) else round(value, 2)
+
+
+def promise_record(p: PaymentPromise | None, mask: Masker = UNMASKED) -> dict[str, object] | None:
+    """A call's promise to pay (`ptp`): the day, the sum (null: not said), the words and when they were
+    said, and whether imported payments kept it (pending, kept, broken)."""
+    if p is None:
+        return None
+    return {
+        "date": p.due_on,
+        "amount_yuan": _yuan(p.amount_yuan),
+        "text": mask.text(p.text),
+        "start_s": round(p.start_s, 2),
+        "status": p.status,
+        "paid_yuan": _yuan(p.paid_yuan),
+    }
+
+
 def call_record(call: Call, review_state: str | None = None, mask: Masker = UNMASKED) -> dict[str, object]:
     """`callqa calls --format json` element and the API's call."""
     return {
@@ -50,6 +70,7 @@ def call_record(call: Call, review_state: str | None = None, mask: Masker = UNMA
         "error": mask.text(call.error),
         "review_state": review_state,
         "violations": [violation_record(v, mask) for v in call.violations],
+        "ptp": promise_record(call.promise, mask),
     }
 
 

@@ -84,6 +84,15 @@ class ViolationOut(BaseModel):
     )
 
 
+class PromiseOut(BaseModel):
+    date: str = Field(description="the day the customer promised to pay by (YYYY-MM-DD)")
+    amount_yuan: float | None = Field(description="the promised sum; null when none was said")
+    text: str = Field(description="the words of the promise")
+    start_s: float
+    status: Literal["pending", "kept", "broken"] = Field(description="judged against imported payments")
+    paid_yuan: float | None = Field(description="payments that count towards it")
+
+
 class CallOut(BaseModel):
     call_id: str = Field(description="masked for roles that may not see customer numbers")
     ref: str = Field(description="names the call in API paths and links")
@@ -98,6 +107,7 @@ class CallOut(BaseModel):
     error: str | None
     review_state: str | None = Field(description="state of the call's review case, if it has one")
     violations: list[ViolationOut]
+    ptp: PromiseOut | None = Field(None, description="the customer's promise to pay (承诺还款), if any")
 
 
 class CallPage(BaseModel):
@@ -423,6 +433,7 @@ class RecheckOut(BaseModel):
     cases_opened: int = 0
     cases_reopened: int = 0
     cases_withdrawn: int = 0
+    promises_changed: int = 0
     seconds: float = 0.0
     missing: list[str] = []
     changes: list[RecheckCallOut] = []
