@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from callqa.errors import InvalidInput, NotFound
@@ -22,7 +22,9 @@ from callqa.store.models import (
     CALL_STATUSES,
     CASE_ORIGINS,
     CASE_STATES,
+    PROMISE_STATUSES,
     Call,
+    PaymentPromise,
     ReviewCase,
     User,
     Violation,
@@ -223,6 +225,62 @@ def estimate_miss_rate(session: Session, viewer: User | None, clean_calls: int) 
 
 
 @dataclass(frozen=True)
+class PromiseRate:
+    """Promises to pay among a group's checked calls, beside the group's compliance score."""
+
+    group: str  # team or agent id ('' for all calls)
+    calls: int  # checked calls (clean or flagged)
+    score: float | None  # their average compliance score
+    promises: int  # calls with a promise
+    kept: int
+    broken: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the calls that ended with a promise."""
+        return self.promises / self.calls if self.calls else None
+
+    @property
+    def kept_rate(self) -> float | None:
+        """Share of the judged promises (kept or broken) that were kept."""
+        judged = self.kept + self.broken
+        return self.kept / judged if judged else None
+
+
+TOP_PROMISE_GROUPS = 50
+
+
+def promise_rates(session: Session, viewer: User | None, by: str | None = None) -> list[PromiseRate]:
+    """PTP rate and compliance score per team (`by='team'`), per agent ('agent', the 50 with the most
+    calls) or over all calls (None): one aggregate query over the calls `viewer` may see."""
+    group: ColumnElement[str]
+    if by == "team":
+        group = func.coalesce(Call.team, UNGROUPED)
+    elif by == "agent":
+        group = func.coalesce(Call.agent_id, "?")
+    elif by is None:
+        group = literal("")
+    else:
+        raise InvalidInput(f"unknown grouping {by!r}; team or agent")
+    kept = func.coalesce(func.sum(case((PaymentPromise.status == "kept", 1), else_=0)), 0)
+    broken = func.coalesce(func.sum(case((PaymentPromise.status == "broken", 1), else_=0)), 0)
+    query = (
+        select(group, func.count(Call.id), func.avg(Call.score), func.count(PaymentPromise.id), kept, broken)
+        .select_from(Call)
+        .outerjoin(PaymentPromise, PaymentPromise.call_pk == Call.id)
+        .where(visible_calls(viewer), Call.status.in_(("clean", "flagged")))
+    )
+    if by is not None:
+        query = query.group_by(group).order_by(func.count(Call.id).desc(), group).limit(TOP_PROMISE_GROUPS)
+    rows = session.execute(query).all()
+    return [
+        PromiseRate(g, n, None if s is None else round(float(s), 1), p, k, b)
+        for g, n, s, p, k, b in rows
+        if n or by is not None
+    ]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """The 总览 figures over the calls a viewer may see."""
 
@@ -235,6 +293,9 @@ class Dashboard:
     by_agent: list[tuple[str, int]]  # flagged calls, the TOP_AGENTS most
     trend: list[tuple[str, int, int]]  # day, processed, flagged
     miss_rate: MissRate
+    promises: list[PromiseRate]  # over all calls (one row; none without checked calls)
+    promises_by_team: list[PromiseRate]
+    promises_by_agent: list[PromiseRate]
 
     @property
     def flagged_rate(self) -> float:
@@ -286,6 +347,9 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
         by_agent=[(a, n) for a, n in by_agent],
         trend=[(d, n, f) for d, (n, f) in sorted(trend.items())],
         miss_rate=estimate_miss_rate(session, viewer, by_status.get("clean", 0)),
+        promises=promise_rates(session, viewer),
+        promises_by_team=promise_rates(session, viewer, "team"),
+        promises_by_agent=promise_rates(session, viewer, "agent"),
     )
 
 
@@ -425,3 +489,74 @@ def iter_violations(
     ordered = _violations(viewer, filters).order_by(Call.call_id, Violation.start_s, Violation.id)
     for v, c, d in session.execute(ordered.execution_options(yield_per=batch)):
         yield ViolationRow(v, c, d)
+
+
+# --- promises to pay -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromiseFilters:
+    """Restrictions on promises; days are inclusive and name the promised day (due)."""
+
+    status: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    due_since: date | None = None
+    due_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in PROMISE_STATUSES:
+            statuses = ", ".join(PROMISE_STATUSES)
+            raise InvalidInput(f"unknown promise status {self.status!r}; one of {statuses}")
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        pairs = ((PaymentPromise.status, self.status), (Call.agent_id, self.agent), (Call.team, self.team))
+        out: list[ColumnElement[bool]] = [column == value for column, value in pairs if value]
+        if self.due_since:
+            out.append(PaymentPromise.due_on >= self.due_since.isoformat())
+        if self.due_until:
+            out.append(PaymentPromise.due_on <= self.due_until.isoformat())
+        return out
+
+    def as_query(self) -> dict[str, str]:
+        return {f.name: str(v) for f in fields(self) if (v := getattr(self, f.name)) not in (None, "")}
+
+
+@dataclass(frozen=True)
+class PromiseRow:
+    promise: PaymentPromise
+    call: Call
+
+
+def _promises(viewer: User | None, filters: PromiseFilters) -> Select:
+    return (
+        select(PaymentPromise, Call)
+        .join(Call, Call.id == PaymentPromise.call_pk)
+        .where(visible_calls(viewer), *filters.clauses())
+    )
+
+
+def page_promises(
+    session: Session,
+    viewer: User | None,
+    filters: PromiseFilters = PromiseFilters(),
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[PromiseRow]:
+    """Promises on the calls `viewer` may see, the soonest promised day first, with the total."""
+    query = _promises(viewer, filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id)
+    rows = [PromiseRow(p, c) for p, c in session.execute(ordered.limit(limit).offset(offset))]
+    return Page(total, limit, offset, rows)
+
+
+def iter_promises(
+    session: Session, viewer: User | None, filters: PromiseFilters = PromiseFilters(), batch: int = 500
+) -> Iterator[PromiseRow]:
+    """Every matching promise in the list's order (exports of any size)."""
+    ordered = _promises(viewer, filters).order_by(
+        PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id
+    )
+    for p, c in session.execute(ordered.execution_options(yield_per=batch)):
+        yield PromiseRow(p, c)

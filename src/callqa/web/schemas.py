@@ -228,6 +228,39 @@ class DayFigures(BaseModel):
     flagged: int
 
 
+class PromiseRateOut(BaseModel):
+    group: str = Field(description="team or agent id ('' for all calls)")
+    calls: int = Field(description="checked calls")
+    score: float | None = Field(description="their average compliance score")
+    promises: int = Field(description="calls that ended with a promise to pay")
+    rate: float | None = Field(description="promises / calls (0..1)")
+    kept: int
+    broken: int
+    kept_rate: float | None = Field(description="kept / (kept + broken) (0..1)")
+
+
+class PromiseRatesOut(BaseModel):
+    overall: PromiseRateOut | None
+    by_team: list[PromiseRateOut]
+    by_agent: list[PromiseRateOut] = Field(description="the 50 agents with the most calls")
+
+
+class PromiseItemOut(PromiseOut):
+    call_id: str
+    ref: str
+    agent_id: str | None
+    team: str | None
+    customer_phone: str | None
+    started_at: str | None
+
+
+class PromisePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[PromiseItemOut]
+
+
 class DashboardOut(BaseModel):
     processed: int
     flagged: int
@@ -239,6 +272,7 @@ class DashboardOut(BaseModel):
     by_agent: list[AgentCount] = Field(description="flagged calls of the agents with the most")
     trend: list[DayFigures]
     miss_rate: MissRateOut
+    ptp: PromiseRatesOut = Field(description="promise-to-pay (承诺还款) rates beside the compliance score")
 
 
 class RuleFigures(BaseModel):
