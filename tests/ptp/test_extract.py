@@ -101,3 +101,22 @@ def test_mono_speech_uses_the_customers_sentences() -> None:
         2000,
         "unknown",
     )
+
+
+def test_a_bare_yes_accepts_a_proposal_put_as_a_question_only() -> None:
+    assert promise("A: 欠款两千，那就说好周三前还一千二，您看行吗？", "C: 嗯嗯。") == ("2026-06-03", 1200)
+    assert promise("A: 周三前还一千二。", "C: 嗯嗯。") is None
+
+
+def test_a_day_of_the_month_answers_within_the_month_being_discussed() -> None:
+    lines = ("A: 您的账单逾期了。", "C: 这个月是真的还不上，下个月吧。", "A: 下个月几号？", "C: 八号吧。")
+    assert promise(*lines) == ("2026-07-08", None)
+
+
+def test_at_once_after_an_event_means_the_events_day() -> None:
+    assert promise("A: 欠款一千。", "C: 十二号拿到报销，拿到了立刻还。") == ("2026-06-12", 1000)
+
+
+def test_paying_someone_else_is_no_promise() -> None:
+    assert promise("A: 您的欠款三千元。", "C: 周五我得先交物业费，再说吧。") is None
+    assert promise("A: 您的欠款三千元。", "C: 我刚转了一千，你们查查。") is None

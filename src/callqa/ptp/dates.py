@@ -42,6 +42,10 @@ class DateMention:
     day: date
     start: int
     end: int
+    now: bool = False  # 马上, 现在, 一会儿: "at once", which after an event (发了马上还) means after it
+
+
+NOW_WORDS = re.compile(r"马上|立刻|现在|一会儿?|待会儿?|等会儿?|晚点|晚一点|等一下|等下")
 
 
 def month_end(year: int, month: int) -> date:
@@ -157,7 +161,7 @@ PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
      _weekday),
     (re.compile(r"(?P<pre>下下个?|下个?|这个?|本)?周(?P<wd>末)"), _weekday),
     (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本){_WEEK}(?![一二三四五六日天末1-7])"), _week),
-    (re.compile(r"大后天|后天|明天|明日|明儿|明早|明晚|今天|今日|今儿|今晚|当天|马上|立刻|现在|一会儿?|待会儿?|等会儿?"),
+    (re.compile(rf"大后天|后天|明天|明日|明儿|明早|明晚|今天|今日|今儿|今晚|当天|{NOW_WORDS.pattern}"),
      _relative_day),
     (re.compile(rf"(?P<n>{_N}|半)个?(?P<unit>天|日|周|星期|礼拜|月)(?:之内|以内|内|之后|以后|后)"), _within),
     (re.compile(rf"过(?P<n>(?!两){_N})(?P<unit>天)"), _within),
@@ -177,7 +181,7 @@ def find_dates(text: str, today: date) -> list[DateMention]:
         for m in pattern.finditer(text):
             day = resolve(m, today)
             if day is not None:
-                found.append(DateMention(day, m.start(), m.end()))
+                found.append(DateMention(day, m.start(), m.end(), bool(NOW_WORDS.fullmatch(m.group()))))
     found.sort(key=lambda d: (d.start, -(d.end - d.start)))
     kept: list[DateMention] = []
     for mention in found:

@@ -20,10 +20,12 @@ restating the promise, which changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from callqa.ptp.dates import _N, DateMention, find_dates
 from callqa.ptp.stance import ASKS_AMOUNT, ASKS_WHEN, BALANCE, HALF, PART, WHOLE, Sentence, read_turn
 from callqa.transcript import Segment
 
@@ -110,8 +112,9 @@ class _Talk:
         for clause in s.clauses:
             if clause.amounts and BALANCE.search(clause.text):
                 self.balance = clause.amounts[0].value
-        if s.question and ASKS_WHEN.search(s.text) and any(c.commits for c in s.clauses):
-            self.asked_when = self.turn  # when will you pay? (not: when may I call again?)
+        talking = any(c.commits for c in s.clauses) or (self.offer and self.offer.role == "customer")
+        if s.question and ASKS_WHEN.search(s.text) and talking:
+            self.asked_when = self.turn  # when will you pay, or when next month? (not: when may I call?)
         if s.question and ASKS_AMOUNT.search(s.text):
             self.asked_amount = self.turn
         days = s.dates()
@@ -147,14 +150,26 @@ class _Talk:
                 self.pending = _Draft(None, money, self.turn, [s])
             return
         if days:
-            answers = s.bare() and (self.turn - self.asked_when <= 1 or replying or self.fresh(self.pending))
+            asked = self.turn - self.asked_when <= 1
+            answers = s.bare() and (asked or replying or self.fresh(self.pending))
             if answers:
-                source = self.pending if self.fresh(self.pending) else self.offer if replying else None
+                source = (
+                    self.pending
+                    if self.fresh(self.pending)
+                    else self.offer
+                    if replying or (asked and self.fresh(self.offer, 2))
+                    else None
+                )
                 if money.kind == "unsaid" and source:
                     money = source.money
-                self.promise_now(days[0].day, money, [*(source.sentences if source else []), s])
-            else:
-                self.offer = _Draft(days[0].day, money, self.turn, [s])
+                day = _in_month_of(s, days[0], source)
+                self.promise_now(day, money, [*(source.sentences if source else []), s])
+            elif not days[0].now and (
+                s.bare() or money.kind != "unsaid" or any(c.refuses for c in s.clauses)
+            ):
+                self.offer = _Draft(
+                    days[0].day, money, self.turn, [s]
+                )  # 「这个月不行，下个月吧」: a day floated
             return
         if money.kind == "value" and s.bare():
             if self.promise and self.fresh(self.promise):
@@ -165,6 +180,20 @@ class _Talk:
                 self.promise_now(self.offer.day, money, [*self.offer.sentences, s])
             else:
                 self.pending = _Draft(None, money, self.turn, [s])
+
+
+_MONTH_RELATIVE = re.compile(rf"^(?:{_N})(?:号|日)$|^月[底末中初]$")
+
+
+def _in_month_of(s: Sentence, said: DateMention, source: _Draft | None) -> date:
+    """A day of the month (十号, 月底) said of a later month (「下个月吧」 … 「月底吧」) is in that month."""
+    if source is None or source.day is None or not _MONTH_RELATIVE.match(s.text[said.start : said.end]):
+        return said.day
+    first = source.day.replace(day=1)
+    if first <= said.day:
+        return said.day
+    again = find_dates(s.text[said.start : said.end], first)
+    return again[0].day if again else said.day
 
 
 def find_promise(segments: Sequence[Segment], today: date) -> Promise | None:

@@ -8,7 +8,7 @@ everything before it, so 「今天不行，下周五我还」 commits and 「下
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from callqa.ptp.dates import DateMention, find_dates
@@ -20,8 +20,9 @@ _HAI2 = (
     "一直|很|蛮|跟|让|把|欠着|用|想|敢|属于|多|少|等|拖|打|来|去|找|问|联系|接|忙|上班|需要|不错|不如"
 )
 PAY = re.compile(
-    rf"还(?!{_HAI2})|(?<=[先就再能会去来要想得都才全一定肯慢马])还|(?<!周)转(?!告|达|接|身)|汇|打(?=钱|款|到|过去|给你|进|入|[0-9零一二两三四五六七八九十百千万])"
-    r"|付|交(?!代|流|涉|通)|缴|存(?:进|到|上)|凑(?!不)|结清|处理|补上|补齐|充(?:值|进)"
+    rf"还(?!{_HAI2})|(?<=[先就再能会去来要想得都才全一定肯慢马])还|(?<!周)转(?!告|达|接|身)|汇|打(?=钱|款|到|过去|过来|给你|进|入|[0-9零一二两三四五六七八九十百千万])"
+    r"|付(?=钱|款|清|上|给你|了|过去)|支付|交(?=钱|款|上|齐|清|给你|了)|缴(?=钱|款|上|清|了)|存(?:进|到|上)"
+    r"|凑(?!不)|结清|处理(?!家|别的|工作|事)|补上|补齐|充(?:值|进)"
 )
 REFUSE = re.compile(
     r"还不了|还不上|还不起|还不出|不还|不会还|不能还|没法还|没办法|不想还|不打算还|拿不出|凑不齐|凑不出|没钱|没有钱"
@@ -31,18 +32,19 @@ DOUBLE_NEGATIVE = re.compile(r"(?:又)?不是不|不会不|没说不|(?:行|成|
 HEDGE = re.compile(
     r"看看|看情况|不一定|说不准|说不好|不敢保证|保证不了|不确定|可能|也许|试试|试一下|再说|再看|考虑|再想想|想想办法"
 )
-PAST = re.compile(r"已经|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚才|刚刚|还过")  # paid before
+PAST = re.compile(r"已经|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚(?:才|刚)?(?=还|转|打|付|交|存)|还过")
 PLAN = re.compile(r"每个?月|每周|每个?星期|每期|每次|按月")  # a schedule, not one promise
 REST = re.compile(r"剩下|剩余|其余|其他的|余下|尾款")  # the rest, after the first payment
 PROPOSES = re.compile(r"[？?]|吗|能不能|可不可以|您看|你看|怎么样|如何|行不行")
 ACCEPT = re.compile(
     r"^(?:那|哦|噢|嗯|呃)?[，,]?\s*(?:行|好|可以|没问题|成|要得|中(?![午间旬])|一定|放心|ok|OK|能)"
+    r"|^(?:嗯+|对|对的|是的|是)[。！!]*$"  # a bare yes, to a proposal put as a question
 )
 QUESTION = re.compile(
     r"[？?]|吗[。！]*$|么[。！]*$|多少|几号|什么时候|啥时候|哪天|为什么|怎么|能不能|可不可以|是不是"
 )
 OFFER_TAIL = re.compile(
-    r"(?:行吗|可以吗|好吗|成吗|行不行|可以不|成不成|好不好|行了吧|可以不可以)[？?。！!]*$"
+    r"(?:行吗|可以吗|好吗|成吗|行不行|可以不|成不成|好不好|行了吧|可以不可以|要得不|中不中|行不|好不|成不)[？?。！!]*$"
 )
 ASKS_WHEN = re.compile(r"什么时候|啥时候|哪天|几号|何时|时间")
 ASKS_AMOUNT = re.compile(r"多少|几千|几百|金额")
@@ -53,7 +55,8 @@ PART = re.compile(r"一部分|部分|一些|一点|点儿")
 REMAINDER = re.compile(r"(?:剩下|剩余|其余|其他|另外|余下)的?$")
 AGENT_CUES = re.compile(
     r"您(?!放心)|工号|专员|客服|催收|贷后|本次通话|录音|请问|找一下|必须|务必|后果自负|上门|征信|起诉|法院|律师"
-    r"|你(?:们)?(?:这个|这笔)?的?(?:借款|欠款|账单|贷款)|(?:你|您)(?:赶紧|最好|再不)|我们(?:会|将|就|公司|平台|这边)"
+    r"|你(?:们)?(?:这个|这笔|那个|那笔)?的?(?:借款|欠款|账单|贷款|账户)|(?:你|您)(?:赶紧|最好|再不)"
+    r"|我们(?:会|将|就|公司|平台|这边)"
 )
 _SENTENCE = re.compile(r"[^。！？!?；;…\n]+[。！？!?；;…]*")
 _CLAUSE = re.compile(r"[^，,、：:]+[，,、：:]*")
@@ -124,10 +127,12 @@ class Sentence:
         return bool(ACCEPT.match(self.text)) and not self.refuses and not self.hedged
 
     def dates(self) -> list[DateMention]:
-        """Days of the live part, those of committing clauses first."""
+        """Days of the live part: those of committing clauses first, "at once" (马上) after any other."""
         live = self.live
-        first = [d for c in live if c.commits for d in c.dates]
-        return first + [d for c in live if not c.commits for d in c.dates]
+        ordered = [d for c in live if c.commits for d in c.dates] + [
+            d for c in live if not c.commits for d in c.dates
+        ]
+        return [d for d in ordered if not d.now] + [d for d in ordered if d.now]
 
     def amounts(self) -> list[Amount]:
         """Sums of the live part: those of committing clauses first; not a remainder (剩下的五百)."""
@@ -139,7 +144,7 @@ class Sentence:
 def _clause(text: str, offset: int, today: date) -> Clause:
     plain = DOUBLE_NEGATIVE.sub("", text)
     mentions = find_dates(text, today)
-    dates = tuple(DateMention(d.day, d.start + offset, d.end + offset) for d in mentions if d.day >= today)
+    dates = tuple(replace(d, start=d.start + offset, end=d.end + offset) for d in mentions if d.day >= today)
     undated = text  # a day's numerals are no sum: 下周二两千五 is 2,500, not 22,500
     for d in mentions:
         undated = undated[: d.start] + " " * (d.end - d.start) + undated[d.end :]
