@@ -43,11 +43,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
 
 def test_rates_per_team_and_agent_are_aggregated_beside_the_score(env: SimpleNamespace) -> None:
     with env.db.session() as session:
-        overall = promise_rates(session, None)[0]
-        teams = {r.group: r for r in promise_rates(session, None, "team")}
-        agents = {r.group: r for r in promise_rates(session, None, "agent")}
+        rates = promise_rates(session, None)
+        teams = {r.group: r for r in rates.by_team}
+        agents = {r.group: r for r in rates.by_agent}
         lead = accounts.get_user(session, "lead1")
-        assert [r.group for r in promise_rates(session, lead, "team")] == ["一组"]
+        assert [r.group for r in promise_rates(session, lead).by_team] == ["一组"]
+    overall = rates.overall
+    assert overall is not None
     assert (overall.calls, overall.promises, overall.kept, overall.broken) == (5, 3, 1, 1)
     assert (teams["一组"].calls, teams["一组"].promises, teams["一组"].rate) == (3, 2, 2 / 3)
     assert (teams["一组"].kept_rate, teams["二组"].kept_rate) == (0.5, None)  # 二组's only promise is pending

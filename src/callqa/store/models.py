@@ -179,7 +179,10 @@ class PaymentPromise(Base):
 
     call: Mapped[Call] = relationship(back_populates="promise")
 
-    __table_args__ = (CheckConstraint(_in("status", PROMISE_STATUSES), name="ck_promises_status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", PROMISE_STATUSES), name="ck_promises_status"),
+        Index("ix_promises_call_status", "call_pk", "status"),  # 总览's rates read promises from it alone
+    )
 
 
 class PaymentImport(Base):

@@ -154,9 +154,9 @@ def promise_row_record(p: PaymentPromise, call: Call, mask: Masker = UNMASKED) -
 def promise_rates_record(d: Dashboard) -> dict[str, object]:
     """The 总览's 承诺还款 block: over all calls, per team and per agent."""
     return {
-        "overall": promise_rate_record(d.promises[0]) if d.promises else None,
-        "by_team": [promise_rate_record(r) for r in d.promises_by_team],
-        "by_agent": [promise_rate_record(r) for r in d.promises_by_agent],
+        "overall": promise_rate_record(d.promises.overall) if d.promises.overall else None,
+        "by_team": [promise_rate_record(r) for r in d.promises.by_team],
+        "by_agent": [promise_rate_record(r) for r in d.promises.by_agent],
     }
 
 

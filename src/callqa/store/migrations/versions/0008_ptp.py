@@ -35,6 +35,7 @@ def upgrade() -> None:
     op.create_index("ix_promises_due_on", "promises", ["due_on"])
     op.create_index("ix_promises_phone", "promises", ["phone"])
     op.create_index("ix_promises_status", "promises", ["status"])
+    op.create_index("ix_promises_call_status", "promises", ["call_pk", "status"])
     op.create_table(
         "payment_imports",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -60,9 +61,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_payments_phone", "payments", ["phone"])
     op.create_index("ix_payments_import_id", "payments", ["import_id"])
+    # 总览's PTP rates read calls per status, team and agent with their scores from this index alone
+    op.create_index("ix_calls_status_team_agent_score", "calls", ["status", "team", "agent_id", "score"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_calls_status_team_agent_score", table_name="calls")
     op.drop_table("payments")
     op.drop_table("payment_imports")
     op.drop_table("promises")
