@@ -11,8 +11,7 @@ from pathlib import Path
 
 from callqa.asr.transcribe import speaker_energy
 from callqa.audio.decode import AudioError, decode
-from callqa.audio.waveform import waveform_from_energy
-from callqa.pipeline.transcribe_worker import TranscribeResult
+from callqa.pipeline.transcribe_worker import TranscribeResult, transcribed
 from callqa.transcript import Segment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +53,8 @@ class ScriptedSpeech:
         except AudioError as exc:
             return TranscribeResult(call_pk, error=str(exc))
         segments = self.scripts.get(sha256_of(Path(path)), ())
-        measured = speaker_energy(audio, channels or None)  # the real waveform, as the worker makes it
-        waveform = waveform_from_energy(measured.energy_db, measured.roles)
-        return TranscribeResult(call_pk, audio.duration_s, segments, waveform=waveform)
+        measured = speaker_energy(audio, channels or None)  # the real waveform and acoustics, as the worker
+        return transcribed(call_pk, audio.duration_s, segments, measured)
 
 
 def tone_wav(seed: str, seconds: float = 1.0) -> bytes:

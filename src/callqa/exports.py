@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -41,8 +42,20 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bo
     return "".join(csv_lines(header, rows, bom=bom))
 
 
-def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A one-sheet workbook; text is stored as text (no formulas, links or numbers guessed from it)."""
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: its tab name, header and rows (any iterable: rows are written as they come), and
+    optional column widths in characters."""
+
+    name: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[object]]
+    widths: Sequence[float] = ()
+
+
+def xlsx_book(sheets: Iterable[Sheet]) -> bytes:
+    """A workbook of the sheets in order, header row frozen; text is stored as text (no formulas,
+    links or numbers guessed from it), numbers as numbers."""
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -54,16 +67,26 @@ def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[object
         "constant_memory": True,
     }
     book = xlsxwriter.Workbook(buf, options)
-    ws = book.add_worksheet(sheet)
-    for c, name in enumerate(header):
-        ws.write_string(0, c, name)
-    for r, row in enumerate(rows, 1):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                ws.write_string(r, c, str(value))
-            else:
-                ws.write_number(r, c, value)
+    bold = book.add_format({"bold": True})
+    for sheet in sheets:
+        ws = book.add_worksheet(sheet.name)
+        for c, width in enumerate(sheet.widths):
+            ws.set_column(c, c, width)
+        ws.freeze_panes(1, 0)
+        for c, name in enumerate(sheet.header):
+            ws.write_string(0, c, name, bold)
+        for r, row in enumerate(sheet.rows, 1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    ws.write_string(r, c, str(value))
+                else:
+                    ws.write_number(r, c, value)
     book.close()
     return buf.getvalue()
+
+
+def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A one-sheet workbook (see `xlsx_book`)."""
+    return xlsx_book([Sheet(sheet, header, rows)])

@@ -29,3 +29,11 @@ class CallInfo:
     started_at: datetime | None = None  # timezone-aware when the manifest gave an offset
     duration_s: float | None = None
     team: str | None = None
+
+
+def clock(seconds: float | None) -> str:
+    """A time in the audio as mm:ss (minutes past 59 keep counting); '' for None."""
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    return f"{total // 60:02d}:{total % 60:02d}"

@@ -246,7 +246,9 @@ def test_escalated_and_decided_cases_reopen_too(env: Env) -> None:
     insp = env.insp.id
     env.act(lambda s: workflow.submit_verdict(s, s.get(User, insp), "c"))
     env.act(lambda s: workflow.escalate(s, s.get(User, insp), "c", "警告"))
-    env.act(lambda s: workflow.decide_escalation(s, s.get(User, env.sup.id), "c", True))
+    env.act(
+        lambda s: workflow.decide_escalation(s, s.get(User, env.sup.id), "c", False)
+    )  # approving closes it
     env.run(env.both)
     case = env.case("c")
     assert case is not None and case.state == "open"
@@ -370,3 +372,19 @@ def test_cli_recheck_dry_run_then_for_real(env: Env, tmp_path: Path) -> None:
     assert code == 0 and "0 calls rechecked" in stderr
     code, _, stderr = run_cli("recheck", "--workspace", ws, "--since", "2026-13-01")
     assert code == 2 and "expected a date like 2026-11-20" in stderr
+
+
+def test_a_case_reopened_without_its_disabled_owner_goes_to_another_inspector(env: Env) -> None:
+    env.add("c", RUDE, THREAT)
+    env.decide_all("c")
+    env.act(lambda s: workflow.submit_verdict(s, s.get(User, env.insp.id), "c"))
+    with env.db.session() as s:
+        accounts.create_user(s, "test", "insp2", "inspector", None, password="insp2-pw")
+        accounts.set_active(s, "test", "insp", False)
+    summary = env.run(env.both)
+    assert summary.cases_reopened == 1
+    with env.db.session() as s:
+        case = s.scalar(select(ReviewCase).join(Call).where(Call.call_id == "c"))
+        assert case is not None and (case.state, case.owner.username) == ("open", "insp2")  # type: ignore[union-attr]
+        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.entity_id == "c"))]
+    assert actions[-2:] == ["case.reopen", "case.auto_assign"]

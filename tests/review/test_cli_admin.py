@@ -40,10 +40,10 @@ def test_users_and_audit_commands(tmp_path: Path) -> None:
 
     code, _, stderr = invoke(users_app, "add", "zhao", "--role", "team_lead", "-w", ws)
     assert code == 2
-    assert "needs a team" in stderr
+    assert "催收组长必须填写团队" in stderr
     code, _, stderr = invoke(users_app, "add", "wang", "--role", "inspector", "-w", ws)
     assert code == 2
-    assert "already exists" in stderr
+    assert "用户“wang”已存在" in stderr
     code, _, _ = invoke(users_app, "add", "x", "--role", "emperor", "-w", ws)
     assert code == 2  # typer refuses the role
 
@@ -53,7 +53,7 @@ def test_users_and_audit_commands(tmp_path: Path) -> None:
     assert second != first
     code, _, stderr = invoke(users_app, "reset", "nobody", "-w", ws)
     assert code == 1
-    assert "no user 'nobody'" in stderr
+    assert "没有用户“nobody”" in stderr
 
     db = open_database(Workspace.open(ws))
     with db.session() as s:
@@ -185,7 +185,7 @@ def test_tokens_sessions_signout_and_unlock_commands(tmp_path: Path) -> None:
     )
     code, stdout, _ = invoke(users_app, "revoke-token", str(listed[1]["id"]), "-w", ws)
     assert (code, stdout.strip()) == (0, f"token {listed[1]['id']} of wang revoked")
-    assert invoke(users_app, "revoke-token", "999", "-w", ws)[2].strip().endswith("no API token 999")
+    assert invoke(users_app, "revoke-token", "999", "-w", ws)[2].strip().endswith("API 令牌 999 不存在")
     code, stdout, _ = invoke(users_app, "sessions", "wang", "-w", ws, "-f", "json")
     assert [s["address"] for s in json.loads(stdout)] == ["10.0.0.1"]
     with db.session() as s:

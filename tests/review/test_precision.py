@@ -29,10 +29,23 @@ def test_rule_precision(people: People, add_call: AddCall, run, db: Database) ->
         "confirmed": 2,
         "false_positive": 1,
         "undecided": 1,
+        "auto": 0,
         "precision": pytest.approx(2 / 3),
     }
-    assert figures["R2"].to_json() == {"confirmed": 0, "false_positive": 1, "undecided": 0, "precision": 0.0}
-    assert figures["R3"].to_json() == {"confirmed": 0, "false_positive": 0, "undecided": 1, "precision": None}
+    assert figures["R2"].to_json() == {
+        "confirmed": 0,
+        "false_positive": 1,
+        "undecided": 0,
+        "auto": 0,
+        "precision": 0.0,
+    }
+    assert figures["R3"].to_json() == {
+        "confirmed": 0,
+        "false_positive": 0,
+        "undecided": 1,
+        "auto": 0,
+        "precision": None,
+    }
     assert (
         team_a["R1"].undecided == 0 and team_a["R1"].hits == 3
     )  # team B's call is not counted for team A's lead

@@ -160,7 +160,7 @@ def test_a_sampled_case_with_a_miss_goes_on_like_a_confirmed_flagged_one(
     missed(run, people.insp1)
     run(workflow.submit_verdict, people.insp1, sampled)
     run(workflow.escalate, people.insp1, sampled, "警告坐席并复训")
-    run(workflow.decide_escalation, people.sup, sampled, True)
+    run(workflow.decide_escalation, people.sup, sampled, False)  # rejected: the verdict stays open to appeal
     run(workflow.appeal, people.lead_a, sampled, "客户先威胁")
     run(workflow.decide_appeal, people.sup, sampled, "overturn", "语境不同")
     case = case_of(db, sampled)

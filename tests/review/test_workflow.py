@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
@@ -113,11 +113,32 @@ def test_escalation_needs_a_proposed_action(people: People, add_call: AddCall, r
     assert state(db, "c1")["state"] == "escalated"
     with pytest.raises(TransitionError):
         run(workflow.appeal, people.lead_a, "c1", "wait")  # the escalation is pending
-    run(workflow.decide_escalation, people.sup, "c1", True, "agreed")
+    run(workflow.decide_escalation, people.sup, "c1", False, "too harsh")
     decided = state(db, "c1")
-    assert (decided["state"], decided["escalation_decision"]) == ("decided", "approved")
-    run(workflow.appeal, people.lead_a, "c1", "disproportionate")
+    assert (decided["state"], decided["escalation_decision"]) == ("decided", "rejected")
+    run(workflow.appeal, people.lead_a, "c1", "disproportionate")  # a rejection leaves the verdict open
     assert state(db, "c1")["state"] == "appealed"
+
+
+def test_an_approved_escalation_closes_the_case(people: People, add_call: AddCall, run, db: Database) -> None:
+    add_call("c1")
+    submitted(run, db, people, "c1")
+    run(workflow.escalate, people.insp1, "c1", "written warning")
+    run(workflow.decide_escalation, people.sup, "c1", True, "agreed")
+    closed = state(db, "c1")
+    assert (closed["state"], closed["final_outcome"], closed["escalation_decision"]) == (
+        "final",
+        "approved",
+        "approved",
+    )
+    assert closed["final_comment"] == closed["escalation_comment"] == "agreed"
+    with pytest.raises(TransitionError, match="终审"):
+        run(workflow.appeal, people.lead_a, "c1", "too late")
+    with pytest.raises(TransitionError, match="is final"):
+        run(workflow.final_judgement, people.sup, "c1")  # no separate 终审结案
+    with db.session() as s:
+        after = [r["after"] for r in audit.export_rows(s) if r["action"] == "case.decide_escalation"]
+    assert after[-1]["state"] == "final"
 
 
 # --- appeal window ----------------------------------------------------------------------------------
@@ -159,15 +180,8 @@ def test_appeal_window_counts_from_the_escalation_decision(
 
 
 def test_single_ownership(people: People, add_call: AddCall, run, db: Database) -> None:
-    run(set_active, "test", "insp1", False)
-    run(set_active, "test", "insp2", False)
-    add_call("c1")  # no active inspector: nobody owns it yet
-    assert state(db, "c1")["state"] == "unassigned"
-    assert state(db, "c1")["owner"] is None
-    run(set_active, "test", "insp1", True)
-    run(set_active, "test", "insp2", True)
-
-    run(workflow.claim, people.insp1, "c1")
+    add_call("c1")
+    assert state(db, "c1")["owner"] == "insp1"  # assigned at once: nobody needs to claim it
     with pytest.raises(TransitionError, match="already owned by insp1"):
         run(workflow.claim, people.insp2, "c1")
     with pytest.raises(TransitionError, match="already owned by you"):
@@ -186,6 +200,18 @@ def test_single_ownership(people: People, add_call: AddCall, run, db: Database) 
         run(workflow.reassign, people.sup, "c1", "lead_a")  # a team lead cannot own a case
     with pytest.raises(NotFound):
         run(workflow.reassign, people.sup, "c1", "nobody")
+
+
+def test_an_unassigned_case_is_claimed_by_one_inspector(
+    people: People, add_call: AddCall, run, db: Database
+) -> None:
+    add_call("c1")
+    with db.session() as s:  # e.g. new hits reopened it after its owner was disabled
+        s.execute(update(ReviewCase).values(state="unassigned", owner_id=None))
+    run(workflow.claim, people.insp2, "c1")
+    assert (state(db, "c1")["state"], state(db, "c1")["owner"]) == ("open", "insp2")
+    with pytest.raises(TransitionError, match="already owned by insp2"):
+        run(workflow.claim, people.insp1, "c1")
 
 
 def test_the_database_allows_one_case_and_one_owner_per_call(
@@ -406,7 +432,7 @@ def test_a_supervisor_may_not_judge_a_case_they_decided(
     run(workflow.decide_escalation, sup2, "e1", True)
     run(workflow.decide_appeal, sup2, "a1", "uphold")
     run(workflow.final_judgement, sup2, "f1")
-    assert [state(db, c)["state"] for c in ("e1", "a1", "f1")] == ["decided", "final", "final"]
+    assert [state(db, c)["state"] for c in ("e1", "a1", "f1")] == ["final", "final", "final"]
 
 
 def test_deciding_one_violation_is_enough_to_be_excluded(

@@ -122,3 +122,17 @@ def test_on_mono_speech_a_customers_own_words_are_not_held_against_the_agent(mak
     assert [(h.rule_id, h.text) for h in hits] == [("m", THREAT)]
     agent_says_it = evaluate(pack, call(), segs(("agent", offer)))
     assert [h.rule_id for h in agent_says_it] == ["k"]  # known to be the agent: it counts
+
+
+def test_a_borderline_sentence_needs_its_neighbours_support_a_confident_one_stands_alone(make_pack) -> None:
+    # A garbled apology (再次 heard as 在次) sits near an insult in embedding space: alone in its
+    # turn it just reaches the abuse threshold; between two ordinary sentences of the same turn its
+    # window reads as ordinary talk and it is dropped. A sharp insult in the same place still fires.
+    pack = make_pack(rule_yaml("learned: abuse", "role: agent"))
+    garbled = "在次跟您道个歉。"
+    assert [h.text for h in evaluate(pack, call(), segs(("agent", garbled)))] == [garbled]
+    turn = f"刚才系统出了点问题，{garbled}您的账单我已经重新核对过了。"
+    assert evaluate(pack, call(), segs(("agent", turn))) == []
+    insult = "你这种人就是活该一辈子穷，借了钱就装死。"
+    hits = evaluate(pack, call(), segs(("agent", f"您的账单我查过了。{insult}我们再核对一下还款。")))
+    assert [h.text for h in hits] == [insult]

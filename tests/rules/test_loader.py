@@ -115,4 +115,20 @@ def test_default_pack_covers_every_category() -> None:
     assert {r.category for r in pack.rules} == set(CATEGORIES)
     for r in pack.rules:
         assert r.severity in ("low", "medium", "high", "critical") and 0 < r.deduction <= 40
-        assert r.category in ("off_hours", "excessive_frequency") or r.role == "agent"
+        assert r.category in ("off_hours", "excessive_frequency", "service_quality") or r.role == "agent"
+
+
+def test_auto_confirm_is_a_true_boolean_per_rule(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    second = GOOD_HEAD.replace("threat-01", "threat-02").removeprefix("rules:\n")
+    path.write_text(
+        GOOD_HEAD + "    auto_confirm: true\n    when:\n      keyword: [坐牢]\n"
+        + second + "    when:\n      keyword: [拘留]\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    pack = load_pack(path)
+    assert [r.auto_confirm for r in pack.rules] == [True, False]
+    assert pack.auto_confirm == frozenset({"threat-01"})
+    assert load_default_pack().auto_confirm == frozenset()  # the shipped pack: every hit is reviewed
+    got = problems(tmp_path, GOOD_HEAD + '    auto_confirm: "yes"\n    when:\n      keyword: [坐牢]\n')
+    assert got == ["broken.yaml:7: rule 'threat-01': auto_confirm: Input should be a valid boolean"]

@@ -4,15 +4,16 @@ over a random workspace, for a viewer who sees everything and for a team lead.""
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from callqa.errors import InvalidInput
 from callqa.proportion import wilson_interval
+from callqa.rules.model import SEVERITIES
 from callqa.store.database import Database
-from callqa.store.models import CASE_STATES, Call, ReviewCase, User, Violation
-from callqa.store.queries import dashboard, list_cases
+from callqa.store.models import CASE_STATES, Appeal, Call, ReviewCase, User, Violation
+from callqa.store.queries import QUEUE_SORTS, CaseFilters, dashboard, list_cases, page_cases
 from callqa.store.records import dashboard_record, miss_rate_record
 from tests.conftest import new_call
 
@@ -24,8 +25,8 @@ def _user(name: str, role: str, team: str | None = None) -> User:
                 failed_logins=0)  # fmt: skip
 
 
-def _hit(confidence: float | None, vanished: bool = False) -> Violation:
-    return Violation(rule_id="R", rule_name="R", category="threat", severity="high", deduction=10,
+def _hit(confidence: float | None, vanished: bool = False, severity: str = "high") -> Violation:
+    return Violation(rule_id="R", rule_name="R", category="threat", severity=severity, deduction=10,
                      speaker="agent", start_s=1.0, end_s=2.0, text="x", explanation="x",
                      confidence=confidence, vanished_at=T0 if vanished else None)  # fmt: skip
 
@@ -43,21 +44,31 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         for k in range(80):
             flagged = rnd.random() < 0.5
             call = new_call(
-                f"q{k:02d}", team=rnd.choice(("A", "B")), status="flagged" if flagged else "clean"
+                f"q{k:02d}",
+                team=rnd.choice(("A", "B")),
+                status="flagged" if flagged else "clean",
+                score=rnd.choice((None, 40, 60, 60, 80, 100)),
             )
             if flagged:
                 scores = [rnd.choice((None, 0.2, 0.55, 0.93, 0.93)) for _ in range(rnd.choice((1, 2, 3)))]
-                call.violations = [_hit(c, vanished=rnd.random() < 0.15) for c in scores]
+                call.violations = [_hit(c, rnd.random() < 0.15, rnd.choice(SEVERITIES)) for c in scores]
             s.add(call)
             s.flush()
             if rnd.random() < 0.6:
                 state = rnd.choice(CASE_STATES)
-                verdict = None
-                if not flagged and state not in ("unassigned", "open"):
-                    verdict = rnd.choice(("clean", "clean", "clean", "confirmed"))
-                s.add(ReviewCase(call_pk=call.id, state=state, origin="flagged" if flagged else "sample",
-                                 owner_id=None if state == "unassigned" else insp.id, created_at=T0,
-                                 verdict=verdict))  # fmt: skip
+                verdict, given = None, None
+                if state not in ("unassigned", "open"):
+                    verdict = rnd.choice(("clean", "clean", "clean", "confirmed") if not flagged
+                                         else ("confirmed", "all_false_positive"))  # fmt: skip
+                    given = T0 + timedelta(days=rnd.randint(0, 6))
+                case = ReviewCase(call_pk=call.id, state=state, origin="flagged" if flagged else "sample",
+                                  owner_id=None if state == "unassigned" else insp.id,
+                                  created_at=T0 + timedelta(minutes=rnd.randint(0, 30)), verdict=verdict,
+                                  submitted_at=given, score=rnd.choice((None, 70, 90)) if verdict else None)  # fmt: skip
+                s.add(case)
+                if state in ("appealed", "final") and rnd.random() < 0.6:
+                    s.flush()
+                    s.add(Appeal(case_id=case.id, reason="r", filed_by=insp.id, filed_at=T0))
         s.expunge(lead)
         s.expunge(insp)
     yield db, lead, insp
@@ -94,6 +105,82 @@ def test_queue_is_flagged_first_then_surest_first_unscored_last(world) -> None: 
     assert {top is None for _, top in everything} == {True, False}
 
 
+RANK = {name: rank for rank, name in enumerate(SEVERITIES, start=1)}
+
+
+def reference_page(db: Database, viewer: User | None, sort: str, filters: CaseFilters) -> list[tuple]:
+    """The queue in plain Python: (call_id, current hits, top severity, shown score) in `sort` order."""
+    with db.session() as s:
+        rows = []
+        for case in s.query(ReviewCase):
+            call = s.get_one(Call, case.call_pk)
+            if viewer is not None and call.team != viewer.team:
+                continue
+            if filters.states and case.state not in filters.states:
+                continue
+            if not filters.states and not filters.finished and case.state not in ("unassigned", "open"):
+                continue
+            if filters.origin and case.origin != filters.origin:
+                continue
+            if filters.verdict and case.verdict != filters.verdict:
+                continue
+            if filters.appealed is not None and bool(case.appeals) != filters.appealed:
+                continue
+            if filters.verdict_since and not (
+                case.submitted_at and case.submitted_at >= filters.verdict_since
+            ):
+                continue
+            current = [v for v in call.violations if v.vanished_at is None]
+            scores = [v.confidence for v in current if v.confidence is not None]
+            top = max(scores) if scores else None
+            rank = max((RANK[v.severity] for v in current), default=None)
+            shown = case.score if case.score is not None else call.score
+            priority = (case.origin == "sample", top is None, -(top or 0.0))
+            first = {
+                "priority": (),
+                "severity": (rank is None, -(rank or 0), -len(current)),
+                "score": (shown is None, shown or 0),
+                "age": (case.created_at,),
+            }[sort]
+            key = (*first, *priority, case.id)
+            severity = SEVERITIES[rank - 1] if rank else None
+            rows.append((key, (call.call_id, len(current), severity, shown)))
+    return [row for _, row in sorted(rows)]
+
+
+@pytest.mark.parametrize("sort", QUEUE_SORTS)
+def test_every_queue_order_and_filter_matches_plain_python(world, sort: str) -> None:  # type: ignore[no-untyped-def]
+    db, lead, _ = world
+    cases = (
+        CaseFilters(),
+        CaseFilters(finished=False),
+        CaseFilters(
+            states=("submitted", "decided"), verdict="confirmed", verdict_since=T0 + timedelta(days=3)
+        ),
+        CaseFilters(appealed=True),
+        CaseFilters(appealed=False, origin="flagged"),
+    )
+    with db.session() as s:
+        for viewer in (None, lead):
+            for filters in cases:
+                want = reference_page(db, viewer, sort, filters)
+                page = page_cases(s, viewer, filters, sort, limit=500)
+                got = [(r.case.call.call_id, r.hits, r.severity, r.score) for r in page.rows]
+                assert got == want and page.total == len(want), (viewer, filters)
+    assert len(reference_page(db, None, sort, CaseFilters(appealed=True))) > 3  # the filters are not vacuous
+
+
+def test_pages_split_the_queue_without_gaps(world) -> None:  # type: ignore[no-untyped-def]
+    db, _, _ = world
+    with db.session() as s:
+        whole = [r.case.id for r in page_cases(s, None, CaseFilters(), "severity", limit=500).rows]
+        pages = [
+            page_cases(s, None, CaseFilters(), "severity", limit=7, offset=k) for k in range(0, len(whole), 7)
+        ]
+    assert [r.case.id for p in pages for r in p.rows] == whole
+    assert {p.total for p in pages} == {len(whole)} and len(whole) > 20
+
+
 def test_queue_refuses_unknown_state_and_origin(world) -> None:  # type: ignore[no-untyped-def]
     db, _, _ = world
     with db.session() as s:
@@ -101,6 +188,8 @@ def test_queue_refuses_unknown_state_and_origin(world) -> None:  # type: ignore[
             list_cases(s, None, origin="random")
         with pytest.raises(InvalidInput, match="state"):
             list_cases(s, None, state="closed")
+        with pytest.raises(InvalidInput, match="sort"):
+            page_cases(s, None, CaseFilters(), "newest")
 
 
 def test_miss_rate_counts_reviewed_sample_cases_the_viewer_may_see(world) -> None:  # type: ignore[no-untyped-def]

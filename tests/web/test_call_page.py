@@ -190,3 +190,28 @@ def test_submit_and_next_opens_the_next_case_of_my_queue(env) -> None:  # type: 
         undecided.status_code == 409 and "decide every violation first" in undecided.text
     )  # stays on the call
     assert insp.post(f"/calls/{other}/verdict", data={"csrf_token": token, "next": "x"}).status_code == 422
+
+
+def test_the_page_shows_the_acoustics_and_their_hits_as_markers(env) -> None:  # type: ignore[no-untyped-def]
+    from callqa.audio.acoustics import Acoustics
+    from callqa.pipeline.recheck import recheck
+    from callqa.store.models import Call
+
+    insp, _ = signed_in(env.app, "insp")
+    mono = insp.get("/calls/c2").text  # the scripted recording is mono: no per-role figures
+    assert re.search(r'id="acoustics"[^>]*>声学 · 静音 0 秒（最长 0 秒） · 同时说话 — · 坐席抢话 —', mono)
+    measured = Acoustics(45.0, 42.0, 3.0, 3, 452.0, 210.0, 7.2, (1.0, 43.0), (2.0, 5.0, 8.0), ((2.0, 3.0),),
+                         ((4.0, 7.6), (8.0, 11.6)))  # fmt: skip
+    with env.db.session() as session:
+        session.scalars(select(Call).where(Call.call_id == "c2")).one().acoustics = measured.to_json()
+    recheck(env.db, load_default_pack(), "cli:test")  # the stored acoustics reach the rules
+    html = insp.get("/calls/c2").text
+    assert (
+        "静音 45 秒（最长 42 秒） · 同时说话 3 秒 · 坐席抢话 3 次 · 语速 坐席 452 / 客户 210 字/分钟 · 坐席高声 7.2 秒"
+        in html
+    )
+    assert "最长静音 42 秒（00:01–00:43，上限 30 秒）" in html and "坐席语速 452 字/分钟" in html
+    markers = re.findall(
+        r'class="marker [^"]*"\s+data-v="\d+" data-start="([\d.]+)"[^>]*title="[^"]*· ([^"]+)"', html
+    )
+    assert ("1.0", "长时间静音") in markers and ("2.0", "抢话") in markers and ("4.0", "音量过高") in markers

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from callqa.review import accounts, workflow
+from callqa.review.cases import get_case
 from callqa.store.models import AuditEntry, Call
 from callqa.web.app import create_app
 from callqa.workspace import Workspace
@@ -159,7 +160,7 @@ def test_appeal_window_of_zero_closes_the_html_form_too(env) -> None:  # type: i
         with env.db.session() as session:  # one transaction per step, as the web requests make them
             return action(session, accounts.get_user(session, "a_insp"), *args)
 
-    violation_ids = as_inspector(lambda s, u: [v.id for v in workflow.claim(s, u, "p13").call.violations])
+    violation_ids = as_inspector(lambda s, u: [v.id for v in get_case(s, u, "p13").call.violations])
     for vid in violation_ids:
         as_inspector(workflow.decide_violation, vid, "confirmed")
     as_inspector(workflow.submit_verdict, "p13")

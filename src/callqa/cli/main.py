@@ -21,6 +21,7 @@ from callqa.cli.context import (
     progress_bar,
     rule_pack,
 )
+from callqa.cli.export import export
 from callqa.cli.learn import learn
 from callqa.cli.payments import payments_app
 from callqa.cli.recheck import recheck
@@ -43,6 +44,7 @@ app.add_typer(payments_app, name="payments")
 app.command()(sample)
 app.command("learn")(learn)
 app.command()(recheck)
+app.command()(export)
 
 
 class Speaker(StrEnum):
@@ -421,7 +423,7 @@ def serve(
     from sqlalchemy import func, select
 
     from callqa.asr.model_files import ModelError, resolve_model_dir
-    from callqa.review import accounts
+    from callqa.review import accounts, workflow
     from callqa.store.models import User
     from callqa.web.app import create_app
     from callqa.web.security import proxy_options
@@ -435,6 +437,8 @@ def serve(
                 f"first administrator created — user [bold]admin[/bold], password [bold]{password}[/bold] "
                 "(shown once; `callqa users reset admin` makes a new one)"
             )
+        if dealt := workflow.assign_backlog(session):
+            out.print(f"{dealt} unassigned review case(s) assigned to the active inspectors")
     app_ = create_app(ws, db, tls=tls)
     worker = None
     if not no_worker:

@@ -5,7 +5,8 @@ The same hit keeps its row (its id, so review decisions stay linked) and gets th
 confidence and explanation. A stored hit that a run no longer finds is deleted when nobody decided
 it, and kept with `vanished_at` set when somebody did (found again later: cleared). Rows a person
 added (`source='inspector'`) are never touched. The review case follows through
-`callqa.review.workflow.on_hits_stored`.
+`callqa.review.workflow.on_hits_stored`, which also records the system's confirmation of the hits of
+rules marked `auto_confirm`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from callqa.audio.acoustics import Acoustics
 from callqa.review import audit
 from callqa.review.workflow import SYSTEM, on_hits_stored
 from callqa.rules import CallContext, Hit, RulePack, evaluate, score
@@ -116,7 +118,8 @@ def store_hits(
     call without a case is drawn for 抽检 at `sample_rate`: processing passes the workspace's).
     `decided`: ids of violations with a review decision, when the caller looked them up for many calls."""
     changes = HitChanges(status_before=call.status)
-    context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
+    acoustics = Acoustics.from_json(call.acoustics) if call.acoustics else None  # as measured at processing
+    context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call), acoustics=acoustics)
     vectors = load_call_vectors(session, call.id)
     known = len(vectors)
     hits = evaluate(pack, call_info(call), segments, context, vectors)
@@ -162,7 +165,7 @@ def store_hits(
         call.status = "clean"
     changes.status_after = call.status
     session.flush()
-    changes.case_action = on_hits_stored(session, call, changes.new, actor, sample_rate)
+    changes.case_action = on_hits_stored(session, call, changes.new, actor, sample_rate, pack.auto_confirm)
     return changes
 
 

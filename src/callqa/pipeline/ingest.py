@@ -44,6 +44,9 @@ class IngestOutcome:
     status: str  # "added" | "exists" | "failed"
     message: str = ""
     disk_full: bool = False  # no space for the copy: the inputs after it would fail the same way
+    # why it failed, for messages in another language: manifest, missing, too_long, unreadable,
+    # call_id_taken, disk_full, copy_failed or empty ("" unless failed)
+    kind: str = ""
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
@@ -92,16 +95,17 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
     """Register one recording; idempotent on its bytes. One longer than `max_call_minutes` is refused."""
     source = str(row.path)
     if row.error:
-        return IngestOutcome(source, row.call_id, "failed", row.error)
+        return IngestOutcome(source, row.call_id, "failed", row.error, kind="manifest")
     try:
         if not row.path.is_file():
-            return IngestOutcome(source, row.call_id, "failed", "file not found")
+            return IngestOutcome(source, row.call_id, "failed", "file not found", kind="missing")
         if refusal := _length_refusal(row.path, ws.settings.max_call_minutes):
-            return IngestOutcome(source, row.call_id, "failed", refusal)
+            return IngestOutcome(source, row.call_id, "failed", refusal, kind="too_long")
         size = row.path.stat().st_size
         sha = file_sha256(row.path)
     except OSError as exc:
-        return IngestOutcome(source, row.call_id, "failed", f"cannot read file: {exc.strerror or exc}")
+        reason = f"cannot read file: {exc.strerror or exc}"
+        return IngestOutcome(source, row.call_id, "failed", reason, kind="unreadable")
     with db.session() as session:
         same_bytes = session.scalar(select(Call).where(Call.content_sha256 == sha))
         if same_bytes is not None:
@@ -109,16 +113,16 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
                 source, same_bytes.call_id, "exists", f"already ingested as {same_bytes.call_id}"
             )
         if session.scalar(select(Call.id).where(Call.call_id == row.call_id)) is not None:
-            return IngestOutcome(
-                source, row.call_id, "failed", f"call_id {row.call_id} already exists with different audio"
-            )
+            reason = f"call_id {row.call_id} already exists with different audio"
+            return IngestOutcome(source, row.call_id, "failed", reason, kind="call_id_taken")
     try:
         relative = _store_copy(ws, row.path, sha)
     except OSError as exc:
         if is_disk_full(exc):
             reason = f"disk full: cannot copy it into {ws.recordings_dir}"
-            return IngestOutcome(source, row.call_id, "failed", reason, disk_full=True)
-        return IngestOutcome(source, row.call_id, "failed", f"cannot copy file: {exc.strerror or exc}")
+            return IngestOutcome(source, row.call_id, "failed", reason, disk_full=True, kind="disk_full")
+        reason = f"cannot copy file: {exc.strerror or exc}"
+        return IngestOutcome(source, row.call_id, "failed", reason, kind="copy_failed")
     started_utc = (
         row.started_at.astimezone(UTC).replace(tzinfo=None)
         if row.started_at and row.started_at.tzinfo
@@ -149,7 +153,7 @@ def ingest_one(ws: Workspace, db: Database, row: ManifestRow) -> IngestOutcome:
             )
         )
     if error:
-        return IngestOutcome(source, row.call_id, "failed", error)
+        return IngestOutcome(source, row.call_id, "failed", error, kind="empty")
     return IngestOutcome(source, row.call_id, "added")
 
 

@@ -25,6 +25,7 @@ from callqa.pipeline import transcribe_worker
 from callqa.pipeline.hits import store_hits
 from callqa.pipeline.promises import store_promise
 from callqa.pipeline.transcribe_worker import TranscribeResult
+from callqa.review.workflow import assign_backlog
 from callqa.rules import RulePack
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
@@ -118,8 +119,9 @@ def corrected_segments(segments: Sequence[Segment]) -> tuple[list[Segment], list
 def save_result(
     db: Database, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float = 0.0
 ) -> Call:
-    """Store transcript, waveform, violations, promise to pay and status of one call in a single
-    transaction; a flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review case in it."""
+    """Store transcript, waveform, acoustics, violations, promise to pay and status of one call in a
+    single transaction; a flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review
+    case in it."""
     with db.session() as session:
         call = session.get_one(Call, result.call_pk)
         unindex_call(session, call.id)
@@ -130,6 +132,7 @@ def save_result(
         call.duration_s = result.duration_s
         call.asr_model = model_name
         save_waveform(session, call.id, None if result.error else result.waveform)
+        call.acoustics = result.acoustics.to_json() if result.acoustics and not result.error else None
         if result.error:
             session.execute(delete(Violation).where(Violation.call_pk == call.id))
             call.status, call.error, call.score = "failed", result.error, None
@@ -190,6 +193,15 @@ def _results_from_pool(
                 yield future.result()
 
 
+@contextmanager
+def _dealing_backlog(db: Database) -> Iterator[None]:
+    """After a run, also one that found nothing to do: unassigned cases go to the inspectors
+    (`callqa.review.workflow.assign_backlog`)."""
+    yield
+    with db.session() as session:
+        assign_backlog(session)
+
+
 def process_pending(
     ws: Workspace,
     db: Database,
@@ -205,10 +217,11 @@ def process_pending(
     max_call_minutes: float | None = None,
 ) -> ProcessSummary:
     """Transcribe and analyse every pending call (and failed ones with retry_failed). Recordings
-    longer than `max_call_minutes` (default: the workspace's setting) fail with that reason.
+    longer than `max_call_minutes` (default: the workspace's setting) fail with that reason. Then
+    the unassigned review cases are dealt out to the active inspectors.
 
     `transcriber` replaces the speech model (in this process): tests pass a fake speech engine."""
-    with _this_run() as claim:
+    with _this_run() as claim, _dealing_backlog(db):
         reclaim_abandoned(db)
         jobs = [(pk, str(ws.root / rel), ch) for pk, rel, ch in claim_calls(db, retry_failed, claim)]
         if on_start:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from callqa.pipeline.hits import HitChanges, decided_ids, store_hits, stored_segments
 from callqa.pipeline.promises import store_promise
 from callqa.review import audit
+from callqa.review.workflow import assign_backlog
 from callqa.rules import RulePack
 from callqa.store.database import Database
 from callqa.store.models import Call
@@ -173,6 +174,7 @@ def recheck(
             with db.session() as session:
                 after = {"selection": selection.to_json(), **summary.to_json()}
                 audit.append(session, actor, AUDIT_ACTION, "rule_pack", pack.version, None, after)
+                assign_backlog(session)  # cases reopened without an owner get one
     return summary
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from callqa.asr.engine import DecodeSettings, SpeechModel
-from callqa.asr.transcribe import speaker_energy, transcribe_audio
+from callqa.asr.transcribe import SpeakerEnergy, speaker_energy, transcribe_audio
+from callqa.audio.acoustics import Acoustics, measure
 from callqa.audio.decode import AudioError, load
 from callqa.audio.waveform import Waveform, waveform_from_energy
 from callqa.transcript import Segment
@@ -18,14 +20,15 @@ _max_minutes: float | None = None
 
 @dataclass(frozen=True)
 class TranscribeResult:
-    """A transcript and the timeline's waveform, or the one-line reason the recording could not be
-    transcribed."""
+    """A transcript, the timeline's waveform and the call's acoustics, or the one-line reason the
+    recording could not be transcribed."""
 
     call_pk: int
     duration_s: float | None = None
     segments: tuple[Segment, ...] = ()
     error: str | None = None
     waveform: Waveform | None = None
+    acoustics: Acoustics | None = None
 
 
 def init_worker(model_dir: str, settings: DecodeSettings, max_call_minutes: float | None = None) -> None:
@@ -51,5 +54,14 @@ def transcribe_file(call_pk: int, path: str, channels: str) -> TranscribeResult:
         return TranscribeResult(call_pk, audio.duration_s, error=str(exc))
     except Exception as exc:  # a model failure must fail this call, not the batch
         return TranscribeResult(call_pk, audio.duration_s, error=f"speech recognition failed: {exc}")
+    return transcribed(call_pk, audio.duration_s, segments, measured)
+
+
+def transcribed(
+    call_pk: int, duration_s: float, segments: Sequence[Segment], measured: SpeakerEnergy
+) -> TranscribeResult:
+    """The result of a transcribed call: its waveform and acoustics come from the energy the
+    transcription measured (`measured`) and the segments, with no further pass over the audio."""
     waveform = waveform_from_energy(measured.energy_db, measured.roles)
-    return TranscribeResult(call_pk, audio.duration_s, tuple(segments), waveform=waveform)
+    acoustics = measure(segments, measured.energy_db, measured.roles, duration_s)
+    return TranscribeResult(call_pk, duration_s, tuple(segments), waveform=waveform, acoustics=acoustics)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from callqa.digest import secret_digest
 from callqa.errors import InvalidInput, NotFound, PermissionDenied
-from callqa.review import audit, throttle, websessions
+from callqa.review import audit, throttle, websessions, workflow
 from callqa.review.audit import Actor
 from callqa.store.models import USER_ROLES, ApiToken, User, WebSession, db_now
 
@@ -65,28 +65,28 @@ def _is_admin(actor: Actor) -> bool:
 
 def _require_admin(actor: Actor) -> None:
     if not _is_admin(actor):
-        raise PermissionDenied("only an administrator manages accounts")
+        raise PermissionDenied("只有管理员可以管理账号")
 
 
 def _require_self_or_admin(actor: Actor, username: str) -> None:
     """Refuse before any lookup: the refusal must not depend on whether `username` exists."""
     if not (_is_admin(actor) or (isinstance(actor, User) and actor.active and actor.username == username)):
-        raise PermissionDenied("only an administrator manages other users' sign-ins and tokens")
+        raise PermissionDenied("只有管理员可以管理其他用户的登录会话和 API 令牌")
 
 
 def _own_row_or_admin(actor: Actor, row: ApiToken | WebSession | None, what: str, row_id: int) -> None:
     """One's own token or session, or an admin: another user's is refused the same way whether or
     not it exists, and only then does a missing one say so."""
     if not _is_admin(actor) and (row is None or not (isinstance(actor, User) and actor.id == row.user_id)):
-        raise PermissionDenied(f"only an administrator manages other users' {what}s")
+        raise PermissionDenied(f"只有管理员可以管理其他用户的{what}")
     if row is None:
-        raise NotFound(f"no {what} {row_id}")
+        raise NotFound(f"{what} {row_id} 不存在")
 
 
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(f"没有用户“{username}”")
     return user
 
 
@@ -102,18 +102,19 @@ def create_user(
     team: str | None = None,
     password: str | None = None,
 ) -> tuple[User, str]:
-    """Add an account; returns it and its password (generated unless given) to show once."""
+    """Add an account; returns it and its password (generated unless given) to show once. A new
+    inspector gets a share of the unassigned cases at once (`workflow.assign_backlog`)."""
     _require_admin(actor)
     username = username.strip()
     if not username or len(username) > 100:
-        raise InvalidInput("a username is 1 to 100 characters")
+        raise InvalidInput("用户名须为 1 到 100 个字符")
     if role not in USER_ROLES:
-        raise InvalidInput(f"unknown role {role!r}; one of {', '.join(USER_ROLES)}")
+        raise InvalidInput(f"未知角色“{role}”，可选：{'、'.join(USER_ROLES)}")
     team = (team or "").strip() or None
     if role == "team_lead" and team is None:
-        raise InvalidInput("a team lead needs a team")
+        raise InvalidInput("催收组长必须填写团队")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise InvalidInput(f"user {username!r} already exists")
+        raise InvalidInput(f"用户“{username}”已存在")
     password = password or generate_password()
     user = User(
         username=username,
@@ -127,7 +128,14 @@ def create_user(
     session.add(user)
     session.flush()
     audit.append(session, actor, "user.create", "user", user.username, None, user_dict(user))
+    _take_backlog(session, user)
     return user, password
+
+
+def _take_backlog(session: Session, user: User) -> None:
+    """A new or re-enabled inspector joins the rotation at once: the unassigned cases are dealt out."""
+    if user.active and user.role == "inspector":
+        workflow.assign_backlog(session)
 
 
 def _password_matches(stored_hash: str, password: str) -> bool:
@@ -197,16 +205,18 @@ def reset_password(session: Session, actor: Actor, username: str) -> str:
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> User:
     """Enable or disable an account. Disabling ends every session and token of the user (enabling
-    again does not bring them back); an admin cannot disable themselves (the last admin would be lost)."""
+    again does not bring them back); an admin cannot disable themselves (the last admin would be lost).
+    Enabling an inspector deals out the unassigned cases (`workflow.assign_backlog`)."""
     _require_admin(actor)
     user = get_user(session, username)
     if not active and isinstance(actor, User) and actor.id == user.id:
-        raise InvalidInput("you cannot disable your own account")
+        raise InvalidInput("不能停用自己的账号")
     before = user_dict(user)
     user.active = active
     ended = {} if active else end_everything(session, user)
     action = "user.enable" if active else "user.disable"
     audit.append(session, actor, action, "user", user.username, before, user_dict(user) | ended)
+    _take_backlog(session, user)
     return user
 
 
@@ -242,7 +252,7 @@ def revoke_session(session: Session, actor: Actor, session_id: int) -> WebSessio
     """End one session: one's own, or anyone's for an admin. Another user's session is refused the
     same way whether or not it exists."""
     row = session.get(WebSession, session_id)
-    _own_row_or_admin(actor, row, "session", session_id)
+    _own_row_or_admin(actor, row, "登录会话", session_id)
     assert row is not None
     before = websessions.session_dict(row)
     if row.revoked_at is None:
@@ -274,7 +284,7 @@ def create_api_token(session: Session, actor: Actor, username: str, name: str) -
     _require_self_or_admin(actor, username)
     user = get_user(session, username)
     if not name.strip():
-        raise InvalidInput("a token needs a name")
+        raise InvalidInput("API 令牌须有名称")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user=user, name=name.strip(), token_hash=secret_digest(token), created_at=db_now(), revoked=False
@@ -310,7 +320,7 @@ def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one token: one's own, or anyone's for an admin. Another user's token is refused the
     same way whether or not it exists."""
     row = session.get(ApiToken, token_id)
-    _own_row_or_admin(actor, row, "API token", token_id)
+    _own_row_or_admin(actor, row, "API 令牌", token_id)
     assert row is not None
     before = token_dict(row)
     row.revoked = True

@@ -19,13 +19,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from callqa.store.models import AuditEntry, User, db_now
+from callqa.store.models import AuditEntry, Call, User, Violation, db_now
 
 GENESIS = "0" * 64
 Actor = User | str  # a signed-in user, or a name for the system / local command line
@@ -187,3 +187,78 @@ def entry_dict(entry: AuditEntry) -> dict[str, object]:
 
 def export_rows(session: Session) -> list[dict[str, object]]:
     return [entry_dict(e) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+# --- reading the log: filtered and paged in SQL ----------------------------------------------------
+
+CALL_ENTITIES = ("call", "review_case")  # entries whose entity_id is a call_id
+
+
+def day_start_utc(day: date) -> datetime:
+    """Midnight starting `day` on the server's clock, as the log stores times (UTC, naive): people
+    filter by the days they live in."""
+    return datetime.combine(day, time.min).astimezone().astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """Which entries to read; None means any. `call_id` keeps the entries about one call (its case,
+    playback, upload and the decisions on its hits); `since`/`until` are inclusive local days."""
+
+    actor: str | None = None
+    action: str | None = None
+    call_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.actor:
+            out.append(AuditEntry.actor == self.actor)
+        if self.action:
+            out.append(AuditEntry.action == self.action)
+        if self.call_id:
+            hits = select(cast(Violation.id, String)).join(Call, Call.id == Violation.call_pk)
+            named = f'"call_id":{json.dumps(self.call_id, ensure_ascii=False)}'  # as canonical_json writes it
+            about_hit = or_(
+                AuditEntry.entity_id.in_(hits.where(Call.call_id == self.call_id)),
+                AuditEntry.after.contains(named, autoescape=True),  # a hit since removed by a recheck
+            )
+            out.append(
+                or_(
+                    and_(AuditEntry.entity.in_(CALL_ENTITIES), AuditEntry.entity_id == self.call_id),
+                    and_(AuditEntry.entity == "violation", about_hit),
+                )
+            )
+        if self.since:
+            out.append(AuditEntry.at >= day_start_utc(self.since))
+        if self.until:
+            out.append(AuditEntry.at < day_start_utc(self.until + timedelta(days=1)))
+        return out
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as URL query parameters (only those set)."""
+        return {f.name: str(v) for f in fields(self) if (v := getattr(self, f.name)) not in (None, "")}
+
+
+def find(
+    session: Session,
+    filters: AuditFilters = AuditFilters(),
+    limit: int | None = None,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> tuple[int, list[AuditEntry]]:
+    """The number of matching entries and one page of them (all with `limit` None)."""
+    where = filters.clauses()
+    total = session.scalar(select(func.count(AuditEntry.id)).where(*where)) or 0
+    order = AuditEntry.id.desc() if newest_first else AuditEntry.id
+    query = select(AuditEntry).where(*where).order_by(order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return total, list(session.scalars(query))
+
+
+def actors(session: Session, limit: int = 200) -> list[str]:
+    """Names that appear as actors, most active first (the actor filter's suggestions)."""
+    query = select(AuditEntry.actor).group_by(AuditEntry.actor).order_by(func.count().desc()).limit(limit)
+    return list(session.scalars(query))

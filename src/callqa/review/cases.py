@@ -1,7 +1,9 @@
-"""Reading review cases: one case as a plain dict, one case by call id. (The queue of cases a user may
-see is `callqa.store.queries.list_cases`.)"""
+"""Reading review cases: one case as a plain dict (and as a row of the queue), one case by call id,
+its score after review. (The queue of cases a user may see is `callqa.store.queries.page_cases`.)"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,7 +11,8 @@ from sqlalchemy.orm import Session
 from callqa.errors import NotFound
 from callqa.masking import UNMASKED, Masker
 from callqa.rules import score
-from callqa.store.models import Call, ReviewCase, User
+from callqa.store.models import Call, ReviewCase, User, db_now
+from callqa.store.queries import CaseRow
 from callqa.store.visibility import get_visible_call
 
 
@@ -25,28 +28,49 @@ def case_dict(case: ReviewCase, mask: Masker = UNMASKED) -> dict[str, object]:
         "call_id": mask.text(case.call.call_id),
         "ref": mask.call_ref(case.call.call_id, case.call.id),
         "team": case.call.team,
+        "agent": mask.text(case.call.agent_id),
         "state": case.state,
         "origin": case.origin,
         "owner": case.owner.username if case.owner else None,
         "verdict": case.verdict,
+        "reviewed_score": case.score,
+        "created_at": _iso(case.created_at),
         "submitted_at": _iso(case.submitted_at),
+        "system_verdict": case.verdict is not None and case.submitted_by is None,
         "proposed_action": mask.text(case.proposed_action),
+        "escalated_at": _iso(case.escalated_at),
         "escalation_decision": case.escalation_decision,
         "escalation_comment": mask.text(case.escalation_comment),
         "final_outcome": case.final_outcome,
         "final_at": _iso(case.final_at),
         "final_comment": mask.text(case.final_comment),
         "decisions": {str(d.violation_id): d.decision for d in case.decisions},
+        "auto_confirmed": [d.violation_id for d in case.decisions if d.decided_by is None],
         "appeals": [
             {
                 "id": a.id,
                 "reason": mask.text(a.reason),
                 "filed_at": _iso(a.filed_at),
+                "hits": {str(h.violation_id): h.outcome for h in a.hits},
                 "decision": a.decision,
                 "comment": mask.text(a.comment),
             }
             for a in case.appeals
         ],
+    }
+
+
+def queue_record(row: CaseRow, mask: Masker = UNMASKED, now: datetime | None = None) -> dict[str, object]:
+    """A case as the review queue lists it: the case, its call's current hits (how many, the highest
+    severity and model confidence), the score shown (after review, else the system's) and how long
+    the case has existed, in seconds."""
+    waited = (now or db_now()) - row.case.created_at
+    return case_dict(row.case, mask) | {
+        "confidence": row.confidence,
+        "hits": row.hits,
+        "severity": row.severity,
+        "score": row.score,
+        "age_s": max(0, int(waited.total_seconds())),
     }
 
 

@@ -15,15 +15,17 @@ from callqa.store.visibility import restrict
 
 @dataclass(frozen=True)
 class RuleFigures:
-    """One rule's hits by review decision."""
+    """One rule's hits by review decision. Hits the system confirmed (`auto`: the rule skips manual
+    review) are counted apart: they say nothing about how often the rule is right."""
 
     confirmed: int = 0
     false_positive: int = 0
     undecided: int = 0
+    auto: int = 0
 
     @property
     def hits(self) -> int:
-        return self.confirmed + self.false_positive + self.undecided
+        return self.confirmed + self.false_positive + self.undecided + self.auto
 
     @property
     def precision(self) -> float | None:
@@ -33,21 +35,23 @@ class RuleFigures:
 
     def to_json(self) -> dict[str, object]:
         return {"confirmed": self.confirmed, "false_positive": self.false_positive,
-                "undecided": self.undecided, "precision": self.precision}  # fmt: skip
+                "undecided": self.undecided, "auto": self.auto, "precision": self.precision}  # fmt: skip
 
 
 def rule_precision(session: Session, viewer: User | None = None) -> dict[str, RuleFigures]:
     """Per rule_id that has hits on the calls `viewer` may see (None: all calls), by decision."""
+    by_system = ViolationDecision.id.is_not(None) & ViolationDecision.decided_by.is_(None)
     query = restrict(
-        select(Violation.rule_id, ViolationDecision.decision, func.count())
+        select(Violation.rule_id, ViolationDecision.decision, by_system, func.count())
         .outerjoin(ViolationDecision, ViolationDecision.violation_id == Violation.id)
         .join(Call, Call.id == Violation.call_pk)
-        .group_by(Violation.rule_id, ViolationDecision.decision),
+        .group_by(Violation.rule_id, ViolationDecision.decision, by_system),
         viewer,
     )
     counts: dict[str, dict[str, int]] = {}
-    for rule_id, decision, n in session.execute(query):
-        counts.setdefault(rule_id, {})[decision or "undecided"] = n
+    for rule_id, decision, auto, n in session.execute(query):
+        kind = "auto" if auto else decision or "undecided"
+        counts.setdefault(rule_id, {})[kind] = counts.get(rule_id, {}).get(kind, 0) + n
     return {rule_id: RuleFigures(**c) for rule_id, c in sorted(counts.items())}
 
 

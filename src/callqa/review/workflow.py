@@ -8,6 +8,7 @@ then changes the case and appends an audit entry in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -15,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from callqa.errors import InvalidInput, NotFound, PermissionDenied, TransitionError
 from callqa.review import audit
-from callqa.review.cases import case_dict, case_of
+from callqa.review.cases import case_dict, case_of, reviewed_score
 from callqa.review.sampling import draw_point, is_drawn
 from callqa.rules.model import SEVERITIES, TEXT_CATEGORIES
 from callqa.store.models import (
+    ACTIVE_CASE_STATES,
     DECISIONS,
     Appeal,
+    AppealHit,
     Call,
     ReviewCase,
     User,
@@ -32,7 +35,8 @@ from callqa.store.visibility import get_visible_call, restrict
 
 APPEAL_WINDOW_DAYS = 3
 OWNER_ROLES = ("inspector", "supervisor")  # who may own (and so decide) a case
-APPEAL_OUTCOMES = {"uphold": "upheld", "overturn": "overturned"}
+APPEAL_OUTCOMES = {"uphold": "upheld", "overturn": "overturned"}  # the 终审 on one contested violation
+MAX_BULK = 500  # cases one bulk reassignment may name
 # what an inspector may record as missed on a sampled call: the categories found in the words (the
 # others come from call metadata and cannot be missed)
 MISSED_CATEGORIES = TEXT_CATEGORIES
@@ -54,11 +58,16 @@ def _require_owner(actor: User, case: ReviewCase) -> None:
         raise PermissionDenied(f"this case is owned by {owner}")
 
 
+def decided_by(actor: User, case: ReviewCase) -> bool:
+    """Whether `actor` submitted the case's verdict or decided any of its violations."""
+    return case.submitted_by == actor.id or any(d.decided_by == actor.id for d in case.decisions)
+
+
 def _require_second_pair_of_eyes(actor: User, case: ReviewCase) -> None:
     """Four eyes: the supervisor who judges a case finally (escalation, appeal, 终审) must not be the
     one who submitted its verdict or decided any of its violations (e.g. after reassigning it to
     themselves)."""
-    if case.submitted_by == actor.id or any(d.decided_by == actor.id for d in case.decisions):
+    if decided_by(actor, case):
         raise PermissionDenied("you decided this case yourself: another supervisor must judge it")
 
 
@@ -80,20 +89,40 @@ def _open_case(session: Session, actor: User, call_id: str, *roles: str) -> Revi
     return case
 
 
-def _record(session: Session, actor: audit.Actor, action: str, case: ReviewCase, before: object) -> None:
+def _record(
+    session: Session,
+    actor: audit.Actor,
+    action: str,
+    case: ReviewCase,
+    before: object,
+    **extra: object,
+) -> None:
+    """Audit a change of `case`: its snapshot before and after, plus `extra` (a reason) in the after."""
     session.flush()
     session.refresh(case)  # relationships (owner, decisions, appeals) as now stored
-    audit.append(session, actor, action, "review_case", case.call.call_id, before, case_dict(case))
+    audit.append(session, actor, action, "review_case", case.call.call_id, before, case_dict(case) | extra)
+
+
+def _give_verdict(case: ReviewCase, actor_id: int | None) -> None:
+    """Set the verdict from the case's decisions (the caller flushed and refreshed them), with the
+    score after review; `actor_id` None: the system gave it."""
+    decided = [d.decision for d in case.decisions]
+    case.verdict = "confirmed" if "confirmed" in decided else _nothing_found(case)
+    case.state, case.submitted_by, case.submitted_at = "submitted", actor_id, db_now()
+    case.score = reviewed_score(case)
 
 
 # --- assignment ----------------------------------------------------------------------------------
 
 
-def _next_inspector(session: Session) -> User | None:
+def _active_inspectors(session: Session) -> list[User]:
+    query = select(User).where(User.role == "inspector", User.active.is_(True)).order_by(User.id)
+    return list(session.scalars(query))
+
+
+def _next_inspector(session: Session, inspectors: list[User] | None = None) -> User | None:
     """The active inspector after the one the rotation picked last (by id, wrapping round)."""
-    inspectors = list(
-        session.scalars(select(User).where(User.role == "inspector", User.active.is_(True)).order_by(User.id))
-    )
+    inspectors = _active_inspectors(session) if inspectors is None else inspectors
     if not inspectors:
         return None
     last = session.scalar(
@@ -105,6 +134,20 @@ def _next_inspector(session: Session) -> User | None:
     return next((u for u in inspectors if last is not None and u.id > last), inspectors[0])
 
 
+def _new_case(session: Session, call: Call, origin: str, owner: User | None, action: str) -> ReviewCase:
+    case = ReviewCase(
+        call_pk=call.id,
+        state="open" if owner else "unassigned",
+        origin=origin,
+        owner_id=owner.id if owner else None,
+        rotation_owner_id=owner.id if owner else None,
+        created_at=db_now(),
+    )
+    session.add(case)
+    _record(session, SYSTEM, action, case, None)
+    return case
+
+
 def assign_round_robin(session: Session, call: Call, origin: str = "flagged") -> ReviewCase:
     """Open the case of a newly flagged call (or of a clean call drawn for 抽检, origin 'sample'),
     owned by the next active inspector in rotation (unassigned, to be claimed, when there is none)."""
@@ -113,29 +156,57 @@ def assign_round_robin(session: Session, call: Call, origin: str = "flagged") ->
         raise TransitionError(f"this call is {call.status}: only {needs} calls get a {origin} case")
     if case_of(session, call) is not None:
         raise TransitionError("this call already has a review case")
-    inspector = _next_inspector(session)
-    case = ReviewCase(
-        call_pk=call.id,
-        state="open" if inspector else "unassigned",
-        origin=origin,
-        owner_id=inspector.id if inspector else None,
-        rotation_owner_id=inspector.id if inspector else None,
-        created_at=db_now(),
+    action = "case.sample" if origin == "sample" else "case.auto_assign"
+    return _new_case(session, call, origin, _next_inspector(session), action)
+
+
+def assign_backlog(session: Session) -> int:
+    """Give every unassigned case to the active inspectors in rotation; returns how many it gave.
+
+    Unassigned cases are those flagged while no inspector was active, and those whose owner could no
+    longer own them when new hits reopened them. This runs when an inspector account is created or
+    enabled again, when `callqa serve` starts and after every processing run or recheck, so no case
+    waits for someone to claim it while an inspector exists. Audited as the system; a case claimed
+    meanwhile by someone (a conditional update) is left to them."""
+    backlog = list(
+        session.scalars(select(ReviewCase).where(ReviewCase.state == "unassigned").order_by(ReviewCase.id))
     )
-    session.add(case)
-    _record(session, SYSTEM, "case.sample" if origin == "sample" else "case.auto_assign", case, None)
-    return case
+    inspectors = _active_inspectors(session) if backlog else []
+    if not inspectors:
+        return 0
+    start = inspectors.index(_next_inspector(session, inspectors))  # type: ignore[arg-type]
+    given = 0
+    for case in backlog:
+        inspector = inspectors[(start + given) % len(inspectors)]
+        before = case_dict(case)
+        taken = session.execute(
+            update(ReviewCase)
+            .where(ReviewCase.id == case.id, ReviewCase.state == "unassigned")
+            .values(state="open", owner_id=inspector.id, rotation_owner_id=inspector.id)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            _record(session, SYSTEM, "case.auto_assign", case, before)
+            given += 1
+    return given
 
 
-def on_call_processed(session: Session, call: Call, sample_rate: float = 0.0) -> ReviewCase | None:
+def on_call_processed(
+    session: Session, call: Call, sample_rate: float = 0.0, auto_confirm: frozenset[str] = frozenset()
+) -> ReviewCase | None:
     """Pipeline hook after a call's result is stored: a flagged call gets its case, and a clean call
-    drawn at `sample_rate` a 抽检 case (idempotent: a call keeps the case it has)."""
+    drawn at `sample_rate` a 抽检 case (idempotent: a call keeps the case it has). A flagged call
+    whose every hit is of a rule in `auto_confirm` gets a case without an owner: the system gives its
+    verdict (`confirm_automatically`), so it takes no inspector's turn."""
     if call.status not in ("flagged", "clean"):
         return None
     existing = case_of(session, call)
     if existing is not None:
         return existing
     if call.status == "flagged":
+        hits = _current_hits(call)
+        if auto_confirm and hits and all(v.rule_id in auto_confirm for v in hits):
+            return _new_case(session, call, "flagged", None, "case.open")
         return assign_round_robin(session, call)
     return assign_round_robin(session, call, "sample") if is_drawn(call, sample_rate) else None
 
@@ -158,8 +229,65 @@ def sample_clean_calls(session: Session, rate: float, since: date | None = None)
 REOPENABLE = ("submitted", "escalated", "decided")  # a verdict given, not final, no appeal pending
 
 
+def _current_hits(call: Call) -> list[Violation]:
+    """The call's hits a recheck still finds, and those a person added."""
+    return [v for v in call.violations if v.vanished_at is None]
+
+
+def _undecided(case: ReviewCase) -> list[Violation]:
+    decided = {d.violation_id for d in case.decisions}
+    return [v for v in _current_hits(case.call) if v.id not in decided]
+
+
+def confirm_automatically(session: Session, case: ReviewCase, auto_confirm: frozenset[str]) -> int:
+    """The system confirms the case's undecided current hits of the rules in `auto_confirm` (rules a
+    pack marks `auto_confirm: true`: precise enough to skip manual review), each audited as
+    `violation.auto_confirm`; returns how many. Only while a verdict can still change: on a case
+    under review, or one with a verdict that is not final and has no appeal pending.
+
+    Then, on a case under review whose every current hit the system has confirmed and that no person
+    has decided anything on, the system gives the verdict (confirmed, `case.auto_verdict`); on a case
+    with a verdict and nothing left undecided, the verdict becomes confirmed (if it was not) and its
+    score counts the new confirmations, without reopening it."""
+    if not auto_confirm or case.state not in (*ACTIVE_CASE_STATES, *REOPENABLE):
+        return 0
+    fresh = [v for v in _undecided(case) if v.source == "rule" and v.rule_id in auto_confirm]
+    for violation in fresh:
+        session.add(
+            ViolationDecision(
+                violation_id=violation.id,
+                case_id=case.id,
+                decision="confirmed",
+                comment="规则设为自动确认，免人工复核",
+                decided_by=None,
+                decided_at=db_now(),
+            )
+        )
+        after = {"call_id": case.call.call_id, "rule_id": violation.rule_id, "decision": "confirmed"}
+        audit.append(session, SYSTEM, "violation.auto_confirm", "violation", violation.id, None, after)
+    if not fresh:
+        return 0
+    session.flush()
+    session.refresh(case)
+    if _undecided(case):
+        return len(fresh)
+    before = case_dict(case)
+    if case.state in ACTIVE_CASE_STATES and all(d.decided_by is None for d in case.decisions):
+        _give_verdict(case, None)
+        _record(session, SYSTEM, "case.auto_verdict", case, before)
+    elif case.state in REOPENABLE:
+        case.verdict, case.score = "confirmed", reviewed_score(case)
+        _record(session, SYSTEM, "case.auto_verdict", case, before)
+    return len(fresh)
+
+
 def on_hits_stored(
-    session: Session, call: Call, new_hits: int, actor: audit.Actor = SYSTEM, sample_rate: float = 0.0
+    session: Session,
+    call: Call,
+    new_hits: int,
+    actor: audit.Actor = SYSTEM,
+    sample_rate: float = 0.0,
+    auto_confirm: frozenset[str] = frozenset(),
 ) -> str | None:
     """Pipeline hook after a call's hits are stored (first processing or a recheck); returns what
     happened to its case: 'opened', 'reopened', 'withdrawn' or None.
@@ -168,22 +296,28 @@ def on_hits_stored(
       `sample_rate`; a recheck passes 0: drawing over processed calls is `sample_clean_calls`).
     - A call now clean whose flagged case nobody has decided anything on loses that case: nothing
       was reviewed, and a later run that flags it again opens a fresh one.
-    - New hits on a case whose verdict is given but not final (REOPENABLE) reopen it to its owner
-      (unassigned when the owner may no longer own cases): a verdict must cover every hit. A final
-      case or one with an appeal pending keeps its state; the new hits show, undecided."""
+    - Hits of the rules in `auto_confirm` are confirmed by the system (`confirm_automatically`).
+    - New hits left undecided on a case whose verdict is given but not final (REOPENABLE) reopen it
+      to its owner (unassigned when there is none, or the owner may no longer own cases): a verdict
+      must cover every hit. A final case or one with an appeal pending keeps its state; the new hits
+      show, undecided."""
     case = case_of(session, call)
     if case is None:
-        return "opened" if on_call_processed(session, call, sample_rate) else None
+        opened = on_call_processed(session, call, sample_rate, auto_confirm)
+        if opened is not None:
+            confirm_automatically(session, opened, auto_confirm)
+        return "opened" if opened else None
     if call.status == "clean" and case.origin == "flagged" and not case.decisions and not case.appeals:
         audit.append(session, actor, "case.withdraw", "review_case", call.call_id, case_dict(case), None)
         session.delete(case)
         return "withdrawn"
-    if new_hits and case.state in REOPENABLE:
+    confirm_automatically(session, case, auto_confirm)
+    if new_hits and case.state in REOPENABLE and _undecided(case):
         before = case_dict(case)
         owner = case.owner
         keeps = owner is not None and owner.active and owner.role in OWNER_ROLES
         case.state, case.owner_id = ("open", owner.id) if keeps else ("unassigned", None)  # type: ignore[union-attr]
-        case.verdict, case.submitted_by, case.submitted_at = None, None, None
+        case.verdict, case.submitted_by, case.submitted_at, case.score = None, None, None, None
         case.proposed_action, case.escalated_at, case.escalation_decision = None, None, None
         case.escalation_comment, case.escalation_decided_by, case.escalation_decided_at = None, None, None
         _record(session, actor, "case.reopen", case, before)
@@ -222,21 +356,72 @@ def claim(session: Session, actor: User, call_id: str) -> ReviewCase:
     return case
 
 
-def reassign(session: Session, actor: User, call_id: str, to_username: str) -> ReviewCase:
-    """A supervisor gives a case not yet submitted to another active inspector or supervisor."""
+def reassign(
+    session: Session, actor: User, call_id: str, to_username: str, reason: str | None = None
+) -> ReviewCase:
+    """A supervisor gives a case not yet submitted to another active inspector or supervisor; the
+    reason, if given, is in the audit entry."""
     case = _open_case(session, actor, call_id, "supervisor")
-    target = session.scalar(select(User).where(User.username == to_username))
-    if target is None:
-        raise NotFound(f"no user {to_username!r}")
-    if not target.active or target.role not in OWNER_ROLES:
-        raise InvalidInput(f"{to_username} cannot own a case: needs an active inspector or supervisor")
+    target = _owner_to_be(session, to_username)
     _require_state(case, "unassigned", "open", why="the verdict is already submitted")
     if case.owner_id == target.id:
         raise TransitionError(f"this case is already owned by {to_username}")
+    _hand_over(session, actor, case, target, (reason or "").strip() or None)
+    return case
+
+
+def owner_candidates(session: Session) -> list[User]:
+    """Who may be given a case: the active inspectors and supervisors, by name."""
+    query = select(User).where(User.active.is_(True), User.role.in_(OWNER_ROLES)).order_by(User.username)
+    return list(session.scalars(query))
+
+
+def _owner_to_be(session: Session, username: str) -> User:
+    target = session.scalar(select(User).where(User.username == username))
+    if target is None:
+        raise NotFound(f"no user {username!r}")
+    if not target.active or target.role not in OWNER_ROLES:
+        raise InvalidInput(f"{username} cannot own a case: needs an active inspector or supervisor")
+    return target
+
+
+def _hand_over(session: Session, actor: User, case: ReviewCase, target: User, reason: str | None) -> None:
     before = case_dict(case)
     case.owner_id, case.state = target.id, "open"
-    _record(session, actor, "case.reassign", case, before)
-    return case
+    extra = {"reason": reason} if reason else {}
+    _record(session, actor, "case.reassign", case, before, **extra)
+
+
+def reassign_many(
+    session: Session, actor: User, call_ids: list[str], to_username: str, reason: str
+) -> list[ReviewCase]:
+    """A supervisor gives several cases not yet submitted to one inspector or supervisor, with a
+    reason (required), audited per case. All or nothing: a case that cannot be reassigned refuses
+    the whole batch, naming it; cases the target already owns are left as they are. Returns the
+    cases reassigned."""
+    if not actor.active:
+        raise PermissionDenied("this account is disabled")
+    _require_role(actor, "supervisor")
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput("请填写改派原因")
+    names = list(dict.fromkeys(c for c in call_ids if c))
+    if not names:
+        raise InvalidInput("请至少选择一件复核任务")
+    if len(names) > MAX_BULK:
+        raise InvalidInput(f"一次最多改派 {MAX_BULK} 件")
+    target = _owner_to_be(session, to_username)
+    moved = []
+    for name in names:
+        try:
+            case = _open_case(session, actor, name, "supervisor")
+            _require_state(case, "unassigned", "open", why="the verdict is already submitted")
+        except (NotFound, TransitionError) as exc:
+            raise type(exc)(f"通话 {name}：{exc.reason}（本次未改派任何任务）") from None
+        if case.owner_id != target.id:
+            _hand_over(session, actor, case, target, why)
+            moved.append(case)
+    return moved
 
 
 # --- review by the owner -------------------------------------------------------------------------
@@ -373,8 +558,7 @@ def submit_verdict(session: Session, actor: User, call_id: str) -> ReviewCase:
         ids = ", ".join(map(str, undecided))
         raise TransitionError(f"decide every violation first; undecided: {ids}")
     before = case_dict(case)
-    case.verdict = "confirmed" if "confirmed" in decided.values() else _nothing_found(case)
-    case.state, case.submitted_by, case.submitted_at = "submitted", actor.id, db_now()
+    _give_verdict(case, actor.id)
     _record(session, actor, "case.submit", case, before)
     return case
 
@@ -400,15 +584,20 @@ def escalate(session: Session, actor: User, call_id: str, proposed_action: str) 
 def decide_escalation(
     session: Session, actor: User, call_id: str, approve: bool, comment: str | None = None
 ) -> ReviewCase:
-    """A supervisor approves or rejects the proposed action of an escalated case."""
+    """A supervisor approves or rejects the proposed action of an escalated case. Approving closes
+    the case (final, outcome 'approved': the supervisor's judgement, no appeal after it); after a
+    rejection the verdict stands and may still be appealed or closed by a 终审."""
     case = _open_case(session, actor, call_id, "supervisor")
     _require_second_pair_of_eyes(actor, case)
     _require_state(case, "escalated", why="only an escalated case awaits this decision")
     before = case_dict(case)
-    case.state = "decided"
+    now, note = db_now(), (comment or "").strip() or None
+    case.state = "final" if approve else "decided"
     case.escalation_decision = "approved" if approve else "rejected"
-    case.escalation_comment = (comment or "").strip() or None
-    case.escalation_decided_by, case.escalation_decided_at = actor.id, db_now()
+    case.escalation_comment = note
+    case.escalation_decided_by, case.escalation_decided_at = actor.id, now
+    if approve:
+        case.final_outcome, case.final_by, case.final_at, case.final_comment = "approved", actor.id, now, note
     _record(session, actor, "case.decide_escalation", case, before)
     return case
 
@@ -425,10 +614,13 @@ def appeal(
     call_id: str,
     reason: str,
     *,
+    violation_ids: list[int] | None = None,
     window_days: int = APPEAL_WINDOW_DAYS,
     now: datetime | None = None,
 ) -> Appeal:
-    """The team lead of the call's team appeals a confirmed verdict within the window, with a reason."""
+    """The team lead of the call's team appeals confirmed violations of a verdict within the window,
+    with a reason. `violation_ids` names the contested violations (at least one, each confirmed on
+    this case); None contests every confirmed one (a whole-case appeal)."""
     case = _open_case(session, actor, call_id, "team_lead")
     if case.state == "final":
         raise TransitionError("this case has had its final judgement (终审): no more appeals")
@@ -442,44 +634,90 @@ def appeal(
         raise TransitionError(f"the {window_days}-day appeal window closed at {deadline:%Y-%m-%d %H:%M} UTC")
     if not (reason or "").strip():
         raise TransitionError("an appeal needs a reason")
+    contested = _contested(case, violation_ids)
     before = case_dict(case)
     row = Appeal(case_id=case.id, reason=reason.strip(), filed_by=actor.id, filed_at=now or db_now())
+    row.hits = [AppealHit(violation_id=vid) for vid in contested]
     session.add(row)
     case.state = "appealed"
     _record(session, actor, "appeal.file", case, before)
     return row
 
 
+def _contested(case: ReviewCase, violation_ids: list[int] | None) -> list[int]:
+    """The violations an appeal contests: those named, each a confirmed one of the case."""
+    confirmed = sorted(d.violation_id for d in case.decisions if d.decision == "confirmed")
+    if violation_ids is None:
+        return confirmed
+    named = sorted(set(violation_ids))
+    if not named:
+        raise InvalidInput("请至少选择一条要申诉的违规")
+    if any(vid not in confirmed for vid in named):
+        raise InvalidInput("只能对本通话已确认的违规提出申诉")
+    return named
+
+
 def decide_appeal(
-    session: Session, actor: User, call_id: str, outcome: str, comment: str | None = None
+    session: Session,
+    actor: User,
+    call_id: str,
+    outcome: str | None = None,
+    comment: str | None = None,
+    *,
+    per_hit: Mapping[int, str] | None = None,
 ) -> ReviewCase:
-    """A supervisor's final judgement (终审) on an appeal: `uphold` keeps the verdict, `overturn`
-    turns every confirmed violation into a false positive. Either way the case becomes final."""
+    """A supervisor's final judgement (终审) on an appeal, per contested violation: `uphold` keeps it
+    confirmed, `overturn` turns it into a false positive (audited per violation). `per_hit` maps
+    each contested violation id to its outcome; `outcome` alone applies to every contested one.
+    The score after review is recomputed; when no confirmed violation is left the verdict becomes
+    all_false_positive (clean, if sampled). Either way the case becomes final, its outcome upheld,
+    overturned, or partly (some each way)."""
     case = _open_case(session, actor, call_id, "supervisor")
     _require_second_pair_of_eyes(actor, case)
     _require_state(case, "appealed", why="there is no pending appeal")
-    if outcome not in APPEAL_OUTCOMES:
-        raise InvalidInput(f"unknown outcome {outcome!r}; one of {', '.join(APPEAL_OUTCOMES)}")
+    pending = next(a for a in reversed(case.appeals) if a.decision is None)
+    outcomes = _hit_outcomes(pending, outcome, per_hit)
     before = case_dict(case)
     now, note = db_now(), (comment or "").strip() or None
-    pending = next(a for a in reversed(case.appeals) if a.decision is None)
-    pending.decision, pending.decided_by, pending.decided_at = APPEAL_OUTCOMES[outcome], actor.id, now
-    pending.comment = note
-    if outcome == "overturn":
-        for decision in case.decisions:
-            if decision.decision == "confirmed":
-                decision.decision, decision.decided_by, decision.decided_at = "false_positive", actor.id, now
-                decision.comment = f"overturned on appeal {pending.id}" + (f": {note}" if note else "")
+    decisions = {d.violation_id: d for d in case.decisions}
+    for hit in pending.hits:
+        hit.outcome = outcomes[hit.violation_id]
+        decision = decisions.get(hit.violation_id)
+        if hit.outcome == "overturned" and decision is not None and decision.decision == "confirmed":
+            was = {"decision": decision.decision, "comment": decision.comment}
+            decision.decision, decision.decided_by, decision.decided_at = "false_positive", actor.id, now
+            decision.comment = f"overturned on appeal {pending.id}" + (f": {note}" if note else "")
+            after = {"call_id": case.call.call_id, "rule_id": hit.violation.rule_id,
+                     "decision": "false_positive", "comment": decision.comment}  # fmt: skip
+            audit.append(session, actor, "violation.overturn", "violation", hit.violation_id, was, after)
+    kinds = set(outcomes.values())
+    verdict = kinds.pop() if len(kinds) == 1 else "partly"
+    pending.decision, pending.decided_by, pending.decided_at, pending.comment = verdict, actor.id, now, note
+    session.flush()
+    session.refresh(case)
+    if not any(d.decision == "confirmed" for d in case.decisions):
         case.verdict = _nothing_found(case)
-    case.state, case.final_outcome, case.final_by, case.final_at = (
-        "final",
-        APPEAL_OUTCOMES[outcome],
-        actor.id,
-        now,
-    )
+    case.score = reviewed_score(case)
+    case.state, case.final_outcome, case.final_by, case.final_at = "final", verdict, actor.id, now
     case.final_comment = note
     _record(session, actor, "appeal.decide", case, before)
     return case
+
+
+def _hit_outcomes(pending: Appeal, outcome: str | None, per_hit: Mapping[int, str] | None) -> dict[int, str]:
+    """Each contested violation's outcome ('upheld' or 'overturned') from a whole-appeal `outcome`
+    or a per-violation `per_hit`, which must cover exactly the contested ones."""
+    contested = {h.violation_id for h in pending.hits}
+    for given in ([outcome] if outcome is not None else []) + list((per_hit or {}).values()):
+        if given not in APPEAL_OUTCOMES:
+            raise InvalidInput(f"unknown outcome {given!r}; one of {', '.join(APPEAL_OUTCOMES)}")
+    if per_hit:
+        if set(per_hit) != contested:
+            raise InvalidInput("请对申诉的每一条违规作出终审（维持或改判）")
+        return {vid: APPEAL_OUTCOMES[o] for vid, o in per_hit.items()}
+    if outcome is None:
+        raise InvalidInput("请对申诉的每一条违规作出终审（维持或改判）")
+    return dict.fromkeys(contested, APPEAL_OUTCOMES[outcome])
 
 
 def final_judgement(session: Session, actor: User, call_id: str, comment: str | None = None) -> ReviewCase:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from callqa.rules import acoustic  # noqa: F401  (registers silence, overtalk, speech_rate, loudness)
 from callqa.rules.conditions import AllOf, AnyOf, Condition, Leaf, NotOf
 from callqa.rules.model import CATEGORIES, SEVERITIES, Rule, RulePack, RulePackError
 from callqa.rules.operators import OPERATORS
@@ -48,6 +49,7 @@ class RuleHeader(BaseModel):
     severity: str
     deduction: int = Field(ge=0, le=100)
     description: str = ""
+    auto_confirm: bool = Field(False, strict=True)  # hits skip manual review (recorded as confirmed)
 
 
 @dataclass
@@ -167,6 +169,7 @@ def _parse_rule(raw: Any, path: Path_, ctx: _Ctx) -> Rule | None:
         role=defaults.get("role") or "any",
         first_seconds=defaults.get("first_seconds"),
         description=header.description,
+        auto_confirm=header.auto_confirm,
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from callqa.audio.acoustics import Acoustics
     from callqa.rules.conditions import Condition
 
 CATEGORIES: tuple[str, ...] = (
@@ -19,8 +20,11 @@ CATEGORIES: tuple[str, ...] = (
     "missing_identification",
     "off_hours",
     "excessive_frequency",
+    "service_quality",
 )
 TEXT_CATEGORIES: tuple[str, ...] = CATEGORIES[:7]  # found in what is said; the others in call metadata
+# service_quality (服务规范): how the call sounds (dead air, interrupting, speed, shouting) — not a
+# violation of the collection rules, so its rules deduct little
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 Role = Literal["agent", "customer", "any"]
 
@@ -38,6 +42,7 @@ class CallContext:
     """Facts about the call that come from elsewhere (the store), passed in by the caller."""
 
     same_number_calls_that_day: int = 1  # calls to this customer number in its local day, this one included
+    acoustics: Acoustics | None = None  # measured when the call was processed (None: before acoustics)
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class Rule:
     role: Role = "any"
     first_seconds: float | None = None
     description: str = ""
+    auto_confirm: bool = False  # precise enough that its hits skip manual review (confirmed by the system)
 
 
 @dataclass(frozen=True)
@@ -99,3 +105,8 @@ class RulePack:
     matcher: object = None  # callqa.text.matcher.PhraseMatcher holding every phrase of the pack
     version: str = ""  # digest of the pack's text: recorded on every hit it finds
     detector: object = None  # callqa.rules.learned.detector.Detector for `learned` rules (None: shipped)
+
+    @property
+    def auto_confirm(self) -> frozenset[str]:
+        """Ids of the rules whose hits the system confirms without manual review."""
+        return frozenset(r.id for r in self.rules if r.auto_confirm)

@@ -351,6 +351,8 @@ class Learned(Operator):
             start_s = view.time_at(u.segment, u.start)
             if scored.vector is None or p < limit or (scored.customer and scope.role == "agent"):
                 continue
+            if not scored.in_context(j, limit):
+                continue
             if scope.first_seconds is not None and start_s >= scope.first_seconds:
                 continue
             example, similarity = detector.nearest(self.bank, scored.vector)

@@ -66,6 +66,7 @@ class Call(Base):
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
     asr_model: Mapped[str | None] = mapped_column(String(200))
+    acoustics: Mapped[dict | None] = mapped_column(JSON)  # callqa.audio.acoustics.Acoustics.to_json()
 
     segments: Mapped[list[TranscriptSegment]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="TranscriptSegment.position"
@@ -219,9 +220,17 @@ class Payment(Base):
 
 USER_ROLES = ("admin", "supervisor", "inspector", "team_lead")
 CASE_STATES = ("unassigned", "open", "submitted", "escalated", "decided", "appealed", "final")
+ACTIVE_CASE_STATES = CASE_STATES[:2]  # the review is under way; every later state has a verdict
 VERDICTS = ("confirmed", "all_false_positive", "clean")
 CASE_ORIGINS = ("flagged", "sample")  # sample: an unflagged call drawn for 抽检
 DECISIONS = ("confirmed", "false_positive")
+APPEAL_HIT_OUTCOMES = ("upheld", "overturned")  # the 终审 on one contested violation
+# how a case became final: an appeal's 终审 (every contested hit upheld, every one overturned, or some
+# of each), a 终审 without appeal (closed), or an approved escalation
+FINAL_OUTCOMES = ("upheld", "overturned", "partly", "closed", "approved")
+# owner_id may be empty while nobody has the case, and on a verdict the system gave (every hit of the
+# call found by an auto_confirm rule): no person reviewed it
+OWNER_CHECK = "state = 'unassigned' OR owner_id IS NOT NULL OR (verdict IS NOT NULL AND submitted_by IS NULL)"
 
 
 class User(Base):
@@ -317,10 +326,13 @@ class ReviewCase(Base):
     escalation_comment: Mapped[str | None] = mapped_column(Text)
     escalation_decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     escalation_decided_at: Mapped[datetime | None] = mapped_column(DateTime)
-    final_outcome: Mapped[str | None] = mapped_column(String(20))  # upheld | overturned | closed
+    final_outcome: Mapped[str | None] = mapped_column(String(20))  # one of FINAL_OUTCOMES
     final_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     final_at: Mapped[datetime | None] = mapped_column(DateTime)
     final_comment: Mapped[str | None] = mapped_column(Text)
+    # 100 minus the deductions of the rules with a confirmed violation (once per rule), set with the
+    # verdict and again when a 终审 overturns violations; None before the verdict
+    score: Mapped[int | None] = mapped_column(Integer)
 
     call: Mapped[Call] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
@@ -329,14 +341,15 @@ class ReviewCase(Base):
 
     __table_args__ = (
         CheckConstraint(_in("state", CASE_STATES), name="ck_review_cases_state"),
-        CheckConstraint("state = 'unassigned' OR owner_id IS NOT NULL", name="ck_review_cases_owner"),
+        CheckConstraint(OWNER_CHECK, name="ck_review_cases_owner"),
         CheckConstraint(f"verdict IS NULL OR {_in('verdict', VERDICTS)}", name="ck_review_cases_verdict"),
         CheckConstraint(_in("origin", CASE_ORIGINS), name="ck_review_cases_origin"),
     )
 
 
 class ViolationDecision(Base):
-    """The reviewer's call on one violation: confirmed or false_positive."""
+    """The reviewer's call on one violation: confirmed or false_positive. `decided_by` None: the
+    system confirmed it (the hit's rule has `auto_confirm`)."""
 
     __tablename__ = "violation_decisions"
 
@@ -345,7 +358,7 @@ class ViolationDecision(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("review_cases.id", ondelete="CASCADE"), index=True)
     decision: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str | None] = mapped_column(Text)
-    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(DateTime)
 
     violation: Mapped[Violation] = relationship()
@@ -354,7 +367,8 @@ class ViolationDecision(Base):
 
 
 class Appeal(Base):
-    """A team lead's appeal against a confirmed verdict, and the supervisor's decision on it."""
+    """A team lead's appeal against confirmed violations of a case (`hits`), and the supervisor's
+    decision on it: upheld, overturned, or partly (some contested violations each way)."""
 
     __tablename__ = "appeals"
 
@@ -363,12 +377,36 @@ class Appeal(Base):
     reason: Mapped[str] = mapped_column(Text)
     filed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime] = mapped_column(DateTime)
-    decision: Mapped[str | None] = mapped_column(String(20))  # upheld | overturned
+    decision: Mapped[str | None] = mapped_column(String(20))  # upheld | overturned | partly
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     comment: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[ReviewCase] = relationship(back_populates="appeals")
+    hits: Mapped[list[AppealHit]] = relationship(
+        back_populates="appeal", cascade="all, delete-orphan", order_by="AppealHit.violation_id"
+    )
+
+
+class AppealHit(Base):
+    """One violation an appeal contests, and the 终审's outcome on it (None until decided)."""
+
+    __tablename__ = "appeal_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), index=True)
+    violation_id: Mapped[int] = mapped_column(ForeignKey("violations.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+
+    appeal: Mapped[Appeal] = relationship(back_populates="hits")
+    violation: Mapped[Violation] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("appeal_id", "violation_id", name="uq_appeal_hits_appeal_violation"),
+        CheckConstraint(
+            f"outcome IS NULL OR {_in('outcome', APPEAL_HIT_OUTCOMES)}", name="ck_appeal_hits_outcome"
+        ),
+    )
 
 
 class AuditEntry(Base):

@@ -8,21 +8,24 @@ applies `callqa.store.visibility.visible_calls` itself, so no caller can forget 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload, selectinload
 
 from callqa.errors import InvalidInput, NotFound
 from callqa.proportion import wilson_interval
+from callqa.rules.model import SEVERITIES
 from callqa.store.models import (
+    ACTIVE_CASE_STATES,
     CALL_STATUSES,
     CASE_ORIGINS,
     CASE_STATES,
     PROMISE_STATUSES,
+    Appeal,
     Call,
     PaymentPromise,
     ReviewCase,
@@ -184,6 +187,27 @@ def get_call_row(session: Session, viewer: User | None, ref: str) -> CallRow:
     return CallRow(found[0], found[1])
 
 
+@dataclass(frozen=True)
+class CallStatus:
+    """Where processing of one call stands (the upload form polls it)."""
+
+    pk: int
+    call_id: str
+    status: str
+    score: int | None
+    error: str | None
+
+
+def call_statuses(session: Session, viewer: User | None, refs: list[str]) -> list[CallStatus]:
+    """The status of each visible call among `refs` (call_ids or '~<pk>'); the others are left out."""
+    if not refs:
+        return []
+    query = select(Call.id, Call.call_id, Call.status, Call.score, Call.error).where(
+        visible_calls(viewer), or_(*(call_by_ref(ref) for ref in refs))
+    )
+    return [CallStatus(*row) for row in session.execute(query.order_by(Call.id))]
+
+
 # --- aggregates ----------------------------------------------------------------------------------
 
 
@@ -260,7 +284,7 @@ class PromiseRates:
 def promise_rates(session: Session, viewer: User | None) -> PromiseRates:
     """PTP rate and compliance score over the checked calls `viewer` may see: per team, per agent and
     over all. Two aggregate queries, calls and promises per status, team and agent, each read from
-    covering indexes in their order (migration 0008_ptp), whose few rows are summed up here."""
+    covering indexes in their order (migration 0011_ptp), whose few rows are summed up here."""
     visible, checked = visible_calls(viewer), Call.status.in_(("clean", "flagged"))
     calls = session.execute(
         select(Call.team, Call.agent_id, func.count(), func.sum(Call.score), func.count(Call.score))
@@ -373,23 +397,119 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
 # --- review cases --------------------------------------------------------------------------------
 
 
+QUEUE_SORTS = ("priority", "severity", "score", "age")
+DEFAULT_QUEUE_SORT = "priority"
+SEVERITY_RANKS = {name: rank for rank, name in enumerate(SEVERITIES, start=1)}  # low = 1 … critical = 4
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """Restrictions on review cases; None (or empty) means 'any'. `finished` False hides cases whose
+    review is over (a verdict given: every state after open) unless `states` names states itself."""
+
+    states: tuple[str, ...] = ()
+    owner_id: int | None = None
+    origin: str | None = None
+    verdict: str | None = None
+    appealed: bool | None = None  # True: cases with an appeal; False: cases without
+    verdict_since: datetime | None = None  # the verdict (or the escalation decision after it) since then
+    finished: bool = True
+
+    def __post_init__(self) -> None:
+        for state in self.states:
+            if state not in CASE_STATES:
+                raise InvalidInput(f"unknown case state {state!r}; one of {', '.join(CASE_STATES)}")
+        if self.origin is not None and self.origin not in CASE_ORIGINS:
+            raise InvalidInput(f"unknown case origin {self.origin!r}; one of {', '.join(CASE_ORIGINS)}")
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.states:
+            out.append(ReviewCase.state.in_(self.states))
+        elif not self.finished:
+            out.append(ReviewCase.state.in_(ACTIVE_CASE_STATES))
+        if self.owner_id is not None:
+            out.append(ReviewCase.owner_id == self.owner_id)
+        if self.origin:
+            out.append(ReviewCase.origin == self.origin)
+        if self.verdict:
+            out.append(ReviewCase.verdict == self.verdict)
+        if self.appealed is not None:
+            has_appeal = ReviewCase.id.in_(select(Appeal.case_id))
+            out.append(has_appeal if self.appealed else ~has_appeal)
+        if self.verdict_since is not None:
+            given = func.coalesce(ReviewCase.escalation_decided_at, ReviewCase.submitted_at)
+            out.append(given >= self.verdict_since)
+        return out
+
+
 @dataclass(frozen=True)
 class CaseRow:
-    """A review case with the highest model confidence among its call's current hits (None: none
-    was scored)."""
+    """A review case with figures of its call's current hits (those a recheck still finds): how
+    many, the highest severity and the highest text-model confidence (None: no hit was scored)."""
 
     case: ReviewCase
     confidence: float | None
+    hits: int = 0
+    severity: str | None = None
+
+    @property
+    def score(self) -> int | None:
+        """The score after review once there is a verdict, else the system's."""
+        return self.case.score if self.case.score is not None else self.case.call.score
+
+
+def _current_hits(*columns: ColumnElement) -> Select:
+    """A correlated subquery over the case's call's current hits (the index on violations.call_pk)."""
+    return select(*columns).where(Violation.call_pk == ReviewCase.call_pk, Violation.vanished_at.is_(None))
 
 
 def top_confidence() -> ColumnElement[float | None]:
-    """The highest text-model confidence of a case's call over hits a recheck still finds (a
-    correlated subquery over the index on violations.call_pk)."""
+    """The highest text-model confidence of a case's call over hits a recheck still finds."""
+    return _current_hits(func.max(Violation.confidence)).scalar_subquery()
+
+
+def _top_severity() -> ColumnElement[int | None]:
+    rank = case(*((Violation.severity == name, r) for name, r in SEVERITY_RANKS.items()), else_=0)
+    return _current_hits(func.max(rank)).scalar_subquery()
+
+
+def _hit_count() -> ColumnElement[int]:
+    return _current_hits(func.count(Violation.id)).scalar_subquery()
+
+
+def _queue_order(sort: str, confidence: ColumnElement, severity: ColumnElement, hits: ColumnElement) -> list:
+    if sort not in QUEUE_SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}; one of {', '.join(QUEUE_SORTS)}")
+    by_priority = [case((ReviewCase.origin == "sample", 1), else_=0), confidence.desc().nulls_last()]
+    first = {
+        "priority": [],
+        "severity": [severity.desc().nulls_last(), hits.desc()],
+        "score": [func.coalesce(ReviewCase.score, Call.score).asc().nulls_last()],
+        "age": [ReviewCase.created_at.asc()],
+    }[sort]
+    return [*first, *by_priority, ReviewCase.id]
+
+
+def _cases(viewer: User | None, filters: CaseFilters, sort: str) -> Select:
+    confidence, severity, hits = top_confidence(), _top_severity(), _hit_count()
     return (
-        select(func.max(Violation.confidence))
-        .where(Violation.call_pk == ReviewCase.call_pk, Violation.vanished_at.is_(None))
-        .scalar_subquery()
+        select(ReviewCase, confidence, hits, severity)
+        .join(Call, ReviewCase.call_pk == Call.id)
+        .where(visible_calls(viewer), *filters.clauses())
+        .options(
+            contains_eager(ReviewCase.call),
+            joinedload(ReviewCase.owner),
+            selectinload(ReviewCase.decisions),
+            selectinload(ReviewCase.appeals).selectinload(Appeal.hits),
+        )
+        .order_by(*_queue_order(sort, confidence, severity, hits))
     )
+
+
+def _case_rows(session: Session, query: Select) -> list[CaseRow]:
+    names = {r: name for name, r in SEVERITY_RANKS.items()}
+    return [CaseRow(c, conf, n or 0, names.get(rank or 0)) for c, conf, n, rank in session.execute(query)]
 
 
 def list_cases(
@@ -398,33 +518,51 @@ def list_cases(
     state: str | None = None,
     owner: User | None = None,
     origin: str | None = None,
+    sort: str = DEFAULT_QUEUE_SORT,
 ) -> list[CaseRow]:
-    """The review queue: cases of the calls `viewer` may see, optionally of one state, owner or origin.
-    Flagged cases before 抽检 ones; within each, the call the text model is surest violates first
-    (unscored calls after scored ones); then oldest first."""
-    if state is not None and state not in CASE_STATES:
-        raise InvalidInput(f"unknown case state {state!r}; one of {', '.join(CASE_STATES)}")
-    if origin is not None and origin not in CASE_ORIGINS:
-        raise InvalidInput(f"unknown case origin {origin!r}; one of {', '.join(CASE_ORIGINS)}")
-    confidence = top_confidence()
-    query = (
-        select(ReviewCase, confidence)
-        .join(Call, ReviewCase.call_pk == Call.id)
-        .where(visible_calls(viewer))
-        .options(selectinload(ReviewCase.decisions), selectinload(ReviewCase.appeals))
-        .order_by(
-            case((ReviewCase.origin == "sample", 1), else_=0),
-            confidence.desc().nulls_last(),
-            ReviewCase.id,
-        )
+    """Every review case `viewer` may see, optionally of one state, owner or origin, finished ones
+    included, in queue order (see `page_cases`)."""
+    filters = CaseFilters(
+        states=(state,) if state else (), owner_id=owner.id if owner else None, origin=origin
     )
-    if state:
-        query = query.where(ReviewCase.state == state)
-    if owner:
-        query = query.where(ReviewCase.owner_id == owner.id)
-    if origin:
-        query = query.where(ReviewCase.origin == origin)
-    return [CaseRow(c, conf) for c, conf in session.execute(query)]
+    return _case_rows(session, _cases(viewer, filters, sort))
+
+
+def page_cases(
+    session: Session,
+    viewer: User | None,
+    filters: CaseFilters = CaseFilters(),
+    sort: str = DEFAULT_QUEUE_SORT,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[CaseRow]:
+    """One page of the review queue (我的复核, `GET /api/cases`): the cases of the calls `viewer` may
+    see that match `filters`, with the total matching. Orders (`sort`):
+    - priority: flagged cases before 抽检 ones; within each, the call the text model is surest
+      violates first (unscored calls after scored ones); then oldest first;
+    - severity: the highest severity among the call's current hits first, then more hits first;
+    - score: the lowest score first (after review: the reviewed score, else the system's);
+    - age: the case waiting longest first.
+    Ties fall back to the priority order, then the oldest case."""
+    rows = _case_rows(session, _cases(viewer, filters, sort).limit(limit).offset(offset))
+    count = select(func.count(ReviewCase.id)).join(Call, ReviewCase.call_pk == Call.id)
+    total = session.scalar(count.where(visible_calls(viewer), *filters.clauses())) or 0
+    return Page(total, limit, offset, rows)
+
+
+def hits_of(session: Session, viewer: User | None, call_pks: Sequence[int]) -> dict[int, list[Violation]]:
+    """The hits of these calls, those `viewer` may see, by call in time order (one query: for the
+    queue pages that show a few cases' hits)."""
+    query = (
+        select(Violation)
+        .join(Call, Call.id == Violation.call_pk)
+        .where(visible_calls(viewer), Violation.call_pk.in_(call_pks))
+        .order_by(Violation.call_pk, Violation.start_s, Violation.id)
+    )
+    out: dict[int, list[Violation]] = {pk: [] for pk in call_pks}
+    for violation in session.scalars(query):
+        out[violation.call_pk].append(violation)
+    return out
 
 
 # --- rule hits -----------------------------------------------------------------------------------

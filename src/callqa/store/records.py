@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from callqa.audio.acoustics import Acoustics
 from callqa.masking import UNMASKED, Masker
 from callqa.store.models import Call, PaymentPromise, TranscriptSegment, Violation
 
@@ -70,8 +71,14 @@ def call_record(call: Call, review_state: str | None = None, mask: Masker = UNMA
         "error": mask.text(call.error),
         "review_state": review_state,
         "violations": [violation_record(v, mask) for v in call.violations],
+        "acoustics": acoustics_record(call),
         "ptp": promise_record(call.promise, mask),
     }
+
+
+def acoustics_record(call: Call) -> dict[str, float | int | None] | None:
+    """The call's acoustic figures (`Acoustics.summary`), or None when it has none."""
+    return Acoustics.from_json(call.acoustics).summary() if call.acoustics else None
 
 
 def segment_record(s: TranscriptSegment, mask: Masker = UNMASKED) -> dict[str, object]:

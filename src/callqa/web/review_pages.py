@@ -1,72 +1,178 @@
-"""Review pages: my queue, review actions on a call, appeals, rules, audit log.
+"""Review pages: my queue (with bulk reassignment), the escalation queue, appeals, review actions on
+a call, rules.
 
 Every action is a plain HTML form (CSRF token included) that posts here and returns to the call
-page. The domain layer (callqa.review) decides what is allowed; a refusal propagates to the one
-error handler (callqa.web.errors), which shows the call page again with the reason.
+page, or to the queue page it was on. The domain layer (callqa.review) decides what is allowed; a
+refusal propagates to the one error handler (callqa.web.errors), which shows the call page again
+with the reason.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from callqa.errors import InvalidInput, TransitionError
 from callqa.pipeline.recheck import Selection
-from callqa.review import audit, workflow
-from callqa.review.cases import case_dict
+from callqa.review import workflow
+from callqa.review.cases import queue_record
 from callqa.review.precision import RuleFigures, phrasing_suggestions, rule_precision
 from callqa.rules.active import learned_rules
 from callqa.rules.learned.versions import list_versions
-from callqa.store.models import User
-from callqa.store.queries import CaseRow, list_cases
+from callqa.store.models import User, db_now
+from callqa.store.queries import DEFAULT_QUEUE_SORT, QUEUE_SORTS, CaseFilters, CaseRow, hits_of, page_cases
+from callqa.store.records import violation_record
 from callqa.store.visibility import get_visible_call
 from callqa.web import rechecks
 from callqa.web.auth import require_csrf
 from callqa.web.learning import learn_job, use_model
 from callqa.web.pages import page
 from callqa.web.schemas import MAX_ID
-from callqa.web.viewer import CurrentViewer, Viewer, masked_audit_row
+from callqa.web.viewer import CurrentViewer, Viewer
 
 router = APIRouter()
 CSRF = [Depends(require_csrf)]
 OptionalText = Annotated[str, Form(max_length=2000)]
 
 
-def _queued(rows: list[CaseRow], viewer: Viewer) -> list[dict[str, object]]:
-    return [case_dict(r.case, viewer.mask) | {"confidence": r.confidence} for r in rows]
+PAGE_SIZE = 50
+SCOPES = {"mine": "我的", "unassigned": "待认领", "all": "全部"}
+SCOPE = "^(mine|unassigned|all)?$"
+ORIGIN = "^(flagged|sample)?$"
+SORT = f"^({'|'.join(QUEUE_SORTS)})?$"
+BACK = "^(call|appeals|escalations)?$"  # where a queue page's form returns to on success
+ESCALATION_LIMIT = 100  # cases of each kind on the escalation queue, oldest first
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def _hit_records(session: Session, viewer: Viewer, rows: list[CaseRow]) -> dict[int, list[dict[str, object]]]:
+    """Per case id, its call's hits as records (one query for the page's cases)."""
+    decided = {r.case.id: {d.violation_id: d.decision for d in r.case.decisions} for r in rows}
+    found = hits_of(session, viewer.user, [r.case.call_pk for r in rows])
+    return {
+        r.case.id: [
+            violation_record(v, viewer.mask, decided[r.case.id].get(v.id)) for v in found[r.case.call_pk]
+        ]
+        for r in rows
+    }
 
 
 @router.get("/review")
 def my_queue(  # type: ignore[no-untyped-def]
     request: Request,
     viewer: CurrentViewer,
-    origin: Annotated[str, Query(pattern="^(flagged|sample)?$")] = "",
+    scope: Annotated[str, Query(pattern=SCOPE)] = "",
+    origin: Annotated[str, Query(pattern=ORIGIN)] = "",
+    sort: Annotated[str, Query(pattern=SORT)] = "",
+    finished: bool = False,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
+    moved: Annotated[int | None, Query(ge=0, le=workflow.MAX_BULK)] = None,
 ):
-    """The review queue: flagged cases before 抽检 ones, the model's surest first; `origin` keeps one kind."""
-    kind = origin or None
+    """我的复核: the review queue, paged and sorted in SQL (`page_cases`). `scope`: my cases (the
+    default for those who own cases), unassigned ones, or all the viewer may see; `finished` adds
+    the cases whose review is over. Supervisors select cases here and reassign them in bulk."""
+    scope = scope or ("mine" if viewer.role in workflow.OWNER_ROLES else "all")
+    sort = sort or DEFAULT_QUEUE_SORT
+    filters = CaseFilters(
+        states=("unassigned",) if scope == "unassigned" else (),
+        owner_id=viewer.user.id if scope == "mine" else None,
+        origin=origin or None,
+        finished=finished,
+    )
     with request.app.state.db.session() as session:
         actor = viewer.actor(session)
-        mine = _queued(list_cases(session, actor, owner=actor, origin=kind), viewer)
-        unassigned = _queued(list_cases(session, actor, state="unassigned", origin=kind), viewer)
-        everything = []
+        found = page_cases(session, actor, filters, sort, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        now = db_now()
+        rows = [queue_record(r, viewer.mask, now) for r in found.rows]
+        owners = []
         if viewer.role == "supervisor":
-            everything = _queued(list_cases(session, actor, origin=kind), viewer)
+            owners = [u.username for u in workflow.owner_candidates(session)]
+    query = {"scope": scope, "origin": origin, "sort": sort} | ({"finished": "1"} if finished else {})
     return page(
-        request, viewer, "review.html", mine=mine, unassigned=unassigned, everything=everything, origin=origin
+        request,
+        viewer,
+        "review.html",
+        rows=rows,
+        total=found.total,
+        page=page_no,
+        pages=_pages(found.total),
+        query=query,
+        scope=scope,
+        origin=origin,
+        sort=sort,
+        finished=finished,
+        owners=owners,
+        moved=moved,
+        SCOPES=SCOPES,
+    )
+
+
+@router.post("/review/reassign", dependencies=CSRF)
+def reassign_many(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    owner: Annotated[str, Form(max_length=100)],
+    reason: OptionalText = "",
+    call: Annotated[list[str], Form(max_length=workflow.MAX_BULK)] = [],  # noqa: B006 (FastAPI's form default)
+    scope: Annotated[str, Form(pattern=SCOPE)] = "",
+    origin: Annotated[str, Form(pattern=ORIGIN)] = "",
+    sort: Annotated[str, Form(pattern=SORT)] = "",
+    finished: Annotated[str, Form(pattern="^1?$")] = "",
+):
+    """批量改派 from the queue: the selected cases to one owner, with the required reason (audited
+    per case); back to the queue as it was, saying how many moved."""
+    with request.app.state.db.session() as session:
+        moved = workflow.reassign_many(session, viewer.actor(session), call, owner, reason)
+    back = {"scope": scope, "origin": origin, "sort": sort, "finished": finished, "moved": len(moved)}
+    return RedirectResponse(
+        "/review?" + urlencode({k: v for k, v in back.items() if v != ""}), status_code=303
+    )
+
+
+@router.get("/escalations")
+def escalations_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+    """升级与申诉: what awaits a supervisor's decision, oldest first — escalations (approve, which
+    closes the case, or reject) and appeals (the 终审 on each contested violation)."""
+    viewer.require("supervisor")
+    with request.app.state.db.session() as session:
+        actor = viewer.actor(session)
+        now = db_now()
+        queues: dict[str, dict[str, object]] = {}
+        hits: dict[int, list[dict[str, object]]] = {}
+        for state in ("escalated", "appealed"):
+            found = page_cases(session, actor, CaseFilters(states=(state,)), "age", ESCALATION_LIMIT)
+            rows = [
+                queue_record(r, viewer.mask, now) | {"own": workflow.decided_by(actor, r.case)}
+                for r in found.rows
+            ]
+            queues[state] = {"total": found.total, "rows": rows}
+            hits |= _hit_records(session, viewer, found.rows)
+    return page(
+        request,
+        viewer,
+        "escalations.html",
+        escalated=queues["escalated"],
+        appealed=queues["appealed"],
+        hits=hits,
     )
 
 
 @router.get("/review/next")
 def next_case(request: Request, viewer: CurrentViewer) -> RedirectResponse:
-    """提交并下一条: the first open case I own, in my queue's order (`list_cases`); the queue itself
+    """提交并下一条: the first open case I own, in my queue's order (`page_cases`); the queue itself
     when none is left."""
     with request.app.state.db.session() as session:
         actor = viewer.actor(session)
-        rows = list_cases(session, actor, state="open", owner=actor)
+        mine = CaseFilters(states=("open",), owner_id=actor.id)
+        rows = page_cases(session, actor, mine, limit=1).rows
         if not rows:
             return RedirectResponse("/review", status_code=303)
         call = rows[0].case.call
@@ -75,15 +181,57 @@ def next_case(request: Request, viewer: CurrentViewer) -> RedirectResponse:
 
 
 @router.get("/appeals")
-def appeals_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
+def appeals_page(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
+):
+    """申诉: for a team lead, the confirmed verdicts of their team still open to appeal, each with the
+    form to appeal chosen violations; for everyone, the cases with appeals and the 终审 on each
+    contested violation."""
+    window = request.app.state.ws.settings.appeal_window_days
     with request.app.state.db.session() as session:
         actor = viewer.actor(session)
-        cases = [
-            case_dict(r.case, viewer.mask)
-            for r in list_cases(session, actor)
-            if r.case.appeals or r.case.state in ("submitted", "decided")
-        ]
-    return page(request, viewer, "appeals.html", cases=cases)
+        now = db_now()
+        appealable: dict[str, object] = {"total": 0, "rows": []}
+        shown: list[CaseRow] = []
+        if viewer.role == "team_lead":
+            open_to_appeal = CaseFilters(
+                states=("submitted", "decided"),
+                verdict="confirmed",
+                verdict_since=now - timedelta(days=window),
+            )
+            found = page_cases(session, actor, open_to_appeal, "age", PAGE_SIZE)
+            appealable = {
+                "total": found.total,
+                "rows": [_with_deadline(r, viewer, window) for r in found.rows],
+            }
+            shown += found.rows
+        offset = (page_no - 1) * PAGE_SIZE
+        appealed = page_cases(session, actor, CaseFilters(appealed=True), "age", PAGE_SIZE, offset)
+        shown += appealed.rows
+        records = {
+            "total": appealed.total,
+            "rows": [queue_record(r, viewer.mask, now) for r in appealed.rows],
+        }
+        hits = _hit_records(session, viewer, shown)
+    return page(
+        request,
+        viewer,
+        "appeals.html",
+        appealable=appealable,
+        appealed=records,
+        hits=hits,
+        window_days=window,
+        page=page_no,
+        pages=_pages(appealed.total),
+    )
+
+
+def _with_deadline(row: CaseRow, viewer: Viewer, window: int) -> dict[str, object]:
+    deadline = workflow.appeal_deadline(row.case, window)
+    shown = f"{deadline:%Y-%m-%d %H:%M}（世界协调时）" if deadline else None
+    return queue_record(row, viewer.mask) | {"deadline": shown}
 
 
 MODEL_ROLES = ("supervisor", "admin")  # who retrains the text model and sees phrasing suggestions
@@ -109,7 +257,7 @@ def rules_page(request: Request, viewer: CurrentViewer, queued: Annotated[int, Q
         ]
         for rule, rows in found.items()
     }  # fmt: skip
-    fields = ("id", "name", "category", "severity", "deduction")
+    fields = ("id", "name", "category", "severity", "deduction", "auto_confirm")
     rules = [{f: getattr(r, f) for f in fields} | {"model": r.id in model_rules} for r in pack.rules]
     return page(
         request,
@@ -163,22 +311,15 @@ def recheck(  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/audit")
-def audit_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
-    viewer.require("admin", "supervisor")
-    with request.app.state.db.session() as session:
-        rows = [masked_audit_row(r, viewer.mask) for r in audit.export_rows(session)[-500:][::-1]]
-        problems = audit.verify(session)
-    return page(request, viewer, "audit.html", rows=rows, problems=problems)
-
-
-def _act(request: Request, viewer: Viewer, call_id: str, action) -> RedirectResponse:  # type: ignore[no-untyped-def]
-    """Run one workflow action as the viewer, then back to the call page."""
+def _act(request: Request, viewer: Viewer, call_id: str, action, back: str = "") -> RedirectResponse:  # type: ignore[no-untyped-def]
+    """Run one workflow action as the viewer, then back to the call page (or to the queue page
+    `back` names, when the form was on one)."""
     with request.app.state.db.session() as session:
         actor = viewer.actor(session)
         action(session, actor)
         ref = viewer.mask.call_ref(*_call_names(session, actor, call_id))
-    return RedirectResponse(f"/calls/{ref}", status_code=303)
+    target = f"/{back}" if back in ("appeals", "escalations") else f"/calls/{ref}"
+    return RedirectResponse(target, status_code=303)
 
 
 def _call_names(session, actor: User, ref: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
@@ -192,10 +333,16 @@ def claim(request: Request, viewer: CurrentViewer, call_id: str):  # type: ignor
 
 
 @router.post("/calls/{call_id}/reassign", dependencies=CSRF)
-def reassign(
-    request: Request, viewer: CurrentViewer, call_id: str, owner: Annotated[str, Form(max_length=100)]
-):  # type: ignore[no-untyped-def]
-    return _act(request, viewer, call_id, lambda s, u: workflow.reassign(s, u, call_id, owner))
+def reassign(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    call_id: str,
+    owner: Annotated[str, Form(max_length=100)],
+    reason: OptionalText = "",
+):
+    return _act(
+        request, viewer, call_id, lambda s, u: workflow.reassign(s, u, call_id, owner, reason or None)
+    )
 
 
 @router.post("/calls/{call_id}/violations/{violation_id}", dependencies=CSRF)
@@ -275,6 +422,9 @@ def escalate(request: Request, viewer: CurrentViewer, call_id: str, proposed_act
     return _act(request, viewer, call_id, lambda s, u: workflow.escalate(s, u, call_id, proposed_action))
 
 
+Back = Annotated[str, Form(pattern=BACK)]
+
+
 @router.post("/calls/{call_id}/escalation", dependencies=CSRF)
 def escalation(  # type: ignore[no-untyped-def]
     request: Request,
@@ -282,19 +432,35 @@ def escalation(  # type: ignore[no-untyped-def]
     call_id: str,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
     comment: OptionalText = "",
+    back: Back = "",
 ):
+    """Approve (which closes the case) or reject an escalation's proposed action."""
+
     def act(s, u):  # type: ignore[no-untyped-def]
         return workflow.decide_escalation(s, u, call_id, decision == "approve", comment or None)
 
-    return _act(request, viewer, call_id, act)
+    return _act(request, viewer, call_id, act, back)
 
 
 @router.post("/calls/{call_id}/appeal", dependencies=CSRF)
-def appeal(request: Request, viewer: CurrentViewer, call_id: str, reason: OptionalText = ""):  # type: ignore[no-untyped-def]
+def appeal(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    call_id: str,
+    reason: OptionalText = "",
+    violation: Annotated[list[int], Form(max_length=1000)] = [],  # noqa: B006 (FastAPI's form default)
+    picked: Annotated[str, Form(pattern="^1?$")] = "",
+    back: Back = "",
+):
+    """File an appeal against the chosen confirmed violations (`violation`, at least one when the
+    form offers a choice: `picked`); without a choice, against every confirmed one."""
     days = request.app.state.ws.settings.appeal_window_days
-    return _act(
-        request, viewer, call_id, lambda s, u: workflow.appeal(s, u, call_id, reason, window_days=days)
-    )
+    chosen = violation if (picked or violation) else None
+
+    def act(s, u):  # type: ignore[no-untyped-def]
+        return workflow.appeal(s, u, call_id, reason, violation_ids=chosen, window_days=days)
+
+    return _act(request, viewer, call_id, act, back)
 
 
 @router.post("/calls/{call_id}/appeal/decision", dependencies=CSRF)
@@ -302,12 +468,24 @@ def appeal_decision(  # type: ignore[no-untyped-def]
     request: Request,
     viewer: CurrentViewer,
     call_id: str,
-    outcome: Annotated[str, Form(pattern="^(uphold|overturn)$")],
+    outcome: Annotated[str, Form(pattern="^(uphold|overturn)?$")] = "",
+    violation: Annotated[list[int], Form(max_length=1000)] = [],  # noqa: B006
+    hit_outcome: Annotated[list[str], Form(max_length=1000)] = [],  # noqa: B006
     comment: OptionalText = "",
+    back: Back = "",
 ):
-    return _act(
-        request, viewer, call_id, lambda s, u: workflow.decide_appeal(s, u, call_id, outcome, comment or None)
-    )
+    """The 终审 on a pending appeal: `outcome` for every contested violation, or one `hit_outcome`
+    (uphold / overturn) per contested `violation`, in the same order."""
+    per_hit = None
+    if not outcome:
+        if len(violation) != len(hit_outcome) or not all(o in workflow.APPEAL_OUTCOMES for o in hit_outcome):
+            raise InvalidInput("请对申诉的每一条违规作出终审（维持或改判）")
+        per_hit = dict(zip(violation, hit_outcome, strict=True))
+
+    def act(s, u):  # type: ignore[no-untyped-def]
+        return workflow.decide_appeal(s, u, call_id, outcome or None, comment or None, per_hit=per_hit)
+
+    return _act(request, viewer, call_id, act, back)
 
 
 @router.post("/calls/{call_id}/final", dependencies=CSRF)

@@ -39,6 +39,7 @@ Score = Annotated[int | None, Query(ge=0, le=100)]
 
 CallStatus = Literal["pending", "processing", "clean", "flagged", "failed"]
 CaseOrigin = Literal["flagged", "sample"]
+QueueSort = Literal["priority", "severity", "score", "age"]
 CaseState = Literal["unassigned", "open", "submitted", "escalated", "decided", "appealed", "final"]
 ReviewStateFilter = Literal[
     "none", "unassigned", "open", "submitted", "escalated", "decided", "appealed", "final"
@@ -84,6 +85,18 @@ class ViolationOut(BaseModel):
     )
 
 
+class AcousticsOut(BaseModel):
+    """How the call sounds, measured when it was processed; per-role figures are null on mono calls."""
+
+    silence_s: float = Field(description="dead air between first and last speech, pauses of 2 s and more")
+    longest_silence_s: float
+    overtalk_s: float | None = Field(description="both speaking at once (stereo calls)")
+    agent_interruptions: int | None = Field(description="the agent cut the customer off (stereo calls)")
+    agent_chars_per_min: float | None
+    customer_chars_per_min: float | None
+    agent_loud_s: float | None = Field(description="the agent 10 dB or more above their own median level")
+
+
 class PromiseOut(BaseModel):
     date: str = Field(description="the day the customer promised to pay by (YYYY-MM-DD)")
     amount_yuan: float | None = Field(description="the promised sum; null when none was said")
@@ -107,6 +120,7 @@ class CallOut(BaseModel):
     error: str | None
     review_state: str | None = Field(description="state of the call's review case, if it has one")
     violations: list[ViolationOut]
+    acoustics: AcousticsOut | None = Field(description="null: not processed, or processed before acoustics")
     ptp: PromiseOut | None = Field(None, description="the customer's promise to pay (承诺还款), if any")
 
 
@@ -166,7 +180,10 @@ class AppealOut(BaseModel):
     id: int
     reason: str
     filed_at: str | None
-    decision: str | None
+    hits: dict[str, str | None] = Field(
+        description="contested violation id → the 终审 on it: upheld | overturned (null: not yet decided)"
+    )
+    decision: str | None = Field(description="upheld | overturned | partly (some contested ones each way)")
     comment: str | None
 
 
@@ -175,23 +192,38 @@ class CaseOut(BaseModel):
     call_id: str
     ref: str
     team: str | None
+    agent: str | None
     state: str
     origin: Literal["flagged", "sample"] = Field(description="sample: a clean call drawn for 抽检")
     owner: str | None
     verdict: str | None
+    reviewed_score: int | None = Field(
+        description="100 minus the deductions of the rules with a confirmed violation (once per rule); "
+        "null before the verdict"
+    )
+    created_at: str | None
     submitted_at: str | None
+    system_verdict: bool = Field(
+        description="the system gave the verdict: every hit was of auto_confirm rules"
+    )
     proposed_action: str | None
+    escalated_at: str | None
     escalation_decision: str | None
     escalation_comment: str | None
-    final_outcome: str | None
+    final_outcome: str | None = Field(description="upheld | overturned | partly | closed | approved")
     final_at: str | None
     final_comment: str | None
     decisions: dict[str, str] = Field(description="violation id → confirmed | false_positive")
+    auto_confirmed: list[int] = Field(description="violations the system confirmed (auto_confirm rules)")
     appeals: list[AppealOut]
 
 
 class QueuedCaseOut(CaseOut):
     confidence: float | None = Field(description="the highest text-model confidence of the call's hits")
+    hits: int = Field(description="the call's current hits (those a recheck still finds)")
+    severity: str | None = Field(description="the highest severity among them")
+    score: int | None = Field(description="reviewed_score once there is a verdict, else the system's score")
+    age_s: int = Field(description="seconds since the case was opened")
 
 
 class MissRateOut(BaseModel):
@@ -279,6 +311,7 @@ class RuleFigures(BaseModel):
     confirmed: int
     false_positive: int
     undecided: int
+    auto: int = Field(description="hits the system confirmed (an auto_confirm rule): not in the precision")
     precision: float | None
 
 
@@ -370,13 +403,28 @@ class CsrfOut(BaseModel):
 class IngestOut(BaseModel):
     file: str
     call_id: str | None
-    ref: str | None
+    ref: str | None = Field(description="the call (new, or the one already holding this recording)")
     status: Literal["added", "exists", "failed"]
-    message: str
+    status_name: str = Field(description="已接收 / 重复 / 已拒绝")
+    message: str = Field(description="what happened, in Chinese (why, when refused)")
+    call_status: CallStatus | None = Field(description="the call's processing status now")
+    call_status_name: str | None
 
 
 class UploadOut(BaseModel):
     outcomes: list[IngestOut]
+
+
+class CallStatusOut(BaseModel):
+    ref: str
+    status: CallStatus
+    status_name: str
+    score: int | None
+    error: str | None
+
+
+class CallStatusPage(BaseModel):
+    items: list[CallStatusOut]
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -384,6 +432,15 @@ class UploadOut(BaseModel):
 
 class ReassignIn(BaseModel):
     owner: Name
+    reason: Comment = Field(None, description="why (kept in the audit log)")
+
+
+class BulkReassignIn(BaseModel):
+    call_ids: list[Annotated[str, Field(min_length=1, max_length=200), Unicode]] = Field(
+        min_length=1, max_length=500, description="call_id or `ref` of each case"
+    )
+    owner: Name
+    reason: RequiredText = Field(description="why (required; kept in the audit entry of each case)")
 
 
 class DecisionIn(BaseModel):
@@ -402,10 +459,19 @@ class EscalationDecisionIn(BaseModel):
 
 class AppealIn(BaseModel):
     reason: RequiredText
+    violation_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None, max_length=1000, description="the confirmed violations contested (default: every one)"
+    )
+
+
+AppealOutcome = Literal["uphold", "overturn"]
 
 
 class AppealDecisionIn(BaseModel):
-    decision: Literal["uphold", "overturn"]
+    decision: AppealOutcome | None = Field(None, description="for every contested violation")
+    hits: dict[int, AppealOutcome] | None = Field(
+        None, description="contested violation id → uphold | overturn (each contested one)"
+    )
     comment: Comment = None
 
 

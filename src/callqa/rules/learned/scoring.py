@@ -3,6 +3,15 @@
 `CallScorer` is held by the call's `CallView`: every `learned` rule and every hit's confidence read
 the same scores. Embeddings are looked up in `vectors` (text -> vector) first; new ones are added to
 it, so the caller can store them and a later recheck with a retrained model embeds nothing.
+
+A borderline sentence is read with its neighbours too: a unit that only just reaches a threshold
+is scored again joined with the units before and after it in the same turn (`ScoredUnit.context`),
+and a `learned` rule fires on it only where that window still reads at least `CONTEXT_SHARE` of the
+way to the threshold. A garbled fragment that happens to sit near an insult in embedding space
+(「在次跟您道个歉。」, 0.85 against a threshold of 0.73) is dropped when the sentences around it are
+plain ordinary talk. A confident unit (above the lower `1 - BORDERLINE` of the band between threshold
+and 1) stands on its own: the window of a sharp insult between two polite sentences reads as ordinary
+talk, and it must still fire.
 """
 
 from __future__ import annotations
@@ -17,6 +26,9 @@ from callqa.rules.learned.features import embed
 from callqa.rules.learned.units import Unit, split_units
 from callqa.transcript import Segment
 
+CONTEXT_SHARE = 0.8  # a borderline unit's window must reach this share of the threshold (module doc)
+BORDERLINE = 0.5  # the lower share of the band between threshold and 1 that needs the window's support
+
 
 @dataclass(frozen=True, slots=True)
 class ScoredUnit:
@@ -27,6 +39,14 @@ class ScoredUnit:
     probs: np.ndarray
     vector: np.ndarray | None
     customer: bool = False  # 'unknown' speech (mono) that only a customer would say
+    context: np.ndarray | None = None  # probabilities of the unit with its neighbours (None: not read)
+
+    def in_context(self, j: int, limit: float) -> bool:
+        """Whether a hit of category `j` at threshold `limit` stands: the unit is confident, or its
+        window (if it was read) supports it."""
+        if self.context is None or float(self.probs[j]) >= limit + BORDERLINE * (1 - limit):
+            return True
+        return float(self.context[j]) >= CONTEXT_SHARE * limit
 
 
 class CallScorer:
@@ -62,9 +82,29 @@ class CallScorer:
             texts = [units[k].text for k in mixed]
             flags = self.detector.customer_like(texts, self._embed(texts))
             customer = {k for k, flag in zip(mixed, flags, strict=True) if flag}
+        context = self._context(units, passed, probs)
         for k, u in enumerate(units):
             vector = self.vectors[u.text] if passed[k] else None
-            self._by_segment[u.segment].append(ScoredUnit(u, probs[k], vector, k in customer))
+            self._by_segment[u.segment].append(ScoredUnit(u, probs[k], vector, k in customer, context.get(k)))
+
+    def _context(self, units: list[Unit], passed: np.ndarray, probs: np.ndarray) -> dict[int, np.ndarray]:
+        """{unit index: probabilities of its window} for the units near a threshold that have
+        neighbours in their segment (the others are never held back by context)."""
+        near = probs >= CONTEXT_SHARE * self.detector.thresholds
+        windows = {}
+        for k, u in enumerate(units):
+            if not passed[k] or not near[k].any():
+                continue
+            lo = k - 1 if k > 0 and units[k - 1].segment == u.segment else k
+            hi = k + 1 if k + 1 < len(units) and units[k + 1].segment == u.segment else k
+            if lo < hi:
+                text = self.segments[u.segment].text
+                windows[k] = text[units[lo].start : units[hi].end]
+        if not windows:
+            return {}
+        read, window_probs = self.detector.score(list(windows.values()), embedder=self._embed)
+        # a window the n-gram gate stops reads as ordinary talk: it supports nothing
+        return {k: np.where(read[n], window_probs[n], 0.0) for n, k in enumerate(windows)}
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of `texts`: stored ones looked up, the others computed in one batch and kept."""

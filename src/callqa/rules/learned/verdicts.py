@@ -13,6 +13,8 @@ text: a model hit's text already is one; a keyword hit's text is only the matche
   trains it as no violation of every other category).
 - Vanished hits (a recheck no longer finds them) are kept: the person heard the call, so the label
   stands, and a confirmed hit the model now misses is just what it has to learn.
+- Confirmations the system recorded for `auto_confirm` rules are no person's verdict: left out
+  (the model would learn from its own hits).
 - Categories without an example bank (no model to train) and hits whose sentence cannot be found
   are skipped and counted.
 The sentences are call transcripts: they are used in memory and cached (0600) inside the
@@ -84,7 +86,7 @@ def verdict_examples(session: Session, categories: Iterable[str]) -> VerdictSet:
     rows = session.execute(
         select(Violation, ViolationDecision.decision, ViolationDecision.decided_at)
         .outerjoin(ViolationDecision, ViolationDecision.violation_id == Violation.id)
-        .where(or_(ViolationDecision.id.is_not(None), Violation.source == "inspector"))
+        .where(or_(ViolationDecision.decided_by.is_not(None), Violation.source == "inspector"))
         .order_by(Violation.id)
     ).all()
     call_pks = {v.call_pk for v, _, _ in rows if v.category in cats}

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import Field
 from sqlalchemy import select, update
 
 from callqa.pipeline.ingest import ingest_one
 from callqa.review import audit
 from callqa.store.models import Call
-from callqa.store.queries import CallFilters, get_call_row, page_calls
+from callqa.store.queries import CallFilters, call_statuses, get_call_row, page_calls
 from callqa.store.records import call_record, transcript_record
 from callqa.web import uploads
 from callqa.web.auth import current_user
+from callqa.web.render import STATUS_NAMES
 from callqa.web.schemas import (
     CallOut,
     CallPage,
     CallRef,
     CallSort,
     CallStatus,
+    CallStatusPage,
     Filter,
     Limit,
     Offset,
@@ -99,22 +103,32 @@ UPLOAD_BODY = {
     response_model=UploadOut,
     dependencies=[Depends(current_user), Depends(uploads.require_csrf_header)],
     openapi_extra=UPLOAD_BODY,
-    responses={413: {"description": "larger than max_upload_mb"}, 415: {"description": "not audio"}},
+    responses={
+        413: {"description": "the request is larger than max_upload_mb"},
+        415: {"description": "not multipart/form-data"},
+        422: {"description": "no files, or an unusable manifest"},
+    },
     max_body_size=NO_APP_BODY_LIMIT,
 )
 async def upload_calls(request: Request, viewer: CurrentViewer):  # type: ignore[no-untyped-def]
     """Upload recordings (multipart field `files`, repeatable) and optionally a manifest CSV
     (field `manifest`, columns as for `callqa ingest`); inspectors and admins. Each file becomes a
-    pending call, processed by the background worker; the response lists what happened to each."""
+    pending call, processed by the background worker. The response says per file, in order, what
+    happened: `added` (with its call's `ref`), `exists` (the same recording is already the call
+    `ref`) or `failed` (refused: not audio, cannot be decoded, too long, ...); one refused file does
+    not stop the others. `message` says it in Chinese; poll `/api/call-status` for processing."""
     viewer.require("inspector", "admin")
     folder = await run_in_threadpool(uploads.upload_folder, request)
     try:
         body = await uploads.receive(request, folder)
-        for part in body.audio:
-            if not await run_in_threadpool(uploads.probe_audio, part.path):
-                raise uploads.UploadRejected(415, f"{part.name}: cannot be decoded as audio")
-        pairs = uploads.rows_for_upload(body)
-        outcomes = [await run_in_threadpool(_ingest, request, viewer, part, row) for part, row in pairs]
+        outcomes = []
+        for part, row in uploads.rows_for_upload(body):
+            if row is not None and part.refused is None:
+                part.refused = await run_in_threadpool(uploads.decoder_refusal, part)
+            if row is None or part.refused is not None:
+                outcomes.append(_refused(viewer, part))
+            else:
+                outcomes.append(await run_in_threadpool(_ingest, request, viewer, part, row))
     finally:
         await run_in_threadpool(uploads.remove_folder, folder)
     worker = getattr(request.app.state, "worker", None)
@@ -123,11 +137,23 @@ async def upload_calls(request: Request, viewer: CurrentViewer):  # type: ignore
     return {"outcomes": outcomes}
 
 
+def _refused(viewer: Viewer, part: uploads.Received) -> dict[str, object]:
+    return {
+        "file": viewer.mask.text(part.name),
+        "call_id": None,
+        "ref": None,
+        "status": "failed",
+        "status_name": uploads.STATUS_NAMES["failed"],
+        "message": viewer.mask.text(part.refused),
+        "call_status": None,
+        "call_status_name": None,
+    }
+
+
 def _ingest(request: Request, viewer: Viewer, part: uploads.Received, row) -> dict[str, object]:  # type: ignore[no-untyped-def]
     ws, db = request.app.state.ws, request.app.state.db
     outcome = ingest_one(ws, db, row)
-    message = outcome.message.replace(str(part.path), part.name)
-    ref = None
+    ref, call_status = None, None
     if outcome.call_id is not None:
         with db.session() as session:
             if outcome.status == "added":
@@ -145,13 +171,44 @@ def _ingest(request: Request, viewer: Viewer, part: uploads.Received, row) -> di
                     None,
                     {"file": part.name, "size_bytes": part.size},
                 )
-            pk = session.scalar(select(Call.id).where(Call.call_id == outcome.call_id))
-            ref = viewer.mask.call_ref(outcome.call_id, pk) if pk is not None else None
+            found = session.execute(
+                select(Call.id, Call.status).where(Call.call_id == outcome.call_id)
+            ).first()
+            if found is not None:
+                ref, call_status = viewer.mask.call_ref(outcome.call_id, found.id), found.status
     mask = viewer.mask
+    message = uploads.outcome_message(outcome, part, ws.settings.max_call_minutes)
     return {
         "file": mask.text(part.name),
         "call_id": mask.text(outcome.call_id),
         "ref": ref,
         "status": outcome.status,
+        "status_name": uploads.STATUS_NAMES[outcome.status],
         "message": mask.text(message),
+        "call_status": call_status,
+        "call_status_name": STATUS_NAMES.get(call_status) if call_status else None,
+    }
+
+
+@router.get("/call-status", response_model=CallStatusPage)
+def call_status(  # type: ignore[no-untyped-def]
+    request: Request,
+    viewer: CurrentViewer,
+    ref: Annotated[list[Annotated[str, Field(max_length=200)]], Query(max_length=uploads.MAX_FILES)],
+):
+    """Where processing of these calls (by `ref`) stands: status, score and error; the upload form
+    polls it. Calls the viewer may not see, or that do not exist, are left out."""
+    with request.app.state.db.session() as session:
+        rows = call_statuses(session, viewer.user, ref)
+    return {
+        "items": [
+            {
+                "ref": viewer.mask.call_ref(r.call_id, r.pk),
+                "status": r.status,
+                "status_name": STATUS_NAMES[r.status],
+                "score": r.score,
+                "error": viewer.mask.text(r.error),
+            }
+            for r in rows
+        ]
     }

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Request, Response
 from sqlalchemy.orm import Session
 
 from callqa.review import workflow
-from callqa.review.cases import case_dict, get_case
-from callqa.store.models import ReviewCase, User
-from callqa.store.queries import list_cases
+from callqa.review.cases import case_dict, get_case, queue_record
+from callqa.store.models import Appeal, ReviewCase, User
+from callqa.store.queries import CaseFilters, page_cases
 from callqa.web.api.deps import CSRF
 from callqa.web.schemas import (
     AppealDecisionIn,
     AppealIn,
+    BulkReassignIn,
     CallRef,
     CaseOrigin,
     CaseOut,
@@ -23,8 +24,11 @@ from callqa.web.schemas import (
     EscalateIn,
     EscalationDecisionIn,
     FinalIn,
+    Limit,
     MissedViolationIn,
+    Offset,
     QueuedCaseOut,
+    QueueSort,
     ReassignIn,
 )
 from callqa.web.viewer import CurrentViewer, Viewer
@@ -36,18 +40,41 @@ Action = Callable[[Session, User], object]
 @router.get("/cases", response_model=list[QueuedCaseOut])
 def cases(  # type: ignore[no-untyped-def]
     request: Request,
+    response: Response,
     viewer: CurrentViewer,
     state: CaseState | None = None,
     mine: bool = False,
     origin: CaseOrigin | None = None,
+    finished: bool = False,
+    sort: QueueSort = "priority",
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
-    """The review queue over the calls the user may see: flagged cases before 抽检 (`origin`
-    sample) ones, then by the text model's highest confidence on the call (unscored last), then
-    oldest first; `mine` = owned by the user."""
+    """The review queue over the calls the user may see (as 我的复核 pages it). `mine`: owned by
+    the user. Cases whose review is over (a verdict given) are left out unless `finished` or a
+    `state` asks for them. `sort`: priority (flagged before 抽检, then the text model's highest
+    confidence on the call, unscored last, then oldest), severity (highest first), score (lowest
+    first) or age (longest waiting first). The total matching is in the `X-Total-Count` header."""
+    filters = CaseFilters(
+        states=(state,) if state else (),
+        owner_id=viewer.user.id if mine else None,
+        origin=origin,
+        finished=finished,
+    )
     with request.app.state.db.session() as session:
-        actor = viewer.actor(session)
-        rows = list_cases(session, actor, state, actor if mine else None, origin)
-        return [case_dict(r.case, viewer.mask) | {"confidence": r.confidence} for r in rows]
+        found = page_cases(session, viewer.actor(session), filters, sort, limit, offset)
+        response.headers["X-Total-Count"] = str(found.total)
+        return [queue_record(r, viewer.mask) for r in found.rows]
+
+
+@router.post("/cases/reassign", response_model=list[CaseOut], dependencies=CSRF)
+def reassign_many(request: Request, viewer: CurrentViewer, body: BulkReassignIn):  # type: ignore[no-untyped-def]
+    """A supervisor gives several cases not yet submitted to one inspector or supervisor, with a
+    reason (audited per case). All or nothing; returns the cases reassigned (those the target owned
+    already are left out)."""
+    with request.app.state.db.session() as session:
+        moved = workflow.reassign_many(session, viewer.actor(session), body.call_ids, body.owner, body.reason)
+        return [case_dict(c, viewer.mask) for c in moved]
 
 
 @router.get("/calls/{call_id}/case", response_model=CaseOut)
@@ -74,7 +101,9 @@ def claim(request: Request, viewer: CurrentViewer, call_id: CallRef):  # type: i
 @router.post("/calls/{call_id}/reassign", response_model=CaseOut, dependencies=CSRF)
 def reassign(request: Request, viewer: CurrentViewer, call_id: CallRef, body: ReassignIn):  # type: ignore[no-untyped-def]
     """A supervisor gives a case not yet submitted to another inspector or supervisor."""
-    return _transition(request, viewer, lambda s, u: workflow.reassign(s, u, call_id, body.owner))
+    return _transition(
+        request, viewer, lambda s, u: workflow.reassign(s, u, call_id, body.owner, body.reason)
+    )
 
 
 @router.post("/calls/{call_id}/verdict", response_model=CaseOut, dependencies=CSRF)
@@ -102,21 +131,30 @@ def decide_escalation(  # type: ignore[no-untyped-def]
 
 @router.post("/calls/{call_id}/appeal", response_model=CaseOut, dependencies=CSRF)
 def appeal(request: Request, viewer: CurrentViewer, call_id: CallRef, body: AppealIn):  # type: ignore[no-untyped-def]
-    """The team lead of the call's team appeals a confirmed verdict within the appeal window."""
+    """The team lead of the call's team appeals confirmed violations of a verdict within the appeal
+    window: those in `violation_ids` (at least one), or every confirmed one when it is left out."""
     window = request.app.state.ws.settings.appeal_window_days
-    return _transition(
-        request, viewer, lambda s, u: workflow.appeal(s, u, call_id, body.reason, window_days=window)
-    )
+
+    def act(session: Session, actor: User) -> Appeal:
+        return workflow.appeal(
+            session, actor, call_id, body.reason, violation_ids=body.violation_ids, window_days=window
+        )
+
+    return _transition(request, viewer, act)
 
 
 @router.post("/calls/{call_id}/appeal/decision", response_model=CaseOut, dependencies=CSRF)
 def decide_appeal(  # type: ignore[no-untyped-def]
     request: Request, viewer: CurrentViewer, call_id: CallRef, body: AppealDecisionIn
 ):
-    """A supervisor's final judgement (终审) on a pending appeal: uphold or overturn."""
-    return _transition(
-        request, viewer, lambda s, u: workflow.decide_appeal(s, u, call_id, body.decision, body.comment)
-    )
+    """A supervisor's final judgement (终审) on a pending appeal, per contested violation (`hits`:
+    uphold or overturn each), or `decision` for all of them. Overturned violations become false
+    positives and the score after review is recomputed."""
+
+    def act(session: Session, actor: User) -> ReviewCase:
+        return workflow.decide_appeal(session, actor, call_id, body.decision, body.comment, per_hit=body.hits)
+
+    return _transition(request, viewer, act)
 
 
 @router.post("/calls/{call_id}/final", response_model=CaseOut, dependencies=CSRF)

@@ -1,15 +1,15 @@
 """Promises to pay found in calls, the payments imported against them, and each import run.
 
-Revision ID: 0008_ptp
-Revises: 0008_waveforms
+Revision ID: 0011_ptp
+Revises: 0010_acoustics
 Create Date: 2026-11-28
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_ptp"
-down_revision = "0008_waveforms"
+revision = "0011_ptp"
+down_revision = "0010_acoustics"
 branch_labels = None
 depends_on = None
 
