@@ -44,6 +44,7 @@ bench: install browser
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_recheck.py
 	$(BIN)/python bench/bench_review_flow.py
+	$(BIN)/python bench/bench_ptp.py
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache

@@ -99,6 +99,13 @@ class Settings(BaseModel):
             "weight of a reviewer's verdict sentence against a bank sentence when `callqa learn` retrains",
         ),
     )
+    ptp_grace_days: Annotated[int, Field(ge=0, le=60)] = Field(
+        0,
+        json_schema_extra=_doc(
+            "0",
+            "days after a promised day that a payment still keeps the promise (`callqa payments import`)",
+        ),
+    )
     audit_key_file: str | None = Field(
         None,
         json_schema_extra=_doc(

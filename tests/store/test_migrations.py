@@ -194,3 +194,30 @@ def test_0010_adds_acoustics_to_a_database_with_calls_and_downgrades(tmp_path: P
         assert "acoustics" not in columns and "asr_model" in columns
         assert conn.execute(text("SELECT call_id FROM calls")).scalar_one() == "c1"
     engine.dispose()
+
+
+def test_0011_ptp_adds_promises_and_payments_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as conn:
+        migrate_to(conn, "0010_acoustics")
+        conn.execute(
+            text(
+                "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
+                " channels, extra, status, attempts, ingested_at) VALUES ('c1', 'a.wav', 'a.wav', 'x', 'a.wav',"
+                " 1, '', '{}', 'clean', 1, '2026-11-26 00:00:00')"
+            )
+        )
+    migrate(engine)
+    assert _diff(engine) == []
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO promises (call_pk, due_on, text, start_s, speaker, found_at)"
+                " VALUES (1, '2026-12-04', '下周五还', 3.0, 'customer', '2026-11-27 00:00:00')"
+            )
+        )
+        assert conn.execute(text("SELECT status FROM promises")).scalar_one() == "pending"
+        migrate_to(conn, "0010_acoustics", down=True)
+        tables = {n for (n,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+        assert not {"promises", "payments", "payment_imports"} & tables and "calls" in tables
+    engine.dispose()

@@ -19,12 +19,10 @@ from .test_api import build_api, client, login, violation_ids
 def env(example_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     built = build_api(example_workspace, tmp_path_factory.mktemp("auditpage") / "ws")
     with built.db.session() as session:
-        inspector = accounts.get_user(session, "a_insp")
-        workflow.claim(session, inspector, "p02")
+        inspector = accounts.get_user(session, "a_insp")  # owns p02 (assigned automatically)
         for vid in violation_ids(built, "p02"):
             workflow.decide_violation(session, inspector, vid, "confirmed", "听录音确认")
         workflow.submit_verdict(session, inspector, "p02")
-        workflow.claim(session, inspector, "p03")
     yield built
     built.db.close()
 
@@ -64,11 +62,11 @@ def test_filters_by_actor_action_call_and_day(env) -> None:  # type: ignore[no-u
     sup, _ = login(env, "a_sup")
     mine = rows(sup.get("/audit", params={"actor": "a_insp"}).text)
     assert mine and {r[1] for r in mine} == {"a_insp"}
-    claims = rows(sup.get("/audit", params={"action": "case.claim"}).text)
-    assert sorted(r[3] for r in claims) == ["通话 p02", "通话 p03"] and {r[2] for r in claims} == {"认领复核"}
+    given = rows(sup.get("/audit", params={"action": "case.auto_assign"}).text)
+    assert {"通话 p02", "通话 p03"} <= {r[3] for r in given} and {r[2] for r in given} == {"自动分配复核"}
     about_p02 = rows(sup.get("/audit", params={"call": "p02"}).text)
     actions = {r[2] for r in about_p02}
-    assert {"认领复核", "判定违规", "提交复核结论"} <= actions
+    assert {"自动分配复核", "判定违规", "提交复核结论"} <= actions
     assert all("p02" in r[3] for r in about_p02) and not any("p03" in r[3] for r in about_p02)
     both = rows(
         sup.get("/audit", params={"call": "p02", "action": "violation.decide", "actor": "a_insp"}).text
@@ -114,10 +112,10 @@ def test_api_filters_and_audited_csv(env) -> None:  # type: ignore[no-untyped-de
     assert [e["id"] for e in entries] == sorted(e["id"] for e in entries)  # oldest first, as before
     page = sup.get("/api/audit", params={"limit": 2, "offset": 1}).json()
     assert [e["id"] for e in page] == [e["id"] for e in sup.get("/api/audit").json()[1:3]]
-    exported = sup.get("/api/audit", params={"format": "csv", "action": "case.claim"})
-    assert exported.text.startswith("\ufeff编号,") and len(exported.text.splitlines()) == 3
+    exported = sup.get("/api/audit", params={"format": "csv", "action": "case.submit"})
+    assert exported.text.startswith("\ufeff编号,") and len(exported.text.splitlines()) == 2  # p02's
     last = sup.get("/api/audit", params={"action": "export.audit"}).json()[-1]
-    assert last["actor"] == "a_sup" and last["after"] == {"filters": {"action": "case.claim"}, "rows": 2}
+    assert last["actor"] == "a_sup" and last["after"] == {"filters": {"action": "case.submit"}, "rows": 1}
     assert sup.get("/api/audit", params={"call": "nope"}).status_code == 404
 
 

@@ -27,8 +27,7 @@ NOTE = '=HYPERLINK("http://x")听录音确认'  # a note a spreadsheet must not 
 def env(example_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     built = build_api(example_workspace, tmp_path_factory.mktemp("report") / "ws")
     with built.db.session() as session:
-        inspector = accounts.get_user(session, "a_insp")
-        workflow.claim(session, inspector, "p02")
+        inspector = accounts.get_user(session, "a_insp")  # owns p02 (assigned automatically)
         for k, vid in enumerate(violation_ids(built, "p02")):
             workflow.decide_violation(session, inspector, vid, "confirmed" if k == 0 else "false_positive",
                                       NOTE if k == 0 else None)  # fmt: skip
@@ -81,7 +80,7 @@ def test_xlsx_holds_verdicts_decisions_scores_and_notes(env) -> None:  # type: i
     assert first["复核后得分"] == kept and first["复核结论"] == "确认违规" and first["质检员"] == "a_insp"
     assert (
         first["复核来源"] == "疑似违规"
-        and first["复核状态"] == "已终审"
+        and first["复核状态"] == "已结案"
         and first["终审结果"] == "维持原结论"
     )
     assert first["申诉"] == "客户先辱骂（维持原结论：维持原判）"

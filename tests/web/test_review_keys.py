@@ -14,7 +14,7 @@ from sqlalchemy import select
 from callqa.review import accounts, workflow
 from callqa.review.cases import case_of
 from callqa.store.database import open_database
-from callqa.store.models import Call, User
+from callqa.store.models import Call, ReviewCase, User
 from callqa.workspace import Workspace
 from tests.web.browser import CHROMIUM, copy_workspace, launch, serve, sign_in
 
@@ -30,10 +30,13 @@ def workspace(example_workspace: Path, tmp_path: Path) -> Path:
     db = open_database(Workspace.open(ws_dir))
     with db.session() as session:
         accounts.create_user(session, "test", "zhang", "inspector", None, password="zhang-pass-2026")
-    with db.session() as session:
+    with db.session() as session:  # zhang, the first inspector, got every case: keep two
+        accounts.create_user(session, "test", "li", "inspector", None, password="li-pass-2026-x")
+        sup, _ = accounts.create_user(session, "test", "wang", "supervisor", None, password="wang-pass-2026")
         zhang = session.scalars(select(User).where(User.username == "zhang")).one()
-        for call_id in (CALL, NEXT):
-            workflow.claim(session, zhang, call_id)
+        for case in session.scalars(select(ReviewCase).where(ReviewCase.owner_id == zhang.id)).all():
+            if case.call.call_id not in (CALL, NEXT):
+                workflow.reassign(session, sup, case.call.call_id, "li")
     db.close()
     return ws_dir
 

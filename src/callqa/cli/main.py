@@ -23,6 +23,7 @@ from callqa.cli.context import (
 )
 from callqa.cli.export import export
 from callqa.cli.learn import learn
+from callqa.cli.payments import payments_app
 from callqa.cli.recheck import recheck
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 from callqa.cli.sample import sample
@@ -39,6 +40,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(model_app, name="model")
+app.add_typer(payments_app, name="payments")
 app.command()(sample)
 app.command("learn")(learn)
 app.command()(recheck)

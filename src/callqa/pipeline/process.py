@@ -23,11 +23,13 @@ from sqlalchemy import delete, or_, select, update
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
 from callqa.pipeline.hits import store_hits
+from callqa.pipeline.promises import store_promise
 from callqa.pipeline.transcribe_worker import TranscribeResult
 from callqa.review.workflow import assign_backlog
 from callqa.rules import RulePack
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
+from callqa.store.promises import save_promise
 from callqa.store.search import index_segments, unindex_call
 from callqa.store.vectors import save_call_vectors
 from callqa.store.waveforms import save_waveform
@@ -117,8 +119,9 @@ def corrected_segments(segments: Sequence[Segment]) -> tuple[list[Segment], list
 def save_result(
     db: Database, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float = 0.0
 ) -> Call:
-    """Store transcript, waveform, acoustics, violations and status of one call in a single transaction; a
-    flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review case in it."""
+    """Store transcript, waveform, acoustics, violations, promise to pay and status of one call in a
+    single transaction; a flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review
+    case in it."""
     with db.session() as session:
         call = session.get_one(Call, result.call_pk)
         unindex_call(session, call.id)
@@ -133,6 +136,7 @@ def save_result(
         if result.error:
             session.execute(delete(Violation).where(Violation.call_pk == call.id))
             call.status, call.error, call.score = "failed", result.error, None
+            save_promise(session, call, None)
             return call
         segments, raw = corrected_segments(result.segments)
         rows = [
@@ -152,6 +156,7 @@ def save_result(
         index_segments(session, rows)
         save_call_vectors(session, call.id, {})  # the old transcript's embeddings go with it
         store_hits(session, pack, call, segments, sample_rate=sample_rate)  # hits, score, status, case
+        store_promise(session, call, segments)
         call.error = None
         return call
 

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from callqa.pipeline.hits import HitChanges, decided_ids, store_hits, stored_segments
+from callqa.pipeline.promises import store_promise
 from callqa.review import audit
 from callqa.review.workflow import assign_backlog
 from callqa.rules import RulePack
@@ -62,6 +63,7 @@ class RecheckSummary:
     cases_reopened: int = 0
     cases_withdrawn: int = 0
     embedded: int = 0
+    promises_changed: int = 0  # calls whose promise to pay was found, changed or dropped
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)  # named calls that are unknown or not checked yet
     changes: list[tuple[str, HitChanges]] = field(default_factory=list)  # the calls that changed
@@ -162,6 +164,7 @@ def recheck(
                 for call in _load(session, chunk):
                     segments = stored_segments(call.segments)
                     changes = store_hits(session, pack, call, segments, actor, decided)
+                    summary.promises_changed += store_promise(session, call, segments)
                     summary.add(call.call_id, changes)
                     if on_done:
                         on_done(call.call_id, changes)

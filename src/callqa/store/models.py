@@ -26,6 +26,10 @@ def db_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 CALL_STATUSES = ("pending", "processing", "clean", "flagged", "failed")
 
 
@@ -70,6 +74,7 @@ class Call(Base):
     violations: Mapped[list[Violation]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="(Violation.start_s, Violation.id)"
     )
+    promise: Mapped[PaymentPromise | None] = relationship(back_populates="call", cascade="all, delete-orphan")
 
     __table_args__ = (Index("ix_calls_phone_day", "customer_phone", "local_date"),)
 
@@ -145,6 +150,72 @@ class CallWaveform(Base):
     levels: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+# --- Promises to pay (see callqa.ptp) ------------------------------------------------------------
+
+PROMISE_STATUSES = ("pending", "kept", "broken")
+
+
+class PaymentPromise(Base):
+    """The customer's promise to pay found in a call (`callqa.ptp`), and whether payments kept it.
+
+    Written when the call is processed or re-checked; `status` is set against the imported payments
+    (`callqa.pipeline.payments`): kept when the payments to `phone` from the call's day to `due_on`
+    plus the grace days reach `amount_yuan` (any payment when it is unknown), broken when that day
+    has passed by the last import without it, else pending."""
+
+    __tablename__ = "promises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    due_on: Mapped[str] = mapped_column(String(10), index=True)  # ISO date
+    amount_yuan: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    start_s: Mapped[float] = mapped_column(Float)
+    speaker: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(50), index=True)  # the call's number, digits only
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)
+    paid_yuan: Mapped[float | None] = mapped_column(Float)  # payments counted towards it
+    settled_on: Mapped[str | None] = mapped_column(String(10))  # the import day that judged it
+    found_at: Mapped[datetime] = mapped_column(DateTime)
+
+    call: Mapped[Call] = relationship(back_populates="promise")
+
+    __table_args__ = (
+        CheckConstraint(_in("status", PROMISE_STATUSES), name="ck_promises_status"),
+        Index("ix_promises_call_status", "call_pk", "status"),  # 总览's rates read promises from it alone
+    )
+
+
+class PaymentImport(Base):
+    """One run of `callqa payments import`: the day and grace it judged promises with, and its counts."""
+
+    __tablename__ = "payment_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    as_of: Mapped[str] = mapped_column(String(10))  # payments are known up to this day
+    grace_days: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(100))
+    rows: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+
+
+class Payment(Base):
+    """A payment from the collections system. `row_key` makes importing the same file twice a no-op."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(50), index=True)  # digits only
+    paid_on: Mapped[str] = mapped_column(String(10))  # ISO date
+    amount_yuan: Mapped[float] = mapped_column(Float)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    row_key: Mapped[str] = mapped_column(String(64), unique=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("payment_imports.id"), index=True)
+
+
 # --- Review workflow (see callqa.review for the state machine) -----------------------------------
 
 USER_ROLES = ("admin", "supervisor", "inspector", "team_lead")
@@ -160,10 +231,6 @@ FINAL_OUTCOMES = ("upheld", "overturned", "partly", "closed", "approved")
 # owner_id may be empty while nobody has the case, and on a verdict the system gave (every hit of the
 # call found by an auto_confirm rule): no person reviewed it
 OWNER_CHECK = "state = 'unassigned' OR owner_id IS NOT NULL OR (verdict IS NOT NULL AND submitted_by IS NULL)"
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class User(Base):

@@ -27,8 +27,10 @@ from callqa.store.models import (
     CALL_STATUSES,
     CASE_ORIGINS,
     CASE_STATES,
+    PROMISE_STATUSES,
     Appeal,
     Call,
+    PaymentPromise,
     ReviewCase,
     User,
     Violation,
@@ -142,7 +144,7 @@ def _with_state(query: Select) -> Select:
     return (
         query.add_columns(ReviewCase.state)
         .outerjoin(ReviewCase, ReviewCase.call_pk == Call.id)
-        .options(selectinload(Call.violations))
+        .options(selectinload(Call.violations), selectinload(Call.promise))
     )
 
 
@@ -252,6 +254,83 @@ def estimate_miss_rate(session: Session, viewer: User | None, clean_calls: int) 
 
 
 @dataclass(frozen=True)
+class PromiseRate:
+    """Promises to pay among a group's checked calls, beside the group's compliance score."""
+
+    group: str  # team or agent id ('' for all calls)
+    calls: int  # checked calls (clean or flagged)
+    score: float | None  # their average compliance score
+    promises: int  # calls with a promise
+    kept: int
+    broken: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the calls that ended with a promise."""
+        return self.promises / self.calls if self.calls else None
+
+    @property
+    def kept_rate(self) -> float | None:
+        """Share of the judged promises (kept or broken) that were kept."""
+        judged = self.kept + self.broken
+        return self.kept / judged if judged else None
+
+
+TOP_PROMISE_GROUPS = 50
+
+
+@dataclass(frozen=True)
+class PromiseRates:
+    overall: PromiseRate | None  # None: no checked calls
+    by_team: list[PromiseRate]
+    by_agent: list[PromiseRate]  # the TOP_PROMISE_GROUPS agents with the most calls
+
+
+def promise_rates(session: Session, viewer: User | None) -> PromiseRates:
+    """PTP rate and compliance score over the checked calls `viewer` may see: per team, per agent and
+    over all. Two aggregate queries, calls and promises per status, team and agent, each read from
+    covering indexes in their order (migration 0011_ptp), whose few rows are summed up here."""
+    visible, checked = visible_calls(viewer), Call.status.in_(("clean", "flagged"))
+    calls = session.execute(
+        select(Call.team, Call.agent_id, func.count(), func.sum(Call.score), func.count(Call.score))
+        .where(visible, checked)
+        .group_by(Call.status, Call.team, Call.agent_id)
+    )
+    kept = func.sum(case((PaymentPromise.status == "kept", 1), else_=0))
+    broken = func.sum(case((PaymentPromise.status == "broken", 1), else_=0))
+    promises = session.execute(
+        select(Call.team, Call.agent_id, func.count(), kept, broken)
+        .select_from(PaymentPromise)
+        .join(Call, Call.id == PaymentPromise.call_pk)
+        .where(visible, checked)
+        .group_by(Call.status, Call.team, Call.agent_id)  # the index's order: no sort
+    )
+    tally: dict[tuple[str, str], list[float]] = {}
+
+    def add(team: str | None, agent: str | None, *figures: float | None) -> None:
+        for key in (("team", team or UNGROUPED), ("agent", agent or "?"), ("all", "")):
+            totals = tally.setdefault(key, [0.0] * 6)
+            for k, value in enumerate(figures):
+                totals[k] += value or 0
+
+    for team, agent, n, score_sum, scored in calls:
+        add(team, agent, n, score_sum, scored)
+    for team, agent, n, k, b in promises:
+        add(team, agent, 0, 0, 0, n, k, b)
+    rates = {
+        key: PromiseRate(
+            key[1], int(t[0]), round(t[1] / t[2], 1) if t[2] else None, int(t[3]), int(t[4]), int(t[5])
+        )
+        for key, t in tally.items()
+    }
+
+    def ranked(kind: str) -> list[PromiseRate]:
+        return sorted((r for (k, _), r in rates.items() if k == kind), key=lambda r: (-r.calls, r.group))
+
+    return PromiseRates(rates.get(("all", "")), ranked("team"), ranked("agent")[:TOP_PROMISE_GROUPS])
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """The 总览 figures over the calls a viewer may see."""
 
@@ -264,6 +343,7 @@ class Dashboard:
     by_agent: list[tuple[str, int]]  # flagged calls, the TOP_AGENTS most
     trend: list[tuple[str, int, int]]  # day, processed, flagged
     miss_rate: MissRate
+    promises: PromiseRates
 
     @property
     def flagged_rate(self) -> float:
@@ -315,6 +395,7 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
         by_agent=[(a, n) for a, n in by_agent],
         trend=[(d, n, f) for d, (n, f) in sorted(trend.items())],
         miss_rate=estimate_miss_rate(session, viewer, by_status.get("clean", 0)),
+        promises=promise_rates(session, viewer),
     )
 
 
@@ -571,3 +652,74 @@ def iter_violations(
     ordered = _violations(viewer, filters).order_by(Call.call_id, Violation.start_s, Violation.id)
     for v, c, d in session.execute(ordered.execution_options(yield_per=batch)):
         yield ViolationRow(v, c, d)
+
+
+# --- promises to pay -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromiseFilters:
+    """Restrictions on promises; days are inclusive and name the promised day (due)."""
+
+    status: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    due_since: date | None = None
+    due_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in PROMISE_STATUSES:
+            statuses = ", ".join(PROMISE_STATUSES)
+            raise InvalidInput(f"unknown promise status {self.status!r}; one of {statuses}")
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        pairs = ((PaymentPromise.status, self.status), (Call.agent_id, self.agent), (Call.team, self.team))
+        out: list[ColumnElement[bool]] = [column == value for column, value in pairs if value]
+        if self.due_since:
+            out.append(PaymentPromise.due_on >= self.due_since.isoformat())
+        if self.due_until:
+            out.append(PaymentPromise.due_on <= self.due_until.isoformat())
+        return out
+
+    def as_query(self) -> dict[str, str]:
+        return {f.name: str(v) for f in fields(self) if (v := getattr(self, f.name)) not in (None, "")}
+
+
+@dataclass(frozen=True)
+class PromiseRow:
+    promise: PaymentPromise
+    call: Call
+
+
+def _promises(viewer: User | None, filters: PromiseFilters) -> Select:
+    return (
+        select(PaymentPromise, Call)
+        .join(Call, Call.id == PaymentPromise.call_pk)
+        .where(visible_calls(viewer), *filters.clauses())
+    )
+
+
+def page_promises(
+    session: Session,
+    viewer: User | None,
+    filters: PromiseFilters = PromiseFilters(),
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[PromiseRow]:
+    """Promises on the calls `viewer` may see, the soonest promised day first, with the total."""
+    query = _promises(viewer, filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id)
+    rows = [PromiseRow(p, c) for p, c in session.execute(ordered.limit(limit).offset(offset))]
+    return Page(total, limit, offset, rows)
+
+
+def iter_promises(
+    session: Session, viewer: User | None, filters: PromiseFilters = PromiseFilters(), batch: int = 500
+) -> Iterator[PromiseRow]:
+    """Every matching promise in the list's order (exports of any size)."""
+    ordered = _promises(viewer, filters).order_by(
+        PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id
+    )
+    for p, c in session.execute(ordered.execution_options(yield_per=batch)):
+        yield PromiseRow(p, c)

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from callqa.audio.acoustics import Acoustics
 from callqa.masking import UNMASKED, Masker
-from callqa.store.models import Call, TranscriptSegment, Violation
+from callqa.store.models import Call, PaymentPromise, TranscriptSegment, Violation
 
 if TYPE_CHECKING:
-    from callqa.store.queries import Dashboard, MissRate
+    from callqa.store.queries import Dashboard, MissRate, PromiseRate
 
 
 def violation_record(v: Violation, mask: Masker = UNMASKED, decision: str | None = None) -> dict[str, object]:
@@ -35,6 +35,26 @@ def violation_record(v: Violation, mask: Masker = UNMASKED, decision: str | None
     }
 
 
+def _yuan(value: float | None) -> float | int | None:
+    """A sum as JSON shows it: 3000, not 3000.0."""
+    return None if value is None else int(value) if value == int(value) else round(value, 2)
+
+
+def promise_record(p: PaymentPromise | None, mask: Masker = UNMASKED) -> dict[str, object] | None:
+    """A call's promise to pay (`ptp`): the day, the sum (null: not said), the words and when they were
+    said, and whether imported payments kept it (pending, kept, broken)."""
+    if p is None:
+        return None
+    return {
+        "date": p.due_on,
+        "amount_yuan": _yuan(p.amount_yuan),
+        "text": mask.text(p.text),
+        "start_s": round(p.start_s, 2),
+        "status": p.status,
+        "paid_yuan": _yuan(p.paid_yuan),
+    }
+
+
 def call_record(call: Call, review_state: str | None = None, mask: Masker = UNMASKED) -> dict[str, object]:
     """`callqa calls --format json` element and the API's call."""
     return {
@@ -52,6 +72,7 @@ def call_record(call: Call, review_state: str | None = None, mask: Masker = UNMA
         "review_state": review_state,
         "violations": [violation_record(v, mask) for v in call.violations],
         "acoustics": acoustics_record(call),
+        "ptp": promise_record(call.promise, mask),
     }
 
 
@@ -110,6 +131,42 @@ def miss_rate_record(m: MissRate) -> dict[str, object]:
     }
 
 
+def promise_rate_record(r: PromiseRate) -> dict[str, object]:
+    """PTP rate and compliance score of a team, an agent or all calls (rates 0..1, None when no base)."""
+    return {
+        "group": r.group,
+        "calls": r.calls,
+        "score": r.score,
+        "promises": r.promises,
+        "rate": None if r.rate is None else round(r.rate, 4),
+        "kept": r.kept,
+        "broken": r.broken,
+        "kept_rate": None if r.kept_rate is None else round(r.kept_rate, 4),
+    }
+
+
+def promise_row_record(p: PaymentPromise, call: Call, mask: Masker = UNMASKED) -> dict[str, object]:
+    """One line of the promise list: the call it was made in and the promise."""
+    return {
+        "call_id": mask.text(call.call_id),
+        "ref": mask.call_ref(call.call_id, call.id),
+        "agent_id": call.agent_id,
+        "team": call.team,
+        "customer_phone": mask.text(call.customer_phone),
+        "started_at": call.started_at,
+        **(promise_record(p, mask) or {}),
+    }
+
+
+def promise_rates_record(d: Dashboard) -> dict[str, object]:
+    """The 总览's 承诺还款 block: over all calls, per team and per agent."""
+    return {
+        "overall": promise_rate_record(d.promises.overall) if d.promises.overall else None,
+        "by_team": [promise_rate_record(r) for r in d.promises.by_team],
+        "by_agent": [promise_rate_record(r) for r in d.promises.by_agent],
+    }
+
+
 def dashboard_record(d: Dashboard) -> dict[str, object]:
     """The 总览 figures: the dashboard API's body and the dashboard page's data."""
     return {
@@ -123,4 +180,5 @@ def dashboard_record(d: Dashboard) -> dict[str, object]:
         "by_agent": [{"agent": a, "calls": n} for a, n in d.by_agent],
         "trend": [{"day": day, "processed": n, "flagged": f} for day, n, f in d.trend],
         "miss_rate": miss_rate_record(d.miss_rate),
+        "ptp": promise_rates_record(d),
     }

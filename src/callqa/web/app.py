@@ -11,7 +11,17 @@ from starlette.types import ASGIApp
 
 from callqa.rules.active import workspace_pack
 from callqa.store.database import Database
-from callqa.web import account_pages, api, audit_pages, docs, errors, pages, report_pages, review_pages
+from callqa.web import (
+    account_pages,
+    api,
+    audit_pages,
+    docs,
+    errors,
+    pages,
+    promise_pages,
+    report_pages,
+    review_pages,
+)
 from callqa.web.auth import router as auth_router
 from callqa.web.learning import LearnJob
 from callqa.web.middleware import SecurityHeaders
@@ -55,6 +65,7 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(pages.router)
     app.include_router(review_pages.router)
+    app.include_router(promise_pages.router)
     app.include_router(api.router)
     app.include_router(account_pages.router)
     app.include_router(audit_pages.router)

@@ -29,7 +29,13 @@ from callqa.store.queries import (
     iter_calls,
     page_calls,
 )
-from callqa.store.records import call_record, miss_rate_record, segment_record, violation_record
+from callqa.store.records import (
+    call_record,
+    miss_rate_record,
+    promise_rates_record,
+    segment_record,
+    violation_record,
+)
 from callqa.store.search import SearchFilters, SearchHit, SearchQueryError, search
 from callqa.store.waveforms import load_waveform
 from callqa.web.call_page import conversation, lanes, mark_class, neighbours
@@ -70,7 +76,8 @@ def dashboard_page(request: Request, viewer: CurrentViewer):  # type: ignore[no-
         "agent": figures.by_agent,
         "trend": [(day, [n, flagged]) for day, n, flagged in figures.trend],
     }
-    return page(request, viewer, "dashboard.html", stats=figures, charts=charts, miss=miss)
+    ptp = promise_rates_record(figures)
+    return page(request, viewer, "dashboard.html", stats=figures, charts=charts, miss=miss, ptp=ptp)
 
 
 def _optional(value: str) -> str | None:

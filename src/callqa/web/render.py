@@ -62,3 +62,11 @@ templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAME
 templates.env.filters["clock"] = clock
 templates.env.filters["local_time"] = local_time
 templates.env.filters["waited"] = waited
+
+
+def percent(share: float | None) -> str:
+    """A 0..1 share as the pages show it: 12.5%, or — when there is no base."""
+    return "—" if share is None else f"{100 * share:.1f}%"
+
+
+templates.env.filters["percent"] = percent

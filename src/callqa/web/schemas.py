@@ -97,6 +97,15 @@ class AcousticsOut(BaseModel):
     agent_loud_s: float | None = Field(description="the agent 10 dB or more above their own median level")
 
 
+class PromiseOut(BaseModel):
+    date: str = Field(description="the day the customer promised to pay by (YYYY-MM-DD)")
+    amount_yuan: float | None = Field(description="the promised sum; null when none was said")
+    text: str = Field(description="the words of the promise")
+    start_s: float
+    status: Literal["pending", "kept", "broken"] = Field(description="judged against imported payments")
+    paid_yuan: float | None = Field(description="payments that count towards it")
+
+
 class CallOut(BaseModel):
     call_id: str = Field(description="masked for roles that may not see customer numbers")
     ref: str = Field(description="names the call in API paths and links")
@@ -112,6 +121,7 @@ class CallOut(BaseModel):
     review_state: str | None = Field(description="state of the call's review case, if it has one")
     violations: list[ViolationOut]
     acoustics: AcousticsOut | None = Field(description="null: not processed, or processed before acoustics")
+    ptp: PromiseOut | None = Field(None, description="the customer's promise to pay (承诺还款), if any")
 
 
 class CallPage(BaseModel):
@@ -250,6 +260,39 @@ class DayFigures(BaseModel):
     flagged: int
 
 
+class PromiseRateOut(BaseModel):
+    group: str = Field(description="team or agent id ('' for all calls)")
+    calls: int = Field(description="checked calls")
+    score: float | None = Field(description="their average compliance score")
+    promises: int = Field(description="calls that ended with a promise to pay")
+    rate: float | None = Field(description="promises / calls (0..1)")
+    kept: int
+    broken: int
+    kept_rate: float | None = Field(description="kept / (kept + broken) (0..1)")
+
+
+class PromiseRatesOut(BaseModel):
+    overall: PromiseRateOut | None
+    by_team: list[PromiseRateOut]
+    by_agent: list[PromiseRateOut] = Field(description="the 50 agents with the most calls")
+
+
+class PromiseItemOut(PromiseOut):
+    call_id: str
+    ref: str
+    agent_id: str | None
+    team: str | None
+    customer_phone: str | None
+    started_at: str | None
+
+
+class PromisePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[PromiseItemOut]
+
+
 class DashboardOut(BaseModel):
     processed: int
     flagged: int
@@ -261,6 +304,7 @@ class DashboardOut(BaseModel):
     by_agent: list[AgentCount] = Field(description="flagged calls of the agents with the most")
     trend: list[DayFigures]
     miss_rate: MissRateOut
+    ptp: PromiseRatesOut = Field(description="promise-to-pay (承诺还款) rates beside the compliance score")
 
 
 class RuleFigures(BaseModel):
@@ -489,6 +533,7 @@ class RecheckOut(BaseModel):
     cases_opened: int = 0
     cases_reopened: int = 0
     cases_withdrawn: int = 0
+    promises_changed: int = 0
     seconds: float = 0.0
     missing: list[str] = []
     changes: list[RecheckCallOut] = []

@@ -9,10 +9,10 @@ only their team's calls: any other call is a 404. Numbers are masked for roles o
 
 from fastapi import APIRouter
 
-from callqa.web.api import accounts, audit, calls, cases, dashboard, rules, search, violations
+from callqa.web.api import accounts, audit, calls, cases, dashboard, promises, rules, search, violations
 
 router = APIRouter(prefix="/api", tags=["api"])
-for module in (calls, violations, search, cases, dashboard, rules, audit, accounts):
+for module in (calls, violations, search, cases, dashboard, promises, rules, audit, accounts):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -1,0 +1,190 @@
+"""Days named in speech (下周五, 月底, 十五号, 后天, 三天内), resolved against the call's own date.
+
+A promise names a deadline, so a phrase that covers several days resolves to its last one: 月底 and
+这个月 to the month's last day, 周末 to Sunday, 三天内 to the third day after the call. The rest:
+
+| phrase | day |
+|---|---|
+| 今天, 今晚, 马上, 现在, 一会儿 / 明天 / 后天 / 大后天 | the call's day + 0 / 1 / 2 / 3 |
+| 周五, 星期五, 礼拜五 (alone) | the next Friday after the call's day (a week later when said on a Friday) |
+| 这周五, 本周五 / 下周五 / 下下周五 | Friday of the call's week (from Monday) / the next / the one after |
+| 周末, 这周末 / 下周末 | Sunday of that week |
+| N天内, N天之内, 过N天 / 一周内, 一个星期之内 / 半个月内 / N个月内 | + N days / 7 / 15 / N months |
+| 十五号, 15日 | the 15th of this month, or of the next when it has passed |
+| 下个月五号 / 十二月五号 | the 5th of next month / 5 December (next year when it has passed) |
+| 月底, 月末 / 月中 / 月初 (also 这个, 下个 …) | the month's last day / 15th / 5th; alone: the next one |
+| 这个月, 本月 / 下个月 (with no day) | the last day of this month / of next month |
+| 年底 | 31 December |
+
+Vague phrases (过两天, 这两天, 过几天, 最近, 以后) name no day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from callqa.ptp.numbers import parse_number
+
+_N = r"(?:[0-9０-９]{1,2}|[零〇一二两三四五六七八九十]{1,3})"
+WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 6}
+WEEKDAYS |= {str(k + 1): k for k in range(7)}
+_WEEK = r"(?:周|星期|礼拜)"
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A day named in a sentence, resolved, with where it stands (characters)."""
+
+    day: date
+    start: int
+    end: int
+    now: bool = False  # 马上, 现在, 一会儿: "at once", which after an event (发了马上还) means after it
+
+
+NOW_WORDS = re.compile(r"马上|立刻|现在|一会儿?|待会儿?|等会儿?|晚点|晚一点|等一下|等下")
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _day_of_month(year: int, month: int, n: int) -> date | None:
+    if not 1 <= n <= calendar.monthrange(year, month)[1]:
+        return None
+    return date(year, month, n)
+
+
+def _number(text: str) -> int | None:
+    value = parse_number(text)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def _week_offset(prefix: str | None) -> int | None:
+    """Weeks after the call's week that a prefix names; None for a bare weekday."""
+    return {"这": 0, "本": 0, "这个": 0, "下": 1, "下个": 1, "下下": 2, "下下个": 2}.get(prefix or "")
+
+
+def _weekday(m: re.Match[str], today: date) -> date | None:
+    wanted = WEEKDAYS[m.group("wd")]
+    weeks = _week_offset(m.group("pre"))
+    if weeks is None:
+        ahead = (wanted - today.weekday()) % 7
+        return today + timedelta(days=ahead or 7)
+    monday = today - timedelta(days=today.weekday())
+    return monday + timedelta(days=7 * weeks + wanted)
+
+
+def _week(m: re.Match[str], today: date) -> date | None:
+    """这周, 下周 with no day: the week's Sunday."""
+    monday = today - timedelta(days=today.weekday())
+    return monday + timedelta(days=7 * (_week_offset(m.group("pre")) or 0) + 6)
+
+
+def _relative_day(m: re.Match[str], today: date) -> date | None:
+    word = m.group()
+    ahead = 3 if word.startswith("大后") else 2 if word.startswith("后") else 1 if word[0] == "明" else 0
+    return today + timedelta(days=ahead)
+
+
+def _within(m: re.Match[str], today: date) -> date | None:
+    count = 0.5 if m.group("n") == "半" else _number(m.group("n"))
+    if count is None:
+        return None
+    unit = m.group("unit")
+    if unit == "月":
+        return today + timedelta(days=15) if count == 0.5 else add_months(today, int(count))
+    days = count * (7 if unit in ("周", "星期", "礼拜") else 1)
+    return today + timedelta(days=int(days))
+
+
+def _month_offset(prefix: str | None) -> int:
+    return 1 if prefix and prefix.startswith("下") else 0
+
+
+def _month_part(m: re.Match[str], today: date) -> date | None:
+    prefix, part = m.group("pre"), m.group("part")
+    first = add_months(today.replace(day=1), _month_offset(prefix))
+    if part in ("底", "末"):
+        return month_end(first.year, first.month)
+    n = 15 if part == "中" else 5
+    day = first.replace(day=n)
+    if prefix is None and day < today:  # 月中 said on the 20th: next month's
+        day = add_months(day, 1)
+    return day
+
+
+def _month_day(m: re.Match[str], today: date) -> date | None:
+    n = _number(m.group("d"))
+    if n is None:
+        return None
+    if m.group("pre"):  # 下个月五号
+        first = add_months(today.replace(day=1), _month_offset(m.group("pre")))
+        return _day_of_month(first.year, first.month, n)
+    if m.group("m"):  # 十二月五号
+        month = _number(m.group("m"))
+        if month is None or not 1 <= month <= 12:
+            return None
+        day = _day_of_month(today.year, month, n)
+        if day and day < today - timedelta(days=31):
+            day = _day_of_month(today.year + 1, month, n)
+        return day
+    day = _day_of_month(today.year, today.month, n)  # 十五号
+    if day is None or day < today:
+        first = add_months(today.replace(day=1), 1)
+        return _day_of_month(first.year, first.month, n)
+    return day
+
+
+def _whole_month(m: re.Match[str], today: date) -> date | None:
+    first = add_months(today.replace(day=1), _month_offset(m.group("pre")))
+    return month_end(first.year, first.month)
+
+
+def _year_end(m: re.Match[str], today: date) -> date | None:
+    return date(today.year, 12, 31)
+
+
+Resolver = Callable[[re.Match[str], date], "date | None"]
+PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
+    (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本)?{_WEEK}(?P<wd>[一二三四五六日天1-7])(?![0-9一二三四五六七八九十])"),
+     _weekday),
+    (re.compile(r"(?P<pre>下下个?|下个?|这个?|本)?周(?P<wd>末)"), _weekday),
+    (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本){_WEEK}(?![一二三四五六日天末1-7])"), _week),
+    (re.compile(rf"大后天|后天|明天|明日|明儿|明早|明晚|今天|今日|今儿|今晚|当天|{NOW_WORDS.pattern}"),
+     _relative_day),
+    (re.compile(rf"(?P<n>{_N}|半)个?(?P<unit>天|日|周|星期|礼拜|月)(?:之内|以内|内|之后|以后|后)"), _within),
+    (re.compile(rf"过(?P<n>(?!两){_N})(?P<unit>天)"), _within),
+    (re.compile(r"(?P<pre>下下个|下个|下|这个|本)?月(?P<part>底|末|中|初)"), _month_part),
+    (re.compile(rf"(?:(?P<pre>下个|下|这个|本)月|(?P<m>{_N})月)?(?P<d>{_N})(?:号|日)(?![楼线床门])"),
+     _month_day),
+    (re.compile(r"(?P<pre>下个|下|这个|本)月(?![底末中初0-9零〇一二两三四五六七八九十])"), _whole_month),
+    (re.compile(r"年底|年末"), _year_end),
+]  # fmt: skip
+
+
+def find_dates(text: str, today: date) -> list[DateMention]:
+    """The days `text` names, resolved against `today` (the call's own date), in order; where two
+    phrases overlap the longer one wins (下周五, not 周五)."""
+    found: list[DateMention] = []
+    for pattern, resolve in PATTERNS:
+        for m in pattern.finditer(text):
+            day = resolve(m, today)
+            if day is not None:
+                found.append(DateMention(day, m.start(), m.end(), bool(NOW_WORDS.fullmatch(m.group()))))
+    found.sort(key=lambda d: (d.start, -(d.end - d.start)))
+    kept: list[DateMention] = []
+    for mention in found:
+        if not kept or mention.start >= kept[-1].end:
+            kept.append(mention)
+    return kept

@@ -1,0 +1,179 @@
+"""What one sentence does about paying: commits, refuses, hedges, accepts, asks; and who says it.
+
+Word lists, not a model: each is short enough to read, and the benchmark (bench/bench_ptp.py)
+measures them. A sentence is cut into clauses at commas; a refusal governs its own clause and
+everything before it, so 「今天不行，下周五我还」 commits and 「下周五还，不过现在还不了」 does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+from callqa.ptp.dates import DateMention, find_dates
+from callqa.ptp.numbers import Amount, find_amounts
+
+# 还 is "pay back" (huan2) unless it is the adverb "still/also" (hai2) that these words follow.
+_HAI2 = (
+    "是|有|没|要|在|得|可以|行|好|挺|能|会|剩|差|欠|不知道|早|算|以为|说|记得|真|那么|这么|这样|那样|"
+    "一直|很|蛮|跟|让|把|欠着|用|想|敢|属于|多|少|等|拖|打|来|去|找|问|联系|接|忙|上班|需要|不错|不如"
+)
+PAY = re.compile(
+    rf"还(?!{_HAI2})|(?<=[先就再能会去来要想得都才全一定肯慢马])还|(?<!周)转(?!告|达|接|身)|汇|打(?=钱|款|到|过去|过来|给你|进|入|[0-9零一二两三四五六七八九十百千万])"
+    r"|付(?=钱|款|清|上|给你|了|过去)|支付|交(?=钱|款|上|齐|清|给你|了)|缴(?=钱|款|上|清|了)|存(?:进|到|上)"
+    r"|凑(?!不)|结清|处理(?!家|别的|工作|事)|补上|补齐|充(?:值|进)"
+)
+REFUSE = re.compile(
+    r"还不了|还不上|还不起|还不出|不还|不会还|不能还|没法还|没办法|不想还|不打算还|拿不出|凑不齐|凑不出|没钱|没有钱"
+    r"|付不起|付不了|交不起|交不了|钱不够|不行|不可能|做不到|办不到|来不及|肯定不|不用了|没空|还什么|凭什么|没打算"
+)
+DOUBLE_NEGATIVE = re.compile(r"(?:又)?不是不|不会不|没说不|(?:行|成|可以|能)不(?:行|成|可以|能)")
+HEDGE = re.compile(
+    r"看看|看情况|不一定|说不准|说不好|不敢保证|保证不了|不确定|可能|也许|试试|试一下|再说|再看|考虑|再想想|想想办法"
+)
+PAST = re.compile(r"已经|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚(?:才|刚)?(?=还|转|打|付|交|存)|还过")
+PLAN = re.compile(r"每个?月|每周|每个?星期|每期|每次|按月")  # a schedule, not one promise
+REST = re.compile(r"剩下|剩余|其余|其他的|余下|尾款")  # the rest, after the first payment
+PROPOSES = re.compile(r"[？?]|吗|能不能|可不可以|您看|你看|怎么样|如何|行不行")
+ACCEPT = re.compile(
+    r"^(?:那|哦|噢|嗯|呃)?[，,]?\s*(?:行|好|可以|没问题|成|要得|中(?![午间旬])|一定|放心|ok|OK|能)"
+    r"|^(?:嗯+|对|对的|是的|是)[。！!]*$"  # a bare yes, to a proposal put as a question
+)
+QUESTION = re.compile(
+    r"[？?]|吗[。！]*$|么[。！]*$|多少|几号|什么时候|啥时候|哪天|为什么|怎么|能不能|可不可以|是不是"
+)
+OFFER_TAIL = re.compile(
+    r"(?:行吗|可以吗|好吗|成吗|行不行|可以不|成不成|好不好|行了吧|可以不可以|要得不|中不中|行不|好不|成不)[？?。！!]*$"
+)
+ASKS_WHEN = re.compile(r"什么时候|啥时候|哪天|几号|何时|时间")
+ASKS_AMOUNT = re.compile(r"多少|几千|几百|金额")
+BALANCE = re.compile(r"欠款|欠|待还|应还|未还|逾期金额|还款金额|金额|账单|总共|一共|本金|合计|全部")
+WHOLE = re.compile(r"全部|全额|全都|全还|还清|结清|一次性|所有的|都还")
+HALF = re.compile(r"一半")
+PART = re.compile(r"一部分|部分|一些|一点|点儿")
+REMAINDER = re.compile(r"(?:剩下|剩余|其余|其他|另外|余下)的?$")
+AGENT_CUES = re.compile(
+    r"您(?!放心)|工号|专员|客服|催收|贷后|本次通话|录音|请问|找一下|必须|务必|后果自负|上门|征信|起诉|法院|律师"
+    r"|你(?:们)?(?:这个|这笔|那个|那笔)?的?(?:借款|欠款|账单|贷款|账户)|(?:你|您)(?:赶紧|最好|再不)"
+    r"|我们(?:会|将|就|公司|平台|这边)"
+)
+_SENTENCE = re.compile(r"[^。！？!?；;…\n]+[。！？!?；;…]*")
+_CLAUSE = re.compile(r"[^，,、：:]+[，,、：:]*")
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    offset: int  # in the sentence
+    dates: tuple[DateMention, ...]
+    amounts: tuple[Amount, ...]
+    commits: bool  # a payment verb, not negated
+    refuses: bool
+    hedged: bool
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of one turn, read."""
+
+    text: str
+    role: str  # agent | customer (mono speech: guessed from the words)
+    start_s: float
+    clauses: tuple[Clause, ...]
+    question: bool
+    offer_tail: bool  # ends in 行吗, 可以吗…: proposes rather than asks
+
+    @property
+    def live(self) -> tuple[Clause, ...]:
+        """The clauses after the last refusal (all of them when none refuses)."""
+        last = max((k for k, c in enumerate(self.clauses) if c.refuses), default=-1)
+        return self.clauses[last + 1 :]
+
+    @property
+    def refuses(self) -> bool:
+        return any(c.refuses for c in self.clauses) and not self.live
+
+    @property
+    def hedged(self) -> bool:
+        return any(c.hedged for c in self.live)
+
+    @property
+    def commits(self) -> bool:
+        return any(c.commits and not c.hedged for c in self.live)
+
+    @property
+    def about_rest(self) -> bool:
+        """Commits only to the rest (剩下的两千下个月还), after a first payment promised before."""
+        committing = [c for c in self.live if c.commits]
+        return bool(committing) and all(REST.search(c.text) for c in committing)
+
+    @property
+    def proposes(self) -> bool:
+        """Asks the other side to agree (a question, 「您看…」), rather than demands or states."""
+        return self.question or self.offer_tail or bool(PROPOSES.search(self.text))
+
+    def bare(self) -> bool:
+        """Little more than a day and a sum: 「这周四吧。」, 「最早也得二十五号」, 「三千。」"""
+        rest = self.text
+        for clause in self.clauses:
+            spans: list[DateMention | Amount] = [*clause.dates, *clause.amounts]
+            for span in spans:
+                rest = rest.replace(self.text[span.start : span.end], "")
+        return len(rest.strip("，,。！!？?吧呢啊嗯哦那就先块元钱左右的样子之以前 ")) <= 4
+
+    @property
+    def accepts(self) -> bool:
+        return bool(ACCEPT.match(self.text)) and not self.refuses and not self.hedged
+
+    def dates(self) -> list[DateMention]:
+        """Days of the live part: those of committing clauses first, "at once" (马上) after any other."""
+        live = self.live
+        ordered = [d for c in live if c.commits for d in c.dates] + [
+            d for c in live if not c.commits for d in c.dates
+        ]
+        return [d for d in ordered if not d.now] + [d for d in ordered if d.now]
+
+    def amounts(self) -> list[Amount]:
+        """Sums of the live part: those of committing clauses first; not a remainder (剩下的五百)."""
+        live = self.live
+        ordered = [c for c in live if c.commits] + [c for c in live if not c.commits]
+        return [a for c in ordered for a in c.amounts if not REMAINDER.search(c.text[: a.start - c.offset])]
+
+
+def _clause(text: str, offset: int, today: date) -> Clause:
+    plain = DOUBLE_NEGATIVE.sub("", text)
+    mentions = find_dates(text, today)
+    dates = tuple(replace(d, start=d.start + offset, end=d.end + offset) for d in mentions if d.day >= today)
+    undated = text  # a day's numerals are no sum: 下周二两千五 is 2,500, not 22,500
+    for d in mentions:
+        undated = undated[: d.start] + " " * (d.end - d.start) + undated[d.end :]
+    amounts = tuple(Amount(a.value, a.start + offset, a.end + offset) for a in find_amounts(undated))
+    refuses = bool(REFUSE.search(plain))
+    if PAST.search(text):
+        dates = ()
+    commits = bool(PAY.search(plain)) and not refuses and not PAST.search(text) and not PLAN.search(text)
+    return Clause(text, offset, dates, amounts, commits, refuses, bool(HEDGE.search(text)))
+
+
+def role_of(speaker: str, text: str) -> str:
+    """The speaker's role; on mono speech ('unknown') the agent is who says 您, 工号, 请问…"""
+    if speaker in ("agent", "customer"):
+        return speaker
+    return "agent" if AGENT_CUES.search(text) else "customer"
+
+
+def read_turn(speaker: str, text: str, start_s: float, end_s: float, today: date) -> list[Sentence]:
+    """The sentences of one turn, each with its (interpolated) start time."""
+    out = []
+    length = max(1, len(text))
+    for m in _SENTENCE.finditer(text):
+        body = m.group().strip()
+        if not body:
+            continue
+        at = start_s + (end_s - start_s) * m.start() / length
+        clauses = tuple(_clause(c.group(), c.start(), today) for c in _CLAUSE.finditer(body))
+        offer = bool(OFFER_TAIL.search(body))
+        question = bool(QUESTION.search(body)) and not offer
+        out.append(Sentence(body, role_of(speaker, body), round(at, 2), clauses, question, offer))
+    return out
