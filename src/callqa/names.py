@@ -47,6 +47,7 @@ QUEUE_SORTS = {"priority": "优先级", "severity": "严重程度", "score": "�
 ESCALATION_DECISIONS = {"approved": "同意处理措施", "rejected": "驳回"}
 # escalation decisions, appeal decisions and 终审 outcomes
 OUTCOME_NAMES = ESCALATION_DECISIONS | FINAL_OUTCOMES
+PROMISE_STATUS_NAMES = {"pending": "待兑现", "kept": "已兑现", "broken": "已违约"}  # a promise to pay
 MODEL_VERSION_NAMES = {"shipped": "出厂模型"}  # the text model that comes with callqa; others: ws-<n>
 
 

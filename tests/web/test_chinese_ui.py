@@ -31,7 +31,7 @@ THREAT = [
 ABUSE = [("agent", "您好，我是安和金融的催收员小李，工号1023。"), ("agent", "你这个老赖，真不要脸。")]
 CLEAN = [
     ("agent", "您好，我是安和金融的催收员小李，工号1023，提醒您本月账单按时还款。"),
-    ("customer", "好的。"),
+    ("customer", "好的，下周一我还两千。"),  # a promise to pay
 ]
 
 # --- visible text -----------------------------------------------------------------------------------
@@ -232,12 +232,13 @@ PAGES = ("/", "/calls", "/calls?status=flagged&sort=-score&review_state=none", "
          "/search?q=还钱&speaker=", "/search?q=没有这句话", "/search?q=还钱&fuzzy=true&speaker=agent",
          "/review", "/review?scope=all&finished=true", "/review?scope=unassigned&sort=age",
          "/review?origin=sample", "/escalations", "/appeals", "/rules", "/audit", "/audit?action=case.submit",
-         "/audit?call=c1", "/audit?actor=system", "/users", "/account", "/docs",
+         "/audit?call=c1", "/audit?actor=system", "/users", "/account", "/docs", "/promises",
+         "/promises?status=pending&team=A",
          *(f"/calls/{c}" for c in CALLS))  # fmt: skip
 ERROR_PAGES = ("/calls/nope", "/no-such-page", "/calls?since=yesterday", "/calls?min_score=abc",
                "/calls?page=0", "/calls/c1?t=-1", "/search?speaker=nobody", "/audit?since=x",
                "/calls?status=odd", "/calls?sort=sideways", "/calls?review_state=odd", "/review?sort=odd",
-               "/search?q=%E3%80%82%E3%80%82")  # fmt: skip
+               "/search?q=%E3%80%82%E3%80%82", "/promises?status=odd", "/promises?due_since=x")  # fmt: skip
 # Latin words that users see as they are: the product, file kinds, keys, units ...
 ALLOWED = {"callqa", "CSV", "XLSX", "API", "Excel", "J", "K", "Enter", "ms", "s", "MB", "KB"}
 # ... the test data's names (calls, people, the actor of its setup, agents, teams, the browser) ...

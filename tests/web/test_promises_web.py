@@ -93,7 +93,7 @@ def test_export_is_excel_ready_csv_and_audited(env: SimpleNamespace) -> None:
     lines = body.splitlines()
     assert (
         lines[0]
-        == "\ufeffcall_id,agent_id,team,customer_phone,started_at,date,amount_yuan,status,paid_yuan,start_s,text"
+        == "\ufeff通话编号,坐席,团队,客户电话,通话时间,承诺日期,承诺金额（元）,兑现情况,已还（元）,承诺时刻,客户原话"
     )
     assert len(lines) == 3 and "139****0001" in body and "13911110001" not in body
     with env.db.session() as session:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload, selectinload
 
 from callqa.errors import InvalidInput, NotFound
-from callqa.names import DECISIONS, ORIGINS, STATUS_NAMES, listed
+from callqa.names import DECISIONS, ORIGINS, PROMISE_STATUS_NAMES, STATUS_NAMES, listed
 from callqa.names import QUEUE_SORTS as QUEUE_SORT_NAMES
 from callqa.names import REVIEW_STATES as NAMES_OF_REVIEW_STATES
 from callqa.proportion import wilson_interval
@@ -669,8 +669,8 @@ class PromiseFilters:
 
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in PROMISE_STATUSES:
-            statuses = ", ".join(PROMISE_STATUSES)
-            raise InvalidInput(f"unknown promise status {self.status!r}; one of {statuses}")
+            statuses = listed(PROMISE_STATUS_NAMES, PROMISE_STATUSES)
+            raise InvalidInput(f"未知的兑现情况“{self.status}”，可选：{statuses}")
 
     def clauses(self) -> list[ColumnElement[bool]]:
         pairs = ((PaymentPromise.status, self.status), (Call.agent_id, self.agent), (Call.team, self.team))

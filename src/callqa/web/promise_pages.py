@@ -12,17 +12,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from callqa.exports import CSV_TYPE, csv_lines
+from callqa.names import PROMISE_STATUS_NAMES, name
 from callqa.review import audit
 from callqa.store.queries import PromiseFilters, PromiseRow, iter_promises, page_promises
 from callqa.store.records import promise_row_record
+from callqa.transcript import clock
 from callqa.web.pages import FormValue, _day, _optional, page
 from callqa.web.viewer import CurrentViewer, Viewer
 
 router = APIRouter()
 PAGE_SIZE = 50
-PROMISE_STATUS_NAMES = {"pending": "待兑现", "kept": "已兑现", "broken": "已违约"}
-EXPORT_COLUMNS = ["call_id", "agent_id", "team", "customer_phone", "started_at", "date", "amount_yuan",
-                  "status", "paid_yuan", "start_s", "text"]  # fmt: skip
+# The list as people read it, like the call list's export: Chinese headers, the status named, times
+# as the page shows them.
+EXPORT_COLUMNS = ["通话编号", "坐席", "团队", "客户电话", "通话时间", "承诺日期", "承诺金额（元）",
+                  "兑现情况", "已还（元）", "承诺时刻", "客户原话"]  # fmt: skip
 
 
 def form_filters(
@@ -46,8 +49,11 @@ FormFilters = Annotated[PromiseFilters, Depends(form_filters)]
 
 
 def _export_row(row: PromiseRow, viewer: Viewer) -> list[object]:
-    record = promise_row_record(row.promise, row.call, viewer.mask)
-    return [record[c] for c in EXPORT_COLUMNS]
+    r = promise_row_record(row.promise, row.call, viewer.mask)
+    started = str(r["started_at"] or "")[:16].replace("T", " ")
+    status, said_at = name(PROMISE_STATUS_NAMES, str(r["status"])), clock(row.promise.start_s)
+    return [r["call_id"], r["agent_id"], r["team"], r["customer_phone"], started, r["date"], r["amount_yuan"],
+            status, r["paid_yuan"], said_at, r["text"]]  # fmt: skip
 
 
 def _export(request: Request, viewer: Viewer, filters: PromiseFilters) -> StreamingResponse:
