@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))  # the fake speech engine and the browser helpers 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from tests.fakes import EXAMPLES, ScriptedSpeech  # noqa: E402
-from tests.web.browser import copy_workspace, launch, serve, sign_in  # noqa: E402
+from tests.web.browser import copy_workspace, inspector_with_cases, launch, serve, sign_in  # noqa: E402
 
 from callqa.pipeline.ingest import ingest_one, rows_for  # noqa: E402
 from callqa.pipeline.process import process_pending  # noqa: E402
-from callqa.review import accounts, workflow  # noqa: E402
+from callqa.review import workflow  # noqa: E402
 from callqa.rules import load_default_pack  # noqa: E402
 from callqa.store.database import open_database  # noqa: E402
 from callqa.store.models import ReviewCase, User  # noqa: E402
@@ -60,15 +60,7 @@ def build(folder: Path) -> Path:
     for row in rows_for([EXAMPLES / "calls"], EXAMPLES / "manifest.csv"):
         ingest_one(ws, db, row)
     process_pending(ws, db, load_default_pack(), "", transcriber=ScriptedSpeech.for_examples())
-    with db.session() as session:
-        accounts.create_user(session, "bench", "zhang", "inspector", None, password="zhang-pass-2026")
-    with db.session() as session:  # zhang, the first inspector, got every case: keep two
-        accounts.create_user(session, "bench", "li", "inspector", None, password="li-pass-2026-x")
-        sup, _ = accounts.create_user(session, "bench", "wang", "supervisor", None, password="wang-pass-2026")
-        zhang = session.scalars(select(User).where(User.username == "zhang")).one()
-        for case in session.scalars(select(ReviewCase).where(ReviewCase.owner_id == zhang.id)).all():
-            if case.call.call_id not in (CALL, NEXT):
-                workflow.reassign(session, sup, case.call.call_id, "li")
+    inspector_with_cases(db, "zhang", (CALL, NEXT))
     db.close()
     return folder
 
