@@ -32,14 +32,14 @@ sys.path.insert(0, str(ROOT))  # the fake speech engine and the browser helpers 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from tests.fakes import EXAMPLES, ScriptedSpeech  # noqa: E402
-from tests.web.browser import copy_workspace, launch, serve, sign_in  # noqa: E402
+from tests.web.browser import copy_workspace, inspector_with_cases, launch, serve, sign_in  # noqa: E402
 
 from callqa.pipeline.ingest import ingest_one, rows_for  # noqa: E402
 from callqa.pipeline.process import process_pending  # noqa: E402
-from callqa.review import accounts, workflow  # noqa: E402
+from callqa.review import workflow  # noqa: E402
 from callqa.rules import load_default_pack  # noqa: E402
 from callqa.store.database import open_database  # noqa: E402
-from callqa.store.models import User  # noqa: E402
+from callqa.store.models import ReviewCase, User  # noqa: E402
 from callqa.workspace import Workspace  # noqa: E402
 
 CALL, NEXT, SHOWN = "p09", "p14", "p03"
@@ -60,12 +60,7 @@ def build(folder: Path) -> Path:
     for row in rows_for([EXAMPLES / "calls"], EXAMPLES / "manifest.csv"):
         ingest_one(ws, db, row)
     process_pending(ws, db, load_default_pack(), "", transcriber=ScriptedSpeech.for_examples())
-    with db.session() as session:
-        accounts.create_user(session, "bench", "zhang", "inspector", None, password="zhang-pass-2026")
-    with db.session() as session:
-        zhang = session.scalars(select(User).where(User.username == "zhang")).one()
-        for call_id in (CALL, NEXT):
-            workflow.claim(session, zhang, call_id)
+    inspector_with_cases(db, "zhang", (CALL, NEXT))
     db.close()
     return folder
 
@@ -115,9 +110,11 @@ def after(page: Page, base: str) -> Count:
 def screenshots(ws_dir: Path, base: str, browser, out: Path) -> None:  # type: ignore[no-untyped-def]
     """The call page and the queue at 1440 px."""
     db = open_database(Workspace.open(ws_dir))
-    with db.session() as session:
-        zhang = session.scalars(select(User).where(User.username == "zhang")).one()
-        workflow.claim(session, zhang, SHOWN)
+    with db.session() as session:  # zhang's queue full again (SHOWN included) for the pictures
+        sup = session.scalars(select(User).where(User.username == "wang")).one()
+        li = session.scalars(select(User).where(User.username == "li")).one()
+        for case in session.scalars(select(ReviewCase).where(ReviewCase.owner_id == li.id)).all():
+            workflow.reassign(session, sup, case.call.call_id, "zhang")
     db.close()
     out.mkdir(parents=True, exist_ok=True)
     page = sign_in(browser, base, "zhang", width=1440)

@@ -65,3 +65,24 @@ def sign_in(browser: Any, base: str, name: str, width: int = 1366, **context: An
     page.click("button[type=submit]")
     page.wait_for_selector("header .who")
     return page
+
+
+def inspector_with_cases(db: Any, username: str, keep: tuple[str, ...]) -> None:
+    """Add inspector `username` owning the open cases of calls `keep` only. Cases are assigned on
+    arrival, so the first inspector gets them all; the others go to a second inspector (li), moved by
+    a supervisor (wang)."""
+    from sqlalchemy import select
+
+    from callqa.review import accounts, workflow
+    from callqa.store.models import ReviewCase
+
+    with db.session() as session:
+        inspector, _ = accounts.create_user(
+            session, "test", username, "inspector", None, password=f"{username}-pass-2026"
+        )
+    with db.session() as session:
+        accounts.create_user(session, "test", "li", "inspector", None, password="li-pass-2026-x")
+        sup, _ = accounts.create_user(session, "test", "wang", "supervisor", None, password="wang-pass-2026")
+        for case in session.scalars(select(ReviewCase).where(ReviewCase.owner_id == inspector.id)).all():
+            if case.call.call_id not in keep:
+                workflow.reassign(session, sup, case.call.call_id, "li")

@@ -117,6 +117,14 @@ def test_review_flow_in_chromium(server) -> None:  # type: ignore[no-untyped-def
             page.goto(base + path)
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         expect(page.locator("body")).not_to_contain_text("Internal Server Error")
+        # search from its own form, every field left at its default (说话人 全部 sends speaker=)
+        page.goto(f"{base}/search")
+        page.fill("input[name=q]", "欠钱")
+        with page.expect_navigation():
+            page.click("button:text('搜索')")
+        assert "speaker=" in page.url and "q=" in page.url
+        expect(page.locator("body")).not_to_contain_text("Unprocessable")
+        expect(page.locator("a[href*='/calls/']").first).to_be_visible()
         page.close()
         admin = sign_in("root")
         admin.goto(f"{base}/users")

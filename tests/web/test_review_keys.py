@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from callqa.review import accounts, workflow
 from callqa.review.cases import case_of
 from callqa.store.database import open_database
-from callqa.store.models import Call, ReviewCase, User
+from callqa.store.models import Call
 from callqa.workspace import Workspace
-from tests.web.browser import CHROMIUM, copy_workspace, launch, serve, sign_in
+from tests.web.browser import CHROMIUM, copy_workspace, inspector_with_cases, launch, serve, sign_in
 
 CALL, NEXT = "p09", "p14"  # 3 hits each once overlapping hits are merged (p09: 考不了公 + 考不了公务员)
 SELECTED = re.compile(r"\bselected\b")
@@ -28,15 +27,7 @@ def workspace(example_workspace: Path, tmp_path: Path) -> Path:
     """The examples, with inspector zhang owning the cases of CALL and NEXT (open, nothing decided)."""
     ws_dir = copy_workspace(example_workspace, tmp_path / "ws")
     db = open_database(Workspace.open(ws_dir))
-    with db.session() as session:
-        accounts.create_user(session, "test", "zhang", "inspector", None, password="zhang-pass-2026")
-    with db.session() as session:  # zhang, the first inspector, got every case: keep two
-        accounts.create_user(session, "test", "li", "inspector", None, password="li-pass-2026-x")
-        sup, _ = accounts.create_user(session, "test", "wang", "supervisor", None, password="wang-pass-2026")
-        zhang = session.scalars(select(User).where(User.username == "zhang")).one()
-        for case in session.scalars(select(ReviewCase).where(ReviewCase.owner_id == zhang.id)).all():
-            if case.call.call_id not in (CALL, NEXT):
-                workflow.reassign(session, sup, case.call.call_id, "li")
+    inspector_with_cases(db, "zhang", (CALL, NEXT))
     db.close()
     return ws_dir
 
