@@ -74,7 +74,8 @@ def test_context_names_what_was_said_near_the_hit_not_everywhere(make_pack) -> N
     lines += [("agent", "他有欠款", 200.0, 202.0), ("agent", "他有欠款", 500.0, 502.0)]
     hits = evaluate(pack, call(), segs(*lines), CallContext(1))
     near, far = hits
-    assert near.explanation.count("语境") == 1 and "150.0s" in near.explanation  # the nearest one
+    assert near.explanation.count("语境") == 1 and "150.0秒" in near.explanation  # the nearest one
+    assert "customer" not in near.explanation and "agent" not in near.explanation  # speakers by name
     assert far.explanation.count("语境") == 1
     close = segs(("customer", "我是他同事", 0.0, 2.0), ("customer", "我是他同事", 5.0, 6.0),
                  ("agent", "他有欠款", 10.0, 12.0))  # fmt: skip

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
+from callqa.names import SPEAKER_NAMES
 from callqa.rules.callview import CallView
 from callqa.rules.merge import merge_overlapping
 from callqa.rules.model import CallContext, Hit, Rule, RulePack, Span
@@ -122,7 +123,8 @@ def _context_note(span: Span, context: list[Span]) -> str:
     by_distance = sorted(context, key=lambda c: abs(c.start_s - span.start_s))
     near = [c for c in by_distance if abs(c.start_s - span.start_s) <= CONTEXT_S][:MAX_CONTEXT]
     chosen = sorted(near or by_distance[:1], key=lambda c: c.start_s)
-    return "".join(f"；语境：{c.speaker} {c.start_s:.1f}s「{c.text}」" for c in chosen)
+    names = SPEAKER_NAMES
+    return "".join(f"；语境：{names.get(c.speaker, c.speaker)} {c.start_s:.1f}秒「{c.text}」" for c in chosen)
 
 
 def _customers_words(span: Span, view: CallView) -> bool:
