@@ -9,6 +9,8 @@ from tests.conftest import EXAMPLES, run_cli
 
 CALL_KEYS = {
     "call_id",
+    "acoustics",
+    "ptp",
     "ref",
     "file",
     "agent_id",
@@ -65,6 +67,9 @@ def test_compliant_calls_are_clean(corpus_calls: dict[str, dict], labels: dict[s
 def test_violations_explain_themselves(corpus_calls: dict[str, dict]) -> None:
     for call in corpus_calls.values():
         assert set(call) == CALL_KEYS
+        if call["acoustics"] is not None:  # measured at processing: the seven figures
+            assert {"silence_s", "longest_silence_s", "overtalk_s", "agent_interruptions",
+                    "agent_chars_per_min", "customer_chars_per_min", "agent_loud_s"} <= set(call["acoustics"])  # fmt: skip
         for v in call["violations"]:
             assert set(v) == VIOLATION_KEYS
             assert 0 <= v["start_s"] <= v["end_s"] <= call["duration_s"] + 1

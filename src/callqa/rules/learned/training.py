@@ -295,6 +295,12 @@ def calibration_report(
             "recall_clean": round(float((clean_p[pos, j] >= limits[j]).mean()), 3),
             "recall_garbled": round(float((garbled_p[pos, j] >= limits[j]).mean()), 3),
             "benign_flagged": round(float((clean_p[benign, j] >= limits[j]).mean()), 4),
-            "customer_lines_flagged": round(float((clean_p[said, j] >= limits[j]).mean()), 3),
+            "customer_lines_flagged": _share(clean_p[said, j] >= limits[j], 3),
         }
     return out
+
+
+def _share(hits: np.ndarray, digits: int) -> float | None:
+    """The share of True in `hits`, rounded; None when there is nothing to count (a bank with no
+    customers' words marked)."""
+    return round(float(hits.mean()), digits) if hits.size else None
