@@ -64,10 +64,12 @@ def test_0007_upgrades_a_database_with_reviewed_calls_and_downgrades(tmp_path: P
     engine.dispose()
 
 
-def test_0008_adds_waveforms_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
+def _upgraded_with_one_call(tmp_path: Path, revision: str):  # type: ignore[no-untyped-def]
+    """A database at `revision` holding one processed call (c1), then upgraded to the head; the
+    result's schema matches the models."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     with engine.begin() as conn:
-        migrate_to(conn, "0007")
+        migrate_to(conn, revision)
         conn.execute(
             text(
                 "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
@@ -77,6 +79,11 @@ def test_0008_adds_waveforms_to_a_database_with_calls_and_downgrades(tmp_path: P
         )
     migrate(engine)
     assert _diff(engine) == []
+    return engine
+
+
+def test_0008_adds_waveforms_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
+    engine = _upgraded_with_one_call(tmp_path, "0007")
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -174,18 +181,7 @@ def test_upgrading_from_0006_keeps_decisions_and_appeals(tmp_path: Path) -> None
 
 
 def test_0010_adds_acoustics_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    with engine.begin() as conn:
-        migrate_to(conn, "0009_queue")
-        conn.execute(
-            text(
-                "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
-                " channels, extra, status, attempts, ingested_at) VALUES ('c1', 'a.wav', 'a.wav', 'x', 'a.wav',"
-                " 1, '', '{}', 'clean', 1, '2026-11-26 00:00:00')"
-            )
-        )
-    migrate(engine)
-    assert _diff(engine) == []
+    engine = _upgraded_with_one_call(tmp_path, "0009_queue")
     with engine.begin() as conn:
         assert conn.execute(text("SELECT acoustics FROM calls")).scalar_one() is None  # processed before
         conn.execute(text("""UPDATE calls SET acoustics = '{"silence_s": 3.0}'"""))
@@ -197,18 +193,7 @@ def test_0010_adds_acoustics_to_a_database_with_calls_and_downgrades(tmp_path: P
 
 
 def test_0011_ptp_adds_promises_and_payments_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    with engine.begin() as conn:
-        migrate_to(conn, "0010_acoustics")
-        conn.execute(
-            text(
-                "INSERT INTO calls (call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
-                " channels, extra, status, attempts, ingested_at) VALUES ('c1', 'a.wav', 'a.wav', 'x', 'a.wav',"
-                " 1, '', '{}', 'clean', 1, '2026-11-26 00:00:00')"
-            )
-        )
-    migrate(engine)
-    assert _diff(engine) == []
+    engine = _upgraded_with_one_call(tmp_path, "0010_acoustics")
     with engine.begin() as conn:
         conn.execute(
             text(
