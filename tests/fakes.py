@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from callqa.asr.transcribe import speaker_energy
 from callqa.audio.decode import AudioError, decode
 from callqa.pipeline.transcribe_worker import TranscribeResult, transcribed
+from callqa.rules import RulePack, load_pack
 from callqa.transcript import Segment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,3 +107,23 @@ def add_scripted_call(
     )  # type: ignore[arg-type]
     summary = process_pending(ws, db, pack or load_default_pack(), "", transcriber=engine)
     assert not summary.failed, summary
+
+
+def keyword_pack(path: Path, rules: Mapping[str, tuple[str, int, bool]]) -> RulePack:
+    """A pack of agent keyword rules in category abuse: {rule id: (keyword, deduction, auto_confirm)}."""
+    body = "".join(
+        textwrap.dedent(f"""\
+          - id: {rid}
+            name: {rid}
+            category: abuse
+            severity: high
+            deduction: {deduction}
+            auto_confirm: {"true" if auto else "false"}
+            role: agent
+            when:
+              keyword: [{word}]
+        """)
+        for rid, (word, deduction, auto) in rules.items()
+    )
+    path.write_text("rules:\n" + textwrap.indent(body, "  "), encoding="utf-8")
+    return load_pack(path)

@@ -6,7 +6,6 @@ the shipped pack with its text model to show that a recheck embeds nothing new."
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,12 +17,12 @@ from sqlalchemy import select
 
 from callqa.pipeline.recheck import RecheckSummary, Selection, recheck
 from callqa.review import accounts, workflow
-from callqa.rules import RulePack, load_pack
+from callqa.rules import RulePack
 from callqa.store.database import Database, open_database
 from callqa.store.models import AuditEntry, Call, ReviewCase, User, Violation, ViolationDecision
 from callqa.store.records import violation_record
 from callqa.workspace import Workspace
-from tests.fakes import add_scripted_call
+from tests.fakes import add_scripted_call, keyword_pack
 
 RUDE = ("agent", "你这个老赖。")
 THREAT = ("agent", "明天就上门找你。")
@@ -31,23 +30,8 @@ POLITE = ("agent", "请您按时还款。")
 
 
 def pack_of(tmp_path: Path, name: str, rules: dict[str, str]) -> RulePack:
-    """A pack of keyword rules {rule id: keyword}, all in category abuse."""
-    body = "".join(
-        textwrap.dedent(f"""\
-          - id: {rid}
-            name: {rid}
-            category: abuse
-            severity: high
-            deduction: 20
-            role: agent
-            when:
-              keyword: [{word}]
-        """)
-        for rid, word in rules.items()
-    )
-    path = tmp_path / f"{name}.yaml"
-    path.write_text("rules:\n" + textwrap.indent(body, "  "), encoding="utf-8")
-    return load_pack(path)
+    """A pack of keyword rules {rule id: keyword}, all in category abuse, deduction 20."""
+    return keyword_pack(tmp_path / f"{name}.yaml", {rid: (word, 20, False) for rid, word in rules.items()})
 
 
 @dataclass

@@ -4,7 +4,6 @@ an inspector (and takes no inspector's turn). Through the real pipeline, with th
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +15,12 @@ from callqa.pipeline.recheck import recheck
 from callqa.review import accounts, audit, workflow
 from callqa.review.cases import case_dict
 from callqa.review.precision import rule_precision
-from callqa.rules import RulePack, load_pack
+from callqa.rules import RulePack
 from callqa.rules.learned.verdicts import verdict_examples
 from callqa.store.database import Database, open_database
 from callqa.store.models import Call, ReviewCase, User, Violation, ViolationDecision
 from callqa.workspace import Workspace
-from tests.fakes import add_scripted_call
+from tests.fakes import add_scripted_call, keyword_pack
 
 RUDE = ("agent", "你这个老赖。")  # R-rude: auto_confirm, deduction 30
 VISIT = ("agent", "明天就上门找你。")  # R-visit: reviewed by a person, deduction 20
@@ -31,23 +30,7 @@ POLITE = ("agent", "请您按时还款。")
 def pack(tmp_path: Path, auto: bool = True, rules: tuple[str, ...] = ("R-rude", "R-visit")) -> RulePack:
     """Keyword rules R-rude (老赖, deduction 30, auto_confirm when `auto`) and R-visit (上门, 20)."""
     known = {"R-rude": ("老赖", 30, auto), "R-visit": ("上门", 20, False)}
-    body = "".join(
-        textwrap.dedent(f"""\
-          - id: {rid}
-            name: {rid}
-            category: abuse
-            severity: high
-            deduction: {known[rid][1]}
-            auto_confirm: {"true" if known[rid][2] else "false"}
-            role: agent
-            when:
-              keyword: [{known[rid][0]}]
-        """)
-        for rid in rules
-    )
-    path = tmp_path / f"pack-{auto}-{len(rules)}.yaml"
-    path.write_text("rules:\n" + textwrap.indent(body, "  "), encoding="utf-8")
-    return load_pack(path)
+    return keyword_pack(tmp_path / f"pack-{auto}-{len(rules)}.yaml", {rid: known[rid] for rid in rules})
 
 
 @dataclass

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from callqa.audio.acoustics import Acoustics
     from callqa.rules.conditions import Condition
 
-CATEGORIES: tuple[str, ...] = (
+# The categories found in what is said; the others are found in call metadata.
+TextCategory = Literal[
     "threat",
     "abuse",
     "third_party_disclosure",
@@ -18,14 +19,13 @@ CATEGORIES: tuple[str, ...] = (
     "false_legal_claim",
     "improper_repayment",
     "missing_identification",
-    "off_hours",
-    "excessive_frequency",
-    "service_quality",
-)
-TEXT_CATEGORIES: tuple[str, ...] = CATEGORIES[:7]  # found in what is said; the others in call metadata
+]
+TEXT_CATEGORIES: tuple[str, ...] = get_args(TextCategory)
 # service_quality (服务规范): how the call sounds (dead air, interrupting, speed, shouting) — not a
 # violation of the collection rules, so its rules deduct little
-SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+CATEGORIES: tuple[str, ...] = (*TEXT_CATEGORIES, "off_hours", "excessive_frequency", "service_quality")
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 Role = Literal["agent", "customer", "any"]
 
 

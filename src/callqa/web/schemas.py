@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, Field
 
+from callqa.rules.model import Severity, TextCategory
+
 MAX_ID = 2**53  # larger ids cannot exist (and would overflow SQLite's integers)
 
 
@@ -476,21 +478,13 @@ class AppealDecisionIn(BaseModel):
 
 
 class MissedViolationIn(BaseModel):
-    category: Literal[
-        "threat",
-        "abuse",
-        "third_party_disclosure",
-        "impersonation",
-        "false_legal_claim",
-        "improper_repayment",
-        "missing_identification",
-    ]
+    category: TextCategory
     speaker: Literal["agent", "customer"]
     text: Annotated[RequiredText, Field(description="the words of the violation")]
     explanation: Comment = None
     start_s: Annotated[float | None, Field(ge=0, le=86_400)] = None
     end_s: Annotated[float | None, Field(ge=0, le=86_400)] = None
-    severity: Literal["low", "medium", "high", "critical"] = "medium"
+    severity: Severity = "medium"
 
 
 class FinalIn(BaseModel):
