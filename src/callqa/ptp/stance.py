@@ -188,6 +188,8 @@ def _clause(text: str, offset: int, today: date) -> Clause:
     if PAST.search(text):
         dates = ()
     plan = bool(PLAN.search(text))
+    if plan:  # 每周五还两百: a schedule's day and sum are no promise's
+        dates, amounts = (), ()
     commits = bool(PAY.search(plain)) and not refuses and not PAST.search(text) and not plan
     hedged = bool(HEDGE.search(text))
     return Clause(text, offset, dates, amounts, commits, refuses, hedged, plan, bool(CONDITION.search(text)))
