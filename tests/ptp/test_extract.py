@@ -120,3 +120,64 @@ def test_at_once_after_an_event_means_the_events_day() -> None:
 def test_paying_someone_else_is_no_promise() -> None:
     assert promise("A: 您的欠款三千元。", "C: 周五我得先交物业费，再说吧。") is None
     assert promise("A: 您的欠款三千元。", "C: 我刚转了一千，你们查查。") is None
+
+
+def test_an_if_makes_no_promise() -> None:
+    """如果/要是 …就还: a condition collections cannot book; 如果可以的话 is manners."""
+    assert (
+        promise("A: 您的欠款两千八，什么时候能还？", "C: 如果下周一我朋友把钱还我，我就还你们两千八。")
+        is None
+    )
+    assert promise("C: 要是这个礼拜能把车卖了，周末我就还你们一万", mono=True) is None
+    assert promise("A: 您的欠款三千。", "C: 如果可以的话，我周五先还一千五。") == ("2026-06-05", 1500)
+
+
+def test_a_promise_taken_back_is_none() -> None:
+    lines = ("A: 您的欠款三千，什么时候能还？", "C: 那我这周五还吧，还三千。", "A: 好的，我给您登记周五。")
+    assert promise(*lines) == ("2026-06-05", 3000)
+    assert promise(*lines, "C: 哎你等一下，我想了想周五我也拿不出来，你先别登记了。") is None
+    assert promise(*lines, "C: 算了，你们别登记了。") is None
+
+
+def test_a_schedule_is_no_promise_even_when_offered() -> None:
+    assert promise("A: 您欠款六千。", "C: 从下个月开始每个月十号还五百行不行") is None
+    assert promise("A: 您欠款四千八。", "C: 我每周五还你们两百，慢慢还") is None
+
+
+def test_a_denied_day_gives_way_to_the_corrected_one() -> None:
+    lines = ("A: 您欠款四千五，什么时候能还？", "C: 周五还四千五。", "A: 好的，那就周四四千五。")
+    assert promise(*lines, "C: 不是周四，是周五。") == ("2026-06-05", 4500)
+
+
+def test_more_ways_to_say_yes() -> None:
+    for yes in ("晓得了晓得了。", "好嘞。", "得嘞。", "要得。", "中。", "嗯嗯，就这么定了。"):
+        assert promise("A: 欠款两千，下周二之前还一千，可以吗？", f"C: {yes}") == ("2026-06-09", 1000), yes
+
+
+def test_the_minimum_payment_and_a_balance_the_customer_states() -> None:
+    assert promise(
+        "A: 您的账单是三千八，最低还款额是五百，能不能先还最低的？", "C: 那就先还个最低还款吧，周五之前。"
+    ) == ("2026-06-05", 500)
+    assert promise(
+        "C: 我不是欠四千吗，怎么又打电话？", "A: 您已经逾期了。", "C: 我下周还一半，下周日之前。"
+    ) == (
+        "2026-06-14",
+        2000,
+    )
+
+
+def test_the_sum_of_the_days_clause_beats_one_called_too_little() -> None:
+    lines = ("A: 您欠款八千。", "C: 我这周五先还两千吧。", "A: 两千太少了，至少还一半，周五之前四千可以吗？")
+    assert promise(*lines, "C: 那好吧，周五四千。") == ("2026-06-05", 4000)
+
+
+def test_a_sum_said_after_the_day_completes_the_promise() -> None:
+    assert promise("A: 您欠款五千，什么时候还？", "C: 周三还吧。", "C: 先还两千。") == ("2026-06-03", 2000)
+
+
+def test_misheard_words_are_read_as_meant_and_quoted_as_heard() -> None:
+    found = find_promise(talk("A: 您欠款3600元。", "C: 下个月十浩吧下个月十浩我换一千八"), MONDAY)
+    assert found is not None and (found.day, found.amount_yuan) == (date(2026, 7, 10), 1800)
+    assert found.text == "下个月十浩吧下个月十浩我换一千八" and found.speaker == "customer"
+    assert promise("A: 您欠款一千八。", "C: 我后天就换，一千八一次换完。") == ("2026-06-03", 1800)
+    assert promise("A: 您欠款一千八。", "C: 我后天换个工作。") is None

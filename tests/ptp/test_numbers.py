@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from callqa.ptp.heard import repair
 from callqa.ptp.numbers import find_amounts, parse_number
 
 DIGITS = "零一二三四五六七八九"
@@ -122,3 +123,37 @@ def test_the_word_after_a_spoken_sum_keeps_its_first_character() -> None:
     """三千二一次还清: 3,200 paid at once, not 32,001."""
     assert [a.value for a in find_amounts("后天三千二一次还清")] == [3200]
     assert [a.value for a in find_amounts("一千五一分不少")] == [1500]
+
+
+@given(st.integers(1, 8), st.sampled_from(["百", "千", "万"]))
+def test_a_spoken_range_counts_as_its_lower_end(lead: int, unit: str) -> None:
+    """三四千 is at least 3,000, 五六百 at least 500."""
+    value = {"百": 100, "千": 1000, "万": 10_000}[unit]
+    first, second = ("两" if lead == 2 else DIGITS[lead]), DIGITS[lead + 1]
+    assert parse_number(f"{first}{second}{unit}") == lead * value
+
+
+@given(
+    st.integers(min_value=1, max_value=99).map(lambda n: n * 100),
+    st.sampled_from(["出头", "来块", "块左右", "多块钱", "块钱的样子", "来块钱"]),
+)
+def test_an_approximate_sum_is_its_round_figure(n: int, after: str) -> None:
+    """两千出头, 三千来块, 八百块左右: the round figure said."""
+    assert [a.value for a in find_amounts(f"月中能还个{written(n)}{after}")] == [n]
+
+
+@given(st.integers(1, 9), st.integers(0, 9), st.sampled_from(["千", "万"]))
+def test_arabic_digits_with_chinese_units(lead: int, second: int, unit: str) -> None:
+    """2千5, 1万2: how speech recognition writes spoken sums."""
+    value = {"千": 1000, "万": 10_000}[unit]
+    text = f"{lead}{unit}{second or ''}"
+    assert parse_number(text) == lead * value + second * value // 10
+
+
+@given(st.sampled_from("一两三四五六七八九"))
+def test_a_misheard_thousand_is_put_back(digit: str) -> None:
+    """三钱 is 三千 misheard (qián for qiān); 两千块钱 and 一分钱 stay as they are."""
+    fixed = repair(f"下周五先还{digit}钱")
+    assert fixed == f"下周五先还{digit}千"
+    assert [a.value for a in find_amounts(fixed)] == [parse_number(f"{digit}千")]
+    assert repair("两千块钱，一分钱也不少") == "两千块钱，一分钱也不少"

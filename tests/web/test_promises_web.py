@@ -114,3 +114,15 @@ def test_pages_need_a_sign_in(env: SimpleNamespace, tmp_path: Path) -> None:
 
     anon = TestClient(env.app, follow_redirects=False)
     assert anon.get("/promises").status_code == 303 and anon.get("/api/promises").status_code == 401
+
+
+def test_the_call_page_shows_the_promise_with_a_link_that_seeks_to_it(env: SimpleNamespace) -> None:
+    sup, _ = signed_in(env.app, "sup")
+    page = sup.get("/calls/t1").text
+    line = page.split('id="ptp"', 1)[1].split("</p>", 1)[0]
+    # said at 3 s (the scripted call's second turn); the link works without script (?t=) and call.js seeks
+    assert 'href="/calls/t1?t=3.0" data-start="3.0"' in line
+    assert '>11月23日 2000元「下周一我还两千。」 <span class="t">00:03</span></a>' in line
+    assert line.startswith(">承诺还款：") and "已兑现" in line
+    assert "已违约" in sup.get("/calls/t3").text.split('id="ptp"', 1)[1].split("</p>", 1)[0]
+    assert 'id="ptp"' not in sup.get("/calls/t2").text  # 我没钱，还不了: no promise, no line

@@ -12,11 +12,14 @@ A promise names a deadline, so a phrase that covers several days resolves to its
 | N天内, N天之内, 过N天 / 一周内, 一个星期之内 / 半个月内 / N个月内 | + N days / 7 / 15 / N months |
 | 十五号, 15日 | the 15th of this month, or of the next when it has passed |
 | 下个月五号 / 十二月五号 | the 5th of next month / 5 December (next year when it has passed) |
-| 月底, 月末 / 月中 / 月初 (also 这个, 下个 …) | the month's last day / 15th / 5th; alone: the next one |
+| 月底, 月末 / 月中 / 月初, 月头 (also 这个, 下个 …) | the month's last day / 15th / 5th; alone: the next |
+| 上旬 / 中旬 / 下旬 (also 这个月, 下个月 …) | the 10th / 20th / the month's last day |
 | 这个月, 本月 / 下个月 (with no day) | the last day of this month / of next month |
 | 年底 | 31 December |
+| 年前, 过年前, 春节前, 除夕 | the eve of the coming Spring Festival (除夕, from a table of years) |
+| 明后天 / 两三天内 | + 2 / + 3 (a range of days ends on its later day) |
 
-Vague phrases (过两天, 这两天, 过几天, 最近, 以后) name no day.
+Vague phrases (过两天, 这两天, 过几天, 最近, 以后, 年后) name no day, nor do lunar dates (腊月二十).
 """
 
 from __future__ import annotations
@@ -27,12 +30,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from callqa.ptp.numbers import parse_number
+from callqa.ptp.numbers import DIGITS, parse_number
 
 _N = r"(?:[0-9０-９]{1,2}|[零〇一二两三四五六七八九十]{1,3})"
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 6}
 WEEKDAYS |= {str(k + 1): k for k in range(7)}
 _WEEK = r"(?:周|星期|礼拜)"
+_SUM_AHEAD = r"(?:[0-9]{2,}|[0-9零〇一二两三四五六七八九十]+[百千万块元])"  # 周五四千: a day, then a sum
+# The eve of the Spring Festival (除夕), the deadline of 年前: the lunar calendar, for the years callqa runs.
+SPRING_EVES = {
+    2024: date(2024, 2, 9), 2025: date(2025, 1, 28), 2026: date(2026, 2, 16), 2027: date(2027, 2, 5),
+    2028: date(2028, 1, 25), 2029: date(2029, 2, 12), 2030: date(2030, 2, 2), 2031: date(2031, 1, 22),
+    2032: date(2032, 2, 10),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -93,12 +103,17 @@ def _week(m: re.Match[str], today: date) -> date | None:
 
 def _relative_day(m: re.Match[str], today: date) -> date | None:
     word = m.group()
-    ahead = 3 if word.startswith("大后") else 2 if word.startswith("后") else 1 if word[0] == "明" else 0
+    later = word.startswith(("后", "明后"))
+    ahead = 3 if word.startswith("大后") else 2 if later else 1 if word[0] == "明" else 0
     return today + timedelta(days=ahead)
 
 
 def _within(m: re.Match[str], today: date) -> date | None:
-    count = 0.5 if m.group("n") == "半" else _number(m.group("n"))
+    said = m.group("n")
+    range_end = (
+        len(said) == 2 and said[0] in "一两二三四五六七八" and DIGITS.get(said[1]) == DIGITS[said[0]] + 1
+    )
+    count = 0.5 if said == "半" else DIGITS[said[1]] if range_end else _number(said)  # 两三天内: 3
     if count is None:
         return None
     unit = m.group("unit")
@@ -115,9 +130,9 @@ def _month_offset(prefix: str | None) -> int:
 def _month_part(m: re.Match[str], today: date) -> date | None:
     prefix, part = m.group("pre"), m.group("part")
     first = add_months(today.replace(day=1), _month_offset(prefix))
-    if part in ("底", "末"):
+    if part in ("底", "末", "下旬"):
         return month_end(first.year, first.month)
-    n = 15 if part == "中" else 5
+    n = {"中": 15, "上旬": 10, "中旬": 20}.get(part, 5)
     day = first.replace(day=n)
     if prefix is None and day < today:  # 月中 said on the 20th: next month's
         day = add_months(day, 1)
@@ -155,21 +170,30 @@ def _year_end(m: re.Match[str], today: date) -> date | None:
     return date(today.year, 12, 31)
 
 
+def _spring_eve(m: re.Match[str], today: date) -> date | None:
+    """年前: by the eve of the coming Spring Festival (None past the table's years)."""
+    return next((eve for year, eve in sorted(SPRING_EVES.items()) if eve >= today), None)
+
+
 Resolver = Callable[[re.Match[str], date], "date | None"]
 PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
-    (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本)?{_WEEK}(?P<wd>[一二三四五六日天1-7])(?![0-9一二三四五六七八九十])"),
+    (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本)?{_WEEK}(?P<wd>[一二三四五六日天1-7])(?!(?!{_SUM_AHEAD})[0-9一二三四五六七八九十])"),
      _weekday),
     (re.compile(r"(?P<pre>下下个?|下个?|这个?|本)?周(?P<wd>末)"), _weekday),
     (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本){_WEEK}(?![一二三四五六日天末1-7])"), _week),
-    (re.compile(rf"大后天|后天|明天|明日|明儿|明早|明晚|今天|今日|今儿|今晚|当天|{NOW_WORDS.pattern}"),
+    (re.compile(rf"大后天|明后天|后天|明天|明日|明儿|明早|明晚|今天|今日|今儿|今晚|当天|{NOW_WORDS.pattern}"),
      _relative_day),
     (re.compile(rf"(?P<n>{_N}|半)个?(?P<unit>天|日|周|星期|礼拜|月)(?:之内|以内|内|之后|以后|后)"), _within),
     (re.compile(rf"过(?P<n>(?!两){_N})(?P<unit>天)"), _within),
-    (re.compile(r"(?P<pre>下下个|下个|下|这个|本)?月(?P<part>底|末|中|初)"), _month_part),
+    (re.compile(r"(?P<pre>下下个|下个|下|这个|本)?月(?:份)?(?P<part>[上中下]旬|底|末|中|初|头)"),
+     _month_part),
     (re.compile(rf"(?:(?P<pre>下个|下|这个|本)月|(?P<m>{_N})月)?(?P<d>{_N})(?:号|日)(?![楼线床门])"),
      _month_day),
-    (re.compile(r"(?P<pre>下个|下|这个|本)月(?![底末中初0-9零〇一二两三四五六七八九十])"), _whole_month),
+    (re.compile(r"(?P<pre>下个|下|这个|本)月(?!份?[底末中初头上下0-9零〇一二两三四五六七八九十])"),
+     _whole_month),
     (re.compile(r"年底|年末"), _year_end),
+    (re.compile(r"(?<![去明后今前0-9零一二两三四五六七八九十几多])(?:过年|春节|年)(?:之?前|以前)|除夕|大年三十"),
+     _spring_eve),
 ]  # fmt: skip
 
 

@@ -26,7 +26,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from callqa.ptp.dates import _N, DateMention, find_dates
-from callqa.ptp.stance import ASKS_AMOUNT, ASKS_WHEN, BALANCE, HALF, PART, WHOLE, Sentence, read_turn
+from callqa.ptp.stance import (
+    ASKS_AMOUNT,
+    ASKS_WHEN,
+    BALANCE,
+    HALF,
+    MINIMUM,
+    PART,
+    WHOLE,
+    Sentence,
+    read_turn,
+)
 from callqa.transcript import Segment
 
 FRESH_TURNS = 4  # a half-made promise (a sum without a day, a day without a sum) waits this many turns
@@ -47,12 +57,14 @@ class Promise:
 class Money:
     """What a sentence says about the sum: a value, or all / half / part of the balance, or nothing."""
 
-    kind: str  # value | whole | half | part | unsaid
+    kind: str  # value | whole | half | part | minimum | unsaid
     value: float | None = None
 
-    def resolve(self, balance: float | None) -> float | None:
+    def resolve(self, balance: float | None, minimum: float | None = None) -> float | None:
         if self.kind == "value":
             return self.value
+        if self.kind == "minimum":
+            return minimum
         if balance is None or self.kind == "part":
             return None
         return balance / 2 if self.kind == "half" else balance
@@ -64,13 +76,17 @@ UNSAID = Money("unsaid")
 def money_of(sentence: Sentence, skip_balance: bool = False) -> Money:
     """The sum a sentence names; with `skip_balance`, not in a clause that states the balance
     (「欠款七千，这周能还一部分吗」 proposes part of it, not 7,000)."""
-    clauses = [c for c in sentence.live if not (skip_balance and BALANCE.search(c.text) and c.amounts)]
+    clauses = [
+        c
+        for c in sentence.live
+        if not (skip_balance and (BALANCE.search(c.text) or MINIMUM.search(c.text)) and c.amounts)
+    ]
     allowed = {id(c) for c in clauses}
     for amount in sentence.amounts():
         if any(id(c) in allowed and c.offset <= amount.start < c.offset + len(c.text) for c in clauses):
             return Money("value", amount.value)
     text = "".join(c.text for c in clauses)
-    for kind, pattern in (("half", HALF), ("part", PART), ("whole", WHOLE)):
+    for kind, pattern in (("minimum", MINIMUM), ("half", HALF), ("part", PART), ("whole", WHOLE)):
         if pattern.search(text):
             return Money(kind)
     return UNSAID
@@ -93,6 +109,7 @@ class _Talk:
     """What the conversation has settled so far."""
 
     balance: float | None = None
+    minimum: float | None = None  # the minimum payment the agent stated (最低还款额)
     offer: _Draft | None = None  # a day proposed (by the agent, or floated by the customer)
     pending: _Draft | None = None  # the customer committed to a sum, no day yet
     promise: _Draft | None = None
@@ -108,10 +125,18 @@ class _Talk:
         self.promise = _Draft(day, money, self.turn, sentences)
         self.offer = self.pending = None
 
-    def agent(self, s: Sentence) -> None:
+    def figures(self, s: Sentence) -> None:
+        """The balance and the minimum payment stated (by the agent, or the customer: 我不是欠四千吗)."""
         for clause in s.clauses:
-            if clause.amounts and BALANCE.search(clause.text):
+            if not clause.amounts:
+                continue
+            if MINIMUM.search(clause.text):
+                self.minimum = clause.amounts[0].value
+            elif BALANCE.search(clause.text) and (s.role == "agent" or "欠" in clause.text):
                 self.balance = clause.amounts[0].value
+
+    def agent(self, s: Sentence) -> None:
+        self.figures(s)
         talking = any(c.commits for c in s.clauses) or (self.offer and self.offer.role == "customer")
         if s.question and ASKS_WHEN.search(s.text) and talking:
             self.asked_when = self.turn  # when will you pay, or when next month? (not: when may I call?)
@@ -124,12 +149,17 @@ class _Talk:
 
     def customer(self, s: Sentence) -> None:
         days = s.dates()
+        if self.balance is None:
+            self.figures(s)
+        if self.promise and s.retracts and not s.commits:
+            self.promise = self.offer = self.pending = None  # 「算了，你先别登记了」
+            return
         if s.refuses:
             self.offer = self.pending = None
             if self.promise and any(d.day == self.promise.day for c in s.clauses for d in c.dates):
                 self.promise = None  # 「下周五我也拿不出来」 takes back next Friday
             return
-        if (s.question and not s.offer_tail) or (s.hedged and not s.commits):
+        if (s.question and not s.offer_tail) or (s.hedged and not s.commits) or s.conditional or s.schedule:
             return
         money = money_of(s)
         replying = self.offer is not None and self.offer.role == "agent" and self.fresh(self.offer, 1)
@@ -146,6 +176,9 @@ class _Talk:
             earlier = (offer.sentences if offer else []) + (self.pending.sentences if self.pending else [])
             if day is not None:
                 self.promise_now(day, money, [*earlier, s])
+            elif self.promise and self.fresh(self.promise) and self.promise.money.kind == "unsaid":
+                self.promise.money = money  # 「周五还。」…「先还两千。」: the sum said after the day
+                self.promise.sentences.append(s)
             else:
                 self.pending = _Draft(None, money, self.turn, [s])
             return
@@ -214,8 +247,8 @@ def find_promise(segments: Sequence[Segment], today: date) -> Promise | None:
     said = [s for s in done.sentences if s.role == "customer"] or done.sentences
     return Promise(
         day=done.day,
-        amount_yuan=done.money.resolve(talk.balance),
-        text=" … ".join(s.text for s in done.sentences),
+        amount_yuan=done.money.resolve(talk.balance, talk.minimum),
+        text=" … ".join(s.said or s.text for s in done.sentences),
         start_s=min(s.start_s for s in done.sentences),
         speaker=_speaker_of(segments, said[-1]),
     )
@@ -223,6 +256,8 @@ def find_promise(segments: Sequence[Segment], today: date) -> Promise | None:
 
 def _speaker_of(segments: Sequence[Segment], sentence: Sentence) -> str:
     for seg in segments:
-        if sentence.text in seg.text and seg.start_s <= sentence.start_s <= max(seg.end_s, seg.start_s):
+        if (sentence.said or sentence.text) in seg.text and seg.start_s <= sentence.start_s <= max(
+            seg.end_s, seg.start_s
+        ):
             return seg.speaker
     return "customer"

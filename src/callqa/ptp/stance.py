@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from callqa.ptp.dates import DateMention, find_dates
+from callqa.ptp.heard import repair
 from callqa.ptp.numbers import Amount, find_amounts
 
 # 还 is "pay back" (huan2) unless it is the adverb "still/also" (hai2) that these words follow.
@@ -34,10 +35,16 @@ HEDGE = re.compile(
 )
 PAST = re.compile(r"已经|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚(?:才|刚)?(?=还|转|打|付|交|存)|还过")
 PLAN = re.compile(r"每个?月|每周|每个?星期|每期|每次|按月")  # a schedule, not one promise
+# An "if" makes a promise no promise (如果发了工资就还): collections cannot book it. 如果可以的话 is manners.
+CONDITION = re.compile(r"(?:如果|要是|假如|假设|倘若|若是|万一|只要|除非)(?!(?:可以|行|方便|允许)的?话)")
+RETRACT = re.compile(r"算了|别登记|不要登记|别记|先别记|不算数|取消|当我没说|刚才说的不算")
+NOT_THIS = re.compile(r"(?:不是|不在|并不是|而不是)(?:在)?$")  # a day denied: 不是周四
+MINIMUM = re.compile(r"最低")  # 最低还款(额): the least the bank accepts this month
 REST = re.compile(r"剩下|剩余|其余|其他的|余下|尾款")  # the rest, after the first payment
 PROPOSES = re.compile(r"[？?]|吗|能不能|可不可以|您看|你看|怎么样|如何|行不行")
 ACCEPT = re.compile(
-    r"^(?:那|哦|噢|嗯|呃)?[，,]?\s*(?:行|好|可以|没问题|成|要得|中(?![午间旬])|一定|放心|ok|OK|能)"
+    r"^(?:那|哦+|噢|嗯+|呃|唉)?[，,]?\s*(?:行|好|可以|没问题|没得问题|成|要得|得嘞|中(?![午间旬])|一定|放心|ok|OK|能"
+    r"|晓得|知道了|就这么(?:定|办|说)|一言为定|就这样)"
     r"|^(?:嗯+|对|对的|是的|是)[。！!]*$"  # a bare yes, to a proposal put as a question
 )
 QUESTION = re.compile(
@@ -71,11 +78,13 @@ class Clause:
     commits: bool  # a payment verb, not negated
     refuses: bool
     hedged: bool
+    plan: bool = False  # a schedule (每个月十号还五百), not one payment
+    conditional: bool = False  # 如果…就还
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of one turn, read."""
+    """One sentence of one turn, read (`text` with misheard words put back, `said` as transcribed)."""
 
     text: str
     role: str  # agent | customer (mono speech: guessed from the words)
@@ -83,6 +92,7 @@ class Sentence:
     clauses: tuple[Clause, ...]
     question: bool
     offer_tail: bool  # ends in 行吗, 可以吗…: proposes rather than asks
+    said: str = ""
 
     @property
     def live(self) -> tuple[Clause, ...]:
@@ -101,6 +111,21 @@ class Sentence:
     @property
     def commits(self) -> bool:
         return any(c.commits and not c.hedged for c in self.live)
+
+    @property
+    def conditional(self) -> bool:
+        """Made on a condition (如果下周一朋友还我钱，我就还你们): no promise."""
+        return any(c.conditional for c in self.live)
+
+    @property
+    def schedule(self) -> bool:
+        """Only a schedule (我每周五还两百): no one day to book."""
+        return any(c.plan for c in self.live) and not self.commits
+
+    @property
+    def retracts(self) -> bool:
+        """Takes back what was said (算了, 别登记了)."""
+        return bool(RETRACT.search(self.text))
 
     @property
     def about_rest(self) -> bool:
@@ -126,25 +151,35 @@ class Sentence:
     def accepts(self) -> bool:
         return bool(ACCEPT.match(self.text)) and not self.refuses and not self.hedged
 
+    def _ranked(self) -> list[Clause]:
+        """Live clauses, those that commit first, then those naming a day, the rest's (剩下的月底) last."""
+
+        def rank(c: Clause) -> int:
+            return 3 if REST.search(c.text) else 0 if c.commits else 1 if c.dates else 2
+
+        return sorted(self.live, key=rank)
+
     def dates(self) -> list[DateMention]:
         """Days of the live part: those of committing clauses first, "at once" (马上) after any other."""
-        live = self.live
-        ordered = [d for c in live if c.commits for d in c.dates] + [
-            d for c in live if not c.commits for d in c.dates
-        ]
+        ordered = [d for c in self._ranked() for d in c.dates]
         return [d for d in ordered if not d.now] + [d for d in ordered if d.now]
 
     def amounts(self) -> list[Amount]:
-        """Sums of the live part: those of committing clauses first; not a remainder (剩下的五百)."""
-        live = self.live
-        ordered = [c for c in live if c.commits] + [c for c in live if not c.commits]
-        return [a for c in ordered for a in c.amounts if not REMAINDER.search(c.text[: a.start - c.offset])]
+        """Sums of the live part: those of committing clauses first, then of the day's clause (周五之前
+        四千 beats 两千太少了); not a remainder (剩下的五百)."""
+        return [
+            a for c in self._ranked() for a in c.amounts if not REMAINDER.search(c.text[: a.start - c.offset])
+        ]
 
 
 def _clause(text: str, offset: int, today: date) -> Clause:
     plain = DOUBLE_NEGATIVE.sub("", text)
     mentions = find_dates(text, today)
-    dates = tuple(replace(d, start=d.start + offset, end=d.end + offset) for d in mentions if d.day >= today)
+    dates = tuple(
+        replace(d, start=d.start + offset, end=d.end + offset)
+        for d in mentions
+        if d.day >= today and not NOT_THIS.search(text[: d.start])  # 不是周四，是周五
+    )
     undated = text  # a day's numerals are no sum: 下周二两千五 is 2,500, not 22,500
     for d in mentions:
         undated = undated[: d.start] + " " * (d.end - d.start) + undated[d.end :]
@@ -152,8 +187,12 @@ def _clause(text: str, offset: int, today: date) -> Clause:
     refuses = bool(REFUSE.search(plain))
     if PAST.search(text):
         dates = ()
-    commits = bool(PAY.search(plain)) and not refuses and not PAST.search(text) and not PLAN.search(text)
-    return Clause(text, offset, dates, amounts, commits, refuses, bool(HEDGE.search(text)))
+    plan = bool(PLAN.search(text))
+    if plan:  # 每周五还两百: a schedule's day and sum are no promise's
+        dates, amounts = (), ()
+    commits = bool(PAY.search(plain)) and not refuses and not PAST.search(text) and not plan
+    hedged = bool(HEDGE.search(text))
+    return Clause(text, offset, dates, amounts, commits, refuses, hedged, plan, bool(CONDITION.search(text)))
 
 
 def role_of(speaker: str, text: str) -> str:
@@ -167,13 +206,16 @@ def read_turn(speaker: str, text: str, start_s: float, end_s: float, today: date
     """The sentences of one turn, each with its (interpolated) start time."""
     out = []
     length = max(1, len(text))
-    for m in _SENTENCE.finditer(text):
+    fixed = repair(text)  # same length: a span of `fixed` is the same span of `text`
+    for m in _SENTENCE.finditer(fixed):
         body = m.group().strip()
         if not body:
             continue
+        lead = len(m.group()) - len(m.group().lstrip())
+        said = text[m.start() + lead : m.start() + lead + len(body)]
         at = start_s + (end_s - start_s) * m.start() / length
         clauses = tuple(_clause(c.group(), c.start(), today) for c in _CLAUSE.finditer(body))
         offer = bool(OFFER_TAIL.search(body))
         question = bool(QUESTION.search(body)) and not offer
-        out.append(Sentence(body, role_of(speaker, body), round(at, 2), clauses, question, offer))
+        out.append(Sentence(body, role_of(speaker, body), round(at, 2), clauses, question, offer, said))
     return out

@@ -18,6 +18,7 @@ from callqa.names import (
     MODEL_VERSION_NAMES,
     ORIGINS,
     OUTCOME_NAMES,
+    PROMISE_STATUS_NAMES,
     QUEUE_SORTS,
     REVIEW_STATES,
     ROLE_NAMES,
@@ -58,7 +59,8 @@ templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, CATEGORY_NAMES=CATEGORY_NAME
                              FINAL_OUTCOMES=FINAL_OUTCOMES, APPEAL_HIT_OUTCOMES=APPEAL_HIT_OUTCOMES,
                              QUEUE_SORTS=QUEUE_SORTS, ESCALATION_DECISIONS=ESCALATION_DECISIONS,
                              OUTCOME_NAMES=OUTCOME_NAMES, REVIEW_STATES=REVIEW_STATES,
-                             MODEL_VERSION_NAMES=MODEL_VERSION_NAMES)  # fmt: skip
+                             MODEL_VERSION_NAMES=MODEL_VERSION_NAMES,
+                             PROMISE_STATUS_NAMES=PROMISE_STATUS_NAMES)  # fmt: skip
 templates.env.filters["clock"] = clock
 templates.env.filters["local_time"] = local_time
 templates.env.filters["waited"] = waited

@@ -291,6 +291,9 @@
       if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); seek(num(line.dataset.start), true); }
     });
   });
+  document.querySelectorAll('#ptp a[data-start]').forEach(link => {  // the promise: seek, stay on the page
+    link.addEventListener('click', e => { e.preventDefault(); seek(num(link.dataset.start), true); });
+  });
   document.querySelectorAll('.context li[data-start]').forEach(li => {
     li.addEventListener('click', e => { e.stopPropagation(); seek(num(li.dataset.start), true); });
   });
