@@ -35,7 +35,7 @@ def _mark(ok: bool) -> str:
     return "" if ok else f" {UNVERIFIED}"
 
 
-def _summary(sizing: Sizing, costs: list[MonthlyCost] | None) -> list[str]:
+def _summary(sizing: Sizing, costs: list[MonthlyCost] | None, prices: Prices | None) -> list[str]:
     load = sizing.load
     lines = [
         f"- 每天 {load.calls_per_day:,} 通、平均 {load.avg_minutes:g} 分钟，即每天 "
@@ -55,6 +55,11 @@ def _summary(sizing: Sizing, costs: list[MonthlyCost] | None) -> list[str]:
             f"公有云识别中最低的是「{cheapest.option}」，每月约 **{_yuan(cheapest.total)}**"
             f"（折合每小时录音 {cheapest.total / hours:.2f} 元）。私有部署每月{verdict} {_yuan(abs(diff))}。"
         )
+        if prices is not None and prices.ops is None and diff > 0:
+            lines.append(
+                f"- 以上未含运维人力（价格文件无 `[ops]`）：私有部署每月的运维人力成本低于 {diff:,.0f} 元时，"
+                "仍比最便宜的云方案便宜。"
+            )
         if not all(c.verified for c in costs):
             lines.append(
                 f"- {UNVERIFIED}：部分价格是估计值，尚未按来源核实（见第七节和附录）；核实前本结论仅供参考。"
@@ -114,6 +119,7 @@ def _resources(sizing: Sizing) -> list[str]:
         f"{sizing.busy_hours_per_day:.1f} 小时 |",
         f"| 每台内存 | {sizing.memory_per_machine_gib:,.1f} GiB | {sizing.workers_per_machine} 个识别进程 × "
         f"实测峰值 × {1 + load.headroom:g} + 系统预留 {SYSTEM_RESERVE_GIB:g} GiB{memory_note} |",
+        "| 建议冗余 | 再加 1 台工作节点 | 一台故障时不积压（成本表未含） |",
         "| callqa 服务器 | 1 台 | `callqa serve`、PostgreSQL、Redis；与工作节点同规格（未单独测算） |",
         f"| 存储 | **{sizing.storage_tb:,.1f} TB** | 录音 {sizing.recordings_tb:,.2f} TB + 数据库 "
         f"{sizing.database_tb:,.2f} TB，"
@@ -219,7 +225,7 @@ def render_memo(sizing: Sizing, prices: Prices | None, today: date) -> str:
     parts: list[list[str]] = [
         ["# 通话质检容量与成本评估：私有部署与公有云语音识别", "",
          f"由 `callqa plan` 于 {today.isoformat()} 生成，依据本机 `callqa bench` 的实测结果。"],
-        [SECTIONS[0], "", *_summary(sizing, costs)],
+        [SECTIONS[0], "", *_summary(sizing, costs, prices)],
         [SECTIONS[1], "", *_measured(sizing)],
         [SECTIONS[2], "", *_resources(sizing)],
         [SECTIONS[3], "", *(_costs(costs) if costs else [NO_PRICES])],
