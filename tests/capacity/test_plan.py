@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callqa.capacity.bench import BenchRecord
 from callqa.capacity.costs import DAYS_PER_MONTH, cloud_costs, private_cost
@@ -136,3 +138,14 @@ def test_people_cost_is_counted_when_given_and_named_when_not(tmp_path: Path) ->
     text = render_memo(plan, with_ops, date(2026, 11, 26))
     assert "以上未含运维人力" not in text and "| 运维人力 | 12,000 元 |" in text
     assert private_cost(plan, with_ops).total == pytest.approx(private_cost(plan, prices).total + 12_000)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 100_000), st.integers(1, 100_000), st.floats(0.5, 30.0))
+def test_more_calls_never_cost_less(a: int, b: int, avg: float) -> None:
+    prices = load_prices(EXAMPLE)
+    machine = MachineSpec(prices.server.cores, prices.server.ram_gib, "s")
+    small, big = (size(Load(n, avg), BENCH, machine) for n in sorted((a, b)))
+    assert private_cost(big, prices).total >= private_cost(small, prices).total
+    for cheap, dear in zip(cloud_costs(small, prices), cloud_costs(big, prices), strict=True):
+        assert dear.total >= cheap.total
