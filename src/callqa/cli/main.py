@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from callqa.cli.admin import audit_app, users_app
+from callqa.cli.capacity import bench, plan
 from callqa.cli.context import (
     cannot_write,
     disk_full,
@@ -45,6 +46,8 @@ app.command()(sample)
 app.command("learn")(learn)
 app.command()(recheck)
 app.command()(export)
+app.command()(bench)
+app.command()(plan)
 
 
 class Speaker(StrEnum):
