@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import secrets
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -19,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
 
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
 from callqa.pipeline.hits import store_hits
+from callqa.pipeline.lease import new_owner, update_calls
 from callqa.pipeline.promises import store_promise
 from callqa.pipeline.transcribe_worker import TranscribeResult
 from callqa.review.workflow import assign_backlog
@@ -51,16 +52,11 @@ class ProcessSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _new_claim() -> str:
-    """host:pid:run, written into `claimed_by` of the calls one run takes."""
-    return f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
 @contextmanager
 def _this_run() -> Iterator[str]:
     """A fresh claim, known in this process as running until the block ends (set before the calls
     are claimed, so that a concurrent run here does not take them for abandoned)."""
-    claim = _new_claim()
+    claim = new_owner()
     _running.add(claim)
     try:
         yield claim
@@ -87,12 +83,25 @@ def _claim_alive(claim: str | None) -> bool:
 
 
 def reclaim_abandoned(db: Database) -> int:
-    """Put calls whose processing run died back to pending."""
+    """Put calls whose processing run died back to pending. A worker's claim (it has a lease) is dead
+    when its lease has run out, wherever the worker runs."""
+    now = db_now()
     with db.session() as session:
         stale = session.scalars(select(Call).where(Call.status == "processing")).all()
-        dead = [c for c in stale if not _claim_alive(c.claimed_by)]
+        dead = [
+            c
+            for c in stale
+            if (
+                c.lease_expires_at < now if c.lease_expires_at is not None else not _claim_alive(c.claimed_by)
+            )
+        ]
         for call in dead:
-            call.status, call.claimed_by = "pending", None
+            call.status, call.claimed_by, call.lease_expires_at, call.enqueued_at = (
+                "pending",
+                None,
+                None,
+                None,
+            )
         return len(dead)
 
 
@@ -123,42 +132,63 @@ def save_result(
     single transaction; a flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review
     case in it."""
     with db.session() as session:
-        call = session.get_one(Call, result.call_pk)
-        unindex_call(session, call.id)
-        session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_pk == call.id))
-        call.attempts += 1
-        call.claimed_by = None
-        call.processed_at = db_now()
-        call.duration_s = result.duration_s
-        call.asr_model = model_name
-        save_waveform(session, call.id, None if result.error else result.waveform)
-        call.acoustics = result.acoustics.to_json() if result.acoustics and not result.error else None
-        if result.error:
-            session.execute(delete(Violation).where(Violation.call_pk == call.id))
-            call.status, call.error, call.score = "failed", result.error, None
-            save_promise(session, call, None)
-            return call
-        segments, raw = corrected_segments(result.segments)
-        rows = [
-            TranscriptSegment(
-                call_pk=call.id,
-                position=i,
-                speaker=s.speaker,
-                start_s=s.start_s,
-                end_s=s.end_s,
-                text=s.text,
-                raw_text=r,
-            )
-            for i, (s, r) in enumerate(zip(segments, raw, strict=True))
-        ]
-        session.add_all(rows)
-        session.flush()
-        index_segments(session, rows)
-        save_call_vectors(session, call.id, {})  # the old transcript's embeddings go with it
-        store_hits(session, pack, call, segments, sample_rate=sample_rate)  # hits, score, status, case
-        store_promise(session, call, segments)
-        call.error = None
+        return _store(session, pack, result, model_name, sample_rate)
+
+
+def save_claimed_result(
+    db: Database, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float, owner: str
+) -> Call | None:
+    """`save_result` for a call that `owner` claimed under a lease (callqa.pipeline.lease): stored only
+    if `owner` still holds the call, in the same transaction, whose first statement takes the write
+    lock (and, on PostgreSQL, the row). None: another worker took it over after the lease ran out, or
+    it is done already; nothing was written."""
+    with db.session() as session:
+        held = (Call.id == result.call_pk, Call.status == "processing", Call.claimed_by == owner)
+        if not update_calls(session, *held, lease_expires_at=None):
+            return None
+        return _store(session, pack, result, model_name, sample_rate)
+
+
+def _store(
+    session: Session, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float
+) -> Call:
+    """The one way a transcription's result is written (in the caller's transaction)."""
+    call = session.get_one(Call, result.call_pk)
+    unindex_call(session, call.id)
+    session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_pk == call.id))
+    call.attempts += 1
+    call.claimed_by, call.lease_expires_at = None, None
+    call.processed_at = db_now()
+    call.duration_s = result.duration_s
+    call.asr_model = model_name
+    save_waveform(session, call.id, None if result.error else result.waveform)
+    call.acoustics = result.acoustics.to_json() if result.acoustics and not result.error else None
+    if result.error:
+        session.execute(delete(Violation).where(Violation.call_pk == call.id))
+        call.status, call.error, call.score = "failed", result.error, None
+        save_promise(session, call, None)
         return call
+    segments, raw = corrected_segments(result.segments)
+    rows = [
+        TranscriptSegment(
+            call_pk=call.id,
+            position=i,
+            speaker=s.speaker,
+            start_s=s.start_s,
+            end_s=s.end_s,
+            text=s.text,
+            raw_text=r,
+        )
+        for i, (s, r) in enumerate(zip(segments, raw, strict=True))
+    ]
+    session.add_all(rows)
+    session.flush()
+    index_segments(session, rows)
+    save_call_vectors(session, call.id, {})  # the old transcript's embeddings go with it
+    store_hits(session, pack, call, segments, sample_rate=sample_rate)  # hits, score, status, case
+    store_promise(session, call, segments)
+    call.error = None
+    return call
 
 
 def _results_in_process(
