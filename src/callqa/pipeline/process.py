@@ -17,17 +17,18 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
-from callqa.pipeline.hits import store_hits
+from callqa.pipeline.hits import call_info, same_number_ordinal, store_hits
 from callqa.pipeline.lease import new_owner, update_calls
 from callqa.pipeline.promises import store_promise
 from callqa.pipeline.transcribe_worker import TranscribeResult
 from callqa.review.workflow import assign_backlog
-from callqa.rules import RulePack
+from callqa.rules import CallContext, RulePack, evaluate
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.promises import save_promise
@@ -131,8 +132,9 @@ def save_result(
     """Store transcript, waveform, acoustics, violations, promise to pay and status of one call in a
     single transaction; a flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review
     case in it."""
+    vectors = embed_ahead(db, pack, result)
     with db.session() as session:
-        return _store(session, pack, result, model_name, sample_rate)
+        return _store(session, pack, result, model_name, sample_rate, vectors)
 
 
 def save_claimed_result(
@@ -142,17 +144,41 @@ def save_claimed_result(
     if `owner` still holds the call, in the same transaction, whose first statement takes the write
     lock (and, on PostgreSQL, the row). None: another worker took it over after the lease ran out, or
     it is done already; nothing was written."""
+    vectors = embed_ahead(db, pack, result)
     with db.session() as session:
         held = (Call.id == result.call_pk, Call.status == "processing", Call.claimed_by == owner)
         if not update_calls(session, *held, lease_expires_at=None):
             return None
-        return _store(session, pack, result, model_name, sample_rate)
+        return _store(session, pack, result, model_name, sample_rate, vectors)
+
+
+def embed_ahead(db: Database, pack: RulePack, result: TranscribeResult) -> dict[str, np.ndarray]:
+    """The text model's sentence embeddings that checking this transcript needs, computed before the
+    write transaction (reads only): embedding takes a second or more per call, and a write
+    transaction holds SQLite's one write lock, which every other worker then waits for."""
+    if result.error or not result.segments:
+        return {}
+    segments, _ = corrected_segments(result.segments)
+    vectors: dict[str, np.ndarray] = {}
+    with db.session() as session:
+        call = session.get_one(Call, result.call_pk)
+        info = replace(call_info(call), duration_s=result.duration_s)
+        context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call),
+                              acoustics=result.acoustics)  # fmt: skip
+    evaluate(pack, info, segments, context, vectors)  # fills `vectors`
+    return vectors
 
 
 def _store(
-    session: Session, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float
+    session: Session,
+    pack: RulePack,
+    result: TranscribeResult,
+    model_name: str,
+    sample_rate: float,
+    vectors: dict[str, np.ndarray],
 ) -> Call:
-    """The one way a transcription's result is written (in the caller's transaction)."""
+    """The one way a transcription's result is written (in the caller's transaction); `vectors`: the
+    transcript's embeddings (`embed_ahead`)."""
     call = session.get_one(Call, result.call_pk)
     unindex_call(session, call.id)
     session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_pk == call.id))
@@ -184,8 +210,9 @@ def _store(
     session.add_all(rows)
     session.flush()
     index_segments(session, rows)
-    save_call_vectors(session, call.id, {})  # the old transcript's embeddings go with it
-    store_hits(session, pack, call, segments, sample_rate=sample_rate)  # hits, score, status, case
+    save_call_vectors(session, call.id, vectors)  # the old transcript's embeddings go with it
+    # hits, score, status, review case
+    store_hits(session, pack, call, segments, sample_rate=sample_rate, vectors=vectors)
     store_promise(session, call, segments)
     call.error = None
     return call
