@@ -104,8 +104,8 @@ class Workers:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
-    def output(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.logs.iterdir()))
+    def output(self, tail: int = 3000) -> str:
+        return "\n".join(p.read_text(errors="replace")[-tail:] for p in sorted(self.logs.iterdir()))
 
     def stop(self) -> None:
         for proc in self.procs:

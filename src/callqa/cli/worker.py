@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from callqa.workspace import Workspace
 
 POLL_S = 1.0
+T = TypeVar("T")
 
 
 def broker_app(ws: Workspace) -> Celery | None:
@@ -129,19 +131,31 @@ def process_queued(ws: Workspace, db: Database, app: Celery, *, retry_failed: bo
     with progress_bar() as progress:
         task = progress.add_task("processing (workers)", total=len(targets))
         try:
-            while (left := remaining()) > 0:
+            while (left := _patiently(remaining, len(targets))) > 0:
                 progress.update(task, completed=max(0, len(targets) - left), total=max(len(targets), left))
                 time.sleep(POLL_S)
                 if time.monotonic() - last_pass >= every:
-                    dispatch(db, app, lease_s)
+                    _patiently(lambda: dispatch(db, app, lease_s), None)
                     last_pass = time.monotonic()
         except KeyboardInterrupt:
             progress.stop()
             err.print("stopped waiting: the calls stay queued and the workers carry on")
             raise typer.Exit(130) from None
         progress.update(task, completed=len(targets))
-    dispatch(db, app, lease_s)  # the review backlog
+    _patiently(lambda: dispatch(db, app, lease_s), None)  # the review backlog
     return _report(db, targets)
+
+
+def _patiently(step: Callable[[], T], otherwise: T) -> T:
+    """Run one step of the wait; a database that is locked or restarting makes it `otherwise` (the
+    calls are the workers' business meanwhile: waiting never changes them)."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return step()
+    except OperationalError as exc:
+        err.print(f"database unavailable, waiting: {str(exc.orig or exc).splitlines()[0]}", highlight=False)
+        return otherwise
 
 
 def _report(db: Database, targets: list[int]) -> int:
