@@ -90,11 +90,16 @@ class Workers:
         self.logs.mkdir()
 
     def start(
-        self, ws: Path, env: dict[str, str], concurrency: int = 1, prefix: tuple[str, ...] = ()
+        self,
+        ws: Path,
+        env: dict[str, str],
+        concurrency: int = 1,
+        prefix: tuple[str, ...] = (),
+        engine: str | None = "tests.fakes:worker_engine",  # None: the real speech model
     ) -> subprocess.Popen[bytes]:
         log = (self.logs / f"worker{len(self.procs)}.log").open("wb")
         args = [*prefix, sys.executable, "-m", "callqa.cli.main", "worker", "-w", str(ws),
-                "--concurrency", str(concurrency), "--engine", "tests.fakes:worker_engine"]  # fmt: skip
+                "--concurrency", str(concurrency), *(["--engine", engine] if engine else [])]  # fmt: skip
         proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
         return proc

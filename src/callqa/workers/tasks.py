@@ -85,6 +85,7 @@ def init_process(**_signal: Any) -> None:
     _process = WorkerProcess(
         ws, open_database(ws), workspace_pack(ws), transcribe, model_name, lease.new_owner(), token
     )
+    log.info("worker process %d ready", os.getpid())
 
 
 def process_call(task: Task, call_pk: int) -> str:
