@@ -42,7 +42,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: install browser
+bench: install browser services
 	$(BIN)/python bench/bench_asr.py
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_search.py
@@ -50,6 +50,7 @@ bench: install browser
 	$(BIN)/python bench/bench_recheck.py
 	$(BIN)/python bench/bench_review_flow.py
 	$(BIN)/python bench/bench_ptp.py
+	$(BIN)/python bench/bench_workers.py
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache

@@ -127,3 +127,26 @@ def keyword_pack(path: Path, rules: Mapping[str, tuple[str, int, bool]]) -> Rule
     )
     path.write_text("rules:\n" + textwrap.indent(body, "  "), encoding="utf-8")
     return load_pack(path)
+
+
+class SlowSpeech:
+    """A speech engine that takes `seconds` per call: time to kill a worker in the middle of one."""
+
+    def __init__(self, engine: ScriptedSpeech, seconds: float) -> None:
+        self.engine, self.seconds = engine, seconds
+
+    def __call__(self, call_pk: int, path: str, channels: str) -> TranscribeResult:
+        import time
+
+        time.sleep(self.seconds)
+        return self.engine(call_pk, path, channels)
+
+
+def worker_engine() -> ScriptedSpeech | SlowSpeech:
+    """The engine of `callqa worker --engine tests.fakes:worker_engine` in tests: the example calls'
+    reference transcripts, taking CALLQA_TEST_SPEECH_SECONDS per call (default 0)."""
+    import os
+
+    seconds = float(os.environ.get("CALLQA_TEST_SPEECH_SECONDS", "0"))
+    engine = ScriptedSpeech.for_examples()
+    return SlowSpeech(engine, seconds) if seconds else engine

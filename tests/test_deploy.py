@@ -15,6 +15,7 @@ import pytest
 import typer
 
 from callqa.cli.main import app
+from callqa.settings import BROKER_URL_ENV, DATABASE_URL_ENV
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -68,8 +69,6 @@ def test_unit_starts_existing_commands_with_existing_options(name: str) -> None:
         argv = shlex.split(service[key])
         assert argv[0] == INSTALLED
         command = commands.get(argv[1])
-        if command is None and argv[1] == "worker":
-            pytest.skip("`callqa worker` comes with the Celery workers (issue 10, part 2)")
         assert command is not None, f"{name}: no command `callqa {argv[1]}`"
         used = 2
         if hasattr(command, "commands"):  # a group: `callqa model install`
@@ -100,4 +99,4 @@ def test_systemd_verifies_the_units(tmp_path: Path) -> None:
 def test_env_example_names_the_settings() -> None:
     text = (DEPLOY / "callqa.env.example").read_text(encoding="utf-8")
     keys = {line.split("=", 1)[0] for line in text.splitlines() if line and not line.startswith("#")}
-    assert keys == {"CALLQA_DATABASE_URL", "CALLQA_BROKER_URL", "CALLQA_WORKER_TOKEN"}
+    assert keys == {DATABASE_URL_ENV, BROKER_URL_ENV}

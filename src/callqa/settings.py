@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 ROLES = ("admin", "supervisor", "inspector", "team_lead")
 DATABASE_URL_ENV = "CALLQA_DATABASE_URL"
+BROKER_URL_ENV = "CALLQA_BROKER_URL"
 
 
 class SettingsError(Exception):
@@ -39,6 +40,14 @@ class Settings(BaseModel):
             "SQLite file `callqa.db` in the workspace",
             "SQLAlchemy URL of the database, e.g. `postgresql+psycopg://user@host/callqa`; "
             f"`{DATABASE_URL_ENV}` overrides it",
+        ),
+    )
+    broker_url: str | None = Field(
+        None,
+        json_schema_extra=_doc(
+            "none: calls are processed in-process",
+            "Celery broker, e.g. `redis://host:6379/0`: `process` and `serve` enqueue calls for "
+            f"`callqa worker`s; `{BROKER_URL_ENV}` overrides it",
         ),
     )
     rule_pack: str | None = Field(None, json_schema_extra=_doc("the shipped pack", "rule pack YAML file"))
@@ -111,6 +120,26 @@ class Settings(BaseModel):
         json_schema_extra=_doc(
             "`audit.key` in the workspace",
             "secret key of the audit log's HMAC chain; keep it outside the database (and its backups)",
+        ),
+    )
+    recordings_url: str | None = Field(
+        None,
+        json_schema_extra=_doc(
+            "none: the workspace's `recordings/` (a shared mount)",
+            "on a worker: `callqa serve`'s address, e.g. `http://10.0.0.1:8000`, to fetch recordings from",
+        ),
+    )
+    worker_token_file: str | None = Field(
+        None,
+        json_schema_extra=_doc(
+            "`worker.key` in the workspace",
+            "secret that workers show to fetch recordings from `callqa serve`; the same file on each",
+        ),
+    )
+    worker_lease_s: Annotated[float, Field(ge=5, le=3600)] = Field(
+        60,
+        json_schema_extra=_doc(
+            "60", "seconds a worker's claim on a call lasts without a heartbeat before it is re-queued"
         ),
     )
 

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from callqa.settings import DATABASE_URL_ENV, Settings, SettingsError, load_settings
+from callqa.settings import BROKER_URL_ENV, DATABASE_URL_ENV, Settings, SettingsError, load_settings
 
 DEFAULT_DIRNAME = "callqa-data"
 CONFIG_NAME = "config.toml"
@@ -116,6 +116,15 @@ class Workspace:
         if not database.exists():
             private_file(database)  # SQLite then gives its -wal and -shm files the same mode
         return f"sqlite:///{database}"
+
+    @property
+    def broker_url(self) -> str | None:
+        """CALLQA_BROKER_URL, else `broker_url`; None: calls are processed in-process."""
+        return os.environ.get(BROKER_URL_ENV) or self.settings.broker_url
+
+    @property
+    def worker_token_path(self) -> Path:
+        return self.path(self.settings.worker_token_file) or self.root / "worker.key"
 
     @property
     def audit_key_path(self) -> Path:

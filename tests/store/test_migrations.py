@@ -206,3 +206,15 @@ def test_0011_ptp_adds_promises_and_payments_to_a_database_with_calls_and_downgr
         tables = {n for (n,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
         assert not {"promises", "payments", "payment_imports"} & tables and "calls" in tables
     engine.dispose()
+
+
+def test_0012_workers_adds_the_lease_columns_to_a_database_with_calls_and_downgrades(tmp_path: Path) -> None:
+    engine = _upgraded_with_one_call(tmp_path, "0011_ptp")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT lease_expires_at, enqueued_at FROM calls")).one() == (None, None)
+        conn.execute(text("UPDATE calls SET lease_expires_at = '2026-11-29 10:00:00'"))
+        migrate_to(conn, "0011_ptp", down=True)
+        columns = {row[1] for row in conn.execute(text("PRAGMA table_info(calls)"))}
+        assert not {"lease_expires_at", "enqueued_at"} & columns and "claimed_by" in columns
+        assert conn.execute(text("SELECT call_id FROM calls")).scalar_one() == "c1"
+    engine.dispose()

@@ -28,6 +28,7 @@ from callqa.cli.payments import payments_app
 from callqa.cli.recheck import recheck
 from callqa.cli.render import Column, FormatOpt, OutputFormat, WorkspaceOpt, render
 from callqa.cli.sample import sample
+from callqa.cli.worker import broker_app, process_queued, worker
 
 app = typer.Typer(
     help="callqa: offline QA of debt-collection call recordings.",
@@ -48,6 +49,7 @@ app.command()(recheck)
 app.command()(export)
 app.command()(bench)
 app.command()(plan)
+app.command()(worker)
 
 
 class Speaker(StrEnum):
@@ -126,8 +128,12 @@ def process(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also redo failed calls.")] = False,
     workspace: WorkspaceOpt = None,
     model: Annotated[Path | None, typer.Option(help="CTranslate2 Whisper model directory.")] = None,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="With a broker: send the calls to the workers and return.")
+    ] = False,
 ) -> None:
-    """Transcribe and check every pending call (safe to interrupt and re-run)."""
+    """Transcribe and check every pending call (safe to interrupt and re-run). With a broker
+    (`broker_url`, CALLQA_BROKER_URL) the calls go to `callqa worker`s and this waits for them."""
     from callqa.asr.engine import DecodeSettings
     from callqa.asr.model_files import ModelError, resolve_model_dir
     from callqa.pipeline.process import process_pending
@@ -135,6 +141,11 @@ def process(
     from callqa.store.database import is_disk_full
 
     ws, db = open_workspace(workspace)
+    queued = broker_app(ws)
+    if queued is not None:
+        raise typer.Exit(process_queued(ws, db, queued, retry_failed=retry_failed, wait=not no_wait))
+    if no_wait:
+        raise fail("--no-wait needs a broker (broker_url or CALLQA_BROKER_URL)", 2)
     pack = rule_pack(ws)
     try:
         model_dir = resolve_model_dir(model or ws.model_path)
@@ -444,7 +455,19 @@ def serve(
             out.print(f"{dealt} unassigned review case(s) assigned to the active inspectors")
     app_ = create_app(ws, db, tls=tls)
     worker = None
-    if not no_worker:
+    queued = broker_app(ws)
+    if queued is not None and not no_worker:  # uploads go to the `callqa worker`s; rechecks run here
+        from callqa.workers.dispatch import dispatch
+
+        worker = BackgroundWorker(
+            ws,
+            db,
+            rule_pack(ws),
+            "",
+            interval_s=5.0,
+            dispatcher=lambda: dispatch(db, queued, ws.settings.worker_lease_s),
+        )
+    elif not no_worker:
         try:
             worker = BackgroundWorker(ws, db, rule_pack(ws), str(resolve_model_dir(ws.model_path)))
         except ModelError as exc:

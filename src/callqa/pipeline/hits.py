@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -112,15 +113,18 @@ def store_hits(
     actor: audit.Actor = SYSTEM,
     decided: set[int] | None = None,
     sample_rate: float = 0.0,
+    vectors: dict[str, np.ndarray] | None = None,
 ) -> HitChanges:
     """Evaluate `pack` on the call's transcript `segments`, merge the hits into its stored violations,
     set score and status, store any new sentence embeddings, and let the review case follow (a clean
     call without a case is drawn for 抽检 at `sample_rate`: processing passes the workspace's).
-    `decided`: ids of violations with a review decision, when the caller looked them up for many calls."""
+    `decided`: ids of violations with a review decision, when the caller looked them up for many calls.
+    `vectors`: the transcript's embeddings, already stored by the caller (processing computes them
+    before its write transaction: callqa.pipeline.process.embed_ahead); else the stored ones."""
     changes = HitChanges(status_before=call.status)
     acoustics = Acoustics.from_json(call.acoustics) if call.acoustics else None  # as measured at processing
     context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call), acoustics=acoustics)
-    vectors = load_call_vectors(session, call.id)
+    vectors = load_call_vectors(session, call.id) if vectors is None else dict(vectors)
     known = len(vectors)
     hits = evaluate(pack, call_info(call), segments, context, vectors)
     changes.embedded = len(vectors) - known

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import secrets
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
 
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
-from callqa.pipeline.hits import store_hits
+from callqa.pipeline.hits import call_info, same_number_ordinal, store_hits
+from callqa.pipeline.lease import new_owner, update_calls
 from callqa.pipeline.promises import store_promise
 from callqa.pipeline.transcribe_worker import TranscribeResult
 from callqa.review.workflow import assign_backlog
-from callqa.rules import RulePack
+from callqa.rules import CallContext, RulePack, evaluate
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.promises import save_promise
@@ -51,16 +53,11 @@ class ProcessSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _new_claim() -> str:
-    """host:pid:run, written into `claimed_by` of the calls one run takes."""
-    return f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
 @contextmanager
 def _this_run() -> Iterator[str]:
     """A fresh claim, known in this process as running until the block ends (set before the calls
     are claimed, so that a concurrent run here does not take them for abandoned)."""
-    claim = _new_claim()
+    claim = new_owner()
     _running.add(claim)
     try:
         yield claim
@@ -87,12 +84,25 @@ def _claim_alive(claim: str | None) -> bool:
 
 
 def reclaim_abandoned(db: Database) -> int:
-    """Put calls whose processing run died back to pending."""
+    """Put calls whose processing run died back to pending. A worker's claim (it has a lease) is dead
+    when its lease has run out, wherever the worker runs."""
+    now = db_now()
     with db.session() as session:
         stale = session.scalars(select(Call).where(Call.status == "processing")).all()
-        dead = [c for c in stale if not _claim_alive(c.claimed_by)]
+        dead = [
+            c
+            for c in stale
+            if (
+                c.lease_expires_at < now if c.lease_expires_at is not None else not _claim_alive(c.claimed_by)
+            )
+        ]
         for call in dead:
-            call.status, call.claimed_by = "pending", None
+            call.status, call.claimed_by, call.lease_expires_at, call.enqueued_at = (
+                "pending",
+                None,
+                None,
+                None,
+            )
         return len(dead)
 
 
@@ -122,43 +132,90 @@ def save_result(
     """Store transcript, waveform, acoustics, violations, promise to pay and status of one call in a
     single transaction; a flagged call, or a clean one drawn at `sample_rate` (抽检), gets its review
     case in it."""
+    vectors = embed_ahead(db, pack, result)
+    with db.session() as session:
+        return _store(session, pack, result, model_name, sample_rate, vectors)
+
+
+def save_claimed_result(
+    db: Database, pack: RulePack, result: TranscribeResult, model_name: str, sample_rate: float, owner: str
+) -> Call | None:
+    """`save_result` for a call that `owner` claimed under a lease (callqa.pipeline.lease): stored only
+    if `owner` still holds the call, in the same transaction, whose first statement takes the write
+    lock (and, on PostgreSQL, the row). None: another worker took it over after the lease ran out, or
+    it is done already; nothing was written."""
+    vectors = embed_ahead(db, pack, result)
+    with db.session() as session:
+        held = (Call.id == result.call_pk, Call.status == "processing", Call.claimed_by == owner)
+        if not update_calls(session, *held, lease_expires_at=None):
+            return None
+        return _store(session, pack, result, model_name, sample_rate, vectors)
+
+
+def embed_ahead(db: Database, pack: RulePack, result: TranscribeResult) -> dict[str, np.ndarray]:
+    """The text model's sentence embeddings that checking this transcript needs, computed before the
+    write transaction (reads only): embedding takes a second or more per call, and a write
+    transaction holds SQLite's one write lock, which every other worker then waits for."""
+    if result.error or not result.segments:
+        return {}
+    segments, _ = corrected_segments(result.segments)
+    vectors: dict[str, np.ndarray] = {}
     with db.session() as session:
         call = session.get_one(Call, result.call_pk)
-        unindex_call(session, call.id)
-        session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_pk == call.id))
-        call.attempts += 1
-        call.claimed_by = None
-        call.processed_at = db_now()
-        call.duration_s = result.duration_s
-        call.asr_model = model_name
-        save_waveform(session, call.id, None if result.error else result.waveform)
-        call.acoustics = result.acoustics.to_json() if result.acoustics and not result.error else None
-        if result.error:
-            session.execute(delete(Violation).where(Violation.call_pk == call.id))
-            call.status, call.error, call.score = "failed", result.error, None
-            save_promise(session, call, None)
-            return call
-        segments, raw = corrected_segments(result.segments)
-        rows = [
-            TranscriptSegment(
-                call_pk=call.id,
-                position=i,
-                speaker=s.speaker,
-                start_s=s.start_s,
-                end_s=s.end_s,
-                text=s.text,
-                raw_text=r,
-            )
-            for i, (s, r) in enumerate(zip(segments, raw, strict=True))
-        ]
-        session.add_all(rows)
-        session.flush()
-        index_segments(session, rows)
-        save_call_vectors(session, call.id, {})  # the old transcript's embeddings go with it
-        store_hits(session, pack, call, segments, sample_rate=sample_rate)  # hits, score, status, case
-        store_promise(session, call, segments)
-        call.error = None
+        info = replace(call_info(call), duration_s=result.duration_s)
+        context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call),
+                              acoustics=result.acoustics)  # fmt: skip
+    evaluate(pack, info, segments, context, vectors)  # fills `vectors`
+    return vectors
+
+
+def _store(
+    session: Session,
+    pack: RulePack,
+    result: TranscribeResult,
+    model_name: str,
+    sample_rate: float,
+    vectors: dict[str, np.ndarray],
+) -> Call:
+    """The one way a transcription's result is written (in the caller's transaction); `vectors`: the
+    transcript's embeddings (`embed_ahead`)."""
+    call = session.get_one(Call, result.call_pk)
+    unindex_call(session, call.id)
+    session.execute(delete(TranscriptSegment).where(TranscriptSegment.call_pk == call.id))
+    call.attempts += 1
+    call.claimed_by, call.lease_expires_at = None, None
+    call.processed_at = db_now()
+    call.duration_s = result.duration_s
+    call.asr_model = model_name
+    save_waveform(session, call.id, None if result.error else result.waveform)
+    call.acoustics = result.acoustics.to_json() if result.acoustics and not result.error else None
+    if result.error:
+        session.execute(delete(Violation).where(Violation.call_pk == call.id))
+        call.status, call.error, call.score = "failed", result.error, None
+        save_promise(session, call, None)
         return call
+    segments, raw = corrected_segments(result.segments)
+    rows = [
+        TranscriptSegment(
+            call_pk=call.id,
+            position=i,
+            speaker=s.speaker,
+            start_s=s.start_s,
+            end_s=s.end_s,
+            text=s.text,
+            raw_text=r,
+        )
+        for i, (s, r) in enumerate(zip(segments, raw, strict=True))
+    ]
+    session.add_all(rows)
+    session.flush()
+    index_segments(session, rows)
+    save_call_vectors(session, call.id, vectors)  # the old transcript's embeddings go with it
+    # hits, score, status, review case
+    store_hits(session, pack, call, segments, sample_rate=sample_rate, vectors=vectors)
+    store_promise(session, call, segments)
+    call.error = None
+    return call
 
 
 def _results_in_process(

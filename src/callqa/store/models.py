@@ -63,6 +63,9 @@ class Call(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
+    # A Celery worker's claim lasts until this time unless its heartbeat renews it (callqa.pipeline.lease)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime)  # when a task was last sent for it
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
     asr_model: Mapped[str | None] = mapped_column(String(200))

@@ -22,11 +22,12 @@ from callqa.web import (
     report_pages,
     review_pages,
 )
+from callqa.web.api import worker_files
 from callqa.web.auth import router as auth_router
 from callqa.web.learning import LearnJob
 from callqa.web.middleware import SecurityHeaders
 from callqa.web.security import session_secret
-from callqa.workspace import Workspace
+from callqa.workspace import Workspace, secret_file
 
 WEB_DIR = Path(__file__).parent
 MAX_BODY_BYTES = 1024 * 1024  # any request body but an upload (POST /api/calls has max_upload_mb)
@@ -71,5 +72,8 @@ def create_app(ws: Workspace, db: Database, *, tls: bool = False) -> FastAPI:
     app.include_router(audit_pages.router)
     app.include_router(report_pages.router)
     app.include_router(docs.router)
+    if ws.broker_url:  # `callqa worker`s on other machines fetch recordings with the worker token
+        app.state.worker_token = secret_file(ws.worker_token_path)
+        app.include_router(worker_files.router)
     errors.install(app)
     return app

@@ -1,10 +1,12 @@
-"""The server's background worker: processes pending calls (e.g. uploads) one batch at a time, and runs
-the rechecks the workbench hands it (too many calls to make someone wait for an HTTP answer)."""
+"""The server's background worker: processes pending calls (e.g. uploads) one batch at a time, or, with
+a broker, sends them to the `callqa worker`s (callqa.workers.dispatch); and runs the rechecks the
+workbench hands it (too many calls to make someone wait for an HTTP answer)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline.process import Transcriber, process_pending
@@ -29,9 +31,11 @@ class BackgroundWorker:
         model_dir: str,
         interval_s: float = 10.0,
         transcriber: Transcriber | None = None,
+        dispatcher: Callable[[], object] | None = None,
     ):
         self.ws, self.db, self.pack, self.model_dir, self.interval_s = ws, db, pack, model_dir, interval_s
         self.transcriber = transcriber  # a fake speech engine in tests
+        self.dispatcher = dispatcher  # with a broker: send pending calls to the workers instead
         self._wake, self._stop = threading.Event(), threading.Event()
         self._rechecks: list[tuple[RulePack, Actor, Selection]] = []
         self._lock = threading.Lock()
@@ -68,17 +72,23 @@ class BackgroundWorker:
         self._stop.set()
         self._wake.set()
 
+    def _process(self) -> None:
+        settings = self.ws.settings
+        summary = process_pending(self.ws, self.db, self.pack, self.model_dir,
+                                  workers=settings.workers or default_workers(),
+                                  settings=DecodeSettings(beam_size=settings.beam_size),
+                                  transcriber=self.transcriber)  # fmt: skip
+        if summary.done:
+            log.info("processed %d calls (%d failed)", summary.done, len(summary.failed))
+
     def _run(self) -> None:
         while not self._stop.is_set():
             self.run_rechecks()
             try:
-                settings = self.ws.settings
-                summary = process_pending(self.ws, self.db, self.pack, self.model_dir,
-                                          workers=settings.workers or default_workers(),
-                                          settings=DecodeSettings(beam_size=settings.beam_size),
-                                          transcriber=self.transcriber)  # fmt: skip
-                if summary.done:
-                    log.info("processed %d calls (%d failed)", summary.done, len(summary.failed))
+                if self.dispatcher is not None:
+                    self.dispatcher()
+                else:
+                    self._process()
             except Exception:  # the worker must outlive any one bad batch
                 log.exception("background processing failed")
             self._wake.wait(self.interval_s)
