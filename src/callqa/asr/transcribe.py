@@ -2,7 +2,8 @@
 
 Stereo: bleed is removed, speech spans of both channels are packed into shared windows (see
 packing.py), the windows are decoded in batches, and each word goes back to its channel's role.
-Mono: one channel, speaker `unknown`.
+Mono: one channel, speaker `unknown` (then `callqa.speakers` tells the two apart); segments keep
+their timed words.
 
 Memory does not grow with the call's length: a first pass over the audio measures its energy
 (bleed decisions and noise floors are the whole call's); a second pass takes it in blocks of about
@@ -50,6 +51,9 @@ class AudioSource(Protocol):
 
     @property
     def channels(self) -> int: ...
+
+    @property
+    def duration_s(self) -> float: ...
 
     def blocks(self) -> Iterator[np.ndarray]: ...
 

@@ -35,7 +35,8 @@ MIN_FRAMES = 50  # 1 s of speech in all: fewer and there is nothing to cluster
 @dataclass(frozen=True)
 class Voices:
     """Per word, the voice (0 or 1) and the sureness of its stretch (silhouette, -1 to 1); and the
-    mean sureness of the call (low when one voice was split in two)."""
+    distance between the two voices' centres (small when one voice was split in two: 0.46-1.17 on
+    one channel of the stereo examples, 1.10-2.03 on their two channels mixed)."""
 
     labels: np.ndarray
     sureness: np.ndarray
@@ -110,10 +111,10 @@ def voices(features: np.ndarray, speech: np.ndarray, words: Sequence[Word]) -> V
     points = _supervectors(z, heard, frames)
     labels = AgglomerativeClustering(2, linkage="ward").fit_predict(points)
     sure = _silhouettes(points, labels)
+    centres = np.array([points[labels == v].mean(axis=0) for v in (0, 1)])
     sure[[f.size == 0 for f in frames]] = 0.0  # a stretch with no voiced frame tells nothing
     word_labels = np.zeros(len(words), np.int8)
     word_sure = np.zeros(len(words))
     for g, label, s in zip(groups, labels, sure, strict=True):
         word_labels[g], word_sure[g] = label, s
-    weights = np.array([f.size for f in frames], dtype=np.float64)
-    return Voices(word_labels, word_sure, float(np.average(sure, weights=weights)))
+    return Voices(word_labels, word_sure, float(np.linalg.norm(centres[0] - centres[1])))

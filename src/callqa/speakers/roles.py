@@ -4,7 +4,9 @@ The agent introduces the company and himself (我是…的, 工号, 本次通话
 欠款, 金额, 元), asks for repayment (请您…还款, 今天能还吗) and speaks politely (您); the customer answers
 (是我, 什么事, 没钱, 手头紧, 发了工资). Each voice's text is scored with these weighted cues; the
 difference between the two voices decides, and a voice that talks more leans the agent's way (the
-collector leads the call). A difference below MIN_MARGIN decides nothing: both voices stay unknown.
+collector leads the call). A difference below MIN_MARGIN decides nothing, and neither does a
+"customer" who talks like a collector (cue points of AGENT_LIKE or more: one collector's voice split in
+two): both voices stay unknown.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ CUES: tuple[tuple[str, float], ...] = (
 )
 _COMPILED = tuple((re.compile(p), w) for p, w in CUES)
 MIN_MARGIN = 2.0  # cue points between the voices needed to decide
+AGENT_LIKE = 4.0  # the customer's voice with this many cue points reads as a collector
 TALK_WEIGHT = 4.0  # cue points for a voice that says all the words against one that says none
 
 
@@ -61,6 +64,6 @@ def assign_roles(texts: Sequence[str]) -> RoleCall:
     chars = [sum(ch.isalnum() for ch in t) for t in texts]
     talk = (chars[0] - chars[1]) / max(1, chars[0] + chars[1])
     margin = scores[0] - scores[1] + TALK_WEIGHT * talk
-    if abs(margin) < MIN_MARGIN:
+    if abs(margin) < MIN_MARGIN or scores[1 if margin > 0 else 0] >= AGENT_LIKE:
         return RoleCall(None, margin)
     return RoleCall(0 if margin > 0 else 1, abs(margin))

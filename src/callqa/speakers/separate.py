@@ -23,7 +23,7 @@ from callqa.speakers.roles import assign_roles
 from callqa.transcript import Segment, Speaker, Word
 
 SPEECH_MARGIN_DB = 6.0  # a frame this far above the call's floor carries voice
-MIN_SEPARATION = 0.1  # the call's mean sureness (`Voices.separation`): below it, one voice split in two
+MIN_SEPARATION = 1.0  # distance between the voices (`Voices.separation`): below it, one voice split in two
 MIN_SURENESS = 0.0  # a stretch's sureness (silhouette) needed to name its voice
 _LEADING_PUNCT = "，。？！、,.?!；;：: "
 
