@@ -50,6 +50,7 @@ bench: install browser
 	$(BIN)/python bench/bench_recheck.py
 	$(BIN)/python bench/bench_review_flow.py
 	$(BIN)/python bench/bench_ptp.py
+	$(BIN)/python bench/bench_speakers.py
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache

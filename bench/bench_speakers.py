@@ -40,13 +40,18 @@ class Transcribed:
     transcribe_s: float
 
     def to_json(self) -> str:
-        segs = [[s.start_s, s.end_s, s.text, [[w.start_s, w.end_s, w.text] for w in s.words]] for s in self.segments]
+        segs = [
+            [s.start_s, s.end_s, s.text, [[w.start_s, w.end_s, w.text] for w in s.words]]
+            for s in self.segments
+        ]
         return json.dumps({"segments": segs, "decode_s": self.decode_s, "transcribe_s": self.transcribe_s})
 
     @classmethod
     def from_json(cls, text: str) -> Transcribed:
         data = json.loads(text)
-        segments = [Segment("unknown", a, b, t, tuple(Word(*w) for w in ws)) for a, b, t, ws in data["segments"]]
+        segments = [
+            Segment("unknown", a, b, t, tuple(Word(*w) for w in ws)) for a, b, t, ws in data["segments"]
+        ]
         return cls(segments, data["decode_s"], data["transcribe_s"])
 
 
@@ -150,10 +155,13 @@ def main() -> None:
             print(f"{kind} calls downmixed: {100 * right / total:.1f}% of {int(total)} characters right, "
                   f"{100 * unknown / total:.1f}% unknown")  # fmt: skip
     every = sums["stereo"] + sums["mixed"]
-    print(f"all calls: {100 * every[1] / max(1, every[0]):.1f}% right, {100 * every[2] / max(1, every[0]):.1f}% unknown")
     print(
-        f"cost: separation {cost[1]:.2f} s + acoustics {cost[2]:.3f} s of {cost[0]:.1f} s whole-call processing "
-        f"= {100 * (cost[1] + cost[2]) / cost[0]:.1f}%"
+        f"all calls: {100 * every[1] / max(1, every[0]):.1f}% right, "
+        f"{100 * every[2] / max(1, every[0]):.1f}% unknown"
+    )
+    print(
+        f"cost: separation {cost[1]:.2f} s + acoustics {cost[2]:.3f} s of {cost[0]:.1f} s "
+        f"whole-call processing = {100 * (cost[1] + cost[2]) / cost[0]:.1f}%"
     )
 
 

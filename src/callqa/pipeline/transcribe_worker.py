@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +66,10 @@ def transcribed(
     the customer (`callqa.speakers`: one more pass over the audio); its waveform and acoustics come
     from the energy the transcription measured (`measured`) and the segments."""
     duration_s = audio.duration_s
-    energy, lanes = measured.energy_db, measured.roles
+    energy, lanes = measured.energy_db, list[str](measured.roles)
     if measured.roles == ["unknown"]:
-        try:
+        with suppress(AudioError, ValueError):  # audio changed since, or degenerate: the speech stays unknown
             segments = separate(audio, segments, measured.energy_db).segments
-        except (AudioError, ValueError):  # audio changed since, or degenerate: the speech stays unknown
-            pass
         energy, lanes = lanes_by_speaker(measured.energy_db, segments)
     waveform = waveform_from_energy(energy, lanes)
     acoustics = measure(segments, measured.energy_db, measured.roles, duration_s)

@@ -67,7 +67,9 @@ def _frames(signal: np.ndarray, count: int) -> np.ndarray:
 def _analyse(windows: np.ndarray) -> np.ndarray:
     """(n, DIMS) features of (n, WINDOW) sample windows."""
     tapered = windows * np.hanning(WINDOW).astype(np.float32)
-    spectrum = np.abs(scipy.fft.rfft(tapered, n=2 * WINDOW, axis=1)) ** 2  # zero-padded for the autocorrelation
+    spectrum = (
+        np.abs(scipy.fft.rfft(tapered, n=2 * WINDOW, axis=1)) ** 2
+    )  # zero-padded for the autocorrelation
     power = spectrum[:, ::2]
     cepstra = np.log(power @ _mel_filters().T + 1e-10) @ _dct().T
     autocorr = scipy.fft.irfft(spectrum, axis=1)[:, :WINDOW]

@@ -111,7 +111,9 @@ def _cut(
         end = seg.end_s if hi == len(words) else words[hi - 1].end_s
         if out and out[-1].speaker == speaker:
             prev = out.pop()
-            out.append(Segment(speaker, prev.start_s, end, prev.text + text, prev.words + tuple(words[lo:hi])))
+            out.append(
+                Segment(speaker, prev.start_s, end, prev.text + text, prev.words + tuple(words[lo:hi]))
+            )
         else:
             out.append(Segment(speaker, start, max(end, start + 0.01), text, tuple(words[lo:hi])))
     return [s for s in out if s.text.strip()]
