@@ -51,6 +51,7 @@ bench: install browser services
 	$(BIN)/python bench/bench_review_flow.py
 	$(BIN)/python bench/bench_ptp.py
 	$(BIN)/python bench/bench_workers.py
+	$(BIN)/python bench/bench_speakers.py
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache .ruff_cache

@@ -57,7 +57,7 @@ class ScriptedSpeech:
             return TranscribeResult(call_pk, error=str(exc))
         segments = self.scripts.get(sha256_of(Path(path)), ())
         measured = speaker_energy(audio, channels or None)  # the real waveform and acoustics, as the worker
-        return transcribed(call_pk, audio.duration_s, segments, measured)
+        return transcribed(call_pk, audio, segments, measured)
 
 
 def tone_wav(seed: str, seconds: float = 1.0) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -10,13 +10,25 @@ Speaker = Literal["agent", "customer", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
+class Word:
+    """A piece of a segment's text with its time in the audio (seconds), as the speech model timed it."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
-    """One stretch of speech by one speaker, with its time in the audio (seconds)."""
+    """One stretch of speech by one speaker, with its time in the audio (seconds). `words`, when the
+    speech model timed them, spell `text` in order: a mono call's segment is split where the speaker
+    changes (`callqa.speakers`); they are not stored."""
 
     speaker: Speaker
     start_s: float
     end_s: float
     text: str
+    words: tuple[Word, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from callqa.chinese import to_simplified
+from callqa.transcript import Word
 
 # Phrases Whisper invents over silence/noise (learned from subtitle data), matched after t2s.
 HALLUCINATED_PHRASES = (
@@ -46,6 +49,7 @@ class RawSegment:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 1.0
+    words: tuple[Word, ...] = ()  # in call time; they spell `text` once cleaned (`clean_segments`)
 
 
 def collapse_repetitions(text: str) -> str:
@@ -80,12 +84,40 @@ def clean_segments(raw: list[RawSegment], prompt: str | None = None) -> list[Raw
     kept: list[RawSegment] = []
     for seg in raw:
         text = collapse_repetitions(to_simplified(seg.text.replace("\ufffd", "").strip()))
-        seg = RawSegment(
-            seg.start_s, seg.end_s, text, seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio
-        )
+        seg = replace(seg, text=text, words=align_words(seg.words, text))
         if is_hallucination(seg, prompt):
             continue
         if kept and kept[-1].text == text:  # a segment loop repeats the previous line verbatim
             continue
         kept.append(seg)
     return kept
+
+
+def spread_text(pieces: Sequence[str], text: str) -> list[str]:
+    """`text` cut into len(pieces) parts, each character going to the piece it aligns with (an
+    inserted or replaced run to the piece where the change begins): the pieces' new texts, which
+    join to `text` exactly."""
+    joined = "".join(pieces)
+    owner = [i for i, piece in enumerate(pieces) for _ in piece]
+    out = [""] * len(pieces)
+    if not owner:
+        if pieces:
+            out[0] = text
+        return out
+    matcher = difflib.SequenceMatcher(None, joined, text, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                out[owner[i1 + k]] += text[j1 + k]
+        elif tag in ("replace", "insert"):
+            out[owner[min(i1, len(owner) - 1)]] += text[j1:j2]
+    return out
+
+
+def align_words(words: Sequence[Word], text: str) -> tuple[Word, ...]:
+    """Timed words re-spelt to spell a segment's cleaned `text` (simplified, de-looped, stripped);
+    words left with no text are dropped."""
+    if not words or "".join(w.text for w in words) == text:
+        return tuple(words)
+    spelt = spread_text([w.text for w in words], text)
+    return tuple(replace(w, text=t) for w, t in zip(words, spelt, strict=True) if t)

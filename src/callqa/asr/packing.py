@@ -17,6 +17,7 @@ import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from callqa.audio.decode import SAMPLE_RATE
+from callqa.transcript import Word
 
 MAX_WINDOW_S = 28.0
 PACK_GAP_S = 0.5  # silence between spans of the same channel
@@ -78,21 +79,26 @@ class Window:
         p = self.pieces[piece]
         return p.original_start_s + min(max(t - p.packed_start_s, 0.0), p.length_s)
 
-    def split(self, words: Sequence[TimedWord]) -> list[tuple[int, float, float, str]]:
-        """Group decoded words (packed times) by piece: (piece index, start_s, end_s, text) in call time."""
+    def split(self, words: Sequence[TimedWord]) -> list[tuple[int, float, float, str, tuple[Word, ...]]]:
+        """Group decoded words (packed times) by piece: (piece index, start_s, end_s, text, words) in
+        call time."""
         groups: dict[int, list[TimedWord]] = {}
         for word in words:
             groups.setdefault(self.piece_at((word.start + word.end) / 2), []).append(word)
         return [self._span(index, group) for index, group in sorted(groups.items())]
 
-    def _span(self, index: int, words: list[TimedWord]) -> tuple[int, float, float, str]:
+    def _span(self, index: int, words: list[TimedWord]) -> tuple[int, float, float, str, tuple[Word, ...]]:
         """Whisper's word times can collapse on short spans: then use the whole span's extent."""
         piece = self.pieces[index]
         text = "".join(w.word for w in words).strip()
         start, end = self.to_original(words[0].start, index), self.to_original(words[-1].end, index)
         if end - start < MIN_SPAN_S:
             start, end = piece.original_start_s, piece.original_start_s + piece.length_s
-        return index, start, end, text
+        timed = tuple(
+            Word(round(self.to_original(w.start, index), 2), round(self.to_original(w.end, index), 2), w.word)
+            for w in words
+        )
+        return index, start, end, text, timed
 
     def single(self, index: int) -> Window:
         """One piece of this window as a window of its own."""

@@ -2,7 +2,8 @@
 
 Stereo: bleed is removed, speech spans of both channels are packed into shared windows (see
 packing.py), the windows are decoded in batches, and each word goes back to its channel's role.
-Mono: one channel, speaker `unknown`.
+Mono: one channel, speaker `unknown` (then `callqa.speakers` tells the two apart); segments keep
+their timed words.
 
 Memory does not grow with the call's length: a first pass over the audio measures its energy
 (bleed decisions and noise floors are the whole call's); a second pass takes it in blocks of about
@@ -13,7 +14,6 @@ processed exactly as one piece.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from callqa.asr.cleanup import RawSegment, clean_segments
+from callqa.asr.cleanup import RawSegment, clean_segments, spread_text
 from callqa.asr.engine import SpeechModel, release_freed_memory
 from callqa.asr.packing import VAD_WINDOW, Packer, Piece, Window, speech_spans
 from callqa.audio.blocks import rechunk
@@ -51,6 +51,9 @@ class AudioSource(Protocol):
 
     @property
     def channels(self) -> int: ...
+
+    @property
+    def duration_s(self) -> float: ...
 
     def blocks(self) -> Iterator[np.ndarray]: ...
 
@@ -127,7 +130,7 @@ def transcribe_audio(
     for piece, raw in batch.finish():
         per_channel[piece.channel].append(raw)
     merged = [
-        Segment(roles[ch], s.start_s, s.end_s, s.text)
+        Segment(roles[ch], s.start_s, s.end_s, s.text, s.words)
         for ch, raw in enumerate(per_channel)
         for s in clean_segments(sorted(raw, key=lambda r: r.start_s), model.settings.initial_prompt)
     ]
@@ -200,15 +203,7 @@ def repair_words(words: list[_Word], text: str) -> list[_Word]:
         return words
     if REPLACEMENT in text or not text.strip():
         return [replace(w, word=w.word.replace(REPLACEMENT, "")) for w in words]
-    owner = [i for i, w in enumerate(words) for _ in w.word]
-    rebuilt = [""] * len(words)
-    matcher = difflib.SequenceMatcher(None, joined, text, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for k in range(i2 - i1):
-                rebuilt[owner[i1 + k]] += text[j1 + k]
-        elif tag in ("replace", "insert"):
-            rebuilt[owner[min(i1, len(owner) - 1)]] += text[j1:j2]
+    rebuilt = spread_text([w.word for w in words], text)
     return [replace(w, word=t) for w, t in zip(words, rebuilt, strict=True)]
 
 
@@ -235,13 +230,13 @@ def _decode_windows(
         )
         if not words:
             words = [_Word(seg.start - base, seg.end - base, seg.text)]
-        for piece_index, start, end, text in windows[index].split(words):
+        for piece_index, start, end, text, timed in windows[index].split(words):
             piece = windows[index].pieces[piece_index]
             end = max(end, start + 0.01)
             if _is_quiet(energy[piece.channel], floors[piece.channel], start, end):
                 continue
             raw = RawSegment(round(start, 2), round(end, 2), text, seg.avg_logprob, seg.no_speech_prob,
-                             seg.compression_ratio)  # fmt: skip
+                             seg.compression_ratio, timed)  # fmt: skip
             out[index].append((piece, raw))
     release_freed_memory()
     return out

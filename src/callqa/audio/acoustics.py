@@ -3,8 +3,11 @@ and the agent's shouting (静音, 抢话, 语速, 音量), measured once when th
 
 Everything comes from the transcript's segment times and the 20 ms frame energy the transcription
 measures anyway (`callqa.asr.transcribe.speaker_energy`, bleed from the other channel muted), so it
-costs no extra pass over the audio. Who spoke when is only known on stereo calls: on mono (and
-`mixed`) calls the measures that need the two roles apart are None, never a guess.
+costs no extra pass over the audio. On mono (and `mixed`) calls the roles come from speaker
+separation (`callqa.speakers`), which gives each word to one speaker: the speech rates and the
+agent's loudness are measured from its segments, but overtalk and interruptions, which need both
+voices heard at once, are None, never a guess (and so are all per-role measures while the call's
+speech is `unknown`).
 """
 
 from __future__ import annotations
@@ -89,8 +92,8 @@ def measure(
     for ch in range(min(len(roles), energy_db.shape[0])):
         voiced[ch, : energy_db.shape[1]] = _voiced(energy_db[ch])
     silence, longest, longest_at = _silence(~(anyone | voiced.any(axis=0)))
-    if sorted(roles) != ["agent", "customer"]:  # mono or mixed: one voice track, no roles
-        return Acoustics(silence, longest, None, None, None, None, None, longest_at)
+    if sorted(roles) != ["agent", "customer"]:  # mono or mixed: one voice track
+        return _one_track(segments, energy_db, masks, silence, longest, longest_at)
     both = masks["agent"] & masks["customer"]
     overlaps = _top(_runs(both), MAX_EVIDENCE)
     interruptions = _interruptions(segments, masks["agent"])
@@ -109,6 +112,36 @@ def measure(
         longest_silence_at=longest_at,
         interruptions_at=tuple(interruptions[:MAX_EVIDENCE]),
         overtalk_at=overlaps,
+        loud_at=_top(_runs(loud), MAX_EVIDENCE),
+    )
+
+
+def _one_track(
+    segments: Sequence[Segment],
+    energy_db: np.ndarray,
+    masks: dict[str, np.ndarray],
+    silence: float,
+    longest: float,
+    longest_at: tuple[float, float] | None,
+) -> Acoustics:
+    """A mono call's acoustics: per role where separation named the speakers (the agent's loudness
+    over the frames only the agent's segments cover), no overtalk or interruptions."""
+    if not (masks["agent"].any() and masks["customer"].any()):
+        return Acoustics(silence, longest, None, None, None, None, None, longest_at)
+    n = energy_db.shape[1] if energy_db.size else 0
+    loud = np.zeros(masks["agent"].size, bool)
+    if n:
+        only_agent = (masks["agent"] & ~masks["customer"])[:n] & (energy_db[0] > SILENT_DB + 1)
+        loud[:n] = _loud(energy_db[0], only_agent)
+    return Acoustics(
+        silence_s=silence,
+        longest_silence_s=longest,
+        overtalk_s=None,
+        agent_interruptions=None,
+        agent_chars_per_min=_rate(segments, "agent", masks["agent"]),
+        customer_chars_per_min=_rate(segments, "customer", masks["customer"]),
+        agent_loud_s=round(float(loud.sum()) * FRAME_S, 2),
+        longest_silence_at=longest_at,
         loud_at=_top(_runs(loud), MAX_EVIDENCE),
     )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from callqa.audio.channels import FRAME_S, SILENT_DB
+from callqa.transcript import Segment
 
 MAX_BUCKETS = 2000  # per lane: finer than the timeline is wide on a 1920 px screen
 MIN_BUCKET_FRAMES = 5  # 0.1 s: finer would only show syllables nobody can click
@@ -53,3 +54,20 @@ def waveform_from_energy(energy_db: np.ndarray, speakers: Sequence[str]) -> Wave
         scaled = np.zeros_like(scaled)
     levels = np.rint(scaled * 255).astype(np.uint8)
     return Waveform(round(per * FRAME_S, 3), tuple(speakers), tuple(row.tobytes() for row in levels))
+
+
+def lanes_by_speaker(energy_db: np.ndarray, segments: Sequence[Segment]) -> tuple[np.ndarray, list[str]]:
+    """A one-channel call's energy as one lane per speaker of its segments (agent, customer, then
+    unknown; a frame goes to the lanes of the segments covering it), for `waveform_from_energy`:
+    a separated mono call's timeline shows who spoke when, as a stereo call's does. A call whose
+    segments are all `unknown` keeps its one lane whole."""
+    speakers = [s for s in ("agent", "customer", "unknown") if any(seg.speaker == s for seg in segments)]
+    if speakers in ([], ["unknown"]) or energy_db.shape[0] != 1:
+        return energy_db, ["unknown"] if energy_db.shape[0] == 1 else []
+    frames = energy_db.shape[1]
+    out = np.full((len(speakers), frames), SILENT_DB)
+    for seg in segments:
+        lo, hi = int(seg.start_s / FRAME_S), int(np.ceil(seg.end_s / FRAME_S))
+        row = speakers.index(seg.speaker)
+        out[row, lo:hi] = energy_db[0, lo:hi]
+    return out, speakers

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from callqa.asr.engine import DecodeSettings, SpeechModel
-from callqa.asr.transcribe import SpeakerEnergy, speaker_energy, transcribe_audio
+from callqa.asr.transcribe import AudioSource, SpeakerEnergy, speaker_energy, transcribe_audio
 from callqa.audio.acoustics import Acoustics, measure
 from callqa.audio.decode import AudioError, load
-from callqa.audio.waveform import Waveform, waveform_from_energy
+from callqa.audio.waveform import Waveform, lanes_by_speaker, waveform_from_energy
+from callqa.speakers import separate
 from callqa.transcript import Segment
 
 _model: SpeechModel | None = None
@@ -54,14 +56,21 @@ def transcribe_file(call_pk: int, path: str, channels: str) -> TranscribeResult:
         return TranscribeResult(call_pk, audio.duration_s, error=str(exc))
     except Exception as exc:  # a model failure must fail this call, not the batch
         return TranscribeResult(call_pk, audio.duration_s, error=f"语音识别失败：{exc}")
-    return transcribed(call_pk, audio.duration_s, segments, measured)
+    return transcribed(call_pk, audio, segments, measured)
 
 
 def transcribed(
-    call_pk: int, duration_s: float, segments: Sequence[Segment], measured: SpeakerEnergy
+    call_pk: int, audio: AudioSource, segments: Sequence[Segment], measured: SpeakerEnergy
 ) -> TranscribeResult:
-    """The result of a transcribed call: its waveform and acoustics come from the energy the
-    transcription measured (`measured`) and the segments, with no further pass over the audio."""
-    waveform = waveform_from_energy(measured.energy_db, measured.roles)
+    """The result of a transcribed call. A mono (or `mixed`) call's speech is given to the agent and
+    the customer (`callqa.speakers`: one more pass over the audio); its waveform and acoustics come
+    from the energy the transcription measured (`measured`) and the segments."""
+    duration_s = audio.duration_s
+    energy, lanes = measured.energy_db, list[str](measured.roles)
+    if measured.roles == ["unknown"]:
+        with suppress(AudioError, ValueError):  # audio changed since, or degenerate: the speech stays unknown
+            segments = separate(audio, segments, measured.energy_db).segments
+        energy, lanes = lanes_by_speaker(measured.energy_db, segments)
+    waveform = waveform_from_energy(energy, lanes)
     acoustics = measure(segments, measured.energy_db, measured.roles, duration_s)
     return TranscribeResult(call_pk, duration_s, tuple(segments), waveform=waveform, acoustics=acoustics)
