@@ -12,6 +12,9 @@ from typer.testing import CliRunner
 
 from callqa.cli.main import app
 from callqa.store.models import Call
+from tests.pg import empty_postgres_url, postgres_server, postgres_url
+
+__all__ = ["empty_postgres_url", "postgres_server", "postgres_url"]  # fixtures for every test module
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
