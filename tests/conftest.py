@@ -25,6 +25,33 @@ TEST_AUDIT_KEY = b"test audit key, not a secret"  # for databases built directly
 REAL_MODEL_FIXTURES = {"corpus_workspace", "corpus_calls"}
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=(*DATABASES, "both"),
+        default="sqlite",
+        help="database behind the `db_url` fixture (modules marked both_databases always get both)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run the module's `db_url` tests on SQLite and PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`db_url` is SQLite unless `--db` says otherwise; marked modules run on both databases."""
+    if "db_url" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption("db")
+    both = chosen == "both" or metafunc.definition.get_closest_marker("both_databases") is not None
+    metafunc.parametrize("db_url", DATABASES if both else (chosen,), indirect=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that use the corpus processed by the real speech model are `slow` (they still run in
     `make test`; `-m "not slow"` gives the quick loop)."""
@@ -78,6 +105,15 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process; returns (exit code, stdout, stderr)."""
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh, empty-of-rows database: a SQLite file in tmp_path, or a migrated PostgreSQL
+    database (tests/pg.py) when parametrized so (see `--db` and the both_databases marker)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'db.sqlite'}"
 
 
 @pytest.fixture(scope="session")

@@ -193,3 +193,11 @@ def empty_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create_database(migrated=False)
     yield url
     postgres_server.drop_database(url)
+
+
+def use_database(workspace_root: Path, database_url: str) -> None:
+    """Point a workspace folder (new or not) at `database_url` through its config.toml, as a user would."""
+    workspace_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    config = workspace_root / "config.toml"
+    config.write_text(f'database_url = "{database_url}"\n', encoding="utf-8")
+    config.chmod(0o600)
