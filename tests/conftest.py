@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from callqa.cli.main import app
 from callqa.store.models import Call
-from tests.pg import empty_postgres_url, postgres_server, postgres_url
+from tests.pg import PostgresServer, empty_postgres_url, postgres_server, postgres_url, use_database
 
 __all__ = ["empty_postgres_url", "postgres_server", "postgres_url"]  # fixtures for every test module
 
@@ -122,17 +122,15 @@ def labels() -> dict[str, set[str]]:
         return {r["call_id"]: {c for c in r["categories"].split(";") if c} for r in csv.DictReader(fh)}
 
 
-@pytest.fixture(scope="session")
-def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 14 example calls ingested for real and "transcribed" by the fake speech engine (their
-    reference transcripts): rules, storage and review cases as in production, in a second."""
+def build_examples(ws_dir: Path) -> Path:
+    """The 14 example calls ingested for real into the workspace at `ws_dir` (its database as its
+    config.toml says) and "transcribed" by the fake speech engine (their reference transcripts)."""
     from callqa.pipeline.process import process_pending
     from callqa.rules import load_default_pack
     from callqa.store.database import open_database
     from callqa.workspace import Workspace
     from tests.fakes import ScriptedSpeech
 
-    ws_dir = tmp_path_factory.mktemp("examples") / "ws"
     code, _, stderr = run_cli("ingest", str(EXAMPLES / "calls"), "--manifest", str(EXAMPLES / "manifest.csv"),
                               "--workspace", str(ws_dir))  # fmt: skip
     assert code == 0, stderr
@@ -142,6 +140,22 @@ def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db.close()
     assert summary.done == 14 and not summary.failed, summary
     return ws_dir
+
+
+@pytest.fixture(scope="session")
+def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example calls processed by the fake speech engine into SQLite: rules, storage and review
+    cases as in production, in a second."""
+    return build_examples(tmp_path_factory.mktemp("examples") / "ws")
+
+
+@pytest.fixture(scope="session")
+def example_workspace_pg(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> Path:
+    """The same on PostgreSQL (a database of its own, which nobody stays connected to: copy it with
+    ``postgres_server.create_database(copy_of=...)``)."""
+    ws_dir = tmp_path_factory.mktemp("examples-pg") / "ws"
+    use_database(ws_dir, postgres_server.create_database())
+    return build_examples(ws_dir)
 
 
 @pytest.fixture(scope="session")

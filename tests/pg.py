@@ -12,12 +12,14 @@ Fixtures (registered in tests/conftest.py, usable from any test module):
   as anyone else they run as that user.
 * ``postgres_url`` (function): a ``postgresql+psycopg://`` URL to a fresh database of its own, already
   migrated to the newest Alembic revision (cloned from a template migrated once per session, so a test
-  pays a ``CREATE DATABASE`` of ~50 ms, not the migrations), dropped after the test. Pass it to
+  pays a ``CREATE DATABASE`` of a few tenths of a second, not the migrations), dropped after the test. Pass it to
   ``callqa.store.database.Database`` or set it as ``CALLQA_DATABASE_URL``.
 * ``empty_postgres_url`` (function): the same, without any table (migration tests).
 
 For longer-lived databases (a module- or session-scoped fixture), call
-``postgres_server.create_database()`` yourself and ``drop_database`` it when done.
+``postgres_server.create_database()`` yourself (``copy_of=url`` copies a database) and
+``drop_database`` it when done; :func:`use_database` points a workspace folder at one.
+``example_workspace_pg`` (tests/conftest.py) is the example corpus processed into PostgreSQL.
 
 Without PostgreSQL binaries (and no ``CALLQA_TEST_POSTGRES_URL``) the tests that need it are skipped,
 unless ``CALLQA_REQUIRE_POSTGRES=1`` (``make test`` sets it, after ``make services`` installed them),
@@ -87,10 +89,14 @@ class PostgresServer:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(statement)
 
-    def create_database(self, *, migrated: bool = True) -> str:
-        """A new database (migrated to the newest revision, or empty); returns its URL."""
+    def create_database(self, *, migrated: bool = True, copy_of: str | None = None) -> str:
+        """A new database, migrated to the newest revision (or empty, or a copy of the database at URL
+        `copy_of`, which nobody may be connected to); returns its URL."""
         name = f"{self._prefix}{next(self._names)}"
-        template = self._migrated_template() if migrated else "template0"
+        if copy_of is not None:
+            template = make_url(copy_of).database or ""
+        else:
+            template = self._migrated_template() if migrated else "template0"
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
         self._created.add(name)
         return self.url(name)

@@ -186,6 +186,7 @@ class TestFuzzy:
         assert texts(hits) == ["余七天后再说吧"]
 
 
+@pytest.mark.both_databases
 @pytest.mark.usefixtures("corpus")
 class TestHostileQueries:
     @pytest.mark.parametrize(
@@ -238,7 +239,11 @@ class TestHostileQueries:
         with pytest.raises(SearchQueryError, match="搜索词不能超过 200 个字符"):
             run(db, "钱" * (MAX_QUERY_CHARS + 1))
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(  # one test instance per database: the instances hold no state
+        max_examples=150,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
+    )
     @given(
         query=st.text(max_size=60) | st.text(alphabet='钱还逾期坐牢"*^(){}:+-ANDORNEAR ，', max_size=30),
         fuzzy=st.booleans(),
@@ -251,6 +256,7 @@ class TestHostileQueries:
         assert all(isinstance(h, SearchHit) for h in hits)
 
 
+@pytest.mark.both_databases
 @pytest.mark.usefixtures("corpus")
 class TestIndexMaintenance:
     def test_unindex_call(self, db: Database) -> None:
