@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from callqa.store import search_index
 from callqa.store.database import open_database
 from callqa.store.models import Call, Violation
 from callqa.store.search import SearchFilters, SearchHit, search
@@ -135,3 +136,19 @@ def test_limit_keeps_the_best_tier(stores: SimpleNamespace) -> None:
         with getattr(stores, name).session() as s:
             hits = search(s, "逾期", fuzzy=True, limit=2)
         assert [int(h.rank // 1000) for h in hits] == [2, 2], name
+
+
+def test_same_hits_when_most_segments_come_from_the_gin_index(
+    stores: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL matches its newest FIRST_WINDOW segments one by one and asks the GIN index for the
+    rest; with a window of 3 segments the table's queries take both paths and still agree."""
+    monkeypatch.setattr(search_index, "FIRST_WINDOW", 3)
+    for query, fuzzy, filters, _ in QUERIES:
+        found = {}
+        for name in ("sqlite", "postgresql"):
+            with getattr(stores, name).session() as s:
+                found[name] = search(s, query, fuzzy=fuzzy, filters=filters)
+        assert _tiers(found["postgresql"]) == _tiers(found["sqlite"]), query
+        with stores.postgresql.session() as s:
+            assert search(s, query, fuzzy=fuzzy, filters=filters, limit=1) == found["postgresql"][:1], query

@@ -387,13 +387,8 @@ def search(
     for quality, stream, phrases in q.tiers(fuzzy):
         if len(found) >= wanted:
             break
-        newest = max(CANDIDATES, wanted) + len(seen)
-        candidates = index.candidates(stream, phrases, clauses, newest).subquery()
-        rows = session.execute(
-            select(candidates.c.id, candidates.c.score)
-            .order_by(candidates.c.score.desc(), candidates.c.id.desc())
-            .limit(wanted + len(seen))
-        ).all()
+        newest = index.newest(session, stream, phrases, clauses, max(CANDIDATES, wanted) + len(seen))
+        rows = sorted(newest, key=lambda r: (-r[1], -r[0]))[: wanted + len(seen)]
         if quality == 0:  # the index matched toneless pieces: keep the segments within the cost budget
             rows = _misheard(session, q, rows)
         for seg_id, score in rows:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, cast, column, func, literal, literal_column, select, table
+from sqlalchemy import ColumnElement, cast, column, func, literal, literal_column, select, table
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ __all__ = ["IndexRow", "Phrase", "SearchIndex", "UnsupportedDatabase", "search_i
 Phrase = tuple[str, ...]  # consecutive tokens
 IndexRow = tuple[int, Sequence[str], Sequence[str]]  # (segment id, chars tokens, syllables tokens)
 MAX_POSITIONS = 256  # what PostgreSQL keeps per lexeme in a tsvector
+FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL (TsvectorIndex.newest)
 
 
 class UnsupportedDatabase(RuntimeError):
@@ -56,11 +57,16 @@ class SearchIndex(Protocol):
     def clear(self, session: Session) -> None:
         """Remove every row."""
 
-    def candidates(
-        self, stream: str, phrases: Sequence[Phrase], clauses: Sequence[ColumnElement[bool]], limit: int
-    ) -> Select[tuple[int, float]]:
+    def newest(
+        self,
+        session: Session,
+        stream: str,
+        phrases: Sequence[Phrase],
+        clauses: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, float]]:
         """(id, score: higher is more relevant) of the `limit` newest segments whose `stream` holds any
-        of `phrases` and whose segment and call pass `clauses`."""
+        of `phrases` and whose segment and call pass `clauses`, newest first."""
 
 
 class Fts5Index:
@@ -86,13 +92,18 @@ class Fts5Index:
     def clear(self, session: Session) -> None:
         session.execute(sql("DELETE FROM segment_fts"))
 
-    def candidates(
-        self, stream: str, phrases: Sequence[Phrase], clauses: Sequence[ColumnElement[bool]], limit: int
-    ) -> Select[tuple[int, float]]:
+    def newest(
+        self,
+        session: Session,
+        stream: str,
+        phrases: Sequence[Phrase],
+        clauses: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, float]]:
         quoted = " OR ".join(_fts5_quote(" ".join(p)) for p in phrases)
         fts = self._table
-        return (
-            select(fts.c.rowid.label("id"), (-func.bm25(literal_column("segment_fts"))).label("score"))
+        rows = session.execute(
+            select(fts.c.rowid, -func.bm25(literal_column("segment_fts")))
             .select_from(fts)
             .join(TranscriptSegment, TranscriptSegment.id == fts.c.rowid)
             .join(Call, Call.id == TranscriptSegment.call_pk)
@@ -100,6 +111,7 @@ class Fts5Index:
             .order_by(fts.c.rowid.desc())
             .limit(limit)
         )
+        return [(int(i), float(score)) for i, score in rows]
 
 
 class TsvectorIndex:
@@ -128,21 +140,47 @@ class TsvectorIndex:
     def clear(self, session: Session) -> None:
         session.execute(sql("DELETE FROM segment_tsv"))
 
-    def candidates(
-        self, stream: str, phrases: Sequence[Phrase], clauses: Sequence[ColumnElement[bool]], limit: int
-    ) -> Select[tuple[int, float]]:
+    def newest(
+        self,
+        session: Session,
+        stream: str,
+        phrases: Sequence[Phrase],
+        clauses: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, float]]:
         tsv = self._table
         vector = tsv.c[stream]
         query = cast(literal(tsquery_literal(phrases)), TSQUERY)
-        return (
-            select(tsv.c.id.label("id"), func.ts_rank(vector, query).label("score"))
-            .select_from(tsv)
-            .join(TranscriptSegment, TranscriptSegment.id == tsv.c.id)
-            .join(Call, Call.id == TranscriptSegment.call_pk)
-            .where(vector.op("@@")(query), *clauses)
-            .order_by(tsv.c.id.desc())
-            .limit(limit)
-        )
+
+        def matching(
+            condition: ColumnElement[bool], order: ColumnElement[int], limit: int
+        ) -> list[tuple[int, float]]:
+            found = session.execute(
+                select(tsv.c.id, func.ts_rank(vector, query))
+                .select_from(tsv)
+                .join(TranscriptSegment, TranscriptSegment.id == tsv.c.id)
+                .join(Call, Call.id == TranscriptSegment.call_pk)
+                .where(condition, *clauses)
+                .order_by(order.desc())
+                .limit(limit)
+            )
+            return [(int(i), float(score)) for i, score in found]
+
+        # The planner cannot tell how many segments a phrase matches (it multiplies the frequencies of
+        # its tokens), so a frequent phrase would have all its matches fetched from the GIN index and
+        # rechecked before the newest are kept; or, guessing the other way, walk every id backwards for
+        # a token that is in no segment. So first the newest FIRST_WINDOW segments are read in id
+        # order and matched one by one (ts_match_vq is @@ that the index cannot serve): a frequent
+        # phrase fills `limit` there. Only the rest is asked of the GIN index (ordering by id + 0 keeps
+        # the planner off the id order): few matches by then.
+        top = session.scalar(select(func.max(tsv.c.id)))
+        if top is None:
+            return []
+        low = max(0, top - FIRST_WINDOW)
+        rows = matching(func.ts_match_vq(vector, query) & (tsv.c.id > low), tsv.c.id, limit)
+        if len(rows) < limit and low > 0:
+            rows += matching(vector.op("@@")(query) & (tsv.c.id <= low), tsv.c.id + 0, limit - len(rows))
+        return rows
 
 
 def _fts5_quote(phrase: str) -> str:
