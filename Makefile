@@ -25,7 +25,7 @@ run: install
 test: install browser services
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	CALLQA_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q
 
 # Debian's Chromium (Playwright cannot download browsers here) and CJK fonts for the screenshots.
 browser:

@@ -1,6 +1,8 @@
 """Search latency over 100,000 synthetic collection-call transcripts (~1M segments) in a temp SQLite file.
 
-    .venv/bin/python bench/bench_search.py [--calls 100000] [--queries 200] [--keep PATH]
+    .venv/bin/python bench/bench_search.py [--calls 100000] [--queries 200] [--keep PATH] [--database-url URL]
+
+`--database-url postgresql+psycopg://…` builds (into an empty database) and measures on PostgreSQL instead.
 
 Prints the bulk-insert and index-build times and the median / p95 query latency (ms), overall and per
 query kind. `--keep PATH` leaves the database there (and reuses it when it exists): the way to build a
@@ -89,9 +91,11 @@ def build(db: Database, n_calls: int, seed: int = 7) -> tuple[int, float]:
     rnd = random.Random(seed)
     t0 = time.perf_counter()
     raw = db.engine.raw_connection()
+    sqlite = db.engine.dialect.name == "sqlite"
     try:
         cur = raw.cursor()
-        cur.execute("PRAGMA synchronous=OFF")
+        if sqlite:
+            cur.execute("PRAGMA synchronous=OFF")
         base = datetime(2026, 1, 1)
         seg_id = 0
         for start in range(0, n_calls, 5000):
@@ -139,21 +143,22 @@ def build(db: Database, n_calls: int, seed: int = 7) -> tuple[int, float]:
                         round(t, 1),
                     )
                 )
+            mark = "?" if sqlite else "%s"
             cur.executemany(
                 "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path,"
                 " size_bytes, agent_id, started_at_utc, channels, extra, status, attempts,"
                 " ingested_at, team, customer_phone, started_at, local_date, score, duration_s)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f" VALUES ({','.join([mark] * 20)})",
                 calls,
             )
             cur.executemany(
                 "INSERT INTO segments (id, call_pk, position, speaker, start_s, end_s, text)"
-                " VALUES (?,?,?,?,?,?,?)",
+                f" VALUES ({','.join([mark] * 7)})",
                 segs,
             )
             cur.executemany(
                 "INSERT INTO violations (call_pk, rule_id, rule_name, category, severity, deduction,"
-                " speaker, start_s, end_s, text, explanation) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                f" speaker, start_s, end_s, text, explanation) VALUES ({','.join([mark] * 11)})",
                 viols,
             )
         raw.commit()
@@ -195,11 +200,18 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--keep", type=Path, help="database file to create (or reuse if it exists)")
+    ap.add_argument(
+        "--database-url", help="a PostgreSQL database to build in (when it has no calls) and measure"
+    )
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     path = args.keep or Path(tmp.name) / "bench.sqlite"
     reuse = path.exists()
-    db = Database(f"sqlite:///{path}")
+    db = Database(args.database_url or f"sqlite:///{path}")
+    sqlite = db.engine.dialect.name == "sqlite"
+    if not sqlite:
+        with db.session() as s:
+            reuse = bool(s.scalar(text("SELECT count(*) FROM calls")))
     if not reuse:
         n_segs, t_insert = build(db, args.calls)
         print(f"inserted {args.calls} calls / {n_segs} segments in {t_insert:.1f} s")
@@ -208,11 +220,17 @@ def main() -> None:
             reindex_all(s)
         t_index = time.perf_counter() - t0
         t0 = time.perf_counter()
-        with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO segment_fts(segment_fts) VALUES ('optimize')"))
+        if sqlite:
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO segment_fts(segment_fts) VALUES ('optimize')"))
+            size = path.stat().st_size
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+                size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
         print(
             f"index build {t_index:.1f} s (+ optimize {time.perf_counter() - t0:.1f} s);"
-            f" db size {path.stat().st_size / 2**20:.0f} MiB"
+            f" db size {size / 2**20:.0f} MiB"
         )
     with db.session() as s:  # warm the page cache and the pinyin caches
         for _, query, fuzzy, filters in workload(20, seed=3):

@@ -12,6 +12,9 @@ from typer.testing import CliRunner
 
 from callqa.cli.main import app
 from callqa.store.models import Call
+from tests.pg import PostgresServer, empty_postgres_url, postgres_server, postgres_url, use_database
+
+__all__ = ["empty_postgres_url", "postgres_server", "postgres_url"]  # fixtures for every test module
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -20,6 +23,33 @@ TEST_AUDIT_KEY = b"test audit key, not a secret"  # for databases built directly
 
 
 REAL_MODEL_FIXTURES = {"corpus_workspace", "corpus_calls"}
+
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=(*DATABASES, "both"),
+        default="sqlite",
+        help="database behind the `db_url` fixture (modules marked both_databases always get both)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run the module's `db_url` tests on SQLite and PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`db_url` is SQLite unless `--db` says otherwise; marked modules run on both databases."""
+    if "db_url" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption("db")
+    both = chosen == "both" or metafunc.definition.get_closest_marker("both_databases") is not None
+    metafunc.parametrize("db_url", DATABASES if both else (chosen,), indirect=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -77,23 +107,30 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh, empty-of-rows database: a SQLite file in tmp_path, or a migrated PostgreSQL
+    database (tests/pg.py) when parametrized so (see `--db` and the both_databases marker)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'db.sqlite'}"
+
+
 @pytest.fixture(scope="session")
 def labels() -> dict[str, set[str]]:
     with (DATA / "labels.csv").open() as fh:
         return {r["call_id"]: {c for c in r["categories"].split(";") if c} for r in csv.DictReader(fh)}
 
 
-@pytest.fixture(scope="session")
-def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 14 example calls ingested for real and "transcribed" by the fake speech engine (their
-    reference transcripts): rules, storage and review cases as in production, in a second."""
+def build_examples(ws_dir: Path) -> Path:
+    """The 14 example calls ingested for real into the workspace at `ws_dir` (its database as its
+    config.toml says) and "transcribed" by the fake speech engine (their reference transcripts)."""
     from callqa.pipeline.process import process_pending
     from callqa.rules import load_default_pack
     from callqa.store.database import open_database
     from callqa.workspace import Workspace
     from tests.fakes import ScriptedSpeech
 
-    ws_dir = tmp_path_factory.mktemp("examples") / "ws"
     code, _, stderr = run_cli("ingest", str(EXAMPLES / "calls"), "--manifest", str(EXAMPLES / "manifest.csv"),
                               "--workspace", str(ws_dir))  # fmt: skip
     assert code == 0, stderr
@@ -103,6 +140,22 @@ def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db.close()
     assert summary.done == 14 and not summary.failed, summary
     return ws_dir
+
+
+@pytest.fixture(scope="session")
+def example_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example calls processed by the fake speech engine into SQLite: rules, storage and review
+    cases as in production, in a second."""
+    return build_examples(tmp_path_factory.mktemp("examples") / "ws")
+
+
+@pytest.fixture(scope="session")
+def example_workspace_pg(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> Path:
+    """The same on PostgreSQL (a database of its own, which nobody stays connected to: copy it with
+    ``postgres_server.create_database(copy_of=...)``)."""
+    ws_dir = tmp_path_factory.mktemp("examples-pg") / "ws"
+    use_database(ws_dir, postgres_server.create_database())
+    return build_examples(ws_dir)
 
 
 @pytest.fixture(scope="session")

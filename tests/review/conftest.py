@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -22,8 +21,8 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}", audit_key=TEST_AUDIT_KEY)
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url, audit_key=TEST_AUDIT_KEY)
     yield database
     database.close()
 

@@ -19,6 +19,8 @@ from callqa.store.database import Database
 from callqa.store.models import AuditEntry, User
 from tests.conftest import TEST_AUDIT_KEY
 
+pytestmark = pytest.mark.both_databases  # runs on SQLite and PostgreSQL
+
 
 @pytest.fixture
 def logged(db: Database) -> list[int]:

@@ -18,6 +18,8 @@ from callqa.store.queries import list_cases
 
 from .conftest import AddCall, People, violation_ids
 
+pytestmark = pytest.mark.both_databases  # runs on SQLite and PostgreSQL
+
 
 def state(db: Database, call_id: str) -> dict:
     with db.session() as s:

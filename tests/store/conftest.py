@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,8 @@ AddCall = Callable[..., Call]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}", audit_key=TEST_AUDIT_KEY)
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url, audit_key=TEST_AUDIT_KEY)
     yield database
     database.close()
 

@@ -24,6 +24,8 @@ from callqa.store.queries import (
 )
 from tests.conftest import new_call
 
+pytestmark = pytest.mark.both_databases  # runs on SQLite and PostgreSQL
+
 TEAMS, AGENTS, CATEGORIES = ("A", "B", None), ("a1", "a2", "a3", None), ("threat", "abuse", "contacts")
 STATUSES = ("clean", "flagged", "failed", "pending")
 

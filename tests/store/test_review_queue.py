@@ -17,6 +17,8 @@ from callqa.store.queries import QUEUE_SORTS, CaseFilters, dashboard, list_cases
 from callqa.store.records import dashboard_record, miss_rate_record
 from tests.conftest import new_call
 
+pytestmark = pytest.mark.both_databases  # runs on SQLite and PostgreSQL
+
 T0 = datetime(2026, 1, 1)
 
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
 
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment
@@ -63,6 +64,13 @@ def run(db: Database, query: str, **kw: object) -> list[SearchHit]:
 
 def texts(hits: list[SearchHit]) -> list[str]:
     return [h.text for h in hits]
+
+
+def index_rows(s: Session, segment_id: int | None = None) -> int:
+    """Rows in the search index (of one segment), on either database."""
+    table, key = ("segment_fts", "rowid") if s.get_bind().dialect.name == "sqlite" else ("segment_tsv", "id")
+    where = f" WHERE {key} = :id" if segment_id is not None else ""
+    return int(s.scalar(text(f"SELECT count(*) FROM {table}{where}"), {"id": segment_id}) or 0)
 
 
 @pytest.mark.usefixtures("corpus")
@@ -178,6 +186,7 @@ class TestFuzzy:
         assert texts(hits) == ["余七天后再说吧"]
 
 
+@pytest.mark.both_databases
 @pytest.mark.usefixtures("corpus")
 class TestHostileQueries:
     @pytest.mark.parametrize(
@@ -230,7 +239,11 @@ class TestHostileQueries:
         with pytest.raises(SearchQueryError, match="搜索词不能超过 200 个字符"):
             run(db, "钱" * (MAX_QUERY_CHARS + 1))
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(  # one test instance per database: the instances hold no state
+        max_examples=150,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
+    )
     @given(
         query=st.text(max_size=60) | st.text(alphabet='钱还逾期坐牢"*^(){}:+-ANDORNEAR ，', max_size=30),
         fuzzy=st.booleans(),
@@ -243,6 +256,7 @@ class TestHostileQueries:
         assert all(isinstance(h, SearchHit) for h in hits)
 
 
+@pytest.mark.both_databases
 @pytest.mark.usefixtures("corpus")
 class TestIndexMaintenance:
     def test_unindex_call(self, db: Database) -> None:
@@ -260,7 +274,7 @@ class TestIndexMaintenance:
             s.delete(s.scalars(select(Call).where(Call.call_id == "c1")).one())
         with db.session() as s:
             s.execute(delete(TranscriptSegment).where(TranscriptSegment.text == "我没钱"))
-            assert s.scalar(text("SELECT count(*) FROM segment_fts")) == 4
+            assert index_rows(s) == 4
         assert run(db, "钱") == []
 
     def test_reindexing_a_segment_replaces_its_row(self, db: Database) -> None:
@@ -268,10 +282,10 @@ class TestIndexMaintenance:
             seg = s.scalars(select(TranscriptSegment).where(TranscriptSegment.text == "我没钱")).one()
             seg.text = "我没有律师"
             s.flush()
-            assert s.scalar(text("SELECT count(*) FROM segment_fts WHERE rowid = :id"), {"id": seg.id}) == 0
+            assert index_rows(s, seg.id) == 0
             index_segments(s, [seg])
             index_segments(s, [seg])
-            assert s.scalar(text("SELECT count(*) FROM segment_fts WHERE rowid = :id"), {"id": seg.id}) == 1
+            assert index_rows(s, seg.id) == 1
         assert texts(run(db, "律师")) == ["我没有律师"]
         assert {h.call_id for h in run(db, "钱")} == {"c1"}
 

@@ -20,6 +20,8 @@ from callqa.store.database import open_database
 from callqa.store.models import Call, Violation
 from callqa.web.app import create_app
 from callqa.workspace import Workspace
+from tests.conftest import DATABASES
+from tests.pg import PostgresServer, use_database
 
 ROLES = ("anon", "admin", "supervisor", "inspector", "lead_a", "lead_b")
 PEOPLE = {  # role column → (username, role, team)
@@ -34,9 +36,15 @@ TEAMS = {"A": ("p02", "p03", "p04", "p13"), "B": ("p09", "p10")}
 MATRIX_CALL = "p03"  # team A, flagged, its case open and reassigned to a_insp2
 
 
-def copy_workspace(source: Path, target: Path) -> Path:
-    """A private copy of a workspace (consistent SQLite snapshot + recordings + config)."""
+def copy_workspace(source: Path, target: Path, postgres: PostgresServer | None = None) -> Path:
+    """A private copy of a workspace (consistent SQLite snapshot + recordings + config); a workspace on
+    PostgreSQL gets a copy of its database on `postgres`."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("callqa.db*", "session.key", "uploads"))
+    url = Workspace.open(source).database_url
+    if not url.startswith("sqlite"):
+        assert postgres is not None, "a workspace on PostgreSQL needs the server to copy its database"
+        use_database(target, postgres.create_database(copy_of=url))
+        return target
     src, dst = sqlite3.connect(source / "callqa.db"), sqlite3.connect(target / "callqa.db")
     with dst:
         src.backup(dst)
@@ -45,9 +53,11 @@ def copy_workspace(source: Path, target: Path) -> Path:
     return target
 
 
-def build_api(example_workspace: Path, target: Path) -> SimpleNamespace:
+def build_api(
+    example_workspace: Path, target: Path, postgres: PostgresServer | None = None
+) -> SimpleNamespace:
     """An app over a copy of the corpus with the test users, their API tokens and teams set."""
-    ws = Workspace.open(copy_workspace(example_workspace, target))
+    ws = Workspace.open(copy_workspace(example_workspace, target, postgres))
     db = open_database(ws)
     tokens: dict[str, str] = {}
     with db.session() as session:
@@ -87,9 +97,17 @@ def violation_ids(env: SimpleNamespace, call_id: str) -> list[int]:
         )
 
 
-@pytest.fixture(scope="module")
-def env(example_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    built = build_api(example_workspace, tmp_path_factory.mktemp("api") / "ws")
+@pytest.fixture(scope="module", params=DATABASES)
+def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The API over the examples, on SQLite and on PostgreSQL."""
+    if request.param == "postgresql":
+        source, postgres = (
+            request.getfixturevalue("example_workspace_pg"),
+            request.getfixturevalue("postgres_server"),
+        )
+    else:
+        source, postgres = request.getfixturevalue("example_workspace"), None
+    built = build_api(source, tmp_path_factory.mktemp("api") / "ws", postgres)
     with built.db.session() as session:  # every flagged case went to a_insp, the first inspector made
         sup = accounts.get_user(session, "a_sup")
         workflow.reassign(session, sup, MATRIX_CALL, "a_insp2")

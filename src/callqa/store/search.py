@@ -1,16 +1,17 @@
 """Full-text search over transcripts, exact or by folded pinyin (``callqa search``).
 
-On SQLite the FTS5 table ``segment_fts(chars, syllables)`` (revision 0002, rowid = segments.id) holds,
-for every segment, two space-separated token streams, one token per Chinese character:
+The index (``callqa.store.search_index``: FTS5 on SQLite, tsvector columns with GIN indexes on
+PostgreSQL) holds, for every segment, two token streams, one token per Chinese character:
 
 * ``chars``     - the normalised characters (Traditional to Simplified, full width to half width, lower
   case, ASCII digits to Chinese digits); a run of other letters/digits is one token. So 1- and
-  2-character queries are ordinary phrase queries ("欠 钱").
+  2-character queries are ordinary phrase queries (欠 then 钱).
 * ``syllables`` - the folded, toneless pinyin of each character (``callqa.text.pinyin.fuzzy_syllables``),
   the other tokens as in ``chars``.
 
-A query is tokenised the same way in Python and sent as quoted FTS5 phrases, so user text never reaches
-the FTS5 query syntax (quotes, AND/OR/NEAR, ``*``, ``^`` are just characters; punctuation separates).
+A query is tokenised the same way in Python and sent as quoted phrases of those tokens, so user text
+never reaches the index's query syntax (quotes, AND/OR/NEAR, ``*``, ``^``, ``&``, ``!`` are just
+characters; punctuation separates). Both databases get the same phrases and so find the same segments.
 
 Fuzzy search matches any of the query's readings (polyphones included) in ``syllables``, and from two
 Chinese characters on (a query of 2 to 12 Chinese characters only) also what the speech model plausibly heard
@@ -20,19 +21,16 @@ candidates by the toneless pieces of ``WeightedPhrase.pieces``; each is then cos
 and dropped when over the budget. Exact character matches rank first.
 
 Ranking: by match quality first (same characters, then same pinyin, then misheard - each a
-separate FTS5 query, the next run only while fewer than `limit` hits were found), then by FTS5 bm25.
+separate index query, the next run only while fewer than `limit` hits were found), then by relevance
+(bm25 on SQLite, ts_rank on PostgreSQL: the order within a tier may differ between the two).
 To keep very frequent single characters (的, 钱) fast, each tier ranks only its ``CANDIDATES`` newest
 matching segments (highest segments.id) that pass the filters; with fewer matches than that the
-ranking is over all of them. ``SearchHit.rank`` = 1000 * quality - bm25 (higher is better).
+ranking is over all of them. ``SearchHit.rank`` = 1000 * quality + relevance (higher is better).
 
 Segments must be indexed explicitly: call :func:`index_segments` after inserting them (after a flush,
-so they have ids). Deleting segments removes their index rows through a trigger (and
-:func:`unindex_call` does it explicitly); changing a segment's text drops its index row until it is
-indexed again.
-
-Other databases (e.g. PostgreSQL): there is no index; :func:`search` falls back to a plain
-case-sensitive ``LIKE '%query%'`` on segments.text (newest first, rank 0, ``fuzzy`` ignored), and
-:func:`index_segments` / :func:`unindex_call` do nothing.
+so they have ids). Deleting segments removes their index rows (a trigger on SQLite, a cascading
+foreign key on PostgreSQL; :func:`unindex_call` does it explicitly); changing a segment's text drops
+its index row until it is indexed again.
 
 Invalid queries raise :class:`SearchQueryError` (a ``ValueError``): empty or whitespace-only, no letter,
 digit or Chinese character at all, or longer than ``MAX_QUERY_CHARS``. Nothing else is raised for any
@@ -48,7 +46,7 @@ from functools import cache
 from itertools import islice, product
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, exists, func, literal_column, select, table
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
@@ -56,6 +54,7 @@ from callqa.chinese import is_ideograph
 from callqa.errors import InvalidInput
 from callqa.masking import UNMASKED, Masker, overlaps
 from callqa.store.models import Call, TranscriptSegment, User, Violation
+from callqa.store.search_index import IndexRow, Phrase, search_index
 from callqa.store.visibility import visible_calls
 
 # One definition of normalising and folding, shared with the rule matcher.
@@ -198,75 +197,44 @@ def _tokens(text: str) -> list[_Token]:
     return out
 
 
-def _index_columns(text: str) -> tuple[str, str]:
-    toks = _tokens(text)
-    return " ".join(t.chars for t in toks), " ".join(t.syllable for t in toks)
+def _index_rows(rows: Iterable[tuple[int, str]]) -> list[IndexRow]:
+    out: list[IndexRow] = []
+    for seg_id, text in rows:
+        toks = _tokens(text)
+        out.append((seg_id, [t.chars for t in toks], [t.syllable for t in toks]))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- indexing
 
 
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
-def _write_index(session: Session, rows: Iterable[tuple[int, str]]) -> int:
-    params = []
-    for seg_id, text in rows:
-        chars, syllables = _index_columns(text)
-        params.append({"id": seg_id, "chars": chars, "syllables": syllables})
-    if not params:
-        return 0
-    session.execute(sql("DELETE FROM segment_fts WHERE rowid = :id"), [{"id": p["id"]} for p in params])
-    session.execute(
-        sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"), params
-    )
-    return len(params)
-
-
 def index_segments(session: Session, segment_rows: Sequence[TranscriptSegment]) -> None:
     """Add (or refresh) the search index rows of these segments. Flush first so that they have ids."""
-    if not _is_sqlite(session) or not segment_rows:
+    if not segment_rows:
         return
     if any(s.id is None for s in segment_rows):
         session.flush()
-    _write_index(session, ((s.id, s.text) for s in segment_rows))
+    search_index(session).write(session, _index_rows((s.id, s.text) for s in segment_rows))
 
 
 def unindex_call(session: Session, call_pk: int) -> None:
     """Drop the index rows of one call's segments (before deleting or replacing them)."""
-    if not _is_sqlite(session):
-        return
-    session.execute(
-        sql("DELETE FROM segment_fts WHERE rowid IN (SELECT id FROM segments WHERE call_pk = :pk)"),
-        {"pk": call_pk},
-    )
+    search_index(session).drop_call(session, call_pk)
 
 
 def reindex_all(session: Session, batch_size: int = 5000) -> int:
     """Rebuild the whole index from the segments table; returns the number of segments indexed."""
-    if not _is_sqlite(session):
-        return 0
-    session.execute(sql("DELETE FROM segment_fts"))
+    index = search_index(session)
+    index.clear(session)
     rows = session.execute(sql("SELECT id, text FROM segments ORDER BY id"))
     total = 0
     while batch := list(islice(rows, batch_size)):
-        params = []
-        for seg_id, text in batch:
-            chars, syllables = _index_columns(text)
-            params.append({"id": seg_id, "chars": chars, "syllables": syllables})
-        session.execute(
-            sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"), params
-        )
-        total += len(params)
+        index.write(session, _index_rows(batch))
+        total += len(batch)
     return total
 
 
 # --------------------------------------------------------------------------------------------- queries
-
-
-def _quote(token: str) -> str:
-    return '"' + token.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -275,21 +243,17 @@ class _Query:
     readings: tuple[frozenset[str], ...]  # per token, fuzzy only
     weighted: WeightedPhrase | None  # the query's misheard forms, for queries of 2+ Chinese characters
 
-    def chars_phrase(self) -> str:
-        return _quote(" ".join(t.chars for t in self.tokens))
-
-    def tiers(self, fuzzy: bool) -> list[tuple[int, str]]:
-        """(quality, FTS5 expression), best first: 2 same characters, 1 same pinyin, 0 misheard."""
-        out = [(2, "{chars} : " + self.chars_phrase())]
+    def tiers(self, fuzzy: bool) -> list[tuple[int, str, list[Phrase]]]:
+        """(quality, stream, any of these phrases), best first: 2 same characters, 1 same pinyin,
+        0 misheard."""
+        out = [(2, "chars", [tuple(t.chars for t in self.tokens)])]
         if not fuzzy:
             return out
         options = [sorted(r, key=t.syllable.__ne__) for r, t in zip(self.readings, self.tokens, strict=True)]
-        same = [_quote(" ".join(combo)) for combo in islice(product(*options), MAX_PHRASES)]
-        out.append((1, f"{{syllables}} : ({' OR '.join(same)})"))
+        out.append((1, "syllables", list(islice(product(*options), MAX_PHRASES))))
         if self.weighted is not None:
-            pieces = dict.fromkeys(_quote(" ".join(p)) for _, p in self.weighted.pieces())
-            misheard = list(islice(pieces, MAX_MISHEARD_PHRASES))
-            out.append((0, f"{{syllables}} : ({' OR '.join(misheard)})"))
+            pieces = dict.fromkeys(tuple(p) for _, p in self.weighted.pieces())
+            out.append((0, "syllables", list(islice(pieces, MAX_MISHEARD_PHRASES))))
         return out
 
     def spans(self, text: str, fuzzy: bool) -> tuple[list[tuple[int, int]], int]:
@@ -378,7 +342,6 @@ def _snippet_parts(text: str, spans: list[Span]) -> list[tuple[str, bool]]:
 
 _HIT_COLUMNS = (Call.call_id, Call.id, TranscriptSegment.speaker, TranscriptSegment.start_s,
                 TranscriptSegment.end_s, TranscriptSegment.text)  # fmt: skip
-_FTS = table("segment_fts", column("rowid"), column("chars"), column("syllables"))
 
 
 def _filter_clauses(filters: SearchFilters | None, viewer: User | None) -> list[ColumnElement[bool]]:
@@ -418,34 +381,20 @@ def search(
         return []
     clauses = _filter_clauses(filters, viewer)
     wanted = 2 * limit if mask.active else limit  # masking may drop hits that matched hidden digits
-    if not _is_sqlite(session):
-        return _visible(_search_like(session, query.strip(), clauses, wanted, mask), mask, limit)
-    found: list[tuple[int, float, int]] = []  # (quality, -bm25, segment id)
+    index = search_index(session)
+    found: list[tuple[int, float, int]] = []  # (quality, relevance, segment id)
     seen: set[int] = set()
-    for quality, expression in q.tiers(fuzzy):
+    for quality, stream, phrases in q.tiers(fuzzy):
         if len(found) >= wanted:
             break
-        candidates = (
-            select(_FTS.c.rowid.label("id"), func.bm25(literal_column("segment_fts")).label("score"))
-            .select_from(_FTS)
-            .join(TranscriptSegment, TranscriptSegment.id == _FTS.c.rowid)
-            .join(Call, Call.id == TranscriptSegment.call_pk)
-            .where(sql("segment_fts MATCH :match").bindparams(match=expression), *clauses)
-            .order_by(_FTS.c.rowid.desc())
-            .limit(max(CANDIDATES, wanted) + len(seen))
-            .subquery()
-        )
-        rows = session.execute(
-            select(candidates.c.id, candidates.c.score)
-            .order_by(candidates.c.score, candidates.c.id.desc())
-            .limit(wanted + len(seen))
-        ).all()
-        if quality == 0:  # FTS5 matched toneless pieces: keep the segments within the cost budget
+        newest = index.newest(session, stream, phrases, clauses, max(CANDIDATES, wanted) + len(seen))
+        rows = sorted(newest, key=lambda r: (-r[1], -r[0]))[: wanted + len(seen)]
+        if quality == 0:  # the index matched toneless pieces: keep the segments within the cost budget
             rows = _misheard(session, q, rows)
         for seg_id, score in rows:
             if seg_id not in seen:
                 seen.add(seg_id)
-                found.append((quality, -score, seg_id))
+                found.append((quality, score, seg_id))
     found = found[:wanted]
     if not found:
         return []
@@ -481,26 +430,3 @@ def _misheard(session: Session, q: _Query, rows: Sequence[Any]) -> list[Any]:
 def _visible(hits: list[SearchHit], mask: Masker, limit: int) -> list[SearchHit]:
     shown = [masked for hit in hits if (masked := hit.masked(mask)) is not None]
     return shown[:limit]
-
-
-def _search_like(
-    session: Session, needle: str, clauses: list[ColumnElement[bool]], limit: int, mask: Masker
-) -> list[SearchHit]:
-    """The index-free fallback for non-SQLite databases: substring match, newest first."""
-    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    rows = session.execute(
-        select(*_HIT_COLUMNS)
-        .join(Call, Call.id == TranscriptSegment.call_pk)
-        .where(TranscriptSegment.text.like(f"%{escaped}%", escape="\\"), *clauses)
-        .order_by(TranscriptSegment.id.desc())
-        .limit(limit)
-    ).all()
-    hits = []
-    for call_id, call_pk, speaker, start_s, end_s, text in rows:
-        spans, k = [], text.find(needle)
-        while k >= 0:
-            spans.append((k, k + len(needle)))
-            k = text.find(needle, k + len(needle))
-        ref = mask.call_ref(call_id, call_pk)
-        hits.append(SearchHit(call_id, ref, speaker, start_s, end_s, text, tuple(spans), 0.0))
-    return hits
