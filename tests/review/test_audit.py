@@ -228,3 +228,36 @@ def test_an_anchor_catches_a_rewritten_head(db: Database, logged: list[int]) -> 
 def test_a_malformed_anchor_is_refused(bad: str) -> None:
     with pytest.raises(audit.AnchorError, match="not an audit anchor"):
         audit.parse_anchor(bad)
+
+
+def test_concurrent_writers_never_fork_the_chain(db: Database) -> None:
+    """Workers on many machines append at once: the chain never forks. On PostgreSQL an advisory
+    lock serializes the appends, so every one lands; on SQLite (one machine) the UNIQUE prev_hash
+    refuses the loser of a race, whose transaction fails instead of forking the chain."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+    landed: list[int] = []
+
+    def writer(n: int) -> None:
+        barrier.wait()
+        for k in range(5):
+            try:
+                with db.session() as s:
+                    audit.append(s, f"worker{n}", "thing.change", "thing", k)
+                landed.append(k)
+            except BaseException as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(exc, IntegrityError) for exc in failures)
+    assert problems(db) == []
+    with db.session() as s:
+        assert audit.count(s)[0] == len(landed) == 20 - len(failures)
+    if db.engine.dialect.name == "postgresql":
+        assert failures == []

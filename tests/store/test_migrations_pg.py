@@ -1,5 +1,5 @@
 """The migrations on PostgreSQL: from empty to the models' schema, every revision down and up again,
-and 0012_pg_search indexing the segments a database already held."""
+and 0013_pg_search indexing the segments a database already held."""
 
 from __future__ import annotations
 
@@ -40,10 +40,10 @@ def test_every_revision_downgrades_to_empty_and_upgrades_again(empty_postgres_ur
     engine.dispose()
 
 
-def test_0012_indexes_existing_segments_and_downgrades(empty_postgres_url: str) -> None:
+def test_0013_indexes_existing_segments_and_downgrades(empty_postgres_url: str) -> None:
     engine = make_engine(empty_postgres_url)
     with engine.begin() as conn:
-        migrate_to(conn, "0011_ptp")
+        migrate_to(conn, "0012_workers")
         conn.execute(
             text(
                 "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path,"
@@ -68,6 +68,6 @@ def test_0012_indexes_existing_segments_and_downgrades(empty_postgres_url: str) 
         assert s.execute(text("SELECT count(*) FROM segment_tsv")).scalar_one() == 0
     db.close()
     with engine.begin() as conn:
-        migrate_to(conn, "0011_ptp", down=True)
+        migrate_to(conn, "0012_workers", down=True)
     assert "segment_tsv" not in inspect(engine).get_table_names()
     engine.dispose()

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from callqa.store.models import AuditEntry, Call, User, Violation, db_now
@@ -86,6 +86,7 @@ def append(
     """Add one entry in the caller's transaction; `before`/`after` are JSON-able snapshots."""
     key = session_key(session)  # refuse before anything is written
     session.flush()  # entries must follow the changes they describe, and see the newest head
+    _lock_chain(session)
     entry = AuditEntry(
         at=db_now(),
         actor_id=actor.id if isinstance(actor, User) else None,
@@ -101,6 +102,17 @@ def append(
     session.add(entry)
     session.flush()
     return entry
+
+
+CHAIN_LOCK = 0x63616C6C  # PostgreSQL advisory lock key of the audit chain ("call")
+
+
+def _lock_chain(session: Session) -> None:
+    """On PostgreSQL, where workers on many machines append at once, a transaction-scoped advisory
+    lock makes appends take turns, so no two entries name the same head. On SQLite the UNIQUE
+    prev_hash refuses the loser of such a race (its transaction fails; the chain never forks)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
 
 
 EDITED = "内容与其哈希不符：这条记录被改动过"  # (every entry so: the wrong key)

@@ -5,7 +5,7 @@ character, a run of other letters/digits one token), built in Python by ``callqa
 
 * SQLite: the FTS5 table ``segment_fts(chars, syllables)`` (revision 0002), rowid = segments.id, the
   streams written space-separated; a phrase is an FTS5 quoted phrase; relevance is bm25.
-* PostgreSQL: the table ``segment_tsv(id, chars, syllables)`` (revision 0012_pg_search) of ``tsvector``
+* PostgreSQL: the table ``segment_tsv(id, chars, syllables)`` (revision 0013_pg_search) of ``tsvector``
   columns with a GIN index each. The vectors are written as tsvector literals (lexeme:position,
   positions 1, 2, 3, … in stream order) and phrases as tsquery literals (``'逾' <-> '期'``, OR-ed with
   ``|``), each lexeme quoted and escaped, cast with ``::tsvector`` / ``::tsquery``: no text search

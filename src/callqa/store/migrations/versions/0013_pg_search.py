@@ -1,7 +1,7 @@
 """Transcript search index on PostgreSQL: table segment_tsv of tsvector columns (PostgreSQL only).
 
-Revision ID: 0012_pg_search
-Revises: 0011_ptp
+Revision ID: 0013_pg_search
+Revises: 0012_workers
 Create Date: 2026-11-29
 
 ``segment_tsv(id, chars, syllables)``: id = segments.id (ON DELETE CASCADE), one GIN index per
@@ -12,8 +12,8 @@ LIKE before this revision) are indexed here. On SQLite nothing changes: FTS5 (00
 
 from alembic import op
 
-revision = "0012_pg_search"
-down_revision = "0011_ptp"
+revision = "0013_pg_search"
+down_revision = "0012_workers"
 branch_labels = None
 depends_on = None
 
