@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload, selectinload
+from sqlalchemy.sql import operators
 
 from callqa.errors import InvalidInput, NotFound
 from callqa.names import DECISIONS, ORIGINS, PROMISE_STATUS_NAMES, STATUS_NAMES, listed
@@ -30,6 +31,8 @@ from callqa.store.models import (
     PROMISE_STATUSES,
     Appeal,
     Call,
+    CallTallyAgent,
+    CallTallyDay,
     PaymentPromise,
     ReviewCase,
     User,
@@ -148,9 +151,34 @@ def _with_state(query: Select) -> Select:
     )
 
 
+def _tallied_count(viewer: User | None, f: CallFilters) -> Select | None:
+    """The count of calls matching `f` summed from the tallies (a few thousand rows, not a million),
+    or None when a filter is one they do not keep (category, score, review state; agent and days)."""
+    if f.category or f.min_score is not None or f.max_score is not None or f.review_state:
+        return None
+    if f.agent and (f.since or f.until):
+        return None
+    t: type[CallTallyDay] | type[CallTallyAgent] = CallTallyAgent if f.agent else CallTallyDay
+    where = [visible_calls(viewer, t.team)]
+    where += [column == value for column, value in ((t.status, f.status), (t.team, f.team)) if value]
+    if f.agent:
+        where.append(CallTallyAgent.agent_id == f.agent)
+    if f.since:
+        where.append(CallTallyDay.local_date >= f.since.isoformat())
+    if f.until:  # '' (no day) sorts first: keep it out, as NULL <= day keeps the call out
+        where += [CallTallyDay.local_date <= f.until.isoformat(), CallTallyDay.local_date != ""]
+    return select(func.sum(t.calls)).where(*where)
+
+
 def count_calls(session: Session, viewer: User | None, filters: CallFilters = CallFilters()) -> int:
-    query = select(func.count(Call.id)).where(visible_calls(viewer), *filters.clauses())
-    return session.scalar(query) or 0
+    """How many calls `viewer` may see match `filters`: from the tallies where they answer it."""
+    tallied = _tallied_count(viewer, filters)
+    query = (
+        tallied
+        if tallied is not None
+        else select(func.count(Call.id)).where(visible_calls(viewer), *filters.clauses())
+    )
+    return int(session.scalar(query) or 0)
 
 
 def page_calls(
@@ -161,10 +189,27 @@ def page_calls(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[CallRow]:
-    """One page of the calls `viewer` may see, with the total matching."""
-    query = _with_state(_calls(viewer, filters)).order_by(*_order(sort)).limit(limit).offset(offset)
-    rows = [CallRow(call, state) for call, state in session.execute(query)]
-    return Page(count_calls(session, viewer, filters), limit, offset, rows)
+    """One page of the calls `viewer` may see, with the total matching.
+
+    The page's ids are found first, from the sort's index alone (it ends in the primary key), and
+    only those 50 calls are read (a deferred join); a page past the middle is counted from the end
+    in the reversed order, so no page walks more than half of the index."""
+    total = count_calls(session, viewer, filters)
+    order = _order(sort)
+    take, skip = limit, offset
+    if total // 2 < offset < total:
+        take, skip = min(limit, total - offset), max(0, total - offset - limit)
+        order = [_reversed(c) for c in order]
+    ids = select(Call.id).where(visible_calls(viewer), *filters.clauses()).order_by(*order)
+    query = _with_state(select(Call).where(Call.id.in_(ids.limit(take).offset(skip))))
+    rows = [CallRow(call, state) for call, state in session.execute(query.order_by(*_order(sort)))]
+    return Page(total, limit, offset, rows)
+
+
+def _reversed(ordering: ColumnElement) -> ColumnElement:
+    """`x ASC` as `x DESC` and back: with each database's NULL placement, the exact reverse order."""
+    column = ordering.element  # type: ignore[attr-defined]
+    return column.asc() if ordering.modifier is operators.desc_op else column.desc()  # type: ignore[attr-defined]
 
 
 def iter_calls(
@@ -288,22 +333,13 @@ class PromiseRates:
 
 def promise_rates(session: Session, viewer: User | None) -> PromiseRates:
     """PTP rate and compliance score over the checked calls `viewer` may see: per team, per agent and
-    over all. Two aggregate queries, calls and promises per status, team and agent, each read from
-    covering indexes in their order (migration 0011_ptp), whose few rows are summed up here."""
-    visible, checked = visible_calls(viewer), Call.status.in_(("clean", "flagged"))
-    calls = session.execute(
-        select(Call.team, Call.agent_id, func.count(), func.sum(Call.score), func.count(Call.score))
-        .where(visible, checked)
-        .group_by(Call.status, Call.team, Call.agent_id)
-    )
-    kept = func.sum(case((PaymentPromise.status == "kept", 1), else_=0))
-    broken = func.sum(case((PaymentPromise.status == "broken", 1), else_=0))
-    promises = session.execute(
-        select(Call.team, Call.agent_id, func.count(), kept, broken)
-        .select_from(PaymentPromise)
-        .join(Call, Call.id == PaymentPromise.call_pk)
-        .where(visible, checked)
-        .group_by(Call.status, Call.team, Call.agent_id)  # the index's order: no sort
+    over all, summed here from the per-agent tally the database keeps (migration 0012: a few hundred
+    rows whatever the number of calls)."""
+    t = CallTallyAgent
+    rows = session.execute(
+        select(t.team, t.agent_id, t.calls, t.score_sum, t.scored, t.promises, t.kept, t.broken).where(
+            visible_calls(viewer, t.team), t.status.in_(("clean", "flagged")), t.calls > 0
+        )
     )
     tally: dict[tuple[str, str], list[float]] = {}
 
@@ -313,10 +349,8 @@ def promise_rates(session: Session, viewer: User | None) -> PromiseRates:
             for k, value in enumerate(figures):
                 totals[k] += value or 0
 
-    for team, agent, n, score_sum, scored in calls:
-        add(team, agent, n, score_sum, scored)
-    for team, agent, n, k, b in promises:
-        add(team, agent, 0, 0, 0, n, k, b)
+    for team, agent, *figures in rows:
+        add(team, agent, *figures)
     rates = {
         key: PromiseRate(
             key[1], int(t[0]), round(t[1] / t[2], 1) if t[2] else None, int(t[3]), int(t[4]), int(t[5])
@@ -351,13 +385,18 @@ class Dashboard:
 
 
 def dashboard(session: Session, viewer: User | None) -> Dashboard:
+    """The 总览 figures: counts from the tallies the database keeps (migration 0012), the categories
+    from the index on violations (category, call_pk); no query reads every call."""
     visible = visible_calls(viewer)
-    per_day: dict[tuple[str, str], int] = {}  # (local day, status) → calls: one covering index scan
-    day = func.coalesce(Call.local_date, "?")
+    per_day: dict[tuple[str, str], int] = {}  # (local day, status) → calls
+    days = CallTallyDay
     for local_day, status, n in session.execute(
-        select(day, Call.status, func.count()).where(visible).group_by(Call.local_date, Call.status)
+        select(days.local_date, days.status, func.sum(days.calls))
+        .where(visible_calls(viewer, days.team))
+        .group_by(days.local_date, days.status)
+        .having(func.sum(days.calls) > 0)
     ):
-        per_day[local_day, status] = per_day.get((local_day, status), 0) + n
+        per_day[local_day or "?", status] = per_day.get((local_day or "?", status), 0) + int(n)
     by_status: dict[str, int] = {}
     trend: dict[str, list[int]] = {}
     for (local_day, status), n in per_day.items():
@@ -372,17 +411,20 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
     by_category = session.execute(
         hits.group_by(Violation.category).order_by(func.count(func.distinct(Violation.call_pk)).desc())
     ).all()
-    flagged = and_(visible, Call.status == "flagged")
-    team = func.coalesce(Call.team, UNGROUPED)
+    agents = CallTallyAgent
+    flagged = and_(visible_calls(viewer, agents.team), agents.status == "flagged")
+    tallied = func.sum(agents.calls)
+    team = func.coalesce(func.nullif(agents.team, ""), UNGROUPED)
     by_team = session.execute(
-        select(team, func.count()).where(flagged).group_by(team).order_by(func.count().desc(), team)
+        select(team, tallied).where(flagged).group_by(team).having(tallied > 0).order_by(tallied.desc(), team)
     ).all()
-    agent = func.coalesce(Call.agent_id, "?")
+    agent = func.coalesce(func.nullif(agents.agent_id, ""), "?")
     by_agent = session.execute(
-        select(agent, func.count())
+        select(agent, tallied)
         .where(flagged)
         .group_by(agent)
-        .order_by(func.count().desc(), agent)
+        .having(tallied > 0)
+        .order_by(tallied.desc(), agent)
         .limit(TOP_AGENTS)
     ).all()
     return Dashboard(
@@ -391,8 +433,8 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
         failed=by_status.get("failed", 0),
         pending=by_status.get("pending", 0) + by_status.get("processing", 0),
         by_category=[(c, n) for c, n in by_category],
-        by_team=[(t, n) for t, n in by_team],
-        by_agent=[(a, n) for a, n in by_agent],
+        by_team=[(t, int(k)) for t, k in by_team],
+        by_agent=[(a, int(k)) for a, k in by_agent],
         trend=[(d, n, f) for d, (n, f) in sorted(trend.items())],
         miss_rate=estimate_miss_rate(session, viewer, by_status.get("clean", 0)),
         promises=promise_rates(session, viewer),

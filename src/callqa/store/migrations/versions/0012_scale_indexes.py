@@ -1,0 +1,167 @@
+"""Large workspaces: call tallies kept by triggers, and sort indexes that end in the primary key.
+
+总览 and the call list's totals summed every visible call on each page load: at 1M calls several
+full scans per request. Two small tables now hold those sums, kept exact by triggers on `calls` and
+`promises` in the database itself (so no writer, ORM or bulk SQL, can forget them):
+
+* `call_tally_days(local_date, team, status) -> calls`: the daily trend, the counts per status, and
+  the call list's total when it is filtered by status, team and days only;
+* `call_tally_agents(team, agent_id, status) -> calls, score sums, promises kept / broken`: flagged
+  calls per team and agent, and the promise rates beside the compliance score.
+
+NULL keys are stored as '' (a primary key cannot hold NULL). A call's promise is counted in its call's
+row: the call's triggers move it with the call, the promise's triggers adjust it when it is found,
+judged or dropped; a call's delete takes its promise out before the cascade (BEFORE DELETE), and the
+cascaded promise then finds no call and changes nothing.
+
+The sort indexes: PostgreSQL cannot read `ORDER BY score, id` from an index on `score` alone (SQLite's
+indexes end in the rowid already), so a deep page sorted by score, duration or agent sorted the whole
+table. (score, id), (duration_s, id), (agent_id, id) and (started_at_utc, id) replace the one-column ones.
+
+Revision ID: 0012_scale_indexes
+Revises: 0011_ptp
+Create Date: 2026-11-30
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012_scale_indexes"
+down_revision = "0011_ptp"
+branch_labels = None
+depends_on = None
+
+SORT_INDEXES = {  # new name: (columns, the one it replaces)
+    "ix_calls_score_id": (["score", "id"], "ix_calls_score"),
+    "ix_calls_duration_id": (["duration_s", "id"], "ix_calls_duration"),
+    "ix_calls_agent_id_id": (["agent_id", "id"], "ix_calls_agent_id"),
+    "ix_calls_started_at_utc_id": (["started_at_utc", "id"], "ix_calls_started_at_utc"),
+}
+DAY_KEY = "COALESCE({r}.local_date, ''), COALESCE({r}.team, ''), {r}.status"
+AGENT_COLUMNS = "team, agent_id, status, calls, score_sum, scored, promises, kept, broken"
+AGENT_KEY = "COALESCE({r}.team, ''), COALESCE({r}.agent_id, ''), {r}.status"
+
+
+def _promise_count(r: str, status: str | None = None) -> str:
+    which = f" AND status = '{status}'" if status else ""
+    return f"(SELECT count(*) FROM promises WHERE call_pk = {r}.id{which})"
+
+
+def _call_sql(r: str, sign: str) -> list[str]:
+    """Statements adding (sign '+') or taking out ('-') the call `r` (NEW or OLD) and its promise."""
+    day, agent = DAY_KEY.format(r=r), AGENT_KEY.format(r=r)
+    return [
+        "INSERT INTO call_tally_days (local_date, team, status, calls)"
+        f" VALUES ({day}, 0) ON CONFLICT DO NOTHING",
+        f"UPDATE call_tally_days SET calls = calls {sign} 1 WHERE (local_date, team, status) = ({day})",
+        f"INSERT INTO call_tally_agents ({AGENT_COLUMNS})"
+        f" VALUES ({agent}, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING",
+        f"UPDATE call_tally_agents SET calls = calls {sign} 1,"
+        f" score_sum = score_sum {sign} COALESCE({r}.score, 0),"
+        f" scored = scored {sign} CASE WHEN {r}.score IS NULL THEN 0 ELSE 1 END,"
+        f" promises = promises {sign} {_promise_count(r)},"
+        f" kept = kept {sign} {_promise_count(r, 'kept')},"
+        f" broken = broken {sign} {_promise_count(r, 'broken')}"
+        f" WHERE (team, agent_id, status) = ({agent})",
+    ]
+
+
+def _promise_sql(r: str, sign: str) -> list[str]:
+    """The promise `r` in (or out of) its call's agent row; nothing when the call is gone."""
+    return [
+        f"UPDATE call_tally_agents SET promises = promises {sign} 1,"
+        f" kept = kept {sign} CASE WHEN {r}.status = 'kept' THEN 1 ELSE 0 END,"
+        f" broken = broken {sign} CASE WHEN {r}.status = 'broken' THEN 1 ELSE 0 END"
+        " WHERE (team, agent_id, status) = (SELECT COALESCE(team, ''), COALESCE(agent_id, ''), status"
+        f" FROM calls WHERE id = {r}.call_pk)"
+    ]
+
+
+def _changed(columns: tuple[str, ...], sqlite: bool) -> str:
+    differ = "IS NOT" if sqlite else "IS DISTINCT FROM"
+    return " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns)
+
+
+CALL_KEYS = ("local_date", "team", "agent_id", "status", "score")
+TRIGGERS = {  # name: (timing and event, table, condition columns or None, statements)
+    "tally_call_insert": ("AFTER INSERT", "calls", None, _call_sql("NEW", "+")),
+    "tally_call_update": ("AFTER UPDATE", "calls", CALL_KEYS, _call_sql("OLD", "-") + _call_sql("NEW", "+")),
+    "tally_call_delete": ("BEFORE DELETE", "calls", None, _call_sql("OLD", "-")),
+    "tally_promise_insert": ("AFTER INSERT", "promises", None, _promise_sql("NEW", "+")),
+    "tally_promise_update": (
+        "AFTER UPDATE",
+        "promises",
+        ("status", "call_pk"),
+        _promise_sql("OLD", "-") + _promise_sql("NEW", "+"),
+    ),
+    "tally_promise_delete": ("AFTER DELETE", "promises", None, _promise_sql("OLD", "-")),
+}
+
+
+def _create_triggers(sqlite: bool) -> None:
+    for name, (when, table, keys, statements) in TRIGGERS.items():
+        condition = f" WHEN ({_changed(keys, sqlite)})" if keys else ""
+        body = "".join(f"{s};\n" for s in statements)
+        if sqlite:
+            op.execute(f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW{condition}\nBEGIN\n{body}END")
+        else:
+            result = "OLD" if when.startswith("BEFORE") else "NULL"
+            op.execute(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n{body}"
+                f"RETURN {result};\nEND\n$$"
+            )
+            op.execute(
+                f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()"
+            )
+
+
+def _drop_triggers(sqlite: bool) -> None:
+    for name, (_, table, _, _) in TRIGGERS.items():
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {table}"))
+        if not sqlite:
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def upgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.create_table(
+        "call_tally_days",
+        sa.Column("local_date", sa.String(10), primary_key=True),
+        sa.Column("team", sa.String(100), primary_key=True),
+        sa.Column("status", sa.String(20), primary_key=True),
+        sa.Column("calls", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "call_tally_agents",
+        sa.Column("team", sa.String(100), primary_key=True),
+        sa.Column("agent_id", sa.String(100), primary_key=True),
+        sa.Column("status", sa.String(20), primary_key=True),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("calls", "score_sum", "scored", "promises", "kept", "broken")
+        ),
+    )
+    op.execute(
+        "INSERT INTO call_tally_days (local_date, team, status, calls)"
+        f" SELECT {DAY_KEY.format(r='calls')}, count(*) FROM calls GROUP BY 1, 2, 3"
+    )
+    op.execute(
+        f"INSERT INTO call_tally_agents ({AGENT_COLUMNS})"
+        f" SELECT {AGENT_KEY.format(r='calls')}, count(*), COALESCE(sum(calls.score), 0), count(calls.score),"
+        " count(promises.id), COALESCE(sum(CASE WHEN promises.status = 'kept' THEN 1 ELSE 0 END), 0),"
+        " COALESCE(sum(CASE WHEN promises.status = 'broken' THEN 1 ELSE 0 END), 0)"
+        " FROM calls LEFT JOIN promises ON promises.call_pk = calls.id GROUP BY 1, 2, 3"
+    )
+    _create_triggers(sqlite)
+    for name, (columns, old) in SORT_INDEXES.items():
+        op.create_index(name, "calls", columns)
+        op.drop_index(old, table_name="calls")
+
+
+def downgrade() -> None:
+    for name, (columns, old) in SORT_INDEXES.items():
+        op.create_index(old, "calls", columns[:1])
+        op.drop_index(name, table_name="calls")
+    _drop_triggers(op.get_bind().dialect.name == "sqlite")
+    op.drop_table("call_tally_agents")
+    op.drop_table("call_tally_days")
