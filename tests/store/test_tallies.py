@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from callqa.store.database import Database
-from callqa.store.models import Call, PaymentPromise, User, db_now
+from callqa.store.models import Call, PaymentPromise, User, Violation, db_now
 from callqa.store.queries import CallFilters, count_calls, dashboard, page_calls, promise_rates
 from tests.conftest import TEST_AUDIT_KEY, new_call
 
@@ -44,7 +44,15 @@ def counted(s: Session) -> tuple[dict, dict]:
         " count(CASE WHEN promises.status = 'broken' THEN 1 END)"
         " FROM calls LEFT JOIN promises ON promises.call_pk = calls.id GROUP BY 1, 2, 3"
     )).all()  # fmt: skip
-    return {tuple(r[:3]): r[3] for r in days}, {tuple(r[:3]): tuple(r[3:]) for r in agents}
+    categories = s.execute(text(
+        "SELECT COALESCE(team, ''), category, count(DISTINCT calls.id)"
+        " FROM violations JOIN calls ON calls.id = violations.call_pk GROUP BY 1, 2"
+    )).all()  # fmt: skip
+    return (
+        {tuple(r[:3]): r[3] for r in days},
+        {tuple(r[:3]): tuple(r[3:]) for r in agents},
+        {tuple(r[:2]): r[2] for r in categories},
+    )
 
 
 def tallied(s: Session) -> tuple[dict, dict]:
@@ -53,7 +61,17 @@ def tallied(s: Session) -> tuple[dict, dict]:
         "SELECT team, agent_id, status, calls, score_sum, scored, promises, kept, broken"
         " FROM call_tally_agents WHERE calls != 0 OR promises != 0"
     ))  # fmt: skip
-    return {tuple(r[:3]): r[3] for r in days}, {tuple(r[:3]): tuple(r[3:]) for r in agents}
+    categories = s.execute(text("SELECT team, category, calls FROM call_tally_categories WHERE calls != 0"))
+    return (
+        {tuple(r[:3]): r[3] for r in days},
+        {tuple(r[:3]): tuple(r[3:]) for r in agents},
+        {tuple(r[:2]): r[2] for r in categories},
+    )
+
+
+def hit(category: str) -> Violation:
+    return Violation(rule_id=f"R-{category}", rule_name=category, category=category, severity="high",
+                     deduction=10, speaker="agent", start_s=0.0, end_s=1.0, text="x", explanation="x")  # fmt: skip
 
 
 def check(db: Database) -> None:
@@ -75,12 +93,23 @@ def test_tallies_follow_every_change_of_calls_and_promises(db: Database) -> None
                             score=None if k % 3 == 2 else 100 - 10 * (k % 3))  # fmt: skip
             if k % 3 != 2 and k % 2 == 0:
                 call.promise = promise("kept" if k % 4 == 0 else "pending")
+            if k % 3 == 1:  # two hits of one category in one statement, and another category
+                call.violations = [hit("threat"), hit("threat"), hit("abuse" if k % 2 else "fee")]
             s.add(call)
+    check(db)
+    with db.session() as s:  # a recheck drops hits: one of two of a category, then the other
+        c4 = s.scalar(select(Call).where(Call.call_id == "c04"))
+        assert c4 is not None
+        c4.violations = c4.violations[1:]
+        s.flush()
+        assert tallied(s) == counted(s)
+        c4.violations = [v for v in c4.violations if v.category != "threat"] + [hit("privacy")]
     check(db)
     with db.session() as s:  # processing: status and score change; a team is corrected
         s.execute(update(Call).where(Call.status == "pending").values(status="processing"))
         s.execute(update(Call).where(Call.call_id == "c02").values(status="flagged", score=70))
         s.execute(update(Call).where(Call.call_id == "c01").values(team="T9", agent_id=None))
+        s.execute(update(Call).where(Call.call_id == "c07").values(team=None))
         s.execute(update(Call).where(Call.call_id == "c00").values(extra={"x": 1}))  # no key changes
     check(db)
     with db.session() as s:  # promises found, judged, replaced and dropped (as a recheck does)
@@ -94,7 +123,7 @@ def test_tallies_follow_every_change_of_calls_and_promises(db: Database) -> None
         c0.promise = None
     check(db)
     with db.session() as s:  # a call with its promise deleted (the cascade), and one without
-        s.execute(delete(Call).where(Call.call_id.in_(["c02", "c03"])))
+        s.execute(delete(Call).where(Call.call_id.in_(["c02", "c03", "c10"])))
     check(db)
     with db.session() as s:
         assert (
@@ -125,6 +154,8 @@ def test_counts_and_dashboard_from_the_tallies_match_counting_the_calls(db: Data
                             score=None if status in ("failed", "pending") else 100 - 5 * (k % 4))  # fmt: skip
             if status in ("clean", "flagged") and k % 3 == 0:
                 call.promise = promise(("kept", "broken", "pending")[k % 9 // 3])
+            if status == "flagged":
+                call.violations = [hit("threat"), hit("abuse" if k % 2 else "threat")]
             s.add(call)
         s.add(User(username="lead", password_hash="x", role="team_lead", team="T1", active=True,
                    created_at=db_now(), failed_logins=0))  # fmt: skip
@@ -144,6 +175,11 @@ def test_counts_and_dashboard_from_the_tallies_match_counting_the_calls(db: Data
             assert sum(n for _, n in figures.by_team) == sum(c.status == "flagged" for c in calls)
             assert dict(figures.by_team).get("（未分组）", 0) == sum(c.team is None and c.status == "flagged"
                                                                     for c in calls)  # fmt: skip
+            hits = {
+                c: sum(any(v.category == c for v in call.violations) for call in calls)
+                for c in ("threat", "abuse")
+            }
+            assert dict(figures.by_category) == {c: n for c, n in hits.items() if n}
             trend = {d: (n, f) for d, n, f in figures.trend}
             assert trend.get("?", (0, 0))[0] == sum(c.local_date is None for c in checked)
             rates = promise_rates(s, viewer).overall

@@ -113,6 +113,17 @@ class CallTallyAgent(Base):
     broken: Mapped[int] = mapped_column(Integer)
 
 
+class CallTallyCategory(Base):
+    """Calls with a hit of each category per team, kept exact by database triggers on `violations` and
+    `calls` (migration 0012): 总览's categories. A NULL team is ''."""
+
+    __tablename__ = "call_tally_categories"
+
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
+    category: Mapped[str] = mapped_column(String(50), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
 class TranscriptSegment(Base):
     """One stretch of speech in a call's transcript."""
 
@@ -378,6 +389,7 @@ class ReviewCase(Base):
         CheckConstraint(OWNER_CHECK, name="ck_review_cases_owner"),
         CheckConstraint(f"verdict IS NULL OR {_in('verdict', VERDICTS)}", name="ck_review_cases_verdict"),
         CheckConstraint(_in("origin", CASE_ORIGINS), name="ck_review_cases_origin"),
+        Index("ix_review_cases_sampled", "origin", "verdict", "call_pk"),  # 总览's miss rate (0012)
     )
 
 

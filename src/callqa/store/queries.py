@@ -32,6 +32,7 @@ from callqa.store.models import (
     Appeal,
     Call,
     CallTallyAgent,
+    CallTallyCategory,
     CallTallyDay,
     PaymentPromise,
     ReviewCase,
@@ -293,8 +294,10 @@ def estimate_miss_rate(session: Session, viewer: User | None, clean_calls: int) 
     """The 抽检 figures over the sampled calls `viewer` may see (one aggregate query)."""
     reviewed = and_(ReviewCase.origin == "sample", ReviewCase.verdict.is_not(None))
     missed = func.coalesce(func.sum(case((ReviewCase.verdict == "confirmed", 1), else_=0)), 0)
-    query = select(func.count(), missed).join(Call, Call.id == ReviewCase.call_pk).where(reviewed)
-    n, k = session.execute(query.where(visible_calls(viewer))).one()
+    query = select(func.count(), missed).select_from(ReviewCase).where(reviewed)  # ix_review_cases_sampled
+    if not sees_all(viewer):
+        query = query.join(Call, Call.id == ReviewCase.call_pk).where(visible_calls(viewer))
+    n, k = session.execute(query).one()
     return MissRate(reviewed=n, missed=k, clean_calls=clean_calls)
 
 
@@ -385,9 +388,8 @@ class Dashboard:
 
 
 def dashboard(session: Session, viewer: User | None) -> Dashboard:
-    """The 总览 figures: counts from the tallies the database keeps (migration 0012), the categories
-    from the index on violations (category, call_pk); no query reads every call."""
-    visible = visible_calls(viewer)
+    """The 总览 figures, summed from the tallies the database keeps (migration 0012) and the sampled
+    cases: no query reads every call or every hit."""
     per_day: dict[tuple[str, str], int] = {}  # (local day, status) → calls
     days = CallTallyDay
     for local_day, status, n in session.execute(
@@ -405,11 +407,13 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
             figures = trend.setdefault(local_day, [0, 0])
             figures[0] += n
             figures[1] += n if status == "flagged" else 0
-    hits = select(Violation.category, func.count(func.distinct(Violation.call_pk)))
-    if not sees_all(viewer):
-        hits = hits.join(Call, Call.id == Violation.call_pk).where(visible)
+    categories, hit = CallTallyCategory, func.sum(CallTallyCategory.calls)
     by_category = session.execute(
-        hits.group_by(Violation.category).order_by(func.count(func.distinct(Violation.call_pk)).desc())
+        select(categories.category, hit)
+        .where(visible_calls(viewer, categories.team))
+        .group_by(categories.category)
+        .having(hit > 0)
+        .order_by(hit.desc(), categories.category)
     ).all()
     agents = CallTallyAgent
     flagged = and_(visible_calls(viewer, agents.team), agents.status == "flagged")
@@ -432,7 +436,7 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
         flagged=by_status.get("flagged", 0),
         failed=by_status.get("failed", 0),
         pending=by_status.get("pending", 0) + by_status.get("processing", 0),
-        by_category=[(c, n) for c, n in by_category],
+        by_category=[(c, int(k)) for c, k in by_category],
         by_team=[(t, int(k)) for t, k in by_team],
         by_agent=[(a, int(k)) for a, k in by_agent],
         trend=[(d, n, f) for d, (n, f) in sorted(trend.items())],
@@ -594,9 +598,10 @@ def page_cases(
     - age: the case waiting longest first.
     Ties fall back to the priority order, then the oldest case."""
     rows = _case_rows(session, _cases(viewer, filters, sort).limit(limit).offset(offset))
-    count = select(func.count(ReviewCase.id)).join(Call, ReviewCase.call_pk == Call.id)
-    total = session.scalar(count.where(visible_calls(viewer), *filters.clauses())) or 0
-    return Page(total, limit, offset, rows)
+    count = select(func.count(ReviewCase.id)).where(*filters.clauses())
+    if not sees_all(viewer):  # only team leads need the join to calls (at 1M calls, most of the time)
+        count = count.join(Call, ReviewCase.call_pk == Call.id).where(visible_calls(viewer))
+    return Page(session.scalar(count) or 0, limit, offset, rows)
 
 
 def hits_of(session: Session, viewer: User | None, call_pks: Sequence[int]) -> dict[int, list[Violation]]:
@@ -741,6 +746,14 @@ def _promises(viewer: User | None, filters: PromiseFilters) -> Select:
     )
 
 
+def _count_promises(viewer: User | None, filters: PromiseFilters) -> Select:
+    """The count of matching promises; joined to calls only when the viewer or a filter needs them."""
+    count = select(func.count(PaymentPromise.id)).where(*filters.clauses())
+    if sees_all(viewer) and not (filters.agent or filters.team):
+        return count
+    return count.join(Call, Call.id == PaymentPromise.call_pk).where(visible_calls(viewer))
+
+
 def page_promises(
     session: Session,
     viewer: User | None,
@@ -750,7 +763,7 @@ def page_promises(
 ) -> Page[PromiseRow]:
     """Promises on the calls `viewer` may see, the soonest promised day first, with the total."""
     query = _promises(viewer, filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = session.scalar(_count_promises(viewer, filters)) or 0
     ordered = query.order_by(PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id)
     rows = [PromiseRow(p, c) for p, c in session.execute(ordered.limit(limit).offset(offset))]
     return Page(total, limit, offset, rows)

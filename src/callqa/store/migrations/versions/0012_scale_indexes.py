@@ -7,7 +7,9 @@ full scans per request. Two small tables now hold those sums, kept exact by trig
 * `call_tally_days(local_date, team, status) -> calls`: the daily trend, the counts per status, and
   the call list's total when it is filtered by status, team and days only;
 * `call_tally_agents(team, agent_id, status) -> calls, score sums, promises kept / broken`: flagged
-  calls per team and agent, and the promise rates beside the compliance score.
+  calls per team and agent, and the promise rates beside the compliance score;
+* `call_tally_categories(team, category) -> calls`: the calls with a hit of each category (triggers
+  on `violations`, and on `calls` for a call's team and its delete).
 
 NULL keys are stored as '' (a primary key cannot hold NULL). A call's promise is counted in its call's
 row: the call's triggers move it with the call, the promise's triggers adjust it when it is found,
@@ -17,6 +19,7 @@ cascaded promise then finds no call and changes nothing.
 The sort indexes: PostgreSQL cannot read `ORDER BY score, id` from an index on `score` alone (SQLite's
 indexes end in the rowid already), so a deep page sorted by score, duration or agent sorted the whole
 table. (score, id), (duration_s, id), (agent_id, id) and (started_at_utc, id) replace the one-column ones.
+And 总览's 抽检 miss rate reads the sampled cases from (origin, verdict, call_pk), not every case.
 
 Revision ID: 0012_scale_indexes
 Revises: 0011_ptp
@@ -82,11 +85,47 @@ def _changed(columns: tuple[str, ...], sqlite: bool) -> str:
     return " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns)
 
 
+def _hit_sql(r: str, sign: str) -> list[str]:
+    """The violation `r` counts its call once for its category: only when it is the call's first hit
+    of that category (before it is written) or its last (before it is deleted). Row-level BEFORE
+    triggers see the rows the same statement already wrote, so a statement of several hits counts
+    right on both databases."""
+    team = f"(SELECT COALESCE(team, '') FROM calls WHERE id = {r}.call_pk)"
+    alone = (f"NOT EXISTS (SELECT 1 FROM violations WHERE call_pk = {r}.call_pk"
+             f" AND category = {r}.category AND id != {r}.id)")  # fmt: skip
+    return [
+        f"INSERT INTO call_tally_categories (team, category, calls) SELECT {team}, {r}.category, 0"
+        f" WHERE {team} IS NOT NULL ON CONFLICT DO NOTHING",
+        f"UPDATE call_tally_categories SET calls = calls {sign} 1"
+        f" WHERE team = {team} AND category = {r}.category AND {alone}",
+    ]
+
+
+def _team_hits_sql(r: str, sign: str) -> list[str]:
+    """The call `r` in (or out of) its team's rows of the categories it has hits of."""
+    categories = f"(SELECT category FROM violations WHERE call_pk = {r}.id)"
+    return [
+        "INSERT INTO call_tally_categories (team, category, calls)"
+        f" SELECT DISTINCT COALESCE({r}.team, ''), category, 0 FROM violations WHERE call_pk = {r}.id"
+        " ON CONFLICT DO NOTHING",
+        f"UPDATE call_tally_categories SET calls = calls {sign} 1"
+        f" WHERE team = COALESCE({r}.team, '') AND category IN {categories}",
+    ]
+
+
 CALL_KEYS = ("local_date", "team", "agent_id", "status", "score")
 TRIGGERS = {  # name: (timing and event, table, condition columns or None, statements)
     "tally_call_insert": ("AFTER INSERT", "calls", None, _call_sql("NEW", "+")),
     "tally_call_update": ("AFTER UPDATE", "calls", CALL_KEYS, _call_sql("OLD", "-") + _call_sql("NEW", "+")),
-    "tally_call_delete": ("BEFORE DELETE", "calls", None, _call_sql("OLD", "-")),
+    "tally_call_delete": ("BEFORE DELETE", "calls", None, _call_sql("OLD", "-") + _team_hits_sql("OLD", "-")),
+    "tally_call_team": (
+        "AFTER UPDATE",
+        "calls",
+        ("team",),
+        _team_hits_sql("OLD", "-") + _team_hits_sql("NEW", "+"),
+    ),
+    "tally_hit_insert": ("BEFORE INSERT", "violations", None, _hit_sql("NEW", "+")),
+    "tally_hit_delete": ("BEFORE DELETE", "violations", None, _hit_sql("OLD", "-")),
     "tally_promise_insert": ("AFTER INSERT", "promises", None, _promise_sql("NEW", "+")),
     "tally_promise_update": (
         "AFTER UPDATE",
@@ -105,7 +144,7 @@ def _create_triggers(sqlite: bool) -> None:
         if sqlite:
             op.execute(f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW{condition}\nBEGIN\n{body}END")
         else:
-            result = "OLD" if when.startswith("BEFORE") else "NULL"
+            result = {"BEFORE DELETE": "OLD", "BEFORE INSERT": "NEW"}.get(when, "NULL")
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n{body}"
                 f"RETURN {result};\nEND\n$$"
@@ -141,6 +180,17 @@ def upgrade() -> None:
             for name in ("calls", "score_sum", "scored", "promises", "kept", "broken")
         ),
     )
+    op.create_table(
+        "call_tally_categories",
+        sa.Column("team", sa.String(100), primary_key=True),
+        sa.Column("category", sa.String(50), primary_key=True),
+        sa.Column("calls", sa.Integer(), nullable=False),
+    )
+    op.execute(
+        "INSERT INTO call_tally_categories (team, category, calls)"
+        " SELECT COALESCE(calls.team, ''), violations.category, count(DISTINCT calls.id)"
+        " FROM violations JOIN calls ON calls.id = violations.call_pk GROUP BY 1, 2"
+    )
     op.execute(
         "INSERT INTO call_tally_days (local_date, team, status, calls)"
         f" SELECT {DAY_KEY.format(r='calls')}, count(*) FROM calls GROUP BY 1, 2, 3"
@@ -156,12 +206,15 @@ def upgrade() -> None:
     for name, (columns, old) in SORT_INDEXES.items():
         op.create_index(name, "calls", columns)
         op.drop_index(old, table_name="calls")
+    op.create_index("ix_review_cases_sampled", "review_cases", ["origin", "verdict", "call_pk"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_review_cases_sampled", table_name="review_cases")
     for name, (columns, old) in SORT_INDEXES.items():
         op.create_index(old, "calls", columns[:1])
         op.drop_index(name, table_name="calls")
     _drop_triggers(op.get_bind().dialect.name == "sqlite")
+    op.drop_table("call_tally_categories")
     op.drop_table("call_tally_agents")
     op.drop_table("call_tally_days")
