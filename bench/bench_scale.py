@@ -139,6 +139,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=20, help="requests per kind and role")
     ap.add_argument("--only", default="", help="run only the kinds whose name contains this")
     ap.add_argument("--markdown", action="store_true", help="print the results as a Markdown table")
+    ap.add_argument("--slowest", type=int, default=0, help="print the N slowest requests of each kind")
     args = ap.parse_args()
     os.environ[DATABASE_URL_ENV] = args.url
     tmp = tempfile.TemporaryDirectory()
@@ -172,6 +173,8 @@ def main() -> None:
                 assert r.status_code == 200, (path, r.status_code, r.text[:300])
             rows.append((kind, name.removeprefix("bench_"), total, times))
             print(f"  {kind:30} {name:12} p95 {pct(times, 0.95):8.1f} ms", flush=True)
+            for ms, path in sorted(zip(times, paths, strict=True), reverse=True)[: args.slowest]:
+                print(f"      {ms:8.1f} ms  {path}")
     if args.markdown:
         print("| request | viewer (calls seen) | median ms | p95 ms | max ms |\n|---|---|---|---|---|")
     else:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from callqa.store.database import Database
-from callqa.store.models import Call, PaymentPromise, User, Violation, db_now
+from callqa.store.models import Call, PaymentPromise, ReviewCase, User, Violation, db_now
 from callqa.store.queries import CallFilters, count_calls, dashboard, page_calls, promise_rates
 from tests.conftest import TEST_AUDIT_KEY, new_call
 
@@ -142,6 +142,11 @@ FILTERS = [
     CallFilters(agent="A2", status="clean", team="T0"),
     CallFilters(agent="A1", since=date(2026, 3, 11)),  # not tallied: counted
     CallFilters(min_score=95),  # not tallied: counted
+    CallFilters(category="threat"),
+    CallFilters(category="abuse", team="T1"),
+    CallFilters(category="threat", status="flagged"),  # not tallied: counted
+    CallFilters(review_state="none"),  # all calls less those with a case
+    CallFilters(review_state="none", team="T0", status="flagged"),
 ]
 
 
@@ -157,6 +162,9 @@ def test_counts_and_dashboard_from_the_tallies_match_counting_the_calls(db: Data
             if status == "flagged":
                 call.violations = [hit("threat"), hit("abuse" if k % 2 else "threat")]
             s.add(call)
+            if status == "flagged" and k % 2:
+                s.flush()
+                s.add(ReviewCase(call_pk=call.id, state="unassigned", created_at=db_now()))
         s.add(User(username="lead", password_hash="x", role="team_lead", team="T1", active=True,
                    created_at=db_now(), failed_logins=0))  # fmt: skip
     with db.session() as s:
@@ -165,8 +173,11 @@ def test_counts_and_dashboard_from_the_tallies_match_counting_the_calls(db: Data
             visible = select(Call).where(Call.team == "T1") if viewer else select(Call)
             calls = list(s.scalars(visible))
             for f in FILTERS:
+                cased = set(s.scalars(select(ReviewCase.call_pk)))
                 expected = [c for c in calls if all(f"{k}={v}" in _facts(c) for k, v in _equal(f))
-                            and _in_days(c, f) and (f.min_score is None or (c.score or -1) >= f.min_score)]  # fmt: skip
+                            and _in_days(c, f) and (f.min_score is None or (c.score or -1) >= f.min_score)
+                            and (f.category is None or any(v.category == f.category for v in c.violations))
+                            and (f.review_state is None or c.id not in cased)]  # fmt: skip
                 assert count_calls(s, viewer, f) == len(expected), (f, viewer)
             figures = dashboard(s, viewer)
             checked = [c for c in calls if c.status in ("clean", "flagged")]

@@ -9,7 +9,7 @@ applies `callqa.store.visibility.visible_calls` itself, so no caller can forget 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
@@ -154,9 +154,16 @@ def _with_state(query: Select) -> Select:
 
 def _tallied_count(viewer: User | None, f: CallFilters) -> Select | None:
     """The count of calls matching `f` summed from the tallies (a few thousand rows, not a million),
-    or None when a filter is one they do not keep (category, score, review state; agent and days)."""
-    if f.category or f.min_score is not None or f.max_score is not None or f.review_state:
+    or None when a filter is one they do not keep (score, review state; agent with days; category
+    with anything but the team)."""
+    if f.min_score is not None or f.max_score is not None or f.review_state:
         return None
+    if f.category:
+        if f.status or f.agent or f.since or f.until:
+            return None
+        c = CallTallyCategory
+        where = [visible_calls(viewer, c.team), c.category == f.category]
+        return select(func.sum(c.calls)).where(*where, *([c.team == f.team] if f.team else []))
     if f.agent and (f.since or f.until):
         return None
     t: type[CallTallyDay] | type[CallTallyAgent] = CallTallyAgent if f.agent else CallTallyDay
@@ -172,7 +179,17 @@ def _tallied_count(viewer: User | None, f: CallFilters) -> Select | None:
 
 
 def count_calls(session: Session, viewer: User | None, filters: CallFilters = CallFilters()) -> int:
-    """How many calls `viewer` may see match `filters`: from the tallies where they answer it."""
+    """How many calls `viewer` may see match `filters`: from the tallies where they answer it. Calls
+    without a review case are those matching the other filters less those with one (most calls have
+    none: counting them one by one reads nearly every call)."""
+    if filters.review_state == NO_CASE:
+        others = replace(filters, review_state=None)
+        cases = select(func.count(ReviewCase.id))
+        if not sees_all(viewer) or others != CallFilters():
+            cases = cases.join(Call, Call.id == ReviewCase.call_pk).where(
+                visible_calls(viewer), *others.clauses()
+            )
+        return count_calls(session, viewer, others) - int(session.scalar(cases) or 0)
     tallied = _tallied_count(viewer, filters)
     query = (
         tallied

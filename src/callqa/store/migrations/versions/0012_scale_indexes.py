@@ -18,7 +18,8 @@ cascaded promise then finds no call and changes nothing.
 
 The sort indexes: PostgreSQL cannot read `ORDER BY score, id` from an index on `score` alone (SQLite's
 indexes end in the rowid already), so a deep page sorted by score, duration or agent sorted the whole
-table. (score, id), (duration_s, id), (agent_id, id) and (started_at_utc, id) replace the one-column ones.
+table. (score, id), (duration_s, id), (agent_id, id) and (started_at_utc, id) replace the one-column ones;
+the same per team (a team lead sees one team) and per status (the flagged calls by time or score).
 And 总览's 抽检 miss rate reads the sampled cases from (origin, verdict, call_pk), not every case.
 
 Revision ID: 0012_scale_indexes
@@ -34,11 +35,18 @@ down_revision = "0011_ptp"
 branch_labels = None
 depends_on = None
 
-SORT_INDEXES = {  # new name: (columns, the one it replaces)
+SORT_INDEXES = {  # new name: (columns, the one it replaces, or None)
     "ix_calls_score_id": (["score", "id"], "ix_calls_score"),
     "ix_calls_duration_id": (["duration_s", "id"], "ix_calls_duration"),
     "ix_calls_agent_id_id": (["agent_id", "id"], "ix_calls_agent_id"),
     "ix_calls_started_at_utc_id": (["started_at_utc", "id"], "ix_calls_started_at_utc"),
+    # a team lead's list in every order, and the list of one status (flagged) by time or score
+    "ix_calls_team_started_id": (["team", "started_at_utc", "id"], "ix_calls_team_started"),
+    "ix_calls_team_score_id": (["team", "score", "id"], None),
+    "ix_calls_team_agent_id": (["team", "agent_id", "id"], None),
+    "ix_calls_team_duration_id": (["team", "duration_s", "id"], None),
+    "ix_calls_status_started_id": (["status", "started_at_utc", "id"], None),
+    "ix_calls_status_score_id": (["status", "score", "id"], None),
 }
 DAY_KEY = "COALESCE({r}.local_date, ''), COALESCE({r}.team, ''), {r}.status"
 AGENT_COLUMNS = "team, agent_id, status, calls, score_sum, scored, promises, kept, broken"
@@ -205,14 +213,16 @@ def upgrade() -> None:
     _create_triggers(sqlite)
     for name, (columns, old) in SORT_INDEXES.items():
         op.create_index(name, "calls", columns)
-        op.drop_index(old, table_name="calls")
+        if old:
+            op.drop_index(old, table_name="calls")
     op.create_index("ix_review_cases_sampled", "review_cases", ["origin", "verdict", "call_pk"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_review_cases_sampled", table_name="review_cases")
     for name, (columns, old) in SORT_INDEXES.items():
-        op.create_index(old, "calls", columns[:1])
+        if old:
+            op.create_index(old, "calls", columns[:-1])
         op.drop_index(name, table_name="calls")
     _drop_triggers(op.get_bind().dialect.name == "sqlite")
     op.drop_table("call_tally_categories")
