@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from callqa.store.database import Database
 from callqa.store.models import Call, PaymentPromise, ReviewCase, User, Violation, db_now
-from callqa.store.queries import CallFilters, count_calls, dashboard, page_calls, promise_rates
+from callqa.store.queries import CallFilters, count_calls, dashboard, page_calls, page_promises, promise_rates
 from tests.conftest import TEST_AUDIT_KEY, new_call
 
 PG_URL = os.environ.get("CALLQA_TEST_POSTGRES_URL")  # an empty database; the tables are dropped after
@@ -235,3 +235,20 @@ def test_every_page_of_every_sort_is_the_slice_of_the_whole_order(db: Database, 
             page = page_calls(s, None, sort=sort, limit=4, offset=offset)
             assert [r.call.call_id for r in page.rows] == whole[offset : offset + 4], offset
             assert page.total == 23
+
+
+def test_every_page_of_promises_is_the_slice_of_the_whole_order(db: Database) -> None:
+    with db.session() as s:
+        for k in range(13):
+            call = new_call(f"c{k:02d}", local_date="2026-03-10")
+            call.promise = promise()
+            call.promise.due_on = f"2026-03-{20 + k % 3}"
+            s.add(call)
+    with db.session() as s:
+        whole = page_promises(s, None, limit=100).rows
+        assert [(r.promise.due_on, r.promise.id) for r in whole] == sorted((r.promise.due_on, r.promise.id)
+                                                                           for r in whole)  # fmt: skip
+        for offset in range(0, 15, 3):
+            page = page_promises(s, None, limit=3, offset=offset)
+            assert [r.promise.id for r in page.rows] == [r.promise.id for r in whole[offset : offset + 3]]
+            assert page.total == 13

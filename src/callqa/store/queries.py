@@ -213,15 +213,23 @@ def page_calls(
     only those 50 calls are read (a deferred join); a page past the middle is counted from the end
     in the reversed order, so no page walks more than half of the index."""
     total = count_calls(session, viewer, filters)
-    order = _order(sort)
-    take, skip = limit, offset
-    if total // 2 < offset < total:
-        take, skip = min(limit, total - offset), max(0, total - offset - limit)
-        order = [_reversed(c) for c in order]
-    ids = select(Call.id).where(visible_calls(viewer), *filters.clauses()).order_by(*order)
-    query = _with_state(select(Call).where(Call.id.in_(ids.limit(take).offset(skip))))
+    ids = _page_ids(select(Call.id).where(visible_calls(viewer), *filters.clauses()), _order(sort), total,
+                    limit, offset)  # fmt: skip
+    query = _with_state(select(Call).where(Call.id.in_(ids)))
     rows = [CallRow(call, state) for call, state in session.execute(query.order_by(*_order(sort)))]
     return Page(total, limit, offset, rows)
+
+
+def _page_ids(ids: Select, order: list[ColumnElement], total: int, limit: int, offset: int) -> Select:
+    """The ids of one page of `total` rows in `order`; a page past the middle is taken from the end in
+    the reversed order (the same rows), so no page walks more than half of the index."""
+    if total // 2 < offset < total:
+        return (
+            ids.order_by(*(_reversed(c) for c in order))
+            .limit(min(limit, total - offset))
+            .offset(max(0, total - offset - limit))
+        )
+    return ids.order_by(*order).limit(limit).offset(offset)
 
 
 def _reversed(ordering: ColumnElement) -> ColumnElement:
@@ -755,6 +763,10 @@ class PromiseRow:
     call: Call
 
 
+# the promises list's order, read from ix_promises_due_on_id (0012)
+PROMISE_ORDER: list[ColumnElement] = [PaymentPromise.due_on.asc(), PaymentPromise.id.asc()]
+
+
 def _promises(viewer: User | None, filters: PromiseFilters) -> Select:
     return (
         select(PaymentPromise, Call)
@@ -778,20 +790,20 @@ def page_promises(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[PromiseRow]:
-    """Promises on the calls `viewer` may see, the soonest promised day first, with the total."""
-    query = _promises(viewer, filters)
+    """Promises on the calls `viewer` may see, the soonest promised day first (then as found), with
+    the total. The page's ids come from the index on (due_on, id) first, as the call list's do."""
     total = session.scalar(_count_promises(viewer, filters)) or 0
-    ordered = query.order_by(PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id)
-    rows = [PromiseRow(p, c) for p, c in session.execute(ordered.limit(limit).offset(offset))]
-    return Page(total, limit, offset, rows)
+    ids = select(PaymentPromise.id).join(Call, Call.id == PaymentPromise.call_pk)
+    ids = _page_ids(ids.where(visible_calls(viewer), *filters.clauses()), PROMISE_ORDER, total, limit, offset)
+    query = select(PaymentPromise, Call).join(Call, Call.id == PaymentPromise.call_pk)
+    ordered = query.where(PaymentPromise.id.in_(ids)).order_by(*PROMISE_ORDER)
+    return Page(total, limit, offset, [PromiseRow(p, c) for p, c in session.execute(ordered)])
 
 
 def iter_promises(
     session: Session, viewer: User | None, filters: PromiseFilters = PromiseFilters(), batch: int = 500
 ) -> Iterator[PromiseRow]:
     """Every matching promise in the list's order (exports of any size)."""
-    ordered = _promises(viewer, filters).order_by(
-        PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id
-    )
+    ordered = _promises(viewer, filters).order_by(*PROMISE_ORDER)
     for p, c in session.execute(ordered.execution_options(yield_per=batch)):
         yield PromiseRow(p, c)

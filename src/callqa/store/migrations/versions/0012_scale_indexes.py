@@ -20,7 +20,9 @@ The sort indexes: PostgreSQL cannot read `ORDER BY score, id` from an index on `
 indexes end in the rowid already), so a deep page sorted by score, duration or agent sorted the whole
 table. (score, id), (duration_s, id), (agent_id, id) and (started_at_utc, id) replace the one-column ones;
 the same per team (a team lead sees one team) and per status (the flagged calls by time or score).
-And 总览's 抽检 miss rate reads the sampled cases from (origin, verdict, call_pk), not every case.
+And 总览's 抽检 miss rate reads the sampled cases from (origin, verdict, call_pk), not every case; 承诺还款
+lists promises by (due_on, id), any page from that index (ties on a day: as found, no longer by call
+start, which sorted every promise joined to its call).
 
 Revision ID: 0012_scale_indexes
 Revises: 0011_ptp
@@ -216,10 +218,14 @@ def upgrade() -> None:
         if old:
             op.drop_index(old, table_name="calls")
     op.create_index("ix_review_cases_sampled", "review_cases", ["origin", "verdict", "call_pk"])
+    op.create_index("ix_promises_due_on_id", "promises", ["due_on", "id"])
+    op.drop_index("ix_promises_due_on", table_name="promises")
 
 
 def downgrade() -> None:
     op.drop_index("ix_review_cases_sampled", table_name="review_cases")
+    op.create_index("ix_promises_due_on", "promises", ["due_on"])
+    op.drop_index("ix_promises_due_on_id", table_name="promises")
     for name, (columns, old) in SORT_INDEXES.items():
         if old:
             op.create_index(old, "calls", columns[:-1])
