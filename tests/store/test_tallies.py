@@ -252,3 +252,38 @@ def test_every_page_of_promises_is_the_slice_of_the_whole_order(db: Database) ->
             page = page_promises(s, None, limit=3, offset=offset)
             assert [r.promise.id for r in page.rows] == [r.promise.id for r in whole[offset : offset + 3]]
             assert page.total == 13
+
+
+def test_0012_backfills_the_tallies_from_existing_calls_and_downgrades(tmp_path: Path) -> None:
+    from callqa.store.database import make_engine, migrate
+    from tests.conftest import migrate_to
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as conn:
+        migrate_to(conn, "0011_ptp")
+        for k, (status, team) in enumerate([("clean", "'T1'"), ("flagged", "NULL"), ("flagged", "'T1'")], 1):
+            conn.execute(text(
+                "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
+                " channels, extra, status, attempts, ingested_at, team, agent_id, local_date, score) VALUES"
+                f" ({k}, 'c{k}', 'a.wav', 'a.wav', 'x{k}', 'a.wav', 1, '', '{{}}', '{status}', 1,"
+                f" '2026-11-26 00:00:00', {team}, 'A1', '2026-11-26', {100 - 10 * k})"
+            ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO promises (call_pk, due_on, text, start_s, speaker, status, found_at)"
+            " VALUES (1, '2026-12-01', 'x', 1, 'customer', 'kept', '2026-11-26')"
+        ))  # fmt: skip
+        for call_pk, category in [(2, "threat"), (2, "threat"), (3, "threat"), (3, "abuse")]:
+            conn.execute(text(
+                "INSERT INTO violations (call_pk, rule_id, rule_name, category, severity, deduction, speaker,"
+                f" start_s, end_s, text, explanation) VALUES ({call_pk}, 'r', 'r', '{category}', 'high', 10,"
+                " 'agent', 0, 1, 't', 'e')"
+            ))  # fmt: skip
+    migrate(engine)
+    with Session(engine) as s:
+        assert tallied(s) == counted(s)
+        assert tallied(s)[2] == {("", "threat"): 1, ("T1", "threat"): 1, ("T1", "abuse"): 1}
+    with engine.begin() as conn:
+        migrate_to(conn, "0011_ptp", down=True)
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+        assert not {n for n in names if "tally" in n} and "ix_calls_score" in names
+    engine.dispose()
