@@ -48,11 +48,14 @@ def test_migration_0006_adds_raw_text_and_keeps_the_index_trigger(tmp_path: Path
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     with engine.begin() as conn:
         migrate_to(conn, "0005")
-        triggers = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
+        segment_triggers = text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'segments'"
+        )
+        triggers = conn.execute(segment_triggers).all()
         assert triggers
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all() == triggers
+        assert conn.execute(segment_triggers).all() == triggers
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert [d for d in diff if "segments" in str(d)] == []
     engine.dispose()

@@ -109,7 +109,7 @@ def recordings(ws: Path) -> dict[str, str]:
 
 
 def test_ingest_stops_when_recordings_do_not_fit(small_disk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    disk = small_disk("2m")  # room for the database and some of the 6 MB of example calls
+    disk = small_disk("3m")  # room for the database and some of the 6 MB of example calls
     ws = disk.path / "ws"
     inputs = (EXAMPLES / "calls", "--manifest", EXAMPLES / "manifest.csv")
 

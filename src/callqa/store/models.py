@@ -49,11 +49,11 @@ class Call(Base):
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     stored_path: Mapped[str] = mapped_column(Text)  # relative to the workspace
     size_bytes: Mapped[int] = mapped_column(Integer)
-    agent_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(100))
     customer_phone: Mapped[str | None] = mapped_column(String(50), index=True)
     team: Mapped[str | None] = mapped_column(String(100), index=True)
     started_at: Mapped[str | None] = mapped_column(String(40))  # ISO 8601 as given, offset kept
-    started_at_utc: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    started_at_utc: Mapped[datetime | None] = mapped_column(DateTime)
     local_date: Mapped[str | None] = mapped_column(String(10))  # the call's own calendar day
     channels: Mapped[str] = mapped_column(String(40), default="")
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -79,7 +79,52 @@ class Call(Base):
     )
     promise: Mapped[PaymentPromise | None] = relationship(back_populates="call", cascade="all, delete-orphan")
 
-    __table_args__ = (Index("ix_calls_phone_day", "customer_phone", "local_date"),)
+    __table_args__ = (
+        Index("ix_calls_phone_day", "customer_phone", "local_date"),
+        # sorts end in the primary key, so PostgreSQL reads a page of any sort from the index (0012)
+        Index("ix_calls_agent_id_id", "agent_id", "id"),
+        Index("ix_calls_started_at_utc_id", "started_at_utc", "id"),
+    )
+
+
+class CallTallyDay(Base):
+    """Calls per day, team and status, kept exact by database triggers on `calls` (migration 0012):
+    总览's trend and counts, and the call list's totals, without reading every call. NULL keys are ''."""
+
+    __tablename__ = "call_tally_days"
+
+    local_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+class CallTallyAgent(Base):
+    """Calls, score sums and promises per team, agent and status, kept exact by database triggers on
+    `calls` and `promises` (migration 0012): 总览's per-team and per-agent figures. NULL keys are ''."""
+
+    __tablename__ = "call_tally_agents"
+
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[int] = mapped_column(Integer)  # over the calls with a score
+    scored: Mapped[int] = mapped_column(Integer)
+    promises: Mapped[int] = mapped_column(Integer)
+    kept: Mapped[int] = mapped_column(Integer)
+    broken: Mapped[int] = mapped_column(Integer)
+
+
+class CallTallyCategory(Base):
+    """Calls with a hit of each category per team, kept exact by database triggers on `violations` and
+    `calls` (migration 0012): 总览's categories. A NULL team is ''."""
+
+    __tablename__ = "call_tally_categories"
+
+    team: Mapped[str] = mapped_column(String(100), primary_key=True)
+    category: Mapped[str] = mapped_column(String(50), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
 
 
 class TranscriptSegment(Base):
@@ -170,7 +215,7 @@ class PaymentPromise(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
-    due_on: Mapped[str] = mapped_column(String(10), index=True)  # ISO date
+    due_on: Mapped[str] = mapped_column(String(10))  # ISO date
     amount_yuan: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
     start_s: Mapped[float] = mapped_column(Float)
@@ -185,7 +230,8 @@ class PaymentPromise(Base):
 
     __table_args__ = (
         CheckConstraint(_in("status", PROMISE_STATUSES), name="ck_promises_status"),
-        Index("ix_promises_call_status", "call_pk", "status"),  # 总览's rates read promises from it alone
+        Index("ix_promises_call_status", "call_pk", "status"),
+        Index("ix_promises_due_on_id", "due_on", "id"),  # 承诺还款's order, any page (0012)
     )
 
 
@@ -347,6 +393,7 @@ class ReviewCase(Base):
         CheckConstraint(OWNER_CHECK, name="ck_review_cases_owner"),
         CheckConstraint(f"verdict IS NULL OR {_in('verdict', VERDICTS)}", name="ck_review_cases_verdict"),
         CheckConstraint(_in("origin", CASE_ORIGINS), name="ck_review_cases_origin"),
+        Index("ix_review_cases_sampled", "origin", "verdict", "call_pk"),  # 总览's miss rate (0012)
     )
 
 

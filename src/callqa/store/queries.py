@@ -9,12 +9,13 @@ applies `callqa.store.visibility.visible_calls` itself, so no caller can forget 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload, selectinload
+from sqlalchemy.sql import operators
 
 from callqa.errors import InvalidInput, NotFound
 from callqa.names import DECISIONS, ORIGINS, PROMISE_STATUS_NAMES, STATUS_NAMES, listed
@@ -30,6 +31,9 @@ from callqa.store.models import (
     PROMISE_STATUSES,
     Appeal,
     Call,
+    CallTallyAgent,
+    CallTallyCategory,
+    CallTallyDay,
     PaymentPromise,
     ReviewCase,
     User,
@@ -148,9 +152,51 @@ def _with_state(query: Select) -> Select:
     )
 
 
+def _tallied_count(viewer: User | None, f: CallFilters) -> Select | None:
+    """The count of calls matching `f` summed from the tallies (a few thousand rows, not a million),
+    or None when a filter is one they do not keep (score, review state; agent with days; category
+    with anything but the team)."""
+    if f.min_score is not None or f.max_score is not None or f.review_state:
+        return None
+    if f.category:
+        if f.status or f.agent or f.since or f.until:
+            return None
+        c = CallTallyCategory
+        where = [visible_calls(viewer, c.team), c.category == f.category]
+        return select(func.sum(c.calls)).where(*where, *([c.team == f.team] if f.team else []))
+    if f.agent and (f.since or f.until):
+        return None
+    t: type[CallTallyDay] | type[CallTallyAgent] = CallTallyAgent if f.agent else CallTallyDay
+    where = [visible_calls(viewer, t.team)]
+    where += [column == value for column, value in ((t.status, f.status), (t.team, f.team)) if value]
+    if f.agent:
+        where.append(CallTallyAgent.agent_id == f.agent)
+    if f.since:
+        where.append(CallTallyDay.local_date >= f.since.isoformat())
+    if f.until:  # '' (no day) sorts first: keep it out, as NULL <= day keeps the call out
+        where += [CallTallyDay.local_date <= f.until.isoformat(), CallTallyDay.local_date != ""]
+    return select(func.sum(t.calls)).where(*where)
+
+
 def count_calls(session: Session, viewer: User | None, filters: CallFilters = CallFilters()) -> int:
-    query = select(func.count(Call.id)).where(visible_calls(viewer), *filters.clauses())
-    return session.scalar(query) or 0
+    """How many calls `viewer` may see match `filters`: from the tallies where they answer it. Calls
+    without a review case are those matching the other filters less those with one (most calls have
+    none: counting them one by one reads nearly every call)."""
+    if filters.review_state == NO_CASE:
+        others = replace(filters, review_state=None)
+        cases = select(func.count(ReviewCase.id))
+        if not sees_all(viewer) or others != CallFilters():
+            cases = cases.join(Call, Call.id == ReviewCase.call_pk).where(
+                visible_calls(viewer), *others.clauses()
+            )
+        return count_calls(session, viewer, others) - int(session.scalar(cases) or 0)
+    tallied = _tallied_count(viewer, filters)
+    query = (
+        tallied
+        if tallied is not None
+        else select(func.count(Call.id)).where(visible_calls(viewer), *filters.clauses())
+    )
+    return int(session.scalar(query) or 0)
 
 
 def page_calls(
@@ -161,10 +207,35 @@ def page_calls(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[CallRow]:
-    """One page of the calls `viewer` may see, with the total matching."""
-    query = _with_state(_calls(viewer, filters)).order_by(*_order(sort)).limit(limit).offset(offset)
-    rows = [CallRow(call, state) for call, state in session.execute(query)]
-    return Page(count_calls(session, viewer, filters), limit, offset, rows)
+    """One page of the calls `viewer` may see, with the total matching.
+
+    The page's ids are found first, from the sort's index alone (it ends in the primary key), and
+    only those 50 calls are read (a deferred join); a page past the middle is counted from the end
+    in the reversed order, so no page walks more than half of the index."""
+    total = count_calls(session, viewer, filters)
+    ids = _page_ids(select(Call.id).where(visible_calls(viewer), *filters.clauses()), _order(sort), total,
+                    limit, offset)  # fmt: skip
+    query = _with_state(select(Call).where(Call.id.in_(ids)))
+    rows = [CallRow(call, state) for call, state in session.execute(query.order_by(*_order(sort)))]
+    return Page(total, limit, offset, rows)
+
+
+def _page_ids(ids: Select, order: list[ColumnElement], total: int, limit: int, offset: int) -> Select:
+    """The ids of one page of `total` rows in `order`; a page past the middle is taken from the end in
+    the reversed order (the same rows), so no page walks more than half of the index."""
+    if total // 2 < offset < total:
+        return (
+            ids.order_by(*(_reversed(c) for c in order))
+            .limit(min(limit, total - offset))
+            .offset(max(0, total - offset - limit))
+        )
+    return ids.order_by(*order).limit(limit).offset(offset)
+
+
+def _reversed(ordering: ColumnElement) -> ColumnElement:
+    """`x ASC` as `x DESC` and back: with each database's NULL placement, the exact reverse order."""
+    column = ordering.element  # type: ignore[attr-defined]
+    return column.asc() if ordering.modifier is operators.desc_op else column.desc()  # type: ignore[attr-defined]
 
 
 def iter_calls(
@@ -248,8 +319,10 @@ def estimate_miss_rate(session: Session, viewer: User | None, clean_calls: int) 
     """The 抽检 figures over the sampled calls `viewer` may see (one aggregate query)."""
     reviewed = and_(ReviewCase.origin == "sample", ReviewCase.verdict.is_not(None))
     missed = func.coalesce(func.sum(case((ReviewCase.verdict == "confirmed", 1), else_=0)), 0)
-    query = select(func.count(), missed).join(Call, Call.id == ReviewCase.call_pk).where(reviewed)
-    n, k = session.execute(query.where(visible_calls(viewer))).one()
+    query = select(func.count(), missed).select_from(ReviewCase).where(reviewed)  # ix_review_cases_sampled
+    if not sees_all(viewer):
+        query = query.join(Call, Call.id == ReviewCase.call_pk).where(visible_calls(viewer))
+    n, k = session.execute(query).one()
     return MissRate(reviewed=n, missed=k, clean_calls=clean_calls)
 
 
@@ -288,22 +361,13 @@ class PromiseRates:
 
 def promise_rates(session: Session, viewer: User | None) -> PromiseRates:
     """PTP rate and compliance score over the checked calls `viewer` may see: per team, per agent and
-    over all. Two aggregate queries, calls and promises per status, team and agent, each read from
-    covering indexes in their order (migration 0011_ptp), whose few rows are summed up here."""
-    visible, checked = visible_calls(viewer), Call.status.in_(("clean", "flagged"))
-    calls = session.execute(
-        select(Call.team, Call.agent_id, func.count(), func.sum(Call.score), func.count(Call.score))
-        .where(visible, checked)
-        .group_by(Call.status, Call.team, Call.agent_id)
-    )
-    kept = func.sum(case((PaymentPromise.status == "kept", 1), else_=0))
-    broken = func.sum(case((PaymentPromise.status == "broken", 1), else_=0))
-    promises = session.execute(
-        select(Call.team, Call.agent_id, func.count(), kept, broken)
-        .select_from(PaymentPromise)
-        .join(Call, Call.id == PaymentPromise.call_pk)
-        .where(visible, checked)
-        .group_by(Call.status, Call.team, Call.agent_id)  # the index's order: no sort
+    over all, summed here from the per-agent tally the database keeps (migration 0012: a few hundred
+    rows whatever the number of calls)."""
+    t = CallTallyAgent
+    rows = session.execute(
+        select(t.team, t.agent_id, t.calls, t.score_sum, t.scored, t.promises, t.kept, t.broken).where(
+            visible_calls(viewer, t.team), t.status.in_(("clean", "flagged")), t.calls > 0
+        )
     )
     tally: dict[tuple[str, str], list[float]] = {}
 
@@ -313,10 +377,8 @@ def promise_rates(session: Session, viewer: User | None) -> PromiseRates:
             for k, value in enumerate(figures):
                 totals[k] += value or 0
 
-    for team, agent, n, score_sum, scored in calls:
-        add(team, agent, n, score_sum, scored)
-    for team, agent, n, k, b in promises:
-        add(team, agent, 0, 0, 0, n, k, b)
+    for team, agent, *figures in rows:
+        add(team, agent, *figures)
     rates = {
         key: PromiseRate(
             key[1], int(t[0]), round(t[1] / t[2], 1) if t[2] else None, int(t[3]), int(t[4]), int(t[5])
@@ -351,13 +413,17 @@ class Dashboard:
 
 
 def dashboard(session: Session, viewer: User | None) -> Dashboard:
-    visible = visible_calls(viewer)
-    per_day: dict[tuple[str, str], int] = {}  # (local day, status) → calls: one covering index scan
-    day = func.coalesce(Call.local_date, "?")
+    """The 总览 figures, summed from the tallies the database keeps (migration 0012) and the sampled
+    cases: no query reads every call or every hit."""
+    per_day: dict[tuple[str, str], int] = {}  # (local day, status) → calls
+    days = CallTallyDay
     for local_day, status, n in session.execute(
-        select(day, Call.status, func.count()).where(visible).group_by(Call.local_date, Call.status)
+        select(days.local_date, days.status, func.sum(days.calls))
+        .where(visible_calls(viewer, days.team))
+        .group_by(days.local_date, days.status)
+        .having(func.sum(days.calls) > 0)
     ):
-        per_day[local_day, status] = per_day.get((local_day, status), 0) + n
+        per_day[local_day or "?", status] = per_day.get((local_day or "?", status), 0) + int(n)
     by_status: dict[str, int] = {}
     trend: dict[str, list[int]] = {}
     for (local_day, status), n in per_day.items():
@@ -366,23 +432,28 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
             figures = trend.setdefault(local_day, [0, 0])
             figures[0] += n
             figures[1] += n if status == "flagged" else 0
-    hits = select(Violation.category, func.count(func.distinct(Violation.call_pk)))
-    if not sees_all(viewer):
-        hits = hits.join(Call, Call.id == Violation.call_pk).where(visible)
+    categories, hit = CallTallyCategory, func.sum(CallTallyCategory.calls)
     by_category = session.execute(
-        hits.group_by(Violation.category).order_by(func.count(func.distinct(Violation.call_pk)).desc())
+        select(categories.category, hit)
+        .where(visible_calls(viewer, categories.team))
+        .group_by(categories.category)
+        .having(hit > 0)
+        .order_by(hit.desc(), categories.category)
     ).all()
-    flagged = and_(visible, Call.status == "flagged")
-    team = func.coalesce(Call.team, UNGROUPED)
+    agents = CallTallyAgent
+    flagged = and_(visible_calls(viewer, agents.team), agents.status == "flagged")
+    tallied = func.sum(agents.calls)
+    team = func.coalesce(func.nullif(agents.team, ""), UNGROUPED)
     by_team = session.execute(
-        select(team, func.count()).where(flagged).group_by(team).order_by(func.count().desc(), team)
+        select(team, tallied).where(flagged).group_by(team).having(tallied > 0).order_by(tallied.desc(), team)
     ).all()
-    agent = func.coalesce(Call.agent_id, "?")
+    agent = func.coalesce(func.nullif(agents.agent_id, ""), "?")
     by_agent = session.execute(
-        select(agent, func.count())
+        select(agent, tallied)
         .where(flagged)
         .group_by(agent)
-        .order_by(func.count().desc(), agent)
+        .having(tallied > 0)
+        .order_by(tallied.desc(), agent)
         .limit(TOP_AGENTS)
     ).all()
     return Dashboard(
@@ -390,9 +461,9 @@ def dashboard(session: Session, viewer: User | None) -> Dashboard:
         flagged=by_status.get("flagged", 0),
         failed=by_status.get("failed", 0),
         pending=by_status.get("pending", 0) + by_status.get("processing", 0),
-        by_category=[(c, n) for c, n in by_category],
-        by_team=[(t, n) for t, n in by_team],
-        by_agent=[(a, n) for a, n in by_agent],
+        by_category=[(c, int(k)) for c, k in by_category],
+        by_team=[(t, int(k)) for t, k in by_team],
+        by_agent=[(a, int(k)) for a, k in by_agent],
         trend=[(d, n, f) for d, (n, f) in sorted(trend.items())],
         miss_rate=estimate_miss_rate(session, viewer, by_status.get("clean", 0)),
         promises=promise_rates(session, viewer),
@@ -552,9 +623,10 @@ def page_cases(
     - age: the case waiting longest first.
     Ties fall back to the priority order, then the oldest case."""
     rows = _case_rows(session, _cases(viewer, filters, sort).limit(limit).offset(offset))
-    count = select(func.count(ReviewCase.id)).join(Call, ReviewCase.call_pk == Call.id)
-    total = session.scalar(count.where(visible_calls(viewer), *filters.clauses())) or 0
-    return Page(total, limit, offset, rows)
+    count = select(func.count(ReviewCase.id)).where(*filters.clauses())
+    if not sees_all(viewer):  # only team leads need the join to calls (at 1M calls, most of the time)
+        count = count.join(Call, ReviewCase.call_pk == Call.id).where(visible_calls(viewer))
+    return Page(session.scalar(count) or 0, limit, offset, rows)
 
 
 def hits_of(session: Session, viewer: User | None, call_pks: Sequence[int]) -> dict[int, list[Violation]]:
@@ -691,12 +763,24 @@ class PromiseRow:
     call: Call
 
 
+# the promises list's order, read from ix_promises_due_on_id (0012)
+PROMISE_ORDER: list[ColumnElement] = [PaymentPromise.due_on.asc(), PaymentPromise.id.asc()]
+
+
 def _promises(viewer: User | None, filters: PromiseFilters) -> Select:
     return (
         select(PaymentPromise, Call)
         .join(Call, Call.id == PaymentPromise.call_pk)
         .where(visible_calls(viewer), *filters.clauses())
     )
+
+
+def _count_promises(viewer: User | None, filters: PromiseFilters) -> Select:
+    """The count of matching promises; joined to calls only when the viewer or a filter needs them."""
+    count = select(func.count(PaymentPromise.id)).where(*filters.clauses())
+    if sees_all(viewer) and not (filters.agent or filters.team):
+        return count
+    return count.join(Call, Call.id == PaymentPromise.call_pk).where(visible_calls(viewer))
 
 
 def page_promises(
@@ -706,20 +790,20 @@ def page_promises(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[PromiseRow]:
-    """Promises on the calls `viewer` may see, the soonest promised day first, with the total."""
-    query = _promises(viewer, filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id)
-    rows = [PromiseRow(p, c) for p, c in session.execute(ordered.limit(limit).offset(offset))]
-    return Page(total, limit, offset, rows)
+    """Promises on the calls `viewer` may see, the soonest promised day first (then as found), with
+    the total. The page's ids come from the index on (due_on, id) first, as the call list's do."""
+    total = session.scalar(_count_promises(viewer, filters)) or 0
+    ids = select(PaymentPromise.id).join(Call, Call.id == PaymentPromise.call_pk)
+    ids = _page_ids(ids.where(visible_calls(viewer), *filters.clauses()), PROMISE_ORDER, total, limit, offset)
+    query = select(PaymentPromise, Call).join(Call, Call.id == PaymentPromise.call_pk)
+    ordered = query.where(PaymentPromise.id.in_(ids)).order_by(*PROMISE_ORDER)
+    return Page(total, limit, offset, [PromiseRow(p, c) for p, c in session.execute(ordered)])
 
 
 def iter_promises(
     session: Session, viewer: User | None, filters: PromiseFilters = PromiseFilters(), batch: int = 500
 ) -> Iterator[PromiseRow]:
     """Every matching promise in the list's order (exports of any size)."""
-    ordered = _promises(viewer, filters).order_by(
-        PaymentPromise.due_on, Call.started_at_utc, PaymentPromise.id
-    )
+    ordered = _promises(viewer, filters).order_by(*PROMISE_ORDER)
     for p, c in session.execute(ordered.execution_options(yield_per=batch)):
         yield PromiseRow(p, c)

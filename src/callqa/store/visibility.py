@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import ColumnElement, Select, false, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from callqa.errors import NotFound
 from callqa.store.models import Call, User
@@ -19,14 +19,16 @@ _PK_REF = re.compile(r"~([1-9][0-9]{0,15})")
 NO_SUCH_CALL = "没有这通通话，或你无权查看"
 
 
-def visible_calls(viewer: User | None) -> ColumnElement[bool]:
-    """A WHERE clause over `calls` for the calls `viewer` may see."""
+def visible_calls(viewer: User | None, team: InstrumentedAttribute[str] | None = None) -> ColumnElement[bool]:
+    """A WHERE clause over `calls` for the calls `viewer` may see; over another table of calls' figures
+    (the tallies) when `team` names its team column."""
     if viewer is None:
         return true()
     if not viewer.active:
         return false()
     if viewer.role == "team_lead":
-        return Call.team == viewer.team if viewer.team else false()
+        column = Call.team if team is None else team
+        return column == viewer.team if viewer.team else false()
     return true()
 
 
