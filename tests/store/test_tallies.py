@@ -1,9 +1,8 @@
-"""The call tallies (migration 0012) stay equal to counting the calls themselves through every change
+"""The call tallies (migration 0014) stay equal to counting the calls themselves through every change
 a workspace sees, and the query layer's counts and 总览 read from them give the figures counting would."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,19 +16,13 @@ from callqa.store.models import Call, PaymentPromise, ReviewCase, User, Violatio
 from callqa.store.queries import CallFilters, count_calls, dashboard, page_calls, page_promises, promise_rates
 from tests.conftest import TEST_AUDIT_KEY, new_call
 
-PG_URL = os.environ.get("CALLQA_TEST_POSTGRES_URL")  # an empty database; the tables are dropped after
+pytestmark = pytest.mark.both_databases  # the triggers are SQL of each dialect: run on both
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "postgresql" and not PG_URL:
-        pytest.skip("set CALLQA_TEST_POSTGRES_URL to an empty PostgreSQL database")
-    database = Database(PG_URL if request.param == "postgresql" else f"sqlite:///{tmp_path / 'db.sqlite'}",
-                        audit_key=TEST_AUDIT_KEY)  # fmt: skip
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url, audit_key=TEST_AUDIT_KEY)
     yield database
-    if request.param == "postgresql":
-        with database.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     database.close()
 
 
@@ -254,13 +247,13 @@ def test_every_page_of_promises_is_the_slice_of_the_whole_order(db: Database) ->
             assert page.total == 13
 
 
-def test_0012_backfills_the_tallies_from_existing_calls_and_downgrades(tmp_path: Path) -> None:
+def test_0014_backfills_the_tallies_from_existing_calls_and_downgrades(tmp_path: Path) -> None:
     from callqa.store.database import make_engine, migrate
     from tests.conftest import migrate_to
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     with engine.begin() as conn:
-        migrate_to(conn, "0011_ptp")
+        migrate_to(conn, "0013_pg_search")
         for k, (status, team) in enumerate([("clean", "'T1'"), ("flagged", "NULL"), ("flagged", "'T1'")], 1):
             conn.execute(text(
                 "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
@@ -283,7 +276,7 @@ def test_0012_backfills_the_tallies_from_existing_calls_and_downgrades(tmp_path:
         assert tallied(s) == counted(s)
         assert tallied(s)[2] == {("", "threat"): 1, ("T1", "threat"): 1, ("T1", "abuse"): 1}
     with engine.begin() as conn:
-        migrate_to(conn, "0011_ptp", down=True)
+        migrate_to(conn, "0013_pg_search", down=True)
         names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
         assert not {n for n in names if "tally" in n} and "ix_calls_score" in names
     engine.dispose()

@@ -24,16 +24,16 @@ And 总览's 抽检 miss rate reads the sampled cases from (origin, verdict, cal
 lists promises by (due_on, id), any page from that index (ties on a day: as found, no longer by call
 start, which sorted every promise joined to its call).
 
-Revision ID: 0012_scale_indexes
-Revises: 0011_ptp
+Revision ID: 0014_scale_indexes
+Revises: 0013_pg_search
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_scale_indexes"
-down_revision = "0011_ptp"
+revision = "0014_scale_indexes"
+down_revision = "0013_pg_search"
 branch_labels = None
 depends_on = None
 
