@@ -101,6 +101,25 @@ def migrate_to(conn, revision: str, down: bool = False) -> None:  # type: ignore
     (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
+def insert_old_call(conn, *lines: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Call 1 with segments `lines` (speaker, text), written in SQL that every revision's schema
+    accepts: data a database held before a migration under test."""
+    from sqlalchemy import text
+
+    conn.execute(text(
+        "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path, size_bytes,"
+        " channels, extra, status, attempts, ingested_at) VALUES (1, 'old', 'f', 's', 'h', 'p', 1, 'mono',"
+        " '{}', 'clean', 0, '2026-01-01 00:00:00')"
+    ))  # fmt: skip
+    conn.execute(
+        text(
+            "INSERT INTO segments (call_pk, position, speaker, start_s, end_s, text)"
+            " VALUES (1, :position, :speaker, :position, :position + 1, :text)"
+        ),
+        [{"position": k, "speaker": speaker, "text": line} for k, (speaker, line) in enumerate(lines)],
+    )
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process; returns (exit code, stdout, stderr)."""
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)

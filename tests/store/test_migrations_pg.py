@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, text
 from callqa.store.database import Database, make_engine, migrate
 from callqa.store.models import Base
 from callqa.store.search import search
-from tests.conftest import TEST_AUDIT_KEY, migrate_to
+from tests.conftest import TEST_AUDIT_KEY, insert_old_call, migrate_to
 
 
 def _diff(engine: Engine) -> list:  # type: ignore[type-arg]
@@ -44,19 +44,7 @@ def test_0013_indexes_existing_segments_and_downgrades(empty_postgres_url: str) 
     engine = make_engine(empty_postgres_url)
     with engine.begin() as conn:
         migrate_to(conn, "0012_workers")
-        conn.execute(
-            text(
-                "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path,"
-                " size_bytes, channels, extra, status, attempts, ingested_at) VALUES (1, 'old', 'f',"
-                " 's', 'h', 'p', 1, 'mono', '{}', 'clean', 0, '2026-01-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO segments (call_pk, position, speaker, start_s, end_s, text)"
-                " VALUES (1, 0, 'agent', 0, 1, '请尽快还款'), (1, 1, 'customer', 1, 2, '我没钱')"
-            )
-        )
+        insert_old_call(conn, ("agent", "请尽快还款"), ("customer", "我没钱"))
     db = Database(empty_postgres_url, audit_key=TEST_AUDIT_KEY)
     with db.session() as s:
         assert [h.text for h in search(s, "还款")] == ["请尽快还款"]

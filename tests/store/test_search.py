@@ -23,7 +23,7 @@ from callqa.store.search import (
     search,
     unindex_call,
 )
-from tests.conftest import migrate_to
+from tests.conftest import insert_old_call, migrate_to
 
 from .conftest import AddCall
 
@@ -298,19 +298,7 @@ def test_migration_indexes_existing_segments(tmp_path) -> None:  # type: ignore[
     engine = make_engine(url)
     with engine.begin() as conn:
         migrate_to(conn, "0001")
-        conn.execute(
-            text(
-                "INSERT INTO calls (id, call_id, file_name, source_path, content_sha256, stored_path,"
-                " size_bytes, channels, extra, status, attempts, ingested_at) VALUES (1, 'old', 'f',"
-                " 's', 'h', 'p', 1, 'mono', '{}', 'clean', 0, '2026-01-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO segments (call_pk, position, speaker, start_s, end_s, text)"
-                " VALUES (1, 0, 'agent', 0, 1, '请尽快还款')"
-            )
-        )
+        insert_old_call(conn, ("agent", "请尽快还款"))
     engine.dispose()
     db = Database(url)
     try:

@@ -75,9 +75,24 @@ class SearchIndex(Protocol):
         of `phrases` and whose segment and call pass `clauses`, newest first."""
 
 
-class Fts5Index:
+class _SegmentTable:
+    """What both index tables share: one row per segment, keyed by the segment's id."""
+
+    _name: str  # the index table
+    _key: str  # its column holding segments.id
+
+    def drop_call(self, session: Session, call_pk: int) -> None:
+        ids = "SELECT id FROM segments WHERE call_pk = :pk"
+        session.execute(sql(f"DELETE FROM {self._name} WHERE {self._key} IN ({ids})"), {"pk": call_pk})
+
+    def clear(self, session: Session) -> None:
+        session.execute(sql(f"DELETE FROM {self._name}"))
+
+
+class Fts5Index(_SegmentTable):
     """SQLite's FTS5 table."""
 
+    _name, _key = "segment_fts", "rowid"
     _table = table("segment_fts", column("rowid"), column("chars"), column("syllables"))
 
     def write(self, session: Session, rows: Sequence[IndexRow]) -> None:
@@ -88,15 +103,6 @@ class Fts5Index:
             sql("INSERT INTO segment_fts (rowid, chars, syllables) VALUES (:id, :chars, :syllables)"),
             [{"id": i, "chars": " ".join(c), "syllables": " ".join(s)} for i, c, s in rows],
         )
-
-    def drop_call(self, session: Session, call_pk: int) -> None:
-        session.execute(
-            sql("DELETE FROM segment_fts WHERE rowid IN (SELECT id FROM segments WHERE call_pk = :pk)"),
-            {"pk": call_pk},
-        )
-
-    def clear(self, session: Session) -> None:
-        session.execute(sql("DELETE FROM segment_fts"))
 
     def newest(
         self,
@@ -120,9 +126,10 @@ class Fts5Index:
         return [(int(i), float(score)) for i, score in rows]
 
 
-class TsvectorIndex:
+class TsvectorIndex(_SegmentTable):
     """PostgreSQL's tsvector table with GIN indexes."""
 
+    _name, _key = "segment_tsv", "id"
     _table = table("segment_tsv", column("id"), column("chars"), column("syllables"))
 
     def write(self, session: Session, rows: Sequence[IndexRow]) -> None:
@@ -136,15 +143,6 @@ class TsvectorIndex:
             ),
             [{"id": i, "chars": tsvector_literal(c), "syllables": tsvector_literal(s)} for i, c, s in rows],
         )
-
-    def drop_call(self, session: Session, call_pk: int) -> None:
-        session.execute(
-            sql("DELETE FROM segment_tsv WHERE id IN (SELECT id FROM segments WHERE call_pk = :pk)"),
-            {"pk": call_pk},
-        )
-
-    def clear(self, session: Session) -> None:
-        session.execute(sql("DELETE FROM segment_tsv"))
 
     def newest(
         self,
