@@ -36,6 +36,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,7 +98,22 @@ class PostgresServer:
             template = make_url(copy_of).database or ""
         else:
             template = self._migrated_template() if migrated else "template0"
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        # A client that just closed its connection to the template may still have a backend for a
+        # moment ("source database … is being accessed by other users"): wait for it to go, then end
+        # what is left (an idle pooled connection of an earlier test).
+        for attempt in itertools.count():
+            try:
+                self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt >= 20:
+                    raise
+                if attempt >= 10:
+                    self._execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        f" WHERE datname = '{template}' AND pid <> pg_backend_pid()"
+                    )
+                time.sleep(0.2)
         self._created.add(name)
         return self.url(name)
 
