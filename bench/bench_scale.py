@@ -18,7 +18,6 @@ import platform
 import random
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bench_search import QUERIES, pct
+from bench_web import timed_gets
 from build_bench_db import PASSWORD, RULES
 from callqa.settings import DATABASE_URL_ENV
 from callqa.store.database import open_database
@@ -165,12 +165,7 @@ def main() -> None:
         for kind, paths in workload(rnd, call_ids, total, args.requests).items():
             if args.only not in kind:
                 continue
-            times = []
-            for path in paths:
-                t0 = time.perf_counter()
-                r = client.get(path)
-                times.append((time.perf_counter() - t0) * 1000)
-                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+            times = timed_gets(client, paths)
             rows.append((kind, name.removeprefix("bench_"), total, times))
             print(f"  {kind:30} {name:12} p95 {pct(times, 0.95):8.1f} ms", flush=True)
             for ms, path in sorted(zip(times, paths, strict=True), reverse=True)[: args.slowest]:

@@ -138,6 +138,17 @@ def workload(rnd: random.Random, call_ids: list[str], pages: int) -> dict[str, l
 N = 20
 
 
+def timed_gets(client: TestClient, paths: list[str]) -> list[float]:
+    """Milliseconds of each GET, in order; every answer must be 200."""
+    times = []
+    for path in paths:
+        t0 = time.perf_counter()
+        r = client.get(path)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    return times
+
+
 def main() -> None:
     global N
     ap = argparse.ArgumentParser()
@@ -168,12 +179,7 @@ def main() -> None:
         for path in ("/", "/calls", f"/calls/{call_ids[0]}"):  # warm the caches
             client.get(path)
         for kind, paths in workload(rnd, call_ids, max(1, total // 50)).items():
-            times = []
-            for path in paths:
-                t0 = time.perf_counter()
-                r = client.get(path)
-                times.append((time.perf_counter() - t0) * 1000)
-                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+            times = timed_gets(client, paths)
             rows.append((kind, name.removeprefix("bench_"), total, times))
     print(f"{'kind':26} {'role':6} {'calls':>7} {'median':>8} {'p95':>8} {'max':>8}  (ms)")
     worst = 0.0
