@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, make_url, text
 
 from callqa.store.database import Database, make_engine, migrate
 from callqa.store.models import Base
@@ -26,6 +26,17 @@ def test_fresh_database_matches_the_models(empty_postgres_url: str) -> None:
     assert _diff(engine) == []
     tables = set(inspect(engine).get_table_names())
     assert "segment_tsv" in tables and "segment_fts" not in tables
+    engine.dispose()
+
+
+def test_a_url_with_percent_escapes_migrates(empty_postgres_url: str) -> None:
+    # a socket folder (host=/run/postgresql) or an option renders %-escaped; Alembic's config
+    # file parser must not read those as interpolation
+    url = make_url(empty_postgres_url).update_query_dict({"application_name": "callqa/migrate 100%"})
+    assert "%" in url.render_as_string(hide_password=False)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    migrate(engine)
+    assert "calls" in inspect(engine).get_table_names()
     engine.dispose()
 
 

@@ -70,7 +70,8 @@ def migrate(engine: Engine) -> None:
     by cascade. The keys are checked before the run commits and switched on again after it."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolates %
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:
