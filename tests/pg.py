@@ -154,6 +154,63 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
+class LocalPostgres:
+    """A PostgreSQL server of our own from Debian's binaries, in a temporary folder on a free port of
+    127.0.0.1, that can be stopped (as a crash: ``mode="immediate"``) and started again on the same
+    port and data (database restart tests)."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.root = Path(tempfile.mkdtemp(prefix="callqa-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.root, account.pw_uid, account.pw_gid)
+        subprocess.run(
+            _as_server_user([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                             "--encoding=UTF8", "--locale=C", "--no-sync"]),
+            check=True, capture_output=True,
+        )  # fmt: skip
+        self.server = PostgresServer(URL.create("postgresql", username="postgres", host="127.0.0.1",
+                                                port=self.port, database="postgres"))  # fmt: skip
+
+    def start(self) -> LocalPostgres:
+        options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
+        options += f" -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root} -p {self.port}"
+        log = self.root / "log"
+        started = subprocess.run(
+            _as_server_user([str(self.bindir / "pg_ctl"), "start", "-w", "-D", str(self.data), "-l", str(log),
+                             "-o", options]),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if started.returncode != 0:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            pytest.fail(f"PostgreSQL did not start: {started.stderr or started.stdout}\n{text[-2000:]}")
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run(
+            _as_server_user([str(self.bindir / "pg_ctl"), "stop", "-w", "-D", str(self.data), "-m", mode]),
+            capture_output=True,
+        )
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def local_postgres() -> LocalPostgres:
+    """A started :class:`LocalPostgres`; skips (or fails under CALLQA_REQUIRE_POSTGRES=1) without binaries."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        message = f"PostgreSQL binaries not found (run `make services`, or set {URL_ENV})"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return LocalPostgres(bindir).start()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server for this test session (see the module docstring)."""
@@ -162,43 +219,11 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
         server.drop_all()
         return
-    bindir = postgres_bindir()
-    if bindir is None:
-        message = f"PostgreSQL binaries not found (run `make services`, or set {URL_ENV})"
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    root = Path(tempfile.mkdtemp(prefix="callqa-pg-"))
-    data = root / "data"
-    if os.geteuid() == 0:
-        account = pwd.getpwnam("postgres")
-        os.chown(root, account.pw_uid, account.pw_gid)
-    subprocess.run(
-        _as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                         "--encoding=UTF8", "--locale=C", "--no-sync"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
-    port = _free_port()
-    options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
-    options += f" -c listen_addresses=127.0.0.1 -c unix_socket_directories={root} -p {port}"
-    started = subprocess.run(
-        _as_server_user([str(bindir / "pg_ctl"), "start", "-w", "-D", str(data), "-l", str(root / "log"),
-                         "-o", options]),
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if started.returncode != 0:
-        log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
-        pytest.fail(f"PostgreSQL did not start: {started.stderr or started.stdout}\n{log[-2000:]}")
-    server = PostgresServer(URL.create("postgresql", username="postgres", host="127.0.0.1", port=port,
-                                       database="postgres"))  # fmt: skip
+    local = local_postgres()
     try:
-        yield server
+        yield local.server
     finally:
-        subprocess.run(
-            _as_server_user([str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        local.remove()
 
 
 @pytest.fixture

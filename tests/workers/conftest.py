@@ -14,17 +14,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import Connection
 
 from callqa.pipeline.process import process_pending
 from callqa.rules import load_default_pack
-from callqa.store.database import open_database
+from callqa.store.database import make_engine, open_database
 from callqa.workspace import Workspace
 from tests.conftest import EXAMPLES, ROOT, run_cli
 from tests.fakes import ScriptedSpeech
+from tests.pg import use_database
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed (make services)")
@@ -134,13 +137,19 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
 CALLS = ("p01", "p02", "p05")  # clean, flagged, flagged (stereo and mono)
 
 
-def ingest_examples(ws: Path, calls: tuple[str, ...] = CALLS, lease_s: float = 5) -> Path:
-    """A workspace with some example calls ingested (pending), workers' leases of `lease_s`."""
+def ingest_examples(
+    ws: Path, calls: tuple[str, ...] = CALLS, lease_s: float = 5, database_url: str | None = None
+) -> Path:
+    """A workspace with some example calls ingested (pending), workers' leases of `lease_s`, on its
+    own SQLite file or on `database_url`."""
     lines = (EXAMPLES / "manifest.csv").read_text().splitlines()
     rows = [
         line.replace("calls/", f"{EXAMPLES / 'calls'}/") for line in lines[1:] if line.split(",")[1] in calls
     ]
-    ws.mkdir(parents=True)
+    if database_url:
+        use_database(ws, database_url)
+    else:
+        ws.mkdir(parents=True)
     manifest = ws.parent / f"{ws.name}-manifest.csv"
     manifest.write_text(lines[0] + "\n" + "\n".join(rows) + "\n")
     code, _, stderr = run_cli("ingest", "--manifest", str(manifest), "-w", str(ws))
@@ -158,6 +167,17 @@ def in_process_outcome(tmp_path: Path, calls: tuple[str, ...] = CALLS) -> dict[s
     process_pending(ws, db, load_default_pack(), "", transcriber=ScriptedSpeech.for_examples())
     db.close()
     return calls_json(ws_dir)
+
+
+@contextmanager
+def database_of(ws: Path) -> Iterator[Connection]:
+    """A connection to the workspace's database (its SQLite file, or the PostgreSQL of its config)."""
+    engine = make_engine(Workspace.open(ws).database_url)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 def calls_json(ws: Path) -> dict[str, dict]:

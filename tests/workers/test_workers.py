@@ -12,10 +12,20 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
 from tests.conftest import outcome, run_cli
 
-from .conftest import CALLS, RedisServer, Workers, calls_json, cli_env, in_process_outcome, ingest_examples
+from .conftest import (
+    CALLS,
+    RedisServer,
+    Workers,
+    calls_json,
+    cli_env,
+    database_of,
+    in_process_outcome,
+    ingest_examples,
+)
 
 WAIT_S = 600  # a loaded 2-core machine: the text model alone takes seconds per call
 
@@ -25,32 +35,37 @@ def process(ws: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPr
                           env=env, capture_output=True, text=True, timeout=WAIT_S)  # fmt: skip
 
 
-def assert_exactly_once(ws: Path) -> None:
-    """Every call stored once: one attempt, no duplicate segments, at most one case and one
-    case-opening audit entry, and the audit chain intact after concurrent writers."""
-    with sqlite3.connect(ws / "callqa.db") as conn:
+def assert_exactly_once(ws: Path, attempts: int = 1) -> None:
+    """Every call stored once: `attempts` attempts (a call whose worker lost its database is tried
+    again), no duplicate segments, at most one case and one case-opening audit entry, and the audit
+    chain intact after concurrent writers (on the workspace's database, SQLite or PostgreSQL)."""
+    with database_of(ws) as conn:
         rows = conn.execute(
-            "select call_id, status, attempts, claimed_by, lease_expires_at from calls"
-        ).fetchall()
-        assert all(r[1] in ("clean", "flagged") and r[2:] == (1, None, None) for r in rows), rows
+            sql("select call_id, status, attempts, claimed_by, lease_expires_at from calls")
+        ).all()
+        assert rows and all(
+            r[1] in ("clean", "flagged") and 1 <= r[2] <= attempts and r[3:] == (None, None) for r in rows
+        ), rows
         dup = conn.execute(
-            "select call_pk, position from segments group by 1, 2 having count(*) > 1"
-        ).fetchall()
-        cases = conn.execute("select call_pk from review_cases group by 1 having count(*) > 1").fetchall()
+            sql("select call_pk, position from segments group by 1, 2 having count(*) > 1")
+        ).all()
+        cases = conn.execute(sql("select call_pk from review_cases group by 1 having count(*) > 1")).all()
         opened = conn.execute(
-            "select entity_id from audit_log where action = 'case.open' group by 1 having count(*) > 1"
-        ).fetchall()
+            sql("select entity_id from audit_log where action = 'case.open' group by 1 having count(*) > 1")
+        ).all()
     assert (dup, cases, opened) == ([], [], [])
     code, _, stderr = run_cli("audit", "verify", "-w", str(ws))
     assert code == 0, stderr
 
 
-def _holder(ws: Path, timeout_s: float = 120) -> tuple[str, int]:
+def holder(ws: Path, timeout_s: float = 120) -> tuple[str, int]:
     """(call_id, pid) of the first call a worker holds, as soon as one does."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        with sqlite3.connect(ws / "callqa.db", timeout=30) as conn:
-            row = conn.execute("select call_id, claimed_by from calls where status = 'processing'").fetchone()
+        with database_of(ws) as conn:
+            row = conn.execute(
+                sql("select call_id, claimed_by from calls where status = 'processing'")
+            ).first()
         if row:
             return row[0], int(row[1].split(":")[1])
         time.sleep(0.05)
@@ -83,15 +98,14 @@ def test_kill_9_of_a_worker_mid_call(
     env = cli_env(broker.url, CALLQA_TEST_SPEECH_SECONDS="4")
     assert process(ws, env, "--no-wait").returncode == 0
     started = [workers.start(ws, env) for _ in range(2)]
-    call_id, pid = _holder(ws)
+    call_id, pid = holder(ws)
     if victim == "pool process":
         os.kill(pid, 9)
     else:
         workers.kill_9(next(p for p in started if p.pid == os.getpgid(pid)))
-    with sqlite3.connect(ws / "callqa.db") as conn:
-        assert conn.execute("select status from calls where call_id = ?", (call_id,)).fetchone() == (
-            "processing",
-        )
+    with database_of(ws) as conn:
+        status = conn.execute(sql("select status from calls where call_id = :c"), {"c": call_id}).scalar()
+    assert status == "processing"
     done = process(ws, env)
     assert done.returncode == 0, done.stderr + workers.output()
     assert outcome(calls_json(ws)) == outcome(expected)
@@ -106,7 +120,7 @@ def test_a_broker_restart_loses_no_call(tmp_path: Path, broker: RedisServer, wor
     env = cli_env(broker.url, CALLQA_TEST_SPEECH_SECONDS="3")
     assert process(ws, env, "--no-wait").returncode == 0
     workers.start(ws, env)
-    _holder(ws)
+    holder(ws)
     broker.kill()
     time.sleep(1)
     broker.start()
@@ -128,7 +142,7 @@ def test_a_database_locked_for_longer_than_the_busy_timeout_loses_no_call(
     assert process(ws, env, "--no-wait").returncode == 0
     for _ in range(2):
         workers.start(ws, env)
-    _holder(ws)
+    holder(ws)
     locked = threading.Event()
 
     def hold_lock() -> None:
@@ -139,10 +153,10 @@ def test_a_database_locked_for_longer_than_the_busy_timeout_loses_no_call(
         conn.execute("ROLLBACK")
         conn.close()
 
-    holder = threading.Thread(target=hold_lock)
-    holder.start()
+    locker = threading.Thread(target=hold_lock)
+    locker.start()
     assert locked.wait(60)
-    holder.join()
+    locker.join()
     done = process(ws, env)
     assert done.returncode == 0, done.stderr + workers.output()
     assert outcome(calls_json(ws)) == outcome(expected)

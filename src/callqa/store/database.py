@@ -46,8 +46,9 @@ def is_disk_full(exc: BaseException | None) -> bool:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout."""
-    engine = create_engine(url, future=True)
+    """Create an engine; SQLite connections get WAL, foreign keys and a busy timeout. A server's
+    pooled connections are tested before use, so a database restart costs no request an error."""
+    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
