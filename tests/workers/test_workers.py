@@ -82,7 +82,7 @@ def test_two_workers_give_the_in_process_result_once_each(
         workers.start(ws, env)
     done = process(ws, env)
     assert done.returncode == 0, done.stderr + workers.output()
-    assert f"{len(CALLS)} processed" in done.stderr
+    assert "0 failed" in done.stderr  # (the workers' reaper may have sent some calls before `process` ran)
     assert outcome(calls_json(ws)) == outcome(expected)
     assert_exactly_once(ws)
 
