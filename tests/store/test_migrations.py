@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from callqa.store.database import make_engine, migrate
 from callqa.store.models import Base
-from tests.conftest import migrate_to
+from tests.conftest import insert_old_call, migrate_to
 
 
 def _diff(engine) -> list:  # type: ignore[no-untyped-def]
@@ -217,4 +217,29 @@ def test_0012_workers_adds_the_lease_columns_to_a_database_with_calls_and_downgr
         columns = {row[1] for row in conn.execute(text("PRAGMA table_info(calls)"))}
         assert not {"lease_expires_at", "enqueued_at"} & columns and "claimed_by" in columns
         assert conn.execute(text("SELECT call_id FROM calls")).scalar_one() == "c1"
+    engine.dispose()
+
+
+def test_0015_stores_existing_cases_figures_and_downgrades(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    hit = ("INSERT INTO violations (call_pk, rule_id, rule_name, category, severity, deduction, speaker,"
+           " start_s, end_s, text, explanation, confidence, vanished_at) VALUES (1, 'r', 'r', 'threat', :sev,"
+           " 10, 'agent', 1, 2, 'x', 'x', :conf, :gone)")  # fmt: skip
+    with engine.begin() as conn:
+        migrate_to(conn, "0014_scale_indexes")
+        insert_old_call(conn, ("agent", "你好"))
+        conn.execute(text(hit), [{"sev": "high", "conf": 0.6, "gone": None},
+                                 {"sev": "low", "conf": None, "gone": None},
+                                 {"sev": "critical", "conf": 0.9, "gone": "2026-11-20 00:00:00"}])  # fmt: skip
+        conn.execute(text("INSERT INTO review_cases (call_pk, state, origin, created_at)"
+                          " VALUES (1, 'unassigned', 'flagged', '2026-11-26 00:00:00')"))  # fmt: skip
+    migrate(engine)
+    assert _diff(engine) == []
+    with engine.begin() as conn:
+        figures = "SELECT hit_count, top_severity, top_confidence FROM review_cases"
+        assert conn.execute(text(figures)).one() == (2, 3, 0.6)  # the vanished hit left out
+        migrate_to(conn, "0014_scale_indexes", down=True)
+        columns = {row[1] for row in conn.execute(text("PRAGMA table_info(review_cases)"))}
+        assert not {"hit_count", "top_severity", "top_confidence"} & columns
+        assert conn.execute(text("SELECT count(*) FROM violations")).scalar_one() == 3
     engine.dispose()

@@ -12,7 +12,7 @@ from callqa.errors import InvalidInput
 from callqa.proportion import wilson_interval
 from callqa.rules.model import SEVERITIES
 from callqa.store.database import Database
-from callqa.store.models import CASE_STATES, Appeal, Call, ReviewCase, User, Violation
+from callqa.store.models import CASE_ORIGINS, CASE_STATES, Appeal, Call, ReviewCase, User, Violation
 from callqa.store.queries import QUEUE_SORTS, CaseFilters, dashboard, list_cases, page_cases
 from callqa.store.records import dashboard_record, miss_rate_record
 from tests.conftest import new_call
@@ -225,3 +225,40 @@ def test_miss_rate_is_explained_in_chinese_and_says_when_there_is_no_sample(worl
     assert f"{100 * record['low']:.1f}%–{100 * record['high']:.1f}%" in record["summary"]
     assert "95% 置信区间" in record["summary"]
     assert empty["reviewed"] == 0 and empty["rate"] is None and empty["summary"].startswith("样本不足")
+
+
+def test_the_stored_case_figures_follow_every_change_of_the_hits(db_url: str) -> None:
+    """Migration 0015's triggers: a hit written before or after its case, rescored, vanished, deleted,
+    and the call's case figures (count, highest severity, highest confidence) stay its current hits'."""
+    db = Database(db_url, audit_key=b"k")
+
+    def figures() -> tuple[int, int | None, float | None]:
+        with db.session() as s:
+            case = s.query(ReviewCase).one()
+            return case.hit_count, case.top_severity, case.top_confidence
+
+    with db.session() as s:
+        call = new_call("f01", status="flagged")
+        call.violations = [_hit(0.4, severity="medium")]
+        s.add(call)
+        s.flush()
+        s.add(ReviewCase(call_pk=call.id, state="unassigned", origin="flagged", created_at=T0))
+    assert figures() == (1, RANK["medium"], 0.4)
+    with db.session() as s:
+        call = s.query(Call).one()
+        call.violations.append(_hit(0.9, severity="critical"))
+        call.violations.append(_hit(None, severity="low"))
+    assert figures() == (3, RANK["critical"], 0.9)
+    with db.session() as s:
+        top = s.query(Violation).filter_by(severity="critical").one()
+        top.vanished_at = T0  # a recheck no longer finds it
+    assert figures() == (2, RANK["medium"], 0.4)
+    with db.session() as s:
+        s.query(Violation).filter_by(severity="medium").one().confidence = 0.7
+    assert figures() == (2, RANK["medium"], 0.7)
+    with db.session() as s:
+        for hit in s.query(Violation).filter(Violation.vanished_at.is_(None)):
+            s.delete(hit)
+    assert figures() == (0, None, None)
+    assert sorted(CASE_ORIGINS) == list(CASE_ORIGINS)  # the queue orders flagged before sample by name
+    db.close()

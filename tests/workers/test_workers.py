@@ -17,7 +17,6 @@ from sqlalchemy import text as sql
 from tests.conftest import outcome, run_cli
 
 from .conftest import (
-    CALLS,
     RedisServer,
     Workers,
     calls_json,

@@ -382,6 +382,11 @@ class ReviewCase(Base):
     # 100 minus the deductions of the rules with a confirmed violation (once per rule), set with the
     # verdict and again when a 终审 overturns violations; None before the verdict
     score: Mapped[int | None] = mapped_column(Integer)
+    # the queue's figures of the call's current hits (not vanished), kept by the database's triggers
+    # (migration 0015; the queue's order indexes are there too): never written here
+    top_confidence: Mapped[float | None] = mapped_column(Float)  # None: no hit was scored
+    top_severity: Mapped[int | None] = mapped_column(Integer)  # SEVERITY_RANKS; None: no hit
+    hit_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
     call: Mapped[Call] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

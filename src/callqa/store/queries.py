@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload, selectinload
@@ -537,42 +537,24 @@ class CaseRow:
         return self.case.score if self.case.score is not None else self.case.call.score
 
 
-def _current_hits(*columns: ColumnElement) -> Select:
-    """A correlated subquery over the case's call's current hits (the index on violations.call_pk)."""
-    return select(*columns).where(Violation.call_pk == ReviewCase.call_pk, Violation.vanished_at.is_(None))
-
-
-def top_confidence() -> ColumnElement[float | None]:
-    """The highest text-model confidence of a case's call over hits a recheck still finds."""
-    return _current_hits(func.max(Violation.confidence)).scalar_subquery()
-
-
-def _top_severity() -> ColumnElement[int | None]:
-    rank = case(*((Violation.severity == name, r) for name, r in SEVERITY_RANKS.items()), else_=0)
-    return _current_hits(func.max(rank)).scalar_subquery()
-
-
-def _hit_count() -> ColumnElement[int]:
-    return _current_hits(func.count(Violation.id)).scalar_subquery()
-
-
-def _queue_order(sort: str, confidence: ColumnElement, severity: ColumnElement, hits: ColumnElement) -> list:
+def _queue_order(sort: str) -> list:
+    """The queue's order by `sort` (the figures kept on each case by migration 0015's triggers; its
+    indexes serve priority and severity). Flagged cases before 抽检 ones: CASE_ORIGINS sort that way."""
     if sort not in QUEUE_SORTS:
         raise InvalidInput(f"未知的排序方式“{sort}”，可选：{listed(QUEUE_SORT_NAMES, QUEUE_SORTS)}")
-    by_priority = [case((ReviewCase.origin == "sample", 1), else_=0), confidence.desc().nulls_last()]
-    first = {
+    by_priority = [ReviewCase.origin.asc(), ReviewCase.top_confidence.desc().nulls_last()]
+    orders: dict[str, list[Any]] = {
         "priority": [],
-        "severity": [severity.desc().nulls_last(), hits.desc()],
+        "severity": [ReviewCase.top_severity.desc().nulls_last(), ReviewCase.hit_count.desc()],
         "score": [func.coalesce(ReviewCase.score, Call.score).asc().nulls_last()],
         "age": [ReviewCase.created_at.asc()],
-    }[sort]
-    return [*first, *by_priority, ReviewCase.id]
+    }
+    return [*orders[sort], *by_priority, ReviewCase.id]
 
 
 def _cases(viewer: User | None, filters: CaseFilters, sort: str) -> Select:
-    confidence, severity, hits = top_confidence(), _top_severity(), _hit_count()
     return (
-        select(ReviewCase, confidence, hits, severity)
+        select(ReviewCase)
         .join(Call, ReviewCase.call_pk == Call.id)
         .where(visible_calls(viewer), *filters.clauses())
         .options(
@@ -581,13 +563,16 @@ def _cases(viewer: User | None, filters: CaseFilters, sort: str) -> Select:
             selectinload(ReviewCase.decisions),
             selectinload(ReviewCase.appeals).selectinload(Appeal.hits),
         )
-        .order_by(*_queue_order(sort, confidence, severity, hits))
+        .order_by(*_queue_order(sort))
     )
 
 
 def _case_rows(session: Session, query: Select) -> list[CaseRow]:
     names = {r: name for name, r in SEVERITY_RANKS.items()}
-    return [CaseRow(c, conf, n or 0, names.get(rank or 0)) for c, conf, n, rank in session.execute(query)]
+    return [
+        CaseRow(c, c.top_confidence, c.hit_count, names.get(c.top_severity or 0))
+        for c in session.scalars(query).unique()
+    ]
 
 
 def list_cases(

@@ -1,0 +1,98 @@
+"""The review queue's figures stored on each case, kept by triggers: its call's current hits (those a
+recheck still finds) counted, their highest severity and their highest text-model confidence.
+
+我的复核 orders cases by those figures (priority: the model's confidence; severity: the highest
+severity, then the number of hits). Computed per case by correlated subqueries, a page of the queue
+with finished cases included read every case's hits: 1.7 s at 1M calls (100,000 cases). Stored, a
+page is read from an index in queue order. Triggers on `violations` (a hit written, changed, vanished
+or deleted) and on `review_cases` (a case opened after its call's hits) keep them exact whoever
+writes, as 0014's tallies are kept.
+
+Revision ID: 0015_case_figures
+Revises: 0014_scale_indexes
+Create Date: 2026-11-26
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015_case_figures"
+down_revision = "0014_scale_indexes"
+branch_labels = None
+depends_on = None
+
+SEVERITY_RANKS = {"low": 1, "medium": 2, "high": 3, "critical": 4}  # callqa.store.queries.SEVERITY_RANKS
+CURRENT = "FROM violations WHERE call_pk = {r}.call_pk AND vanished_at IS NULL"
+RANK = "CASE severity " + " ".join(f"WHEN '{s}' THEN {n}" for s, n in SEVERITY_RANKS.items()) + " ELSE 0 END"
+
+
+def _refresh(r: str, where: str) -> str:
+    """Recompute the figures of the case of `r`'s call (`r`: NEW, OLD, or the table itself)."""
+    current = CURRENT.format(r=r)
+    return (
+        f"UPDATE review_cases SET top_confidence = (SELECT max(confidence) {current}),"
+        f" top_severity = (SELECT max({RANK}) {current}),"
+        f" hit_count = (SELECT count(*) {current})"
+        f" WHERE {where}"
+    )
+
+
+HIT_COLUMNS = ("confidence", "severity", "vanished_at", "call_pk")
+OF_NEW, OF_OLD = _refresh("NEW", "call_pk = NEW.call_pk"), _refresh("OLD", "call_pk = OLD.call_pk")
+TRIGGERS = {  # name: (event, table, columns whose change fires it (None: any), statement)
+    "case_figures_hit_insert": ("INSERT", "violations", None, OF_NEW),
+    "case_figures_hit_update": ("UPDATE", "violations", HIT_COLUMNS, OF_NEW),
+    "case_figures_hit_moved": ("UPDATE", "violations", ("call_pk",), OF_OLD),
+    "case_figures_hit_delete": ("DELETE", "violations", None, OF_OLD),
+    "case_figures_case_insert": ("INSERT", "review_cases", None, _refresh("NEW", "id = NEW.id")),
+}
+
+
+def _create_triggers(sqlite: bool) -> None:
+    differ = "IS NOT" if sqlite else "IS DISTINCT FROM"
+    for name, (event, table, keys, statement) in TRIGGERS.items():
+        condition = " WHEN (" + " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in keys) + ")" if keys else ""
+        if sqlite:
+            op.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}\n"
+                f"BEGIN\n{statement};\nEND"
+            )
+        else:
+            op.execute(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                f"BEGIN\n{statement};\nRETURN NULL;\nEND\n$$"
+            )
+            op.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}"
+                f" EXECUTE FUNCTION {name}()"
+            )
+
+
+def upgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column("review_cases", sa.Column("top_confidence", sa.Float(), nullable=True))
+    op.add_column("review_cases", sa.Column("top_severity", sa.Integer(), nullable=True))
+    op.add_column("review_cases", sa.Column("hit_count", sa.Integer(), nullable=False, server_default="0"))
+    op.execute(_refresh("review_cases", "1 = 1"))
+    _create_triggers(sqlite)
+    # the queue's orders, read from indexes (flagged before sample: CASE_ORIGINS sort that way);
+    # SQLite's DESC already puts NULL last
+    last = "" if sqlite else " NULLS LAST"
+    confidence = f"top_confidence DESC{last}"
+    op.execute(f"CREATE INDEX ix_review_cases_priority ON review_cases (origin, {confidence}, id)")
+    op.execute(
+        f"CREATE INDEX ix_review_cases_severity ON review_cases"
+        f" (top_severity DESC{last}, hit_count DESC, origin, {confidence}, id)"
+    )
+
+
+def downgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.drop_index("ix_review_cases_severity", table_name="review_cases")
+    op.drop_index("ix_review_cases_priority", table_name="review_cases")
+    for name, (_, table, _, _) in TRIGGERS.items():
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {table}"))
+        if not sqlite:
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    for column in ("hit_count", "top_severity", "top_confidence"):  # in place, no table rebuild
+        op.execute(f"ALTER TABLE review_cases DROP COLUMN {column}")
