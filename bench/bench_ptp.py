@@ -25,7 +25,7 @@ from callqa.transcript import Segment
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "ptp"
-DEFAULT_SETS = [DATA / "dialogues.json", DATA / "dialogues2.json"]
+DEFAULT_SETS = [DATA / "dialogues.json", DATA / "dialogues2.json", DATA / "dialogues5.json"]
 SPLIT_SETS = {"dialogues2.json"}  # sets whose last third is held back as a test part
 
 
