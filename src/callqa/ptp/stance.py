@@ -28,9 +28,9 @@ PAY = re.compile(
 REFUSE = re.compile(
     r"还不了|还不上|还不起|还不出|不还|不会还|不能还|没法还|没办法|不想还|不打算还|拿不出|凑不齐|凑不出|没钱|没有钱"
     r"|付不起|付不了|交不起|交不了|钱不够|不行|不可能|做不到|办不到|来不及|肯定不|不用了|没空|还什么|凭什么|没打算"
-    r"|(?<![有还])没有[啊呀哦吧的了]*[，,。！!…\s]*$"  # 「四千没有」, 「今天没有」: nothing (not 有没有, 还没有)
+    r"|(?<![有还])没有[啊呀哦吧的了]*[，,。！!…\s]*$"  # 「四千没有」: nothing (not 有没有, 还没有)
 )
-# A sum called too little or too hard (「两千太少了」, 「三千有点难」): declined, while the clause's day stands.
+# A sum called too little or too hard (「两千太少了」, 「三千有点难」): declined; the clause's day stands.
 DECLINE = re.compile(r"太少|不够|少了|有点难|太难|难了|有困难")
 DOUBLE_NEGATIVE = re.compile(r"(?:又)?不是不|不会不|没说不|(?:行|成|可以|能)不(?:行|成|可以|能)")
 HEDGE = re.compile(
@@ -39,7 +39,10 @@ HEDGE = re.compile(
 PAST = re.compile(r"已经|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚(?:才|刚)?(?=还|转|打|付|交|存)|还过")
 PLAN = re.compile(r"每个?月|每周|每个?星期|每期|每次|按月")  # a schedule, not one promise
 # An "if" makes a promise no promise (如果发了工资就还): collections cannot book it. 如果可以的话 is manners.
-CONDITION = re.compile(r"(?:如果|要是|假如|假设|倘若|若是|万一|只要|除非)(?!(?:可以|行|方便|允许)的?话)")
+CONDITION = re.compile(
+    r"(?:如果|要是|假如|假设|倘若|若是|万一|只要|除非)(?!(?:可以|行|方便|允许)的?话)"
+    r"|(?:你们|你)(?:能|先)?(?:给我|帮我)?(?:减|免|打折)"  # 「你们给我减到五千，我明天就还清」: on a discount
+)
 RETRACT = re.compile(r"算了|别登记|不要登记|别记|先别记|不算数|取消|当我没说|刚才说的不算")
 NOT_THIS = re.compile(r"(?:不是|不在|并不是|而不是)(?:在)?$")  # a day denied: 不是周四
 MINIMUM = re.compile(r"最低")  # 最低还款(额): the least the bank accepts this month
@@ -151,7 +154,7 @@ class Sentence:
     def refuses(self) -> bool:
         """Refuses, and names no terms after it (「下周一也不行，我现在没工作」; not 「今天不行，下周吧」)."""
         return any(c.refuses for c in self.clauses) and not any(
-            c.commits or c.dates or c.amounts for c in self.live
+            c.commits or c.amounts or any(not d.now for d in c.dates) for c in self.live
         )
 
     @property
@@ -190,7 +193,8 @@ class Sentence:
 
     def bare(self) -> bool:
         """Little more than a day and a sum: 「这周四吧。」, 「最早也得二十五号」, 「三千。」"""
-        spans: list[DateMention | Amount] = [s for c in self.clauses for s in (*c.dates, *c.amounts)]
+        spans: list[DateMention | Amount] = [*(d for c in self.clauses for d in c.dates)]
+        spans += [a for c in self.clauses for a in c.amounts]
         return _leftover(self.text, 0, spans) <= 4
 
     def takes_position(self) -> bool:
@@ -257,7 +261,8 @@ def _clause(text: str, offset: int, today: date) -> Clause:
         dates, amounts = (), ()
     commits = bool(PAY.search(plain)) and not refuses and not PAST.search(text) and not plan
     hedged = bool(HEDGE.search(text))
-    declines = bool(amounts) and bool(DECLINE.search(text))
+    denied = any(NOT_THIS.search(text[: a.start - offset]) for a in amounts)  # 不是三千，是两千
+    declines = bool(amounts) and (bool(DECLINE.search(text)) or denied)
     return Clause(
         text, offset, dates, amounts, commits, refuses, hedged, plan, bool(CONDITION.search(text)), declines
     )
