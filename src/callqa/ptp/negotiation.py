@@ -197,7 +197,7 @@ class Negotiation:
             return False
         if not (s.accepts or s.concedes) or s.question:
             return False
-        if not (floated.money.said or any(c.commits for c in s.live)):
+        if not (floated.money.said or own.money.said or any(c.commits for c in s.live)):
             return False  # 「明天下午再打吧」「好的，明天下午再联系您」: a call back, not a payment
         if own.day not in (None, floated.day) or (
             own.money.said and floated.money.said and own.money != floated.money
@@ -267,7 +267,7 @@ class Negotiation:
             money = offer.money
         if not money.said and self.fresh(self.pending):
             money = self.pending.money  # type: ignore[union-attr]
-        if not money.said and base and days and day != base.day:
+        if not money.said and base:
             money = base.money  # a new day for the same sum: 「明天我出差，后天吧，后天肯定还」
         earlier = (offer.sentences if offer else []) + (self.pending.sentences if self.pending else [])
         if day is not None:

@@ -28,10 +28,11 @@ PAY = re.compile(
 REFUSE = re.compile(
     r"还不了|还不上|还不起|还不出|不还|不会还|不能还|没法还|没办法|不想还|不打算还|拿不出|凑不齐|凑不出|没钱|没有钱"
     r"|付不起|付不了|交不起|交不了|钱不够|不行|不可能|做不到|办不到|来不及|肯定不|不用了|没空|还什么|凭什么|没打算"
+    r"|(?:处理|转|打|缴|结|凑|筹)不(?:了|起|出|齐|上)"  # a payment verb that cannot be done: 处理不了
     r"|(?<![有还])没有[啊呀哦吧的了]*[，,。！!…\s]*$"  # 「四千没有」: nothing (not 有没有, 还没有)
 )
-# A sum called too little or too hard (「两千太少了」, 「三千有点难」): declined; the clause's day stands.
-DECLINE = re.compile(r"太少|不够|少了|有点难|太难|难了|有困难")
+# A sum called too little or too hard (「两千太少了」, 「四千太多了」): declined; the clause's day stands.
+DECLINE = re.compile(r"太少|不够|少了|太多|多了|有点难|太难|难了|有困难")
 DOUBLE_NEGATIVE = re.compile(r"(?:又)?不是不|不会不|没说不|(?:行|成|可以|能)不(?:行|成|可以|能)")
 HEDGE = re.compile(
     r"看看|看情况|不一定|说不准|说不好|不敢保证|保证不了|不确定|可能|也许|试试|试一下|再说|再看|考虑|再想想|想想办法"
@@ -63,6 +64,7 @@ QUESTION = re.compile(
 OFFER_TAIL = re.compile(
     r"(?:行吗|可以吗|好吗|成吗|行不行|可以不|成不成|好不好|行了吧|可以不可以|要得不|中不中|行不|好不|成不)[？?。！!]*$"
 )
+AS_MUCH = re.compile(r"多少[^，,。？?]{1,3}多少")  # 能还多少还多少: as much as I can, not a question
 ASKS_WHEN = re.compile(r"什么时候|啥时候|哪天|几号|何时|时间")
 ASKS_AMOUNT = re.compile(r"多少|几千|几百|金额")
 BALANCE = re.compile(r"欠款|欠|待还|应还|未还|逾期金额|还款金额|金额|账单|总共|一共|本金|合计|全部")
@@ -289,6 +291,6 @@ def read_turn(speaker: str, text: str, start_s: float, end_s: float, today: date
         at = start_s + (end_s - start_s) * m.start() / length
         clauses = tuple(_clause(text, offset, today) for text, offset in _clause_spans(body))
         offer = bool(OFFER_TAIL.search(body))
-        question = bool(QUESTION.search(body)) and not offer
+        question = bool(QUESTION.search(AS_MUCH.sub("", body))) and not offer
         out.append(Sentence(body, role_of(speaker, body), round(at, 2), clauses, question, offer, said))
     return out
