@@ -4,9 +4,9 @@ Only the customer promises. The agent's words count when the customer takes them
 (「您下周五前先还三千行吗」) answered 「行，就下周五」 is a promise of 3,000 by next Friday, and a
 question (「什么时候能还？」, 「能还多少？」) gives a bare answer (「下周一。」, 「三千。」) its meaning.
 A promise needs a day: 「我尽快」 and 「有钱了就还」 are none, nor is a refusal (「我还不了」) or a hedge
-(「下周看看吧，不一定」). When a call holds several promises, the last one stands (a negotiation ends
-on its agreement); within one sentence the first day of a committing clause (下周五先还三千，剩下的
-月底还: next Friday, 3,000).
+(「下周看看吧，不一定」). When a call holds several offers, the negotiation's last agreement stands
+(`ptp/negotiation.py`: counter-offers, corrections, changes of day); within one sentence the first day
+of a committing clause (下周五先还三千，剩下的月底还: next Friday, 3,000).
 
 The sum is what the customer said, else what the proposal they accepted said. A promise to pay it
 all (全部, 还清), or with no sum at all, is for the balance the agent stated (欠款, 金额…); 一半 is
