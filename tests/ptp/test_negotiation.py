@@ -131,3 +131,15 @@ def test_the_balance_is_the_sum_after_its_word_not_the_whole_clause() -> None:
 def test_no_day_from_a_hedged_clause() -> None:
     assert promise("A: 您欠款一千五。", "C: 等我有钱了就还，现在说不好。") is None
     assert promise("A: 您欠款五千，今天能处理吗？", "C: 今天处理不了，我手上就五百块钱。") is None
+
+
+def test_an_agents_elliptic_counter_offers_a_new_day() -> None:
+    lines = ("A: 您欠款三千，明天能还吗？", "C: 明天不行。", "A: 后天呢？")
+    assert promise(*lines, "C: 后天可以。") == ("2026-06-03", 3000)
+    assert promise(*lines, "C: 后天也不行。") is None
+
+
+def test_a_sum_changes_the_promise_only_as_an_answer_to_a_counter() -> None:
+    start = ("A: 您欠款五千。", "C: 周五还两千。")
+    assert promise(*start, "A: 您的欠款总共是五千，对吧？", "C: 对，五千。") == (FRIDAY, 2000)
+    assert promise(*start, "A: 两千不够，三千呢？", "C: 三千就三千。") == (FRIDAY, 3000)

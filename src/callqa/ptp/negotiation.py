@@ -175,12 +175,9 @@ class Negotiation:
         own = Terms(days[0].day if days else None, money, self.turn, [s], "agent", s.proposes)
         if self._agrees_to_floated(s, own):
             return
-        if (
-            (days or money.kind == "value")
-            and not s.refuses
-            and (any(c.commits for c in s.live) or s.amounts())
-        ):
-            self.offer = own
+        about_paying = any(c.commits for c in s.live) or s.amounts() or (s.question and s.bare())
+        if (days or money.kind == "value") and not s.refuses and about_paying:
+            self.offer = own  # 「至少三千」, 「那下周一还两千行吗」, 「后天呢？」
 
     def _turned_down(self, s: Sentence) -> bool:
         """The agent declines the promise's sum (「两千太少了」, 「减免不了」)."""
@@ -305,10 +302,13 @@ class Negotiation:
             self.offer = Terms(days[0].day, money, self.turn, [s])  # 「这个月不行，下个月吧」: a day floated
 
     def _names_sum(self, s: Sentence, money: Money, base: Terms | None) -> None:
-        """A sum without a day: the promise's new sum, a counter to the agent's day, or a sum waiting
-        for its day."""
+        """A sum without a day: the promise's new sum when it answers a counter, a "how much?" or a sum
+        turned down (not 「对，五千」 to the balance), a counter to the agent's day, or a sum waiting for its
+        day."""
         if base:
-            if self.turn - self.asked_rest > 1:
+            countered = self.offer and self.offer.role == "agent" and self.fresh(self.offer, 1)
+            asked = self.turn - self.asked_amount <= 1 or base.contested or s.declined() or countered
+            if (asked or base.money.kind != "value") and self.turn - self.asked_rest > 1:
                 base.money = money  # 「最多四千」, 「一千就一千吧」
                 base.contested = False
                 base.sentences.append(s)
