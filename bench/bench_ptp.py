@@ -6,9 +6,11 @@ Each set is a `render_calls.py` dialogue file: each call has `turns` ([["A" | "C
 `started_at`, `layout` (mono calls are read as `unknown` speech, as callqa stores them) and `ptp`
 ({"date", "amount_yuan"} or null). Reads the written text (no speech model): it measures the parser.
 
-By default it reads both sets: dialogues.json (written with the parser) and dialogues2.json (written
-in other speakers' wording before the parser read it). The last third of dialogues2 is its test part:
-its figures are printed apart and its misses only with --show-test, so nobody tunes on them.
+By default it reads three sets: dialogues.json (written with the parser), dialogues2.json (written
+in other speakers' wording before the parser read it) and dialogues5.json (negotiation: counter-offers,
+corrections, changes of day; written before the parser read it). The last third of dialogues2 is
+its test part: its figures are printed apart and its misses only with --show-test, so nobody tunes
+on them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from callqa.transcript import Segment
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "ptp"
-DEFAULT_SETS = [DATA / "dialogues.json", DATA / "dialogues2.json"]
+DEFAULT_SETS = [DATA / "dialogues.json", DATA / "dialogues2.json", DATA / "dialogues5.json"]
 SPLIT_SETS = {"dialogues2.json"}  # sets whose last third is held back as a test part
 
 

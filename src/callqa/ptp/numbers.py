@@ -25,6 +25,8 @@ _NOT_MONEY_AFTER = re.compile(
     r"(?:个|号|日|天|月|年|周|星期|礼拜|期|点|分|秒|岁|次|小时|倍|%|％|成|人|家|张|笔|遍|位|楼|层|条|回)"
 )
 _NOT_MONEY_BEFORE = re.compile(r"(?:第|周|星期|礼拜|工号|尾号|号码|编号|电话|分|每期)$")
+# Words that begin with 一 (一直, 一定, 一起…): a numeral before them ends at the 一 (三千九一直没还).
+_ONE_WORDS = re.compile(r"[直定起样般共些切旦向律致]")
 _MONEY_AFTER = re.compile(r"(?:多)?(?:块|元|圆|rmb|RMB)")
 
 
@@ -108,7 +110,8 @@ def find_amounts(text: str) -> list[Amount]:
     found = []
     for match in _RUN.finditer(text):
         run, start, end = match.group(), match.start(), match.end()
-        if run[-1] in DIGITS and len(run) > 1 and _NOT_MONEY_AFTER.match(text, end):
+        starts_word = run[-1] == "一" and _ONE_WORDS.match(text, end)  # 三千九一直: 一直 (always)
+        if run[-1] in DIGITS and len(run) > 1 and (_NOT_MONEY_AFTER.match(text, end) or starts_word):
             run, end = run[:-1], end - 1  # 三千二一次还清, 两千一分不少: the last 一 starts the next word
         value = parse_number(run)
         if value is None or value <= 0:

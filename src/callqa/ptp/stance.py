@@ -28,7 +28,11 @@ PAY = re.compile(
 REFUSE = re.compile(
     r"还不了|还不上|还不起|还不出|不还|不会还|不能还|没法还|没办法|不想还|不打算还|拿不出|凑不齐|凑不出|没钱|没有钱"
     r"|付不起|付不了|交不起|交不了|钱不够|不行|不可能|做不到|办不到|来不及|肯定不|不用了|没空|还什么|凭什么|没打算"
+    r"|(?:处理|转|打|缴|结|凑|筹)不(?:了|起|出|齐|上)"  # a payment verb that cannot be done: 处理不了
+    r"|(?<![有还])没有[啊呀哦吧的了]*[，,。！!…\s]*$"  # 「四千没有」: nothing (not 有没有, 还没有)
 )
+# A sum called too little or too hard (「两千太少了」, 「四千太多了」): declined; the clause's day stands.
+DECLINE = re.compile(r"太少|不够|少了|太多|多了|有点难|太难|难了|有困难")
 DOUBLE_NEGATIVE = re.compile(r"(?:又)?不是不|不会不|没说不|(?:行|成|可以|能)不(?:行|成|可以|能)")
 HEDGE = re.compile(
     r"看看|看情况|不一定|说不准|说不好|不敢保证|保证不了|不确定|可能|也许|试试|试一下|再说|再看|考虑|再想想|想想办法"
@@ -36,12 +40,19 @@ HEDGE = re.compile(
 PAST = re.compile(r"已经|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚(?:才|刚)?(?=还|转|打|付|交|存)|还过")
 PLAN = re.compile(r"每个?月|每周|每个?星期|每期|每次|按月")  # a schedule, not one promise
 # An "if" makes a promise no promise (如果发了工资就还): collections cannot book it. 如果可以的话 is manners.
-CONDITION = re.compile(r"(?:如果|要是|假如|假设|倘若|若是|万一|只要|除非)(?!(?:可以|行|方便|允许)的?话)")
+CONDITION = re.compile(
+    r"(?:如果|要是|假如|假设|倘若|若是|万一|只要|除非)(?!(?:可以|行|方便|允许)的?话)"
+    r"|(?:你们|你)(?:能|先)?(?:给我|帮我)?(?:减|免|打折)"  # 「你们给我减到五千，我明天就还清」: on a discount
+)
 RETRACT = re.compile(r"算了|别登记|不要登记|别记|先别记|不算数|取消|当我没说|刚才说的不算")
 NOT_THIS = re.compile(r"(?:不是|不在|并不是|而不是)(?:在)?$")  # a day denied: 不是周四
 MINIMUM = re.compile(r"最低")  # 最低还款(额): the least the bank accepts this month
 REST = re.compile(r"剩下|剩余|其余|其他的|余下|尾款")  # the rest, after the first payment
 PROPOSES = re.compile(r"[？?]|吗|能不能|可不可以|您看|你看|怎么样|如何|行不行")
+# Agreeing to terms stated, not asked (「最晚下周一必须还清。」「好吧。」); 好的 and 嗯 only acknowledge them.
+CONCEDE = re.compile(
+    r"^(?:那|哦+|噢|嗯+|呃|唉)?[，,]?\s*(?:行|好吧|好好|可以|没问题|成|要得|得嘞|一言为定|就这么|就这样|那就这样|依你)"
+)
 ACCEPT = re.compile(
     r"^(?:那|哦+|噢|嗯+|呃|唉)?[，,]?\s*(?:行|好|可以|没问题|没得问题|成|要得|得嘞|中(?![午间旬])|一定|放心|ok|OK|能"
     r"|晓得|知道了|就这么(?:定|办|说)|一言为定|就这样)"
@@ -53,6 +64,7 @@ QUESTION = re.compile(
 OFFER_TAIL = re.compile(
     r"(?:行吗|可以吗|好吗|成吗|行不行|可以不|成不成|好不好|行了吧|可以不可以|要得不|中不中|行不|好不|成不)[？?。！!]*$"
 )
+AS_MUCH = re.compile(r"多少[^，,。？?]{1,3}多少")  # 能还多少还多少: as much as I can, not a question
 ASKS_WHEN = re.compile(r"什么时候|啥时候|哪天|几号|何时|时间")
 ASKS_AMOUNT = re.compile(r"多少|几千|几百|金额")
 BALANCE = re.compile(r"欠款|欠|待还|应还|未还|逾期金额|还款金额|金额|账单|总共|一共|本金|合计|全部")
@@ -67,6 +79,25 @@ AGENT_CUES = re.compile(
 )
 _SENTENCE = re.compile(r"[^。！？!?；;…\n]+[。！？!?；;…]*")
 _CLAUSE = re.compile(r"[^，,、：:]+[，,、：:]*")
+# Where speech recognition leaves out a comma: a pause (a space between words), or straight after a
+# refusal or a sum declined (「3000不行2000」, 「明天不行我三天之内还」, 「1000太少了下礼拜一至少3000」).
+_UNMARKED = re.compile(
+    r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f\s])|(?<=[^\x00-\x7f0-9]) +(?=[0-9])|(?<=[0-9]) +(?=[^\x00-\x7f])"
+    r"|(?:不行|不够|太少了?|有点难|没有(?=[0-9零一二两三四五六七八九十]))[啊呀吧]?(?=[^，,、：:。！？!?\s啊呀吧的了])"
+)
+
+
+def _clause_spans(body: str) -> list[tuple[str, int]]:
+    """The clauses of a sentence with their offsets: cut at commas, and where a comma went unwritten."""
+    out = []
+    for piece in _CLAUSE.finditer(body):
+        start = piece.start()
+        for cut in _UNMARKED.finditer(piece.group()):
+            end = piece.start() + cut.end()
+            out.append((body[start:end], start))
+            start = end
+        out.append((body[start : piece.end()], start))
+    return [(text, offset) for text, offset in out if text.strip()]
 
 
 @dataclass(frozen=True)
@@ -80,6 +111,27 @@ class Clause:
     hedged: bool
     plan: bool = False  # a schedule (每个月十号还五百), not one payment
     conditional: bool = False  # 如果…就还
+    declines: bool = False  # calls its sum too little or too hard (两千太少了): the sum is no offer
+
+    @property
+    def bare(self) -> bool:
+        """Terms and little else (「这周六之前五千」, 「还是这周日吧」, 「行那25号1750」): a position taken,
+        not a story (「我晚点发给你」)."""
+        spans: list[DateMention | Amount] = [*self.dates, *self.amounts]
+        room = 4 if self.dates and self.amounts else 2
+        return bool(spans) and _leftover(self.text, self.offset, spans, _FILLER + _YES) <= room
+
+
+_FILLER = "，,。！!？?…吧呢啊嗯哦那就先块元钱左右的样子之以前 "
+_YES = "是行好对最多顶多至少最少"
+
+
+def _leftover(text: str, offset: int, spans: list[DateMention | Amount], filler: str = _FILLER) -> int:
+    """How many characters `text` (at `offset` in its sentence) holds besides the spans and filler."""
+    rest = text
+    for span in spans:
+        rest = rest.replace(text[span.start - offset : span.end - offset], "")
+    return len(rest.strip(filler))
 
 
 @dataclass(frozen=True)
@@ -102,7 +154,10 @@ class Sentence:
 
     @property
     def refuses(self) -> bool:
-        return any(c.refuses for c in self.clauses) and not self.live
+        """Refuses, and names no terms after it (「下周一也不行，我现在没工作」; not 「今天不行，下周吧」)."""
+        return any(c.refuses for c in self.clauses) and not any(
+            c.commits or c.amounts or any(not d.now for d in c.dates) for c in self.live
+        )
 
     @property
     def hedged(self) -> bool:
@@ -140,35 +195,51 @@ class Sentence:
 
     def bare(self) -> bool:
         """Little more than a day and a sum: 「这周四吧。」, 「最早也得二十五号」, 「三千。」"""
-        rest = self.text
-        for clause in self.clauses:
-            spans: list[DateMention | Amount] = [*clause.dates, *clause.amounts]
-            for span in spans:
-                rest = rest.replace(self.text[span.start : span.end], "")
-        return len(rest.strip("，,。！!？?吧呢啊嗯哦那就先块元钱左右的样子之以前 ")) <= 4
+        spans: list[DateMention | Amount] = [*(d for c in self.clauses for d in c.dates)]
+        spans += [a for c in self.clauses for a in c.amounts]
+        return _leftover(self.text, 0, spans) <= 4
+
+    def takes_position(self) -> bool:
+        """States terms of its own: bare, or with a clause that is (「不对，…，下周二吧」)."""
+        return self.bare() or any(c.bare for c in self.live if not c.hedged)
+
+    def declined(self) -> list[float]:
+        """The sums it turns down (「两千太少了」, 「三千不行」)."""
+        return [a.value for c in self.clauses if c.declines or c.refuses for a in c.amounts]
+
+    @property
+    def concedes(self) -> bool:
+        """Agrees to terms (行, 好吧, 那就这样), which a bare 好的 or 嗯 does not: it only acknowledges."""
+        return bool(CONCEDE.match(self.text)) and not self.refuses and not self.hedged
 
     @property
     def accepts(self) -> bool:
         return bool(ACCEPT.match(self.text)) and not self.refuses and not self.hedged
 
     def _ranked(self) -> list[Clause]:
-        """Live clauses, those that commit first, then those naming a day, the rest's (剩下的月底) last."""
+        """Live clauses, those that commit first, then those naming a day (bare ones first: 「下周一我钱
+        还没到账，下周二吧」 is Tuesday), the rest's (剩下的月底) last."""
 
         def rank(c: Clause) -> int:
-            return 3 if REST.search(c.text) else 0 if c.commits else 1 if c.dates else 2
+            return 4 if REST.search(c.text) else 0 if c.commits else (1 if c.bare else 2) if c.dates else 3
 
         return sorted(self.live, key=rank)
 
     def dates(self) -> list[DateMention]:
-        """Days of the live part: those of committing clauses first, "at once" (马上) after any other."""
-        ordered = [d for c in self._ranked() for d in c.dates]
+        """Days of the live part: those of committing clauses first, "at once" (马上) after any other;
+        none from a hedged clause (「现在说不好」)."""
+        ordered = [d for c in self._ranked() if not c.hedged for d in c.dates]
         return [d for d in ordered if not d.now] + [d for d in ordered if d.now]
 
     def amounts(self) -> list[Amount]:
         """Sums of the live part: those of committing clauses first, then of the day's clause (周五之前
         四千 beats 两千太少了); not a remainder (剩下的五百)."""
         return [
-            a for c in self._ranked() for a in c.amounts if not REMAINDER.search(c.text[: a.start - c.offset])
+            a
+            for c in self._ranked()
+            if not c.declines
+            for a in c.amounts
+            if not REMAINDER.search(c.text[: a.start - c.offset])
         ]
 
 
@@ -192,7 +263,11 @@ def _clause(text: str, offset: int, today: date) -> Clause:
         dates, amounts = (), ()
     commits = bool(PAY.search(plain)) and not refuses and not PAST.search(text) and not plan
     hedged = bool(HEDGE.search(text))
-    return Clause(text, offset, dates, amounts, commits, refuses, hedged, plan, bool(CONDITION.search(text)))
+    denied = any(NOT_THIS.search(text[: a.start - offset]) for a in amounts)  # 不是三千，是两千
+    declines = bool(amounts) and (bool(DECLINE.search(text)) or denied)
+    return Clause(
+        text, offset, dates, amounts, commits, refuses, hedged, plan, bool(CONDITION.search(text)), declines
+    )
 
 
 def role_of(speaker: str, text: str) -> str:
@@ -214,8 +289,8 @@ def read_turn(speaker: str, text: str, start_s: float, end_s: float, today: date
         lead = len(m.group()) - len(m.group().lstrip())
         said = text[m.start() + lead : m.start() + lead + len(body)]
         at = start_s + (end_s - start_s) * m.start() / length
-        clauses = tuple(_clause(c.group(), c.start(), today) for c in _CLAUSE.finditer(body))
+        clauses = tuple(_clause(text, offset, today) for text, offset in _clause_spans(body))
         offer = bool(OFFER_TAIL.search(body))
-        question = bool(QUESTION.search(body)) and not offer
+        question = bool(QUESTION.search(AS_MUCH.sub("", body))) and not offer
         out.append(Sentence(body, role_of(speaker, body), round(at, 2), clauses, question, offer, said))
     return out
