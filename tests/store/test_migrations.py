@@ -238,8 +238,9 @@ def test_0015_stores_existing_cases_figures_and_downgrades(tmp_path: Path) -> No
     with engine.begin() as conn:
         figures = "SELECT hit_count, top_severity, top_confidence FROM review_cases"
         assert conn.execute(text(figures)).one() == (2, 3, 0.6)  # the vanished hit left out
+        assert conn.execute(text("SELECT team FROM review_cases")).scalar_one() is None  # the call has none
         migrate_to(conn, "0014_scale_indexes", down=True)
         columns = {row[1] for row in conn.execute(text("PRAGMA table_info(review_cases)"))}
-        assert not {"hit_count", "top_severity", "top_confidence"} & columns
+        assert not {"hit_count", "top_severity", "top_confidence", "team"} & columns
         assert conn.execute(text("SELECT count(*) FROM violations")).scalar_one() == 3
     engine.dispose()

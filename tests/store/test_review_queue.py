@@ -238,7 +238,7 @@ def test_the_stored_case_figures_follow_every_change_of_the_hits(db_url: str) ->
             return case.hit_count, case.top_severity, case.top_confidence
 
     with db.session() as s:
-        call = new_call("f01", status="flagged")
+        call = new_call("f01", status="flagged", team="A")
         call.violations = [_hit(0.4, severity="medium")]
         s.add(call)
         s.flush()
@@ -260,5 +260,10 @@ def test_the_stored_case_figures_follow_every_change_of_the_hits(db_url: str) ->
         for hit in s.query(Violation).filter(Violation.vanished_at.is_(None)):
             s.delete(hit)
     assert figures() == (0, None, None)
+    with db.session() as s:
+        assert s.query(ReviewCase).one().team == "A"  # the call's team, copied when the case opened
+        s.query(Call).one().team = "B"
+    with db.session() as s:
+        assert s.query(ReviewCase).one().team == "B"  # and when the call's team changes
     assert sorted(CASE_ORIGINS) == list(CASE_ORIGINS)  # the queue orders flagged before sample by name
     db.close()

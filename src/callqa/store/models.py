@@ -387,6 +387,7 @@ class ReviewCase(Base):
     top_confidence: Mapped[float | None] = mapped_column(Float)  # None: no hit was scored
     top_severity: Mapped[int | None] = mapped_column(Integer)  # SEVERITY_RANKS; None: no hit
     hit_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    team: Mapped[str | None] = mapped_column(String(100))  # the call's, for a team lead's queue
 
     call: Mapped[Call] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

@@ -556,7 +556,7 @@ def _cases(viewer: User | None, filters: CaseFilters, sort: str) -> Select:
     return (
         select(ReviewCase)
         .join(Call, ReviewCase.call_pk == Call.id)
-        .where(visible_calls(viewer), *filters.clauses())
+        .where(visible_calls(viewer, ReviewCase.team), *filters.clauses())
         .options(
             contains_eager(ReviewCase.call),
             joinedload(ReviewCase.owner),
@@ -608,9 +608,9 @@ def page_cases(
     - age: the case waiting longest first.
     Ties fall back to the priority order, then the oldest case."""
     rows = _case_rows(session, _cases(viewer, filters, sort).limit(limit).offset(offset))
-    count = select(func.count(ReviewCase.id)).where(*filters.clauses())
-    if not sees_all(viewer):  # only team leads need the join to calls (at 1M calls, most of the time)
-        count = count.join(Call, ReviewCase.call_pk == Call.id).where(visible_calls(viewer))
+    count = select(func.count(ReviewCase.id)).where(
+        visible_calls(viewer, ReviewCase.team), *filters.clauses()
+    )
     return Page(session.scalar(count) or 0, limit, offset, rows)
 
 

@@ -6,7 +6,9 @@ severity, then the number of hits). Computed per case by correlated subqueries, 
 with finished cases included read every case's hits: 1.7 s at 1M calls (100,000 cases). Stored, a
 page is read from an index in queue order. Triggers on `violations` (a hit written, changed, vanished
 or deleted) and on `review_cases` (a case opened after its call's hits) keep them exact whoever
-writes, as 0014's tallies are kept.
+writes, as 0014's tallies are kept. A team lead's queue (one team's cases) is read from indexes that
+begin with the case's team, a copy of its call's kept by triggers too (a case opened; a call's team
+changed).
 
 Revision ID: 0015_case_figures
 Revises: 0014_scale_indexes
@@ -45,7 +47,14 @@ TRIGGERS = {  # name: (event, table, columns whose change fires it (None: any), 
     "case_figures_hit_moved": ("UPDATE", "violations", ("call_pk",), OF_OLD),
     "case_figures_hit_delete": ("DELETE", "violations", None, OF_OLD),
     "case_figures_case_insert": ("INSERT", "review_cases", None, _refresh("NEW", "id = NEW.id")),
-}
+    "case_team_insert": (
+        "INSERT", "review_cases", None,
+        "UPDATE review_cases SET team = (SELECT team FROM calls WHERE id = NEW.call_pk) WHERE id = NEW.id",
+    ),
+    "case_team_call_update": (
+        "UPDATE", "calls", ("team",), "UPDATE review_cases SET team = NEW.team WHERE call_pk = NEW.id"
+    ),
+}  # fmt: skip
 
 
 def _create_triggers(sqlite: bool) -> None:
@@ -73,26 +82,31 @@ def upgrade() -> None:
     op.add_column("review_cases", sa.Column("top_confidence", sa.Float(), nullable=True))
     op.add_column("review_cases", sa.Column("top_severity", sa.Integer(), nullable=True))
     op.add_column("review_cases", sa.Column("hit_count", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("review_cases", sa.Column("team", sa.String(100), nullable=True))
     op.execute(_refresh("review_cases", "1 = 1"))
+    op.execute(
+        "UPDATE review_cases SET team = (SELECT team FROM calls WHERE calls.id = review_cases.call_pk)"
+    )
     _create_triggers(sqlite)
     # the queue's orders, read from indexes (flagged before sample: CASE_ORIGINS sort that way);
     # SQLite's DESC already puts NULL last
     last = "" if sqlite else " NULLS LAST"
     confidence = f"top_confidence DESC{last}"
     op.execute(f"CREATE INDEX ix_review_cases_priority ON review_cases (origin, {confidence}, id)")
-    op.execute(
-        f"CREATE INDEX ix_review_cases_severity ON review_cases"
-        f" (top_severity DESC{last}, hit_count DESC, origin, {confidence}, id)"
-    )
+    severity = f"top_severity DESC{last}, hit_count DESC, origin, {confidence}, id"
+    op.execute(f"CREATE INDEX ix_review_cases_severity ON review_cases ({severity})")
+    op.execute(f"CREATE INDEX ix_review_cases_team_priority ON review_cases (team, origin, {confidence}, id)")
+    op.execute(f"CREATE INDEX ix_review_cases_team_severity ON review_cases (team, {severity})")
 
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    op.drop_index("ix_review_cases_severity", table_name="review_cases")
+    for index in ("team_severity", "team_priority", "severity"):
+        op.drop_index(f"ix_review_cases_{index}", table_name="review_cases")
     op.drop_index("ix_review_cases_priority", table_name="review_cases")
     for name, (_, table, _, _) in TRIGGERS.items():
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else f" ON {table}"))
         if not sqlite:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
-    for column in ("hit_count", "top_severity", "top_confidence"):  # in place, no table rebuild
+    for column in ("team", "hit_count", "top_severity", "top_confidence"):  # in place, no table rebuild
         op.execute(f"ALTER TABLE review_cases DROP COLUMN {column}")
