@@ -233,14 +233,19 @@ def test_0015_stores_existing_cases_figures_and_downgrades(tmp_path: Path) -> No
                                  {"sev": "critical", "conf": 0.9, "gone": "2026-11-20 00:00:00"}])  # fmt: skip
         conn.execute(text("INSERT INTO review_cases (call_pk, state, origin, created_at)"
                           " VALUES (1, 'unassigned', 'flagged', '2026-11-26 00:00:00')"))  # fmt: skip
+        conn.execute(text("UPDATE calls SET team = 'T1'"))
+        conn.execute(text("INSERT INTO promises (call_pk, due_on, text, start_s, speaker, found_at)"
+                          " VALUES (1, '2026-12-04', '下周五还', 3.0, 'customer', '2026-11-27 00:00:00')"))  # fmt: skip
     migrate(engine)
     assert _diff(engine) == []
     with engine.begin() as conn:
         figures = "SELECT hit_count, top_severity, top_confidence FROM review_cases"
         assert conn.execute(text(figures)).one() == (2, 3, 0.6)  # the vanished hit left out
-        assert conn.execute(text("SELECT team FROM review_cases")).scalar_one() is None  # the call has none
+        teams = "SELECT review_cases.team, promises.team FROM review_cases, promises"
+        assert conn.execute(text(teams)).one() == ("T1", "T1")  # copied from the call
         migrate_to(conn, "0014_scale_indexes", down=True)
         columns = {row[1] for row in conn.execute(text("PRAGMA table_info(review_cases)"))}
         assert not {"hit_count", "top_severity", "top_confidence", "team"} & columns
+        assert "team" not in {row[1] for row in conn.execute(text("PRAGMA table_info(promises)"))}
         assert conn.execute(text("SELECT count(*) FROM violations")).scalar_one() == 3
     engine.dispose()

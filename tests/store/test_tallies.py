@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from callqa.store.database import Database
 from callqa.store.models import Call, PaymentPromise, ReviewCase, User, Violation, db_now
-from callqa.store.queries import CallFilters, count_calls, dashboard, page_calls, page_promises, promise_rates
+from callqa.store.queries import (
+    CallFilters,
+    PromiseFilters,
+    count_calls,
+    dashboard,
+    page_calls,
+    page_promises,
+    promise_rates,
+)
 from tests.conftest import TEST_AUDIT_KEY, new_call
 
 pytestmark = pytest.mark.both_databases  # the triggers are SQL of each dialect: run on both
@@ -32,7 +40,7 @@ def counted(s: Session) -> tuple[dict, dict]:
         "SELECT COALESCE(local_date, ''), COALESCE(team, ''), status, count(*) FROM calls GROUP BY 1, 2, 3"
     )).all()  # fmt: skip
     agents = s.execute(text(
-        "SELECT COALESCE(team, ''), COALESCE(agent_id, ''), calls.status, count(*), COALESCE(sum(score), 0),"
+        "SELECT COALESCE(calls.team, ''), COALESCE(agent_id, ''), calls.status, count(*), COALESCE(sum(score), 0),"
         " count(score), count(promises.id), count(CASE WHEN promises.status = 'kept' THEN 1 END),"
         " count(CASE WHEN promises.status = 'broken' THEN 1 END)"
         " FROM calls LEFT JOIN promises ON promises.call_pk = calls.id GROUP BY 1, 2, 3"
@@ -245,6 +253,32 @@ def test_every_page_of_promises_is_the_slice_of_the_whole_order(db: Database) ->
             page = page_promises(s, None, limit=3, offset=offset)
             assert [r.promise.id for r in page.rows] == [r.promise.id for r in whole[offset : offset + 3]]
             assert page.total == 13
+
+
+def test_a_promise_keeps_its_calls_team_and_a_team_lead_sees_their_teams(db: Database) -> None:
+    """Migration 0015's copy of the call's team on each promise: set when the promise is found,
+    changed with the call's; the list, its count and its team filter read it."""
+    with db.session() as s:
+        for k, team in enumerate(("A", "A", "B", None)):
+            call = new_call(f"t{k}", team=team)
+            call.promise = promise("broken" if k == 1 else "pending")
+            s.add(call)
+        s.add(User(username="lead_a", password_hash="x", role="team_lead", team="A", active=True,
+                   created_at=db_now(), failed_logins=0))  # fmt: skip
+    with db.session() as s:
+        assert {p.call.call_id: p.team for p in s.scalars(select(PaymentPromise))} == {
+            "t0": "A", "t1": "A", "t2": "B", "t3": None
+        }  # fmt: skip
+        lead = s.scalars(select(User).where(User.username == "lead_a")).one()
+        seen = page_promises(s, lead)
+        assert sorted(r.call.call_id for r in seen.rows) == ["t0", "t1"] and seen.total == 2
+        broken = page_promises(s, lead, PromiseFilters(status="broken"))
+        assert [r.call.call_id for r in broken.rows] == ["t1"] and broken.total == 1
+        s.execute(update(Call).where(Call.call_id == "t2").values(team="A"))
+    with db.session() as s:
+        lead = s.scalars(select(User).where(User.username == "lead_a")).one()
+        assert page_promises(s, lead).total == 3
+        assert page_promises(s, None, PromiseFilters(team="B")).total == 0
 
 
 def test_0014_backfills_the_tallies_from_existing_calls_and_downgrades(tmp_path: Path) -> None:

@@ -222,6 +222,9 @@ class PaymentPromise(Base):
     speaker: Mapped[str] = mapped_column(String(20))
     phone: Mapped[str | None] = mapped_column(String(50), index=True)  # the call's number, digits only
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)
+    team: Mapped[str | None] = mapped_column(
+        String(100)
+    )  # the call's, kept by triggers (0015): never written here
     paid_yuan: Mapped[float | None] = mapped_column(Float)  # payments counted towards it
     settled_on: Mapped[str | None] = mapped_column(String(10))  # the import day that judged it
     found_at: Mapped[datetime] = mapped_column(DateTime)
@@ -232,6 +235,10 @@ class PaymentPromise(Base):
         CheckConstraint(_in("status", PROMISE_STATUSES), name="ck_promises_status"),
         Index("ix_promises_call_status", "call_pk", "status"),
         Index("ix_promises_due_on_id", "due_on", "id"),  # 承诺还款's order, any page (0012)
+        # a team's list (its copy of the call's team, kept by 0015's triggers), by status too
+        Index("ix_promises_team_due_on_id", "team", "due_on", "id"),
+        Index("ix_promises_team_status_due_on_id", "team", "status", "due_on", "id"),
+        Index("ix_promises_status_due_on_id", "status", "due_on", "id"),
     )
 
 

@@ -730,7 +730,11 @@ class PromiseFilters:
             raise InvalidInput(f"未知的兑现情况“{self.status}”，可选：{statuses}")
 
     def clauses(self) -> list[ColumnElement[bool]]:
-        pairs = ((PaymentPromise.status, self.status), (Call.agent_id, self.agent), (Call.team, self.team))
+        pairs = (
+            (PaymentPromise.status, self.status),
+            (Call.agent_id, self.agent),
+            (PaymentPromise.team, self.team),
+        )
         out: list[ColumnElement[bool]] = [column == value for column, value in pairs if value]
         if self.due_since:
             out.append(PaymentPromise.due_on >= self.due_since.isoformat())
@@ -752,20 +756,13 @@ class PromiseRow:
 PROMISE_ORDER: list[ColumnElement] = [PaymentPromise.due_on.asc(), PaymentPromise.id.asc()]
 
 
-def _promises(viewer: User | None, filters: PromiseFilters) -> Select:
-    return (
-        select(PaymentPromise, Call)
-        .join(Call, Call.id == PaymentPromise.call_pk)
-        .where(visible_calls(viewer), *filters.clauses())
-    )
-
-
-def _count_promises(viewer: User | None, filters: PromiseFilters) -> Select:
-    """The count of matching promises; joined to calls only when the viewer or a filter needs them."""
-    count = select(func.count(PaymentPromise.id)).where(*filters.clauses())
-    if sees_all(viewer) and not (filters.agent or filters.team):
-        return count
-    return count.join(Call, Call.id == PaymentPromise.call_pk).where(visible_calls(viewer))
+def _matching(query: Select, viewer: User | None, filters: PromiseFilters, joined: bool = False) -> Select:
+    """`query` over promises restricted to those `viewer` may see (by the promise's copy of its call's
+    team, 0015) that match `filters`; joined to calls (unless `joined` already) only when a filter
+    needs them (the agent)."""
+    if filters.agent and not joined:
+        query = query.join(Call, Call.id == PaymentPromise.call_pk)
+    return query.where(visible_calls(viewer, PaymentPromise.team), *filters.clauses())
 
 
 def page_promises(
@@ -776,10 +773,12 @@ def page_promises(
     offset: int = 0,
 ) -> Page[PromiseRow]:
     """Promises on the calls `viewer` may see, the soonest promised day first (then as found), with
-    the total. The page's ids come from the index on (due_on, id) first, as the call list's do."""
-    total = session.scalar(_count_promises(viewer, filters)) or 0
-    ids = select(PaymentPromise.id).join(Call, Call.id == PaymentPromise.call_pk)
-    ids = _page_ids(ids.where(visible_calls(viewer), *filters.clauses()), PROMISE_ORDER, total, limit, offset)
+    the total. The page's ids come from an index on (due_on, id) first ((team, due_on, id) for a team),
+    as the call list's do."""
+    total = session.scalar(_matching(select(func.count(PaymentPromise.id)), viewer, filters)) or 0
+    ids = _page_ids(
+        _matching(select(PaymentPromise.id), viewer, filters), PROMISE_ORDER, total, limit, offset
+    )
     query = select(PaymentPromise, Call).join(Call, Call.id == PaymentPromise.call_pk)
     ordered = query.where(PaymentPromise.id.in_(ids)).order_by(*PROMISE_ORDER)
     return Page(total, limit, offset, [PromiseRow(p, c) for p, c in session.execute(ordered)])
@@ -789,6 +788,7 @@ def iter_promises(
     session: Session, viewer: User | None, filters: PromiseFilters = PromiseFilters(), batch: int = 500
 ) -> Iterator[PromiseRow]:
     """Every matching promise in the list's order (exports of any size)."""
-    ordered = _promises(viewer, filters).order_by(*PROMISE_ORDER)
+    query = select(PaymentPromise, Call).join(Call, Call.id == PaymentPromise.call_pk)
+    ordered = _matching(query, viewer, filters, joined=True).order_by(*PROMISE_ORDER)
     for p, c in session.execute(ordered.execution_options(yield_per=batch)):
         yield PromiseRow(p, c)

@@ -19,7 +19,9 @@ _PK_REF = re.compile(r"~([1-9][0-9]{0,15})")
 NO_SUCH_CALL = "没有这通通话，或你无权查看"
 
 
-def visible_calls(viewer: User | None, team: InstrumentedAttribute[str | None] | None = None) -> ColumnElement[bool]:
+def visible_calls(
+    viewer: User | None, team: InstrumentedAttribute[str | None] | None = None
+) -> ColumnElement[bool]:
     """A WHERE clause over `calls` for the calls `viewer` may see; over another table of calls' figures
     (the tallies) when `team` names its team column."""
     if viewer is None:
