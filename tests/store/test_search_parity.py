@@ -4,15 +4,16 @@ workspace, give the same hits in the same quality tiers for every kind of query.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from callqa.store import search_index
 from callqa.store.database import open_database
-from callqa.store.models import Call, Violation
+from callqa.store.models import Call, TranscriptSegment, User, Violation
 from callqa.store.search import SearchFilters, SearchHit, search
 from callqa.workspace import Workspace
 from tests.fakes import add_scripted_call
@@ -152,3 +153,46 @@ def test_same_hits_when_most_segments_come_from_the_gin_index(
         assert _tiers(found["postgresql"]) == _tiers(found["sqlite"]), query
         with stores.postgresql.session() as s:
             assert search(s, query, fuzzy=fuzzy, filters=filters, limit=1) == found["postgresql"][:1], query
+
+
+def test_postgres_facets_follow_every_change_of_calls_segments_and_hits(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The facet lexemes in PostgreSQL's vectors (0016) follow a call's team and start, a segment's
+    speaker and a call's hit categories: the index never leaves out a segment its filters keep."""
+    use_database(tmp_path / "ws", postgres_url)
+    ws = Workspace.open(tmp_path / "ws")
+    db = open_database(ws)
+    for call_id, agent, team, day, lines in CALLS[:2]:
+        add_scripted_call(
+            ws, db, call_id, lines, agent_id=agent, team=team, started_at=f"{day}T10:00:00+08:00"
+        )
+    lead = User(username="lead2", password_hash="x", role="team_lead", team="二组", active=True,
+                created_at=datetime(2026, 1, 1), failed_logins=0)  # fmt: skip
+
+    def calls(viewer: User | None = None, **filters: object) -> set[str]:
+        with db.session() as s:
+            return {h.call_id for h in search(s, "钱", filters=SearchFilters(**filters), viewer=viewer)}  # type: ignore[arg-type]
+
+    assert calls() == {"p1", "p2"} and calls(lead) == set()
+    with db.session() as s:
+        s.execute(update(Call).where(Call.call_id == "p1").values(team="二组", agent_id="A9"))
+    assert calls(lead) == {"p1"} and calls(agent_id="A9") == {"p1"} and calls(agent_id="A1") == set()
+    march_3 = {"since": date(2026, 3, 3), "until": date(2026, 3, 3)}
+    assert calls(**march_3) == set()
+    with db.session() as s:
+        s.execute(update(Call).where(Call.call_id == "p2").values(started_at_utc=datetime(2026, 3, 3, 2)))
+    assert calls(**march_3) == {"p2"}
+    with db.session() as s:
+        pk = s.scalar(select(Call.id).where(Call.call_id == "p1"))
+        s.add(Violation(call_pk=pk, rule_id="x", rule_name="x", category="impersonation", severity="high",
+                        deduction=1, speaker="agent", start_s=0, end_s=1, text="x", explanation="x"))  # fmt: skip
+    assert calls(category="impersonation") == {"p1"}
+    with db.session() as s:
+        s.execute(delete(Violation).where(Violation.category == "impersonation"))
+    assert calls(category="impersonation") == set()
+    assert calls(speaker="agent") == {"p1"}
+    with db.session() as s:
+        s.execute(update(TranscriptSegment).where(TranscriptSegment.text == "我没钱").values(speaker="agent"))
+    assert calls(speaker="customer") == {"p1"} and calls(speaker="agent") == {"p1", "p2"}
+    db.close()

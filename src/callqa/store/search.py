@@ -46,7 +46,7 @@ from functools import cache
 from itertools import islice, product
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
@@ -54,8 +54,8 @@ from callqa.chinese import is_ideograph
 from callqa.errors import InvalidInput
 from callqa.masking import UNMASKED, Masker, overlaps
 from callqa.store.models import Call, TranscriptSegment, User, Violation
-from callqa.store.search_index import IndexRow, Phrase, search_index
-from callqa.store.visibility import visible_calls
+from callqa.store.search_index import Filter, IndexRow, Phrase, search_index
+from callqa.store.visibility import only_team, sees_all, visible_calls
 
 # One definition of normalising and folding, shared with the rule matcher.
 from callqa.text.distance import WeightedPhrase
@@ -344,21 +344,41 @@ _HIT_COLUMNS = (Call.call_id, Call.id, TranscriptSegment.speaker, TranscriptSegm
                 TranscriptSegment.end_s, TranscriptSegment.text)  # fmt: skip
 
 
-def _filter_clauses(filters: SearchFilters | None, viewer: User | None) -> list[ColumnElement[bool]]:
-    out: list[ColumnElement[bool]] = [visible_calls(viewer)]
+FACET_DAYS = 62  # a days filter up to this long is also a facet (a longer one keeps most matches anyway)
+
+
+def _filters(filters: SearchFilters | None, viewer: User | None) -> list[Filter]:
+    """The viewer's visibility and `filters`, each as a WHERE clause and, where PostgreSQL's index
+    holds it as facet lexemes (0016), as those: the index then intersects them with the phrase
+    instead of rechecking every match against the clause."""
+    team = only_team(viewer)
+    out: list[Filter] = []
+    if not sees_all(viewer):
+        out.append((visible_calls(viewer), (f"~t:{team}",) if team else None))
     if filters is None:
         return out
     if filters.speaker is not None:
-        out.append(TranscriptSegment.speaker == filters.speaker)
+        out.append((TranscriptSegment.speaker == filters.speaker, (f"~s:{filters.speaker}",)))
     if filters.agent_id is not None:
-        out.append(Call.agent_id == filters.agent_id)
+        out.append((Call.agent_id == filters.agent_id, (f"~a:{filters.agent_id}",)))
     if filters.category is not None:
-        out.append(exists().where(Violation.call_pk == Call.id, Violation.category == filters.category))
-    if filters.since is not None:
-        out.append(Call.started_at_utc >= datetime.combine(filters.since, time.min))
-    if filters.until is not None:
-        out.append(Call.started_at_utc < datetime.combine(filters.until + timedelta(days=1), time.min))
+        has_hit = exists().where(Violation.call_pk == Call.id, Violation.category == filters.category)
+        out.append((has_hit, (f"~c:{filters.category}",)))
+    since, until = filters.since, filters.until
+    if since is not None and until is not None and 0 <= (until - since).days < FACET_DAYS:
+        days = tuple(f"~d:{since + timedelta(days=k)}" for k in range((until - since).days + 1))
+        out.append((_on_days(since, until), days))
+    elif since is not None or until is not None:
+        out.append((_on_days(since, until), None))
     return out
+
+
+def _on_days(since: date | None, until: date | None) -> ColumnElement[bool]:
+    """Calls started (UTC) on these days, inclusive; either end may be open."""
+    start = Call.started_at_utc
+    clauses = [start >= datetime.combine(since, time.min)] if since else []
+    clauses += [start < datetime.combine(until + timedelta(days=1), time.min)] if until else []
+    return and_(*clauses)
 
 
 def search(
@@ -379,7 +399,7 @@ def search(
     q = _parse(query)
     if limit <= 0:
         return []
-    clauses = _filter_clauses(filters, viewer)
+    restrictions = _filters(filters, viewer)
     wanted = 2 * limit if mask.active else limit  # masking may drop hits that matched hidden digits
     index = search_index(session)
     found: list[tuple[int, float, int]] = []  # (quality, relevance, segment id)
@@ -387,7 +407,7 @@ def search(
     for quality, stream, phrases in q.tiers(fuzzy):
         if len(found) >= wanted:
             break
-        newest = index.newest(session, stream, phrases, clauses, max(CANDIDATES, wanted) + len(seen))
+        newest = index.newest(session, stream, phrases, restrictions, max(CANDIDATES, wanted) + len(seen))
         rows = sorted(newest, key=lambda r: (-r[1], -r[0]))[: wanted + len(seen)]
         if quality == 0:  # the index matched toneless pieces: keep the segments within the cost budget
             rows = _misheard(session, q, rows)

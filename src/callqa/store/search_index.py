@@ -39,12 +39,19 @@ from sqlalchemy.orm import Session
 
 from callqa.store.models import Call, TranscriptSegment
 
-__all__ = ["IndexRow", "Phrase", "SearchIndex", "UnsupportedDatabase", "search_index"]
+__all__ = ["Facet", "Filter", "IndexRow", "Phrase", "SearchIndex", "UnsupportedDatabase", "search_index"]
 
 Phrase = tuple[str, ...]  # consecutive tokens
+Facet = tuple[str, ...]  # facet lexemes (``~s:agent``), any of which will do (PostgreSQL, 0016)
+# a restriction on the segments searched: a WHERE clause over segments and calls, and the same as a
+# facet when the PostgreSQL index holds it (None: the clause only)
+Filter = tuple[ColumnElement[bool], Facet | None]
 IndexRow = tuple[int, Sequence[str], Sequence[str]]  # (segment id, chars tokens, syllables tokens)
 MAX_POSITIONS = 256  # what PostgreSQL keeps per lexeme in a tsvector
 FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL (TsvectorIndex.newest)
+# relative costs (measured at 1M calls): reading one segment of a window and matching it, and fetching
+# one match from the GIN index and rechecking it
+WINDOW_COST, GIN_COST = 1.0, 2.0
 
 
 class UnsupportedDatabase(RuntimeError):
@@ -68,11 +75,11 @@ class SearchIndex(Protocol):
         session: Session,
         stream: str,
         phrases: Sequence[Phrase],
-        clauses: Sequence[ColumnElement[bool]],
+        filters: Sequence[Filter],
         limit: int,
     ) -> list[tuple[int, float]]:
         """(id, score: higher is more relevant) of the `limit` newest segments whose `stream` holds any
-        of `phrases` and whose segment and call pass `clauses`, newest first."""
+        of `phrases` and whose segment and call pass every filter, newest first."""
 
 
 class _SegmentTable:
@@ -109,9 +116,10 @@ class Fts5Index(_SegmentTable):
         session: Session,
         stream: str,
         phrases: Sequence[Phrase],
-        clauses: Sequence[ColumnElement[bool]],
+        filters: Sequence[Filter],
         limit: int,
     ) -> list[tuple[int, float]]:
+        clauses = [clause for clause, _ in filters]
         quoted = " OR ".join(_fts5_quote(" ".join(p)) for p in phrases)
         fts = self._table
         rows = session.execute(
@@ -149,41 +157,49 @@ class TsvectorIndex(_SegmentTable):
         session: Session,
         stream: str,
         phrases: Sequence[Phrase],
-        clauses: Sequence[ColumnElement[bool]],
+        filters: Sequence[Filter],
         limit: int,
     ) -> list[tuple[int, float]]:
         tsv = self._table
         vector = tsv.c[stream]
-        query = cast(literal(tsquery_literal(phrases)), TSQUERY)
+        facets = [facet for _, facet in filters if facet is not None]
+        query = cast(literal(tsquery_literal(phrases, facets)), TSQUERY)
+        residual = [clause for clause, facet in filters if facet is None]
 
         def matching(
             condition: ColumnElement[bool], order: ColumnElement[int], limit: int
         ) -> list[tuple[int, float]]:
-            found = session.execute(
-                select(tsv.c.id, func.ts_rank(vector, query))
-                .select_from(tsv)
-                .join(TranscriptSegment, TranscriptSegment.id == tsv.c.id)
-                .join(Call, Call.id == TranscriptSegment.call_pk)
-                .where(condition, *clauses)
-                .order_by(order.desc())
-                .limit(limit)
-            )
-            return [(int(i), float(score)) for i, score in found]
+            found = select(tsv.c.id, func.ts_rank(vector, query)).select_from(tsv)
+            if residual:  # clauses the vectors' facets do not hold: test them on the segment and call
+                found = found.join(TranscriptSegment, TranscriptSegment.id == tsv.c.id)
+                found = found.join(Call, Call.id == TranscriptSegment.call_pk).where(*residual)
+            rows = session.execute(found.where(condition).order_by(order.desc()).limit(limit))
+            return [(int(i), float(score)) for i, score in rows]
+
+        def window(low: int, high: int, limit: int) -> list[tuple[int, float]]:
+            # ts_match_vq is @@ that the GIN index cannot serve: the rows are read in id order
+            condition = func.ts_match_vq(vector, query) & (tsv.c.id > low) & (tsv.c.id <= high)
+            return matching(condition, tsv.c.id, limit)
 
         # The planner cannot tell how many segments a phrase matches (it multiplies the frequencies of
-        # its tokens), so a frequent phrase would have all its matches fetched from the GIN index and
-        # rechecked before the newest are kept; or, guessing the other way, walk every id backwards for
-        # a token that is in no segment. So first the newest FIRST_WINDOW segments are read in id
-        # order and matched one by one (ts_match_vq is @@ that the index cannot serve): a frequent
-        # phrase fills `limit` there. Only the rest is asked of the GIN index (ordering by id + 0 keeps
-        # the planner off the id order): few matches by then.
+        # its tokens), so it either fetches all of a frequent phrase's matches from the GIN index and
+        # rechecks them before keeping the newest, or walks every id backwards for a rare one. So the
+        # newest FIRST_WINDOW segments are matched one by one first; from the share that matched,
+        # either further windows (as long as they are expected to cost less) or the GIN index for
+        # everything older (ordering by id + 0 keeps the planner off the id order) find the rest.
         top = session.scalar(select(func.max(tsv.c.id)))
         if top is None:
             return []
         low = max(0, top - FIRST_WINDOW)
-        rows = matching(func.ts_match_vq(vector, query) & (tsv.c.id > low), tsv.c.id, limit)
-        if len(rows) < limit and low > 0:
-            rows += matching(vector.op("@@")(query) & (tsv.c.id <= low), tsv.c.id + 0, limit - len(rows))
+        rows = window(low, top, limit)
+        while len(rows) < limit and low > 0:
+            rate = len(rows) / (top - low)  # matches per segment id so far
+            rows_needed = int((limit - len(rows)) / rate * 1.3) + 1 if rate else None
+            if rows_needed is None or rows_needed * WINDOW_COST > rate * low * GIN_COST:
+                older = vector.op("@@")(query) & (tsv.c.id <= low)
+                return rows + matching(older, tsv.c.id + 0, limit - len(rows))
+            rows += window(max(0, low - rows_needed), low, limit - len(rows))
+            low = max(0, low - rows_needed)
         return rows
 
 
@@ -206,9 +222,13 @@ def tsvector_literal(tokens: Iterable[str]) -> str:
     return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
-def tsquery_literal(phrases: Iterable[Phrase]) -> str:
-    """``('逾' <-> '期') | ('一' <-> '期')``: any of the phrases, each its tokens in a row."""
-    return " | ".join("(" + " <-> ".join(_lexeme(t) for t in p) + ")" for p in phrases)
+def tsquery_literal(phrases: Iterable[Phrase], facets: Sequence[Facet] = ()) -> str:
+    """``('逾' <-> '期') | ('一' <-> '期')``: any of the phrases, each its tokens in a row; with
+    `facets`, ANDed with each facet's lexemes OR-ed: ``(…) & ('~s:agent') & ('~d:2026-03-01' | …)``."""
+    any_phrase = " | ".join("(" + " <-> ".join(_lexeme(t) for t in p) + ")" for p in phrases)
+    if not facets:
+        return any_phrase
+    return " & ".join([f"({any_phrase})", *("(" + " | ".join(map(_lexeme, f)) + ")" for f in facets)])
 
 
 _INDEXES: dict[str, SearchIndex] = {"sqlite": Fts5Index(), "postgresql": TsvectorIndex()}

@@ -34,6 +34,14 @@ def visible_calls(
     return true()
 
 
+def only_team(viewer: User | None) -> str | None:
+    """The one team whose calls `viewer` may see, when `visible_calls` restricts them to a team (for
+    indexes keyed by team: search's facets); None when the viewer sees all, or none at all."""
+    if viewer is not None and viewer.active and viewer.role == "team_lead" and viewer.team:
+        return viewer.team
+    return None
+
+
 def sees_all(viewer: User | None) -> bool:
     """Whether `viewer` sees every call (so queries may skip joining `calls` to restrict them)."""
     return viewer is None or (viewer.active and viewer.role != "team_lead")
