@@ -19,7 +19,11 @@ UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000,
 _ARABIC = re.compile(r"[0-9０-９]+(?:,[0-9]{3})*(?:[.．][0-9０-９]+)?")
 _WIDE = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _CN = "".join(DIGITS) + "".join(UNITS)
-_RUN = re.compile(rf"(?:[0-9０-９]|[{_CN}])(?:[0-9０-９,.．{_CN}]|点(?=[{''.join(DIGITS)}0-9]))*")
+# A comma or point inside a numeral only between digits (1,720 / 1.5万): speech recognition puts
+# commas anywhere, and 「四千,就四千」 is two sums.
+_RUN = re.compile(
+    rf"(?:[0-9０-９]|[{_CN}])(?:[0-9０-９{_CN}]|[,.．](?=[0-9０-９])|点(?=[{''.join(DIGITS)}0-9]))*"
+)
 # What a number counts when it is not money (a date, a clock time, a count, a share).
 _NOT_MONEY_AFTER = re.compile(
     r"(?:个|号|日|天|月|年|周|星期|礼拜|期|点|分|秒|岁|次|小时|倍|%|％|成|人|家|张|笔|遍|位|楼|层|条|回)"
