@@ -131,3 +131,17 @@ def find_amounts(text: str) -> list[Amount]:
         if (has_unit or (digits == len(run) and value >= 10)) and digits < 7:
             found.append(Amount(value, start, end))
     return found
+
+
+def written_slips(value: float) -> set[float]:
+    """Sums that a spoken amount written as `value` in Arabic digits may really be: 一万五 heard as
+    一千五 (1500 for 15,000), 一万二 written 112 (its 万 as a 1). Only a second saying of the sum in
+    the call (the agent's recap) can tell; alone, a number is what it says."""
+    out = set()
+    whole = int(value)
+    if whole == value and 1000 <= whole < 10_000 and whole % 100 == 0:
+        out.add(value * 10)  # 千 for 万: two significant figures at most (1500, 2000)
+    text = str(whole)
+    if whole == value and len(text) == 3 and text[1] == "1" and text[0] != "0" and text[2] != "0":
+        out.add(float(int(text[0]) * 10_000 + int(text[2]) * 1000))  # 112: 一万二
+    return out
