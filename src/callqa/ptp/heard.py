@@ -45,7 +45,7 @@ def _near(word: str, syllable: str, limit: float, but: str = "") -> Callable[[st
 # A key word's frame: a pattern whose named groups are the heard characters, each with the word it
 # may stand for and how near it must sound; all of a match's groups pass, or nothing changes.
 _C = r"(?P<w>[\u4e00-\u9fff])"
-_SUM_AFTER = rf"[{_NUMERAL}](?![个张份家部台下次遍点号日天月年周岁])"
+_SUM_AFTER = rf"[{_NUMERAL}](?![个张份家部台下次遍点号日天月年周岁])(?!(?P=w))"  # not 缓一缓
 Test = Callable[[str], bool]
 Rule = tuple[re.Pattern[str], dict[str, tuple[str, Test]], "re.Pattern[str] | None"]
 
