@@ -11,6 +11,9 @@ Run: PYTHONPATH=src .venv/bin/python bench/bench_ptp_audio.py [--set DIR] [--onl
      [--keep DIR] [--verbose]
 --keep DIR keeps the workspace in DIR; run again with the same DIR, the calls already processed there
 are scored again without the speech model (a changed parser needs `callqa recheck -w DIR` first).
+--reread (with --keep) reads each call's promise again from its stored segments with this checkout's
+`callqa.ptp.find_promise`, as processing does, straight from the workspace's SQLite file (read only):
+it works on a workspace whose schema this checkout cannot migrate, and needs no recheck.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sqlite3
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from bench_workers import cli  # bench/ is on sys.path when this script runs
+from callqa.ptp import find_promise
+from callqa.transcript import Segment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SET = ROOT / "bench" / "data" / "ptp" / "audio4"
@@ -70,6 +77,25 @@ def stored_calls(ws: Path) -> dict[str, dict]:
     return {c["call_id"]: c for c in json.loads(cli("calls", "-w", str(ws), "-f", "json").stdout)}
 
 
+def reread(ws: Path) -> dict[str, dict]:
+    """Each processed call's promise read again from its stored (corrected) segments, by call id."""
+    db = sqlite3.connect(f"file:{ws / 'callqa.db'}?mode=ro", uri=True)
+    out: dict[str, dict] = {}
+    calls = db.execute("SELECT id, call_id, status, local_date FROM calls WHERE local_date IS NOT NULL")
+    for pk, call_id, status, day in calls.fetchall():
+        rows = db.execute(
+            "SELECT speaker, start_s, end_s, text FROM segments WHERE call_pk = ? ORDER BY position", (pk,)
+        )
+        segments = [Segment(*row) for row in rows.fetchall()]
+        found = find_promise(segments, date.fromisoformat(day))
+        ptp = found and {"date": found.day.isoformat(), "amount_yuan": found.amount_yuan,
+                         "text": found.text, "start_s": found.start_s}  # fmt: skip
+        lines = [f"[{s.start_s:6.1f}] {s.speaker}: {s.text}" for s in segments]
+        out[call_id] = {"call_id": call_id, "status": status, "ptp": ptp, "lines": lines}
+    db.close()
+    return out
+
+
 def process(root: Path, wanted: list[str], ws: Path, workers: int | None, manifest: Path) -> None:
     """Ingest the wanted calls with their manifest and transcribe + check them (real speech model)."""
     subset_manifest(root, wanted, manifest)
@@ -103,6 +129,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated call ids (default: every call of the set)")
     parser.add_argument("--workers", type=int, help="transcription processes (default: callqa's)")
     parser.add_argument("--keep", type=Path, help="the workspace folder to keep (and reuse when run again)")
+    parser.add_argument("--reread", action="store_true", help="with --keep: promises from stored segments")
     parser.add_argument("--verbose", action="store_true", help="each call: label, found, transcript")
     args = parser.parse_args()
     truth = labels(args.set)
@@ -114,11 +141,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ptp-audio-") as tmp:
         ws = args.keep or Path(tmp) / "ws"
         ws.parent.mkdir(parents=True, exist_ok=True)
-        stored = stored_calls(ws) if (ws / "callqa.db").exists() else {}
-        todo = [c for c in wanted if stored.get(c, {}).get("status") not in ("clean", "flagged")]
-        if todo:
-            process(args.set, todo, ws, args.workers, Path(tmp) / "manifest.csv")
-            stored = stored_calls(ws)
+        if args.reread:
+            if not (ws / "callqa.db").exists():
+                raise SystemExit("--reread needs --keep DIR with processed calls")
+            stored = reread(ws)
+        else:
+            stored = stored_calls(ws) if (ws / "callqa.db").exists() else {}
+            todo = [c for c in wanted if stored.get(c, {}).get("status") not in ("clean", "flagged")]
+            if todo:
+                process(args.set, todo, ws, args.workers, Path(tmp) / "manifest.csv")
+                stored = stored_calls(ws)
         report(truth, wanted, stored, ws if args.verbose else None)
         print(f"({args.set.name}: {len(wanted)} calls)")
 
@@ -148,7 +180,9 @@ def report(truth: Labels, wanted: list[str], stored: dict[str, dict], ws: Path |
         if got:
             print(f"  words: 「{got['text']}」 at {got['start_s']} s")
         if row:
-            print("  " + cli("transcript", call_id, "-w", str(ws)).stdout.strip().replace("\n", "\n  "))
+            lines = row.get("lines") or [cli("transcript", call_id, "-w", str(ws)).stdout]
+            text = "\n".join(lines)
+            print("  " + text.strip().replace("\n", "\n  "))
     n = sum(truth[c] is not None for c in wanted)
     print(f"\n{n} calls with a promise, {len(wanted) - n} without; {tally['failed']} not processed")
     print(f"promises: day exact {pct(tally['day'], n)}, sum exact {pct(tally['sum'], n)}, "

@@ -177,10 +177,10 @@ def _spring_eve(m: re.Match[str], today: date) -> date | None:
 
 Resolver = Callable[[re.Match[str], date], "date | None"]
 PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
-    (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本)?{_WEEK}(?P<wd>[一二三四五六日天1-7])(?!(?!{_SUM_AHEAD})[0-9一二三四五六七八九十])"),
+    (re.compile(rf"(?P<pre>(?<!一)下下个?|下个?|这个?|本)?{_WEEK}(?P<wd>[一二三四五六日天1-7])(?!(?!{_SUM_AHEAD})[0-9一二三四五六七八九十])"),
      _weekday),
-    (re.compile(r"(?P<pre>下下个?|下个?|这个?|本)?周(?P<wd>末)"), _weekday),
-    (re.compile(rf"(?P<pre>下下个?|下个?|这个?|本){_WEEK}(?![一二三四五六日天末1-7])"), _week),
+    (re.compile(r"(?P<pre>(?<!一)下下个?|下个?|这个?|本)?周(?P<wd>末)"), _weekday),
+    (re.compile(rf"(?P<pre>(?<!一)下下个?|下个?|这个?|本){_WEEK}(?![一二三四五六日天末1-7])"), _week),
     (re.compile(rf"大后天|明后天|后天|明天|明日|明儿|明早|明晚|今天|今日|今儿|今晚|当天|{NOW_WORDS.pattern}"),
      _relative_day),
     (re.compile(rf"(?P<n>{_N}|半)个?(?P<unit>天|日|周|星期|礼拜|月)(?:之内|以内|内|之后|以后|后)"), _within),

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from callqa.ptp.dates import _N, DateMention, find_dates
-from callqa.ptp.numbers import Amount
+from callqa.ptp.numbers import Amount, written_slips
 from callqa.ptp.stance import (
     ASKS_AMOUNT,
     ASKS_WHEN,
@@ -173,11 +173,27 @@ class Negotiation:
         days = s.dates()
         money = money_of(s, skip_balance=True)
         own = Terms(days[0].day if days else None, money, self.turn, [s], "agent", s.proposes)
+        if self._recaps_a_slip(own):
+            return
         if self._agrees_to_floated(s, own):
             return
         about_paying = any(c.commits for c in s.live) or s.amounts() or (s.question and s.bare())
         if (days or money.kind == "value") and not s.refuses and about_paying:
             self.offer = own  # 「至少三千」, 「那下周一还两千行吗」, 「后天呢？」
+
+    def _recaps_a_slip(self, own: Terms) -> bool:
+        """The agent's recap of the promise's day with the sum the customer's digits were heard from
+        (「下周三之前我把112全部还清」「…下周三之前还款12000元」): the recap's sum is the promise's."""
+        promise = self.promise
+        if not (promise and self.fresh(promise, 1) and promise.money.kind == "value" and own.day):
+            return False
+        if own.day != promise.day or own.money.kind != "value" or own.money.value is None:
+            return False
+        if own.money.value not in written_slips(promise.money.value or 0):
+            return False
+        promise.money = own.money
+        promise.sentences.append(own.sentences[0])
+        return True
 
     def _turned_down(self, s: Sentence) -> bool:
         """The agent declines the promise's sum (「两千太少了」, 「减免不了」)."""

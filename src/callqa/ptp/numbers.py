@@ -19,7 +19,11 @@ UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000,
 _ARABIC = re.compile(r"[0-9０-９]+(?:,[0-9]{3})*(?:[.．][0-9０-９]+)?")
 _WIDE = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _CN = "".join(DIGITS) + "".join(UNITS)
-_RUN = re.compile(rf"(?:[0-9０-９]|[{_CN}])(?:[0-9０-９,.．{_CN}]|点(?=[{''.join(DIGITS)}0-9]))*")
+# A comma or point inside a numeral only between digits (1,720 / 1.5万): speech recognition puts
+# commas anywhere, and 「四千,就四千」 is two sums.
+_RUN = re.compile(
+    rf"(?:[0-9０-９]|[{_CN}])(?:[0-9０-９{_CN}]|[,.．](?=[0-9０-９])|点(?=[{''.join(DIGITS)}0-9]))*"
+)
 # What a number counts when it is not money (a date, a clock time, a count, a share).
 _NOT_MONEY_AFTER = re.compile(
     r"(?:个|号|日|天|月|年|周|星期|礼拜|期|点|分|秒|岁|次|小时|倍|%|％|成|人|家|张|笔|遍|位|楼|层|条|回)"
@@ -127,3 +131,17 @@ def find_amounts(text: str) -> list[Amount]:
         if (has_unit or (digits == len(run) and value >= 10)) and digits < 7:
             found.append(Amount(value, start, end))
     return found
+
+
+def written_slips(value: float) -> set[float]:
+    """Sums that a spoken amount written as `value` in Arabic digits may really be: 一万五 heard as
+    一千五 (1500 for 15,000), 一万二 written 112 (its 万 as a 1). Only a second saying of the sum in
+    the call (the agent's recap) can tell; alone, a number is what it says."""
+    out = set()
+    whole = int(value)
+    if whole == value and 1000 <= whole < 10_000 and whole % 100 == 0:
+        out.add(value * 10)  # 千 for 万: two significant figures at most (1500, 2000)
+    text = str(whole)
+    if whole == value and len(text) == 3 and text[1] == "1" and text[0] != "0" and text[2] != "0":
+        out.add(float(int(text[0]) * 10_000 + int(text[2]) * 1000))  # 112: 一万二
+    return out
