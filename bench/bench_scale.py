@@ -1,6 +1,8 @@
 """Workbench latency on a large workspace database (built by build_bench_db.py), as an admin and as a
 team lead: 总览, 通话列表 (filters; every sort on its first, middle and last page), 通话详情, the
-`/api/calls` twin, 我的复核 (the review queue), 承诺还款 and search (1-char, 2-char, longer, fuzzy).
+`/api/calls` twin, 我的复核 (the review queue), 承诺还款 and search (1-char, 2-char, longer, fuzzy, by
+speaker; and through the query layer, as `callqa search` and `/api/search` run it, filtered by agent,
+category, one week, agent + speaker + since).
 
     .venv/bin/python bench/bench_scale.py --url postgresql+psycopg://postgres@127.0.0.1:55433/bench1m
 
@@ -18,7 +20,9 @@ import platform
 import random
 import statistics
 import tempfile
+import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -28,9 +32,10 @@ from bench_search import QUERIES, pct
 from bench_web import timed_gets
 from build_bench_db import PASSWORD, RULES
 from callqa.settings import DATABASE_URL_ENV
-from callqa.store.database import open_database
-from callqa.store.models import Call
+from callqa.store.database import Database, open_database
+from callqa.store.models import Call, User
 from callqa.store.queries import CALL_SORTS
+from callqa.store.search import SearchFilters, search
 from callqa.web.app import create_app
 from callqa.workspace import Workspace
 
@@ -130,7 +135,53 @@ def workload(rnd: random.Random, call_ids: list[str], total: int, n: int) -> dic
             )
             for kind in ("1-char", "2-char", "longer", "fuzzy")
         },
+        "search: speaker (web)": some(
+            lambda: (
+                f"/search?q={rnd.choice(ANY_QUERY)}&speaker={rnd.choice(['agent', 'customer'])}"
+                + "&fuzzy=1" * (rnd.random() < 0.3)
+            )
+        ),
     }
+
+
+ANY_QUERY = QUERIES["1-char"] + QUERIES["2-char"] + QUERIES["longer"]
+
+
+def filtered_searches(rnd: random.Random, n: int) -> dict[str, list[tuple[str, bool, SearchFilters]]]:
+    """`n` searches per filter as `callqa search` and `/api/search` take them: (query, fuzzy, filters)."""
+    categories = sorted({r[2] for r in RULES})
+
+    def week() -> SearchFilters:
+        since = date(2025, 12, 1) + timedelta(days=rnd.randrange(360))
+        return SearchFilters(since=since, until=since + timedelta(days=6))
+
+    makers: dict[str, Callable[[], SearchFilters]] = {
+        "agent": lambda: SearchFilters(agent_id=f"A{rnd.randrange(200):03d}"),
+        "category": lambda: SearchFilters(category=rnd.choice(categories)),
+        "one week": week,
+        "agent+speaker+since": lambda: SearchFilters(
+            speaker="agent", agent_id=f"A{rnd.randrange(200):03d}", since=date(2026, rnd.randrange(1, 12), 1)
+        ),
+    }
+    return {
+        f"search: {name} (query layer)": [
+            (rnd.choice(ANY_QUERY), rnd.random() < 0.3, make()) for _ in range(n)
+        ]
+        for name, make in makers.items()
+    }
+
+
+def timed_searches(
+    db: Database, viewer: User, searches: list[tuple[str, bool, SearchFilters]]
+) -> list[float]:
+    """Milliseconds per search through the query layer (the CLI's and the API's path), in a session each."""
+    out = []
+    for query, fuzzy, filters in searches:
+        with db.session() as s:
+            start = time.perf_counter()
+            search(s, query, fuzzy=fuzzy, filters=filters, viewer=viewer)
+            out.append((time.perf_counter() - start) * 1000)
+    return out
 
 
 def main() -> None:
@@ -170,6 +221,17 @@ def main() -> None:
             print(f"  {kind:30} {name:12} p95 {pct(times, 0.95):8.1f} ms", flush=True)
             for ms, path in sorted(zip(times, paths, strict=True), reverse=True)[: args.slowest]:
                 print(f"      {ms:8.1f} ms  {path}")
+        with db.session() as s:
+            viewer = s.scalars(select(User).where(User.username == name)).one()
+            s.expunge(viewer)
+        for kind, searches in filtered_searches(rnd, args.requests).items():
+            if args.only not in kind:
+                continue
+            times = timed_searches(db, viewer, searches)
+            rows.append((kind, name.removeprefix("bench_"), total, times))
+            print(f"  {kind:30} {name:12} p95 {pct(times, 0.95):8.1f} ms", flush=True)
+            for ms, one in sorted(zip(times, searches, strict=True), reverse=True)[: args.slowest]:
+                print(f"      {ms:8.1f} ms  {one}")
     if args.markdown:
         print("| request | viewer (calls seen) | median ms | p95 ms | max ms |\n|---|---|---|---|---|")
     else:

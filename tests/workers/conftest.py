@@ -135,6 +135,9 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
 
 
 CALLS = ("p01", "p02", "p05")  # clean, flagged, flagged (stereo and mono)
+ALL_CALLS = tuple(
+    line.split(",")[1] for line in (EXAMPLES / "manifest.csv").read_text().splitlines()[1:] if line
+)
 
 
 def ingest_examples(

@@ -13,7 +13,15 @@ import pytest
 from tests.conftest import outcome
 from tests.pg import LocalPostgres, PostgresServer, local_postgres
 
-from .conftest import RedisServer, Workers, calls_json, cli_env, in_process_outcome, ingest_examples
+from .conftest import (
+    ALL_CALLS,
+    RedisServer,
+    Workers,
+    calls_json,
+    cli_env,
+    in_process_outcome,
+    ingest_examples,
+)
 from .test_workers import assert_exactly_once, holder, process
 
 
@@ -28,10 +36,12 @@ def restartable_postgres() -> Iterator[LocalPostgres]:
 def test_two_workers_on_postgres_give_the_sqlite_in_process_result(
     tmp_path: Path, broker: RedisServer, workers: Workers, postgres_server: PostgresServer
 ) -> None:
-    expected = in_process_outcome(tmp_path)  # SQLite, in-process
+    """The whole example corpus (the fake speech engine's transcripts of it)."""
+    expected = in_process_outcome(tmp_path, ALL_CALLS)  # SQLite, in-process
+    assert len(expected) == 14
     url = postgres_server.create_database()
     try:
-        ws = ingest_examples(tmp_path / "ws", database_url=url)
+        ws = ingest_examples(tmp_path / "ws", ALL_CALLS, database_url=url)
         env = cli_env(broker.url)
         for _ in range(2):
             workers.start(ws, env)
