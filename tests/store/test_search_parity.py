@@ -64,6 +64,9 @@ QUERIES = [  # query, fuzzy, filters, at least this many hits
     ("钱", False, SearchFilters(agent_id="A2"), 2),
     ("钱", False, SearchFilters(since=date(2026, 3, 5), until=date(2026, 3, 9)), 2),
     ("还", True, SearchFilters(speaker="agent", since=date(2026, 3, 9)), 3),
+    ("钱", False, SearchFilters(until=date(2026, 3, 5)), 2),
+    ("还", False, SearchFilters(since=date(2025, 12, 30), until=date(2026, 3, 9)), 3),
+    ("钱", False, SearchFilters(since=date(2026, 3, 9), until=date(2026, 3, 5)), 0),
 ]
 
 

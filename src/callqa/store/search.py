@@ -54,7 +54,7 @@ from callqa.chinese import is_ideograph
 from callqa.errors import InvalidInput
 from callqa.masking import UNMASKED, Masker, overlaps
 from callqa.store.models import Call, TranscriptSegment, User, Violation
-from callqa.store.search_index import Filter, IndexRow, Phrase, search_index
+from callqa.store.search_index import Filter, IndexRow, Phrase, day_range, search_index
 from callqa.store.visibility import only_team, sees_all, visible_calls
 
 # One definition of normalising and folding, shared with the rule matcher.
@@ -344,9 +344,6 @@ _HIT_COLUMNS = (Call.call_id, Call.id, TranscriptSegment.speaker, TranscriptSegm
                 TranscriptSegment.end_s, TranscriptSegment.text)  # fmt: skip
 
 
-FACET_DAYS = 62  # a days filter up to this long is also a facet (a longer one keeps most matches anyway)
-
-
 def _filters(filters: SearchFilters | None, viewer: User | None) -> list[Filter]:
     """The viewer's visibility and `filters`, each as a WHERE clause and, where PostgreSQL's index
     holds it as facet lexemes (0016), as those: the index then intersects them with the phrase
@@ -364,12 +361,9 @@ def _filters(filters: SearchFilters | None, viewer: User | None) -> list[Filter]
     if filters.category is not None:
         has_hit = exists().where(Violation.call_pk == Call.id, Violation.category == filters.category)
         out.append((has_hit, (f"~c:{filters.category}",)))
-    since, until = filters.since, filters.until
-    if since is not None and until is not None and 0 <= (until - since).days < FACET_DAYS:
-        days = tuple(f"~d:{since + timedelta(days=k)}" for k in range((until - since).days + 1))
-        out.append((_on_days(since, until), days))
-    elif since is not None or until is not None:
-        out.append((_on_days(since, until), None))
+    if filters.since is not None or filters.until is not None:
+        days = day_range(filters.since, filters.until)
+        out.append((_on_days(filters.since, filters.until), days or None))  # none: since after until
     return out
 
 

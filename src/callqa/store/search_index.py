@@ -30,6 +30,7 @@ No LIKE scan is used on either database. Other databases are refused (:class:`Un
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, cast, column, func, literal, literal_column, select, table
@@ -39,19 +40,36 @@ from sqlalchemy.orm import Session
 
 from callqa.store.models import Call, TranscriptSegment
 
-__all__ = ["Facet", "Filter", "IndexRow", "Phrase", "SearchIndex", "UnsupportedDatabase", "search_index"]
+__all__ = [
+    "Facet",
+    "Filter",
+    "IndexRow",
+    "Phrase",
+    "Prefix",
+    "SearchIndex",
+    "UnsupportedDatabase",
+    "day_range",
+    "search_index",
+]
 
 Phrase = tuple[str, ...]  # consecutive tokens
-Facet = tuple[str, ...]  # facet lexemes (``~s:agent``), any of which will do (PostgreSQL, 0016)
+
+
+class Prefix(str):
+    """A facet term that matches every lexeme it begins (``'~d:2026-07':*``: any day of July 2026)."""
+
+
+Facet = tuple[str, ...]  # facet lexemes (``~s:agent``) or Prefix terms: any will do (PostgreSQL, 0016)
 # a restriction on the segments searched: a WHERE clause over segments and calls, and the same as a
 # facet when the PostgreSQL index holds it (None: the clause only)
 Filter = tuple[ColumnElement[bool], Facet | None]
 IndexRow = tuple[int, Sequence[str], Sequence[str]]  # (segment id, chars tokens, syllables tokens)
 MAX_POSITIONS = 256  # what PostgreSQL keeps per lexeme in a tsvector
 FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL (TsvectorIndex.newest)
-# relative costs (measured at 1M calls): reading one segment of a window and matching it, and fetching
-# one match from the GIN index and rechecking it
-WINDOW_COST, GIN_COST = 1.0, 2.0
+# costs in microseconds, measured at 1M calls (5M segments) on the 2-core machine: matching one segment
+# of a window (alone; joined to its segment and call for clauses the facets do not hold), walking one
+# entry of a GIN posting list, and fetching and rechecking one match the GIN index found
+ROW_COST, ROW_JOIN_COST, LIST_COST, MATCH_COST = 0.4, 1.5, 1.0, 3.0
 
 
 class UnsupportedDatabase(RuntimeError):
@@ -192,15 +210,60 @@ class TsvectorIndex(_SegmentTable):
             return []
         low = max(0, top - FIRST_WINDOW)
         rows = window(low, top, limit)
+        if len(rows) >= limit or low == 0:
+            return rows
+        # what the GIN index would cost for everything older: the posting lists it walks (the facets'
+        # when there are any, their share measured on the first window) and the matches it rechecks
+        listed = 0.0
+        if facets:
+            facets_only = cast(literal(tsquery_literal((), facets)), TSQUERY)
+            in_window = select(func.count()).where(
+                func.ts_match_vq(vector, facets_only) & (tsv.c.id > low) & (tsv.c.id <= top)
+            )
+            listed = (session.scalar(in_window.select_from(tsv)) or 0) / (top - low)
+        row_cost = ROW_JOIN_COST if residual else ROW_COST
         while len(rows) < limit and low > 0:
             rate = len(rows) / (top - low)  # matches per segment id so far
+            gin_cost = low * (listed * LIST_COST + rate * (MATCH_COST + (0 if facets else LIST_COST)))
             rows_needed = int((limit - len(rows)) / rate * 1.3) + 1 if rate else None
-            if rows_needed is None or rows_needed * WINDOW_COST > rate * low * GIN_COST:
+            if rows_needed is None or rows_needed * row_cost > gin_cost:
                 older = vector.op("@@")(query) & (tsv.c.id <= low)
                 return rows + matching(older, tsv.c.id + 0, limit - len(rows))
             rows += window(max(0, low - rows_needed), low, limit - len(rows))
             low = max(0, low - rows_needed)
         return rows
+
+
+# what each character of a day facet's YYYY-MM-DD can be: day lexemes sort as the days do, so a range of
+# days is a range of strings, covered by the fewest prefixes
+DAY_SYMBOLS = ["0123456789"] * 4 + ["-", "01", "0123456789", "-", "0123", "0123456789"]
+DAY_MIN, DAY_MAX = "".join(c[0] for c in DAY_SYMBOLS), "".join(c[-1] for c in DAY_SYMBOLS)
+
+
+def day_range(since: date | None, until: date | None) -> Facet:
+    """The day facets of every day from `since` to `until` (inclusive; None: open) as the fewest
+    terms: exact days at the ends, prefixes (a month, a year, a decade…) between them."""
+    lo = since.isoformat() if since else DAY_MIN
+    hi = until.isoformat() if until else DAY_MAX
+    terms: list[str] = []
+
+    def cover(prefix: str, lo_bound: bool, hi_bound: bool) -> None:
+        i = len(prefix)
+        lo_bound = lo_bound and lo[i:] != DAY_MIN[i:]  # the rest of lo is the least: no bound left
+        hi_bound = hi_bound and hi[i:] != DAY_MAX[i:]
+        if i == len(DAY_MIN):
+            terms.append(f"~d:{prefix}")
+        elif not (lo_bound or hi_bound):
+            terms.append(Prefix(f"~d:{prefix}"))
+        else:
+            first, last = (lo[i] if lo_bound else "0"), (hi[i] if hi_bound else "9")
+            for ch in DAY_SYMBOLS[i]:
+                if ch == "-" or first <= ch <= last:
+                    cover(prefix + ch, lo_bound and ch == lo[i], hi_bound and ch == hi[i])
+
+    if lo <= hi:
+        cover("", True, True)
+    return tuple(terms)
 
 
 def _fts5_quote(phrase: str) -> str:
@@ -224,11 +287,17 @@ def tsvector_literal(tokens: Iterable[str]) -> str:
 
 def tsquery_literal(phrases: Iterable[Phrase], facets: Sequence[Facet] = ()) -> str:
     """``('逾' <-> '期') | ('一' <-> '期')``: any of the phrases, each its tokens in a row; with
-    `facets`, ANDed with each facet's lexemes OR-ed: ``(…) & ('~s:agent') & ('~d:2026-03-01' | …)``."""
+    `facets`, ANDed with each facet's lexemes OR-ed: ``(…) & ('~s:agent') & ('~d:2026-03-01' | …)``;
+    no phrases: the facets alone."""
     any_phrase = " | ".join("(" + " <-> ".join(_lexeme(t) for t in p) + ")" for p in phrases)
     if not facets:
         return any_phrase
-    return " & ".join([f"({any_phrase})", *("(" + " | ".join(map(_lexeme, f)) + ")" for f in facets)])
+
+    def term(t: str) -> str:
+        return _lexeme(t) + (":*" if isinstance(t, Prefix) else "")
+
+    ands = [f"({any_phrase})"] if any_phrase else []
+    return " & ".join([*ands, *("(" + " | ".join(map(term, f)) + ")" for f in facets)])
 
 
 _INDEXES: dict[str, SearchIndex] = {"sqlite": Fts5Index(), "postgresql": TsvectorIndex()}
