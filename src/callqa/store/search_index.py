@@ -68,8 +68,9 @@ MAX_POSITIONS = 256  # what PostgreSQL keeps per lexeme in a tsvector
 FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL (TsvectorIndex.newest)
 # costs in microseconds, measured at 1M calls (5M segments) on the 2-core machine: matching one segment
 # of a window (alone; joined to its segment and call for clauses the facets do not hold), walking one
-# entry of a GIN posting list, and fetching and rechecking one match the GIN index found
-ROW_COST, ROW_JOIN_COST, LIST_COST, MATCH_COST = 0.4, 1.5, 1.0, 3.0
+# entry of a GIN posting list, and fetching and rechecking one row the GIN index found (a match, or a
+# row of the rarest facet)
+ROW_COST, ROW_JOIN_COST, LIST_COST, MATCH_COST, FETCH_COST = 0.4, 1.5, 0.1, 3.0, 2.0
 
 
 class UnsupportedDatabase(RuntimeError):
@@ -180,31 +181,38 @@ class TsvectorIndex(_SegmentTable):
     ) -> list[tuple[int, float]]:
         tsv = self._table
         vector = tsv.c[stream]
-        facets = [facet for _, facet in filters if facet is not None]
-        query = cast(literal(tsquery_literal(phrases, facets)), TSQUERY)
+        facets = [(clause, facet) for clause, facet in filters if facet is not None]
         residual = [clause for clause, facet in filters if facet is None]
+        query = cast(literal(tsquery_literal(phrases, [f for _, f in facets])), TSQUERY)
 
         def matching(
-            condition: ColumnElement[bool], order: ColumnElement[int], limit: int
+            condition: ColumnElement[bool],
+            order: ColumnElement[int],
+            limit: int,
+            clauses: list[ColumnElement[bool]],
         ) -> list[tuple[int, float]]:
             found = select(tsv.c.id, func.ts_rank(vector, query)).select_from(tsv)
-            if residual:  # clauses the vectors' facets do not hold: test them on the segment and call
+            if clauses:  # clauses the vectors' facets do not hold: test them on the segment and call
                 found = found.join(TranscriptSegment, TranscriptSegment.id == tsv.c.id)
-                found = found.join(Call, Call.id == TranscriptSegment.call_pk).where(*residual)
+                found = found.join(Call, Call.id == TranscriptSegment.call_pk).where(*clauses)
             rows = session.execute(found.where(condition).order_by(order.desc()).limit(limit))
             return [(int(i), float(score)) for i, score in rows]
 
         def window(low: int, high: int, limit: int) -> list[tuple[int, float]]:
             # ts_match_vq is @@ that the GIN index cannot serve: the rows are read in id order
             condition = func.ts_match_vq(vector, query) & (tsv.c.id > low) & (tsv.c.id <= high)
-            return matching(condition, tsv.c.id, limit)
+            return matching(condition, tsv.c.id, limit, residual)
 
         # The planner cannot tell how many segments a phrase matches (it multiplies the frequencies of
         # its tokens), so it either fetches all of a frequent phrase's matches from the GIN index and
         # rechecks them before keeping the newest, or walks every id backwards for a rare one. So the
-        # newest FIRST_WINDOW segments are matched one by one first; from the share that matched,
-        # either further windows (as long as they are expected to cost less) or the GIN index for
-        # everything older (ordering by id + 0 keeps the planner off the id order) find the rest.
+        # newest FIRST_WINDOW segments are matched one by one first. What share of them hold the
+        # phrase, each facet and all of it then prices the rest: further windows (matching every facet
+        # row by row, cheap however many days a range spans), or the GIN index for everything older
+        # (ordering by id + 0 keeps the planner off the id order), which walks the posting lists of
+        # the phrase's tokens and of the facets it is given (not a range of days over months: the
+        # union of many long lists), or only the rarest facet's; what it returns is matched against the
+        # whole query row by row.
         top = session.scalar(select(func.max(tsv.c.id)))
         if top is None:
             return []
@@ -212,26 +220,49 @@ class TsvectorIndex(_SegmentTable):
         rows = window(low, top, limit)
         if len(rows) >= limit or low == 0:
             return rows
-        # what the GIN index would cost for everything older: the posting lists it walks (the facets'
-        # when there are any, their share measured on the first window) and the matches it rechecks
-        listed = 0.0
-        if facets:
-            facets_only = cast(literal(tsquery_literal((), facets)), TSQUERY)
-            in_window = select(func.count()).where(
-                func.ts_match_vq(vector, facets_only) & (tsv.c.id > low) & (tsv.c.id <= top)
-            )
-            listed = (session.scalar(in_window.select_from(tsv)) or 0) / (top - low)
+        parts = [tsquery_literal(phrases), *(tsquery_literal((), [f]) for _, f in facets)]
+        counts = [func.count().filter(func.ts_match_vq(vector, cast(literal(q), TSQUERY))) for q in parts]
+        in_window = select(*counts).select_from(tsv).where((tsv.c.id > low) & (tsv.c.id <= top))
+        phrase_share, *seen = (n / (top - low) for n in session.execute(in_window).one())
+        shares = [_share(f, share) for (_, f), share in zip(facets, seen, strict=True)]
+        short = [(f, share) for (_, f), share in zip(facets, shares, strict=True) if _short(f)]
+        rarest = min(short, key=lambda pair: pair[1], default=None)
         row_cost = ROW_JOIN_COST if residual else ROW_COST
         while len(rows) < limit and low > 0:
             rate = len(rows) / (top - low)  # matches per segment id so far
-            gin_cost = low * (listed * LIST_COST + rate * (MATCH_COST + (0 if facets else LIST_COST)))
             rows_needed = int((limit - len(rows)) / rate * 1.3) + 1 if rate else None
-            if rows_needed is None or rows_needed * row_cost > gin_cost:
-                older = vector.op("@@")(query) & (tsv.c.id <= low)
-                return rows + matching(older, tsv.c.id + 0, limit - len(rows))
-            rows += window(max(0, low - rows_needed), low, limit - len(rows))
-            low = max(0, low - rows_needed)
+            # the GIN index given the phrase and the short facets (it walks all their posting lists),
+            # or only the rarest facet (its rows then matched one by one, as in a window)
+            with_phrase = low * (LIST_COST * (phrase_share + sum(x for _, x in short)) + MATCH_COST * rate)
+            by_facet = low * rarest[1] * FETCH_COST if rarest else None
+            costs = {"window": rows_needed * row_cost if rows_needed else None,
+                     "phrase": with_phrase, "facet": by_facet}  # fmt: skip
+            best = min((c, name) for name, c in costs.items() if c is not None)[1]
+            if best == "window":
+                rows += window(max(0, low - (rows_needed or 0)), low, limit - len(rows))
+                low = max(0, low - (rows_needed or 0))
+                continue
+            if best == "facet" and rarest is not None:
+                rare = cast(literal(tsquery_literal((), [rarest[0]])), TSQUERY)
+                older = vector.op("@@")(rare) & func.ts_match_vq(vector, query)
+            else:
+                gin_query = cast(literal(tsquery_literal(phrases, [f for f, _ in short])), TSQUERY)
+                older = vector.op("@@")(gin_query) & func.ts_match_vq(vector, query)
+            return rows + matching(older & (tsv.c.id <= low), tsv.c.id + 0, limit - len(rows), residual)
         return rows
+
+
+def _short(facet: Facet) -> bool:
+    """Whether the GIN index may be given `facet`: no more than a couple of months of days (a prefix
+    standing for ten days at most); a longer range is the union of many long posting lists."""
+    return len(facet) <= 62 and all(not isinstance(t, Prefix) or len(t) >= len("~d:YYYY-MM-D") for t in facet)
+
+
+def _share(facet: Facet, seen: float) -> float:
+    """The share of all segments a facet is taken to hold: what the newest ones showed, but a range of
+    days at least its share of a year (the newest segments say nothing of last spring)."""
+    days = sum(1 for t in facet if t.startswith("~d:") and not isinstance(t, Prefix))
+    return max(seen, days / 365, 0.0005)
 
 
 # what each character of a day facet's YYYY-MM-DD can be: day lexemes sort as the days do, so a range of
