@@ -14,6 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,7 +69,10 @@ def migrate(engine: Engine) -> None:
 
     On SQLite the run has foreign keys off: a migration that changes a table rebuilds it (copy,
     drop, rename), and dropping a table with foreign keys on deletes every row that references it
-    by cascade. The keys are checked before the run commits and switched on again after it."""
+    by cascade. The keys are checked before the run commits and switched on again after it. A run
+    that changed the schema then hands the write-ahead log's pages to the file and truncates it
+    (the log would otherwise keep a copy of every page the migrations wrote: a new workspace's
+    database would take twice its size on disk)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     url = engine.url.render_as_string(hide_password=False)
@@ -78,6 +82,12 @@ def migrate(engine: Engine) -> None:
         if sqlite:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or it is ignored
             conn.commit()
+        def revision() -> str | None:
+            current = MigrationContext.configure(conn).get_current_revision()
+            conn.rollback()  # end the read, so the next step may begin its own transaction
+            return current
+
+        before = revision()
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
@@ -89,6 +99,9 @@ def migrate(engine: Engine) -> None:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
+        if sqlite and revision() != before:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.commit()
 
 
 class Database:
