@@ -82,6 +82,7 @@ def migrate(engine: Engine) -> None:
         if sqlite:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or it is ignored
             conn.commit()
+
         def revision() -> str | None:
             current = MigrationContext.configure(conn).get_current_revision()
             conn.rollback()  # end the read, so the next step may begin its own transaction

@@ -29,6 +29,7 @@ No LIKE scan is used on either database. Other databases are refused (:class:`Un
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Protocol
@@ -70,7 +71,9 @@ FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL
 # of a window (alone; joined to its segment and call for clauses the facets do not hold), walking one
 # entry of a GIN posting list, and fetching and rechecking one row the GIN index found (a match, or a
 # row of the rarest facet)
-ROW_COST, ROW_JOIN_COST, LIST_COST, MATCH_COST, FETCH_COST = 0.4, 1.5, 0.1, 3.0, 2.0
+ROW_COST, ROW_JOIN_COST, LIST_COST, FETCH_COST = 0.4, 1.5, 0.03, 2.5
+SAMPLE = 4_000  # newest segments whose shares of each token and facet price the GIN index's choices
+MIN_SHARE = 0.0005  # a share seen as 0 in the sample is taken as this
 
 
 class UnsupportedDatabase(RuntimeError):
@@ -216,39 +219,64 @@ class TsvectorIndex(_SegmentTable):
         top = session.scalar(select(func.max(tsv.c.id)))
         if top is None:
             return []
-        low = max(0, top - FIRST_WINDOW)
+        first = max(1, int(FIRST_WINDOW / (1 + len(phrases) / 20)))  # fewer rows for heavy queries
+        low = max(0, top - first)
         rows = window(low, top, limit)
         if len(rows) >= limit or low == 0:
             return rows
-        parts = [tsquery_literal(phrases), *(tsquery_literal((), [f]) for _, f in facets)]
+        # shares of the newest SAMPLE segments holding the phrase, each facet and each token
+        distinct = sorted({t for p in phrases for t in p})
+        tokens = distinct if len(distinct) <= 16 else []
+        parts = [
+            tsquery_literal(phrases),
+            *(tsquery_literal((), [f]) for _, f in facets),
+            *(tsquery_literal([(t,)]) for t in tokens),
+        ]
         counts = [func.count().filter(func.ts_match_vq(vector, cast(literal(q), TSQUERY))) for q in parts]
-        in_window = select(*counts).select_from(tsv).where((tsv.c.id > low) & (tsv.c.id <= top))
-        phrase_share, *seen = (n / (top - low) for n in session.execute(in_window).one())
-        shares = [_share(f, share) for (_, f), share in zip(facets, seen, strict=True)]
+        sample = max(low, top - SAMPLE)
+        in_sample = select(*counts).select_from(tsv).where((tsv.c.id > sample) & (tsv.c.id <= top))
+        seen = [max(n / (top - sample), MIN_SHARE) for n in session.execute(in_sample).one()]
+        phrase_share, facet_seen, token_seen = seen[0], seen[1 : 1 + len(facets)], seen[1 + len(facets) :]
+        shares = [_share(f, share) for (_, f), share in zip(facets, facet_seen, strict=True)]
         short = [(f, share) for (_, f), share in zip(facets, shares, strict=True) if _short(f)]
-        rarest = min(short, key=lambda pair: pair[1], default=None)
-        row_cost = ROW_JOIN_COST if residual else ROW_COST
+        facet = min(short, key=lambda pair: pair[1], default=None)  # the rarest the GIN index may take
+        token_share = dict(zip(tokens, token_seen, strict=True))
+        rarest = [min(p, key=token_share.__getitem__) for p in phrases] if tokens else []
+        rare_share = min(1.0, sum(token_share[t] for t in set(rarest)))
+        heavy = 1 + len(phrases) / 20  # matching a row against many phrases (fuzzy tiers) costs more
+        row_cost, fetch_cost = (ROW_JOIN_COST if residual else ROW_COST) * heavy, FETCH_COST * heavy
         while len(rows) < limit and low > 0:
             rate = len(rows) / (top - low)  # matches per segment id so far
             rows_needed = int((limit - len(rows)) / rate * 1.3) + 1 if rate else None
-            # the GIN index given the phrase and the short facets (it walks all their posting lists),
-            # or only the rarest facet (its rows then matched one by one, as in a window)
-            with_phrase = low * (LIST_COST * (phrase_share + sum(x for _, x in short)) + MATCH_COST * rate)
-            by_facet = low * rarest[1] * FETCH_COST if rarest else None
-            costs = {"window": rows_needed * row_cost if rows_needed else None,
-                     "phrase": with_phrase, "facet": by_facet}  # fmt: skip
-            best = min((c, name) for name, c in costs.items() if c is not None)[1]
+            # what the GIN index costs given each choice of lexemes: it walks their posting lists and
+            # returns the segments holding them all, then matched against the whole query one by one
+            options: dict[str, tuple[float, list[Phrase], list[Facet]]] = {}
+            if rows_needed:
+                options["window"] = (rows_needed * row_cost / low, [], [])
+            if short:  # every short facet: the index intersects their lists
+                together = math.prod(x for _, x in short)
+                listed = sum(x for _, x in short)
+                options["facets"] = (listed * LIST_COST + together * fetch_cost, [], [f for f, _ in short])
+            if rarest:
+                alone: list[Phrase] = [(t,) for t in dict.fromkeys(rarest)]
+                options["tokens"] = (rare_share * (LIST_COST + fetch_cost), alone, [])
+                if facet:
+                    both = (rare_share + facet[1]) * LIST_COST + rare_share * facet[1] * fetch_cost
+                    options["tokens+facet"] = (both, alone, [facet[0]])
+            # the whole phrase and every short facet: it walks every token's list (each token's share,
+            # or for too many tokens to price each, a fuzzy query's misheard forms, a guess from them)
+            tokens_listed = sum(token_share.values()) if tokens else phrase_share * len(distinct)
+            listed = tokens_listed + sum(x for _, x in short)
+            options["phrase"] = (listed * LIST_COST + rate * fetch_cost, list(phrases), [f for f, _ in short])
+            best = min(options, key=lambda name: options[name][0])
             if best == "window":
                 rows += window(max(0, low - (rows_needed or 0)), low, limit - len(rows))
                 low = max(0, low - (rows_needed or 0))
                 continue
-            if best == "facet" and rarest is not None:
-                rare = cast(literal(tsquery_literal((), [rarest[0]])), TSQUERY)
-                older = vector.op("@@")(rare) & func.ts_match_vq(vector, query)
-            else:
-                gin_query = cast(literal(tsquery_literal(phrases, [f for f, _ in short])), TSQUERY)
-                older = vector.op("@@")(gin_query) & func.ts_match_vq(vector, query)
-            return rows + matching(older & (tsv.c.id <= low), tsv.c.id + 0, limit - len(rows), residual)
+            _, lexemes, facet_terms = options[best]
+            gin = cast(literal(tsquery_literal(lexemes, facet_terms)), TSQUERY)
+            older = vector.op("@@")(gin) & func.ts_match_vq(vector, query) & (tsv.c.id <= low)
+            return rows + matching(older, tsv.c.id + 0, limit - len(rows), residual)
         return rows
 
 
