@@ -18,11 +18,17 @@ character, a run of other letters/digits one token), built in Python by ``callqa
   positions above 16383 as 16383: a phrase is missed only past those in one segment (a few
   thousand characters), which transcribed speech segments do not reach.
 
-Measured (``bench/bench_search.py --database-url``, 100,000 calls / 1.0 M segments, PostgreSQL 15 on the
-2-core machine, 2026-11-26): index build 239 s, 682 MiB in all; unfiltered queries p95 28-41 ms per kind
-(1-, 2-character, longer, fuzzy); filtered ones p95 852 ms, worst 9.1 s (a frequent phrase with a filter
-that leaves none of its matches: every match is rechecked and joined to its segment and call). Before
-the first window below, 1-character queries had p95 945 ms and longer phrases 1.4 s.
+The vectors also hold each segment's facets (migration 0016_search_facets): ``~s:<speaker>``,
+``~a:<agent>``, ``~t:<team>``, ``~d:<UTC day>``, ``~c:<category>``, lexemes no token can be (tokens are
+letters, digits and Chinese characters). A search's filters are ANDed to its phrase as facets (a range
+of days as exact days and prefixes, :func:`day_range`), so the index serves the filters too; see
+:meth:`TsvectorIndex.newest` for how the newest matches are found.
+
+Measured (``bench/bench_scale.py``, 1M calls / 5M segments, PostgreSQL 15, the 2-core machine quiet,
+2026-11-26): web searches p95 19-32 ms for an admin, 103-125 ms for a team lead (one team's calls);
+by speaker 134 / 171 ms; through the query layer (`callqa search`) by agent 75 / 119 ms, by category
+76 / 64 ms, one week 161 / 83 ms, agent + speaker + since 260 / 183 ms. Before the facets, filtered
+searches took p95 2-4 s (a frequent phrase with a filter that kept few of its matches).
 
 No LIKE scan is used on either database. Other databases are refused (:class:`UnsupportedDatabase`).
 """
