@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callqa.store.search_index import Prefix, day_range, tsquery_literal
+from callqa.store.search_index import Prefix, _Counted, day_range, tsquery_literal
 
 DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
 
@@ -39,3 +39,29 @@ def test_tsquery_literal_ands_facets_and_marks_prefixes() -> None:
     phrase = tsquery_literal([("逾", "期")], [("~s:agent",), ("~d:2026-03-01", Prefix("~d:2026-04"))])
     assert phrase == "(('逾' <-> '期')) & ('~s:agent') & ('~d:2026-03-01' | '~d:2026-04':*)"
     assert tsquery_literal([], [("~t:it's",)]) == "('~t:it''s')"
+
+
+def _plan(phrases: list[tuple[str, ...]], facets: list[tuple[str, ...]], shares: list[float]):  # type: ignore[no-untyped-def]
+    counted = _Counted.of(phrases, facets)
+    assert len(counted.queries) == len(shares)  # the phrase, each facet, each token
+    return counted.plan(shares, joined=False)
+
+
+def test_the_plan_reads_more_of_the_newest_segments_while_matches_are_dense() -> None:
+    plan = _plan([("钱",)], [("~t:T05",)], [0.5, 0.05, 0.5])
+    assert plan.next_step(rate=0.02, wanted=100, older=5_000_000) == int(100 / 0.02 * 1.3) + 1
+
+
+def test_the_plan_asks_the_index_for_facets_that_together_hold_almost_nothing() -> None:
+    # a team lead filtering on another team's agent: the facets' lists intersect to nothing
+    plan = _plan([("还",)], [("~t:T05",), ("~a:A077",)], [0.0, 0.0, 0.0, 0.3])
+    assert plan.next_step(rate=0.0, wanted=300, older=5_000_000) == ([], [("~t:T05",), ("~a:A077",)])
+
+
+def test_the_plan_asks_the_index_for_the_rarest_token_of_a_long_phrase() -> None:
+    phrase = ("不", "还", "钱", "就", "让", "你", "坐", "牢")
+    token_shares = [0.2, 0.3, 0.3, 0.2, 0.1, 0.4, 0.01, 0.005]  # in sorted token order below
+    tokens = sorted(set(phrase))
+    shares = dict(zip(phrase, token_shares, strict=True))
+    plan = _plan([phrase], [], [0.001, *(shares[t] for t in tokens)])
+    assert plan.next_step(rate=0.0005, wanted=250, older=5_000_000) == ([("牢",)], [])

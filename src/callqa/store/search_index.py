@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
@@ -79,6 +80,7 @@ FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL
 # row of the rarest facet)
 ROW_COST, ROW_JOIN_COST, LIST_COST, FETCH_COST = 0.4, 1.5, 0.03, 2.5
 SAMPLE = 4_000  # newest segments whose shares of each token and facet price the GIN index's choices
+MAX_COUNTED_TOKENS = 16  # more distinct tokens than this (fuzzy tiers) are not counted one by one
 MIN_SHARE = 0.0005  # a share seen as 0 in the sample is taken as this
 
 
@@ -221,7 +223,7 @@ class TsvectorIndex(_SegmentTable):
         # (ordering by id + 0 keeps the planner off the id order), which walks the posting lists of
         # the phrase's tokens and of the facets it is given (not a range of days over months: the
         # union of many long lists), or only the rarest facet's; what it returns is matched against the
-        # whole query row by row.
+        # whole query row by row (_Counted, _Plan).
         top = session.scalar(select(func.max(tsv.c.id)))
         if top is None:
             return []
@@ -230,60 +232,108 @@ class TsvectorIndex(_SegmentTable):
         rows = window(low, top, limit)
         if len(rows) >= limit or low == 0:
             return rows
-        # shares of the newest SAMPLE segments holding the phrase, each facet and each token
-        distinct = sorted({t for p in phrases for t in p})
-        tokens = distinct if len(distinct) <= 16 else []
-        parts = [
-            tsquery_literal(phrases),
-            *(tsquery_literal((), [f]) for _, f in facets),
-            *(tsquery_literal([(t,)]) for t in tokens),
+        counted = _Counted.of(phrases, [f for _, f in facets])
+        counts = [
+            func.count().filter(func.ts_match_vq(vector, cast(literal(q), TSQUERY))) for q in counted.queries
         ]
-        counts = [func.count().filter(func.ts_match_vq(vector, cast(literal(q), TSQUERY))) for q in parts]
         sample = max(low, top - SAMPLE)
         in_sample = select(*counts).select_from(tsv).where((tsv.c.id > sample) & (tsv.c.id <= top))
-        seen = [max(n / (top - sample), MIN_SHARE) for n in session.execute(in_sample).one()]
-        phrase_share, facet_seen, token_seen = seen[0], seen[1 : 1 + len(facets)], seen[1 + len(facets) :]
-        shares = [_share(f, share) for (_, f), share in zip(facets, facet_seen, strict=True)]
-        short = [(f, share) for (_, f), share in zip(facets, shares, strict=True) if _short(f)]
-        facet = min(short, key=lambda pair: pair[1], default=None)  # the rarest the GIN index may take
-        token_share = dict(zip(tokens, token_seen, strict=True))
-        rarest = [min(p, key=token_share.__getitem__) for p in phrases] if tokens else []
-        rare_share = min(1.0, sum(token_share[t] for t in set(rarest)))
-        heavy = 1 + len(phrases) / 20  # matching a row against many phrases (fuzzy tiers) costs more
-        row_cost, fetch_cost = (ROW_JOIN_COST if residual else ROW_COST) * heavy, FETCH_COST * heavy
+        plan = counted.plan([n / (top - sample) for n in session.execute(in_sample).one()], bool(residual))
         while len(rows) < limit and low > 0:
-            rate = len(rows) / (top - low)  # matches per segment id so far
-            rows_needed = int((limit - len(rows)) / rate * 1.3) + 1 if rate else None
-            # what the GIN index costs given each choice of lexemes: it walks their posting lists and
-            # returns the segments holding them all, then matched against the whole query one by one
-            options: dict[str, tuple[float, list[Phrase], list[Facet]]] = {}
-            if rows_needed:
-                options["window"] = (rows_needed * row_cost / low, [], [])
-            if short:  # every short facet: the index intersects their lists
-                together = math.prod(x for _, x in short)
-                listed = sum(x for _, x in short)
-                options["facets"] = (listed * LIST_COST + together * fetch_cost, [], [f for f, _ in short])
-            if rarest:
-                alone: list[Phrase] = [(t,) for t in dict.fromkeys(rarest)]
-                options["tokens"] = (rare_share * (LIST_COST + fetch_cost), alone, [])
-                if facet:
-                    both = (rare_share + facet[1]) * LIST_COST + rare_share * facet[1] * fetch_cost
-                    options["tokens+facet"] = (both, alone, [facet[0]])
-            # the whole phrase and every short facet: it walks every token's list (each token's share,
-            # or for too many tokens to price each, a fuzzy query's misheard forms, a guess from them)
-            tokens_listed = sum(token_share.values()) if tokens else phrase_share * len(distinct)
-            listed = tokens_listed + sum(x for _, x in short)
-            options["phrase"] = (listed * LIST_COST + rate * fetch_cost, list(phrases), [f for f, _ in short])
-            best = min(options, key=lambda name: options[name][0])
-            if best == "window":
-                rows += window(max(0, low - (rows_needed or 0)), low, limit - len(rows))
-                low = max(0, low - (rows_needed or 0))
+            step = plan.next_step(len(rows) / (top - low), limit - len(rows), low)
+            if isinstance(step, int):  # a further window of that many segments
+                rows += window(max(0, low - step), low, limit - len(rows))
+                low = max(0, low - step)
                 continue
-            _, lexemes, facet_terms = options[best]
-            gin = cast(literal(tsquery_literal(lexemes, facet_terms)), TSQUERY)
+            gin = cast(literal(tsquery_literal(*step)), TSQUERY)
             older = vector.op("@@")(gin) & func.ts_match_vq(vector, query) & (tsv.c.id <= low)
             return rows + matching(older, tsv.c.id + 0, limit - len(rows), residual)
         return rows
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What is counted on the newest segments to price a search: the phrase, each facet, each token."""
+
+    phrases: list[Phrase]
+    facets: list[Facet]
+    tokens: list[str]  # every distinct token, unless there are too many to count (fuzzy tiers)
+    distinct: int
+
+    @classmethod
+    def of(cls, phrases: Sequence[Phrase], facets: list[Facet]) -> _Counted:
+        distinct = sorted({t for p in phrases for t in p})
+        return cls(
+            list(phrases), facets, distinct if len(distinct) <= MAX_COUNTED_TOKENS else [], len(distinct)
+        )
+
+    @property
+    def queries(self) -> list[str]:
+        """The tsqueries whose matches are counted, in the order `plan` takes their shares."""
+        return [
+            tsquery_literal(self.phrases),
+            *(tsquery_literal((), [f]) for f in self.facets),
+            *(tsquery_literal([(t,)]) for t in self.tokens),
+        ]
+
+    def plan(self, seen: list[float], joined: bool) -> _Plan:
+        """The plan, from the share of the sample each query matched (`joined`: windows must join
+        each segment to its call for clauses no facet holds)."""
+        seen = [max(share, MIN_SHARE) for share in seen]
+        facet_seen, token_seen = seen[1 : 1 + len(self.facets)], seen[1 + len(self.facets) :]
+        shares = [_share(f, share) for f, share in zip(self.facets, facet_seen, strict=True)]
+        short = [(f, share) for f, share in zip(self.facets, shares, strict=True) if _short(f)]
+        token_share = dict(zip(self.tokens, token_seen, strict=True))
+        rarest = [min(p, key=token_share.__getitem__) for p in self.phrases] if self.tokens else []
+        heavy = 1 + len(self.phrases) / 20  # matching a row against many phrases costs more
+        tokens_listed = sum(token_share.values()) if self.tokens else seen[0] * self.distinct
+        return _Plan(
+            phrases=self.phrases,
+            short=short,
+            rarest=list(dict.fromkeys(rarest)),
+            rare_share=min(1.0, sum(token_share[t] for t in set(rarest))),
+            tokens_listed=tokens_listed,
+            row_cost=(ROW_JOIN_COST if joined else ROW_COST) * heavy,
+            fetch_cost=FETCH_COST * heavy,
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to find the older matches: priced choices between another window of the newest segments
+    and asking the GIN index for some lexemes (what it returns is matched against the whole query)."""
+
+    phrases: list[Phrase]
+    short: list[tuple[Facet, float]]  # the facets the GIN index may take, with their shares
+    rarest: list[str]  # the rarest token of each phrase
+    rare_share: float  # the share of segments holding any of them
+    tokens_listed: float  # the shares of every token summed: the phrase's posting lists
+    row_cost: float
+    fetch_cost: float
+
+    def next_step(self, rate: float, wanted: int, older: int) -> int | tuple[list[Phrase], list[Facet]]:
+        """The cheapest next step, `rate` matches per segment so far, `wanted` more matches among
+        `older` segments: a window of that many segments, or the GIN index's (phrases, facets)."""
+        rows_needed = int(wanted / rate * 1.3) + 1 if rate else None
+        options: list[tuple[float, int | tuple[list[Phrase], list[Facet]]]] = []
+        if rows_needed:
+            options.append((rows_needed * self.row_cost / older, rows_needed))
+        facets = [f for f, _ in self.short]
+        shares = [x for _, x in self.short]
+        if self.short:  # every short facet: the index intersects their lists
+            cost = sum(shares) * LIST_COST + math.prod(shares) * self.fetch_cost
+            options.append((cost, ([], facets)))
+        if self.rarest:
+            alone: list[Phrase] = [(t,) for t in self.rarest]
+            options.append((self.rare_share * (LIST_COST + self.fetch_cost), (alone, [])))
+            if self.short:
+                facet, share = min(self.short, key=lambda pair: pair[1])
+                cost = (self.rare_share + share) * LIST_COST + self.rare_share * share * self.fetch_cost
+                options.append((cost, (alone, [facet])))
+        # the whole phrase and every short facet: it walks every token's posting list
+        cost = (self.tokens_listed + sum(shares)) * LIST_COST + rate * self.fetch_cost
+        options.append((cost, (self.phrases, facets)))
+        return min(options, key=lambda option: option[0])[1]
 
 
 def _short(facet: Facet) -> bool:
