@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callqa.store.search_index import Prefix, _Counted, day_range, tsquery_literal
+from callqa.store.search import _parse
+from callqa.store.search_index import Pattern, Prefix, _Counted, cover, day_range, tsquery_literal
 
 DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
 
@@ -65,3 +66,31 @@ def test_the_plan_asks_the_index_for_the_rarest_token_of_a_long_phrase() -> None
     shares = dict(zip(phrase, token_shares, strict=True))
     plan = _plan([phrase], [], [0.001, *(shares[t] for t in tokens)])
     assert plan.next_step(rate=0.0005, wanted=250, older=5_000_000) == ([("牢",)], [])
+
+
+def _matches(pattern: Pattern, phrase: tuple[str, ...]) -> bool:
+    return len(pattern) == len(phrase) and all(
+        p is None or p == t for p, t in zip(pattern, phrase, strict=True)
+    )
+
+
+PHRASES = st.lists(st.lists(st.sampled_from("甲乙丙丁戊"), min_size=1, max_size=4).map(tuple), max_size=40)
+
+
+@given(phrases=PHRASES)
+def test_a_cover_matches_every_phrase_with_fewer_patterns(phrases: list[tuple[str, ...]]) -> None:
+    patterns = cover(phrases)
+    assert all(any(_matches(p, phrase) for p in patterns) for phrase in phrases)
+    assert patterns == phrases or len(patterns) * 2 <= len(phrases)
+
+
+def test_a_misheard_tier_is_covered_by_one_pattern_per_syllable() -> None:
+    quality, stream, phrases = _parse("后果自负").tiers(fuzzy=True)[-1]
+    assert (quality, stream) == (0, "syllables") and len(phrases) > 50
+    assert sorted(tsquery_literal([p]) for p in cover(phrases)) == [
+        "('guo' <-> 'zi' <-> 'hu')",
+        "('hou' <-> 'guo' <-> 'zi')",
+        "('hou' <-> 'guo' <2> 'hu')",
+        "('hou' <2> 'zi' <-> 'hu')",
+    ]
+    assert cover(phrases[:5]) == phrases[:5]  # a few phrases are matched as they are

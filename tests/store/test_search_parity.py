@@ -67,6 +67,12 @@ QUERIES = [  # query, fuzzy, filters, at least this many hits
     ("钱", False, SearchFilters(until=date(2026, 3, 5)), 2),
     ("还", False, SearchFilters(since=date(2025, 12, 30), until=date(2026, 3, 9)), 3),
     ("钱", False, SearchFilters(since=date(2026, 3, 9), until=date(2026, 3, 5)), 0),
+    (
+        "还钱",
+        True,
+        SearchFilters(speaker="customer", agent_id="A2", since=date(2026, 3, 1), until=date(2026, 3, 9)),
+        0,
+    ),
 ]
 
 
@@ -156,6 +162,33 @@ def test_same_hits_when_most_segments_come_from_the_gin_index(
         assert _tiers(found["postgresql"]) == _tiers(found["sqlite"]), query
         with stores.postgresql.session() as s:
             assert search(s, query, fuzzy=fuzzy, filters=filters, limit=1) == found["postgresql"][:1], query
+
+
+def test_every_step_the_planner_may_choose_finds_the_same_hits(
+    stores: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whichever of its priced steps the planner takes (windows; the GIN index given facets, the
+    rarest tokens, the whole phrase or a fuzzy tier's cover), the hits are SQLite's."""
+    monkeypatch.setattr(search_index, "FIRST_WINDOW", 3)
+    expected = {}
+    for query, fuzzy, filters, _ in QUERIES:
+        with stores.sqlite.session() as s:
+            expected[query, fuzzy, filters] = _tiers(search(s, query, fuzzy=fuzzy, filters=filters))
+    choice, most = 0, 1
+
+    def forced(plan: search_index._Plan, rate: float, wanted: int, older: int) -> search_index.Step:
+        nonlocal most
+        options = plan.options(rate, wanted, older)
+        most = max(most, len(options))
+        return options[choice % len(options)][1]
+
+    monkeypatch.setattr(search_index._Plan, "next_step", forced)
+    while choice < most:
+        for (query, fuzzy, filters), tiers in expected.items():
+            with stores.postgresql.session() as s:
+                assert _tiers(search(s, query, fuzzy=fuzzy, filters=filters)) == tiers, (query, choice)
+        choice += 1
+    assert most >= 20  # facets, tokens and phrases, alone and together
 
 
 def test_postgres_facets_follow_every_change_of_calls_segments_and_hits(

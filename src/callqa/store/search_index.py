@@ -39,6 +39,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import combinations
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, cast, column, func, literal, literal_column, select, table
@@ -52,6 +53,7 @@ __all__ = [
     "Facet",
     "Filter",
     "IndexRow",
+    "Pattern",
     "Phrase",
     "Prefix",
     "SearchIndex",
@@ -61,6 +63,7 @@ __all__ = [
 ]
 
 Phrase = tuple[str, ...]  # consecutive tokens
+Pattern = tuple[str | None, ...]  # tokens in a row, None: any one token (a phrase is a pattern)
 
 
 class Prefix(str):
@@ -74,14 +77,15 @@ Filter = tuple[ColumnElement[bool], Facet | None]
 IndexRow = tuple[int, Sequence[str], Sequence[str]]  # (segment id, chars tokens, syllables tokens)
 MAX_POSITIONS = 256  # what PostgreSQL keeps per lexeme in a tsvector
 FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL (TsvectorIndex.newest)
-# costs in microseconds, measured at 1M calls (5M segments) on the 2-core machine: matching one segment
-# of a window (alone; joined to its segment and call for clauses the facets do not hold), walking one
-# entry of a GIN posting list, and fetching and rechecking one row the GIN index found (a match, or a
-# row of the rarest facet)
-ROW_COST, ROW_JOIN_COST, LIST_COST, FETCH_COST = 0.4, 1.5, 0.03, 2.5
+# costs in microseconds per segment, measured at 1M calls (5M segments) on the 2-core machine: matching
+# one segment of a window (alone; joined to its segment and call for clauses the facets do not hold),
+# walking one entry of a GIN posting list (a token's: it is walked whole, whatever the other lists
+# hold; a facet's: skipped through, far cheaper), and fetching and rechecking one row the index found
+ROW_COST, ROW_JOIN_COST, TOKEN_LIST_COST, FACET_LIST_COST, FETCH_COST = 0.4, 1.5, 0.09, 0.01, 2.5
 SAMPLE = 4_000  # newest segments whose shares of each token and facet price the GIN index's choices
 MAX_COUNTED_TOKENS = 16  # more distinct tokens than this (fuzzy tiers) are not counted one by one
 MIN_SHARE = 0.0005  # a share seen as 0 in the sample is taken as this
+MIN_COVERED = 8  # fewer phrases than this are matched as they are (no cover, `cover`)
 
 
 class UnsupportedDatabase(RuntimeError):
@@ -194,10 +198,16 @@ class TsvectorIndex(_SegmentTable):
         vector = tsv.c[stream]
         facets = [(clause, facet) for clause, facet in filters if facet is not None]
         residual = [clause for clause, facet in filters if facet is None]
-        query = cast(literal(tsquery_literal(phrases, [f for _, f in facets])), TSQUERY)
+        facet_terms = [f for _, f in facets]
+        query = cast(literal(tsquery_literal(phrases, facet_terms)), TSQUERY)
+        # many phrases (a fuzzy tier) are first matched as the few patterns that cover them
+        patterns = cover(phrases)
+        light = [func.ts_match_vq(vector, cast(literal(tsquery_literal(patterns, facet_terms)), TSQUERY))]
+        covered = patterns != list(phrases)
+        matches = [*light, func.ts_match_vq(vector, query)] if covered else light
 
         def matching(
-            condition: ColumnElement[bool],
+            condition: list[ColumnElement[bool]],
             order: ColumnElement[int],
             limit: int,
             clauses: list[ColumnElement[bool]],
@@ -206,13 +216,12 @@ class TsvectorIndex(_SegmentTable):
             if clauses:  # clauses the vectors' facets do not hold: test them on the segment and call
                 found = found.join(TranscriptSegment, TranscriptSegment.id == tsv.c.id)
                 found = found.join(Call, Call.id == TranscriptSegment.call_pk).where(*clauses)
-            rows = session.execute(found.where(condition).order_by(order.desc()).limit(limit))
+            rows = session.execute(found.where(*condition).order_by(order.desc()).limit(limit))
             return [(int(i), float(score)) for i, score in rows]
 
         def window(low: int, high: int, limit: int) -> list[tuple[int, float]]:
             # ts_match_vq is @@ that the GIN index cannot serve: the rows are read in id order
-            condition = func.ts_match_vq(vector, query) & (tsv.c.id > low) & (tsv.c.id <= high)
-            return matching(condition, tsv.c.id, limit, residual)
+            return matching([*matches, tsv.c.id > low, tsv.c.id <= high], tsv.c.id, limit, residual)
 
         # The planner cannot tell how many segments a phrase matches (it multiplies the frequencies of
         # its tokens), so it either fetches all of a frequent phrase's matches from the GIN index and
@@ -223,16 +232,16 @@ class TsvectorIndex(_SegmentTable):
         # (ordering by id + 0 keeps the planner off the id order), which walks the posting lists of
         # the phrase's tokens and of the facets it is given (not a range of days over months: the
         # union of many long lists), or only the rarest facet's; what it returns is matched against the
-        # whole query row by row (_Counted, _Plan).
+        # whole query row by row (_Counted, _Plan). A fuzzy tier's phrases are priced as their patterns.
         top = session.scalar(select(func.max(tsv.c.id)))
         if top is None:
             return []
-        first = max(1, int(FIRST_WINDOW / (1 + len(phrases) / 20)))  # fewer rows for heavy queries
+        first = max(1, int(FIRST_WINDOW / _heavy(patterns)))  # fewer rows for heavy queries
         low = max(0, top - first)
         rows = window(low, top, limit)
         if len(rows) >= limit or low == 0:
             return rows
-        counted = _Counted.of(phrases, [f for _, f in facets])
+        counted = _Counted.of(patterns, facet_terms, len(phrases) if covered else 0)
         counts = [
             func.count().filter(func.ts_match_vq(vector, cast(literal(q), TSQUERY))) for q in counted.queries
         ]
@@ -246,25 +255,58 @@ class TsvectorIndex(_SegmentTable):
                 low = max(0, low - step)
                 continue
             gin = cast(literal(tsquery_literal(*step)), TSQUERY)
-            older = vector.op("@@")(gin) & func.ts_match_vq(vector, query) & (tsv.c.id <= low)
+            older = [vector.op("@@")(gin), *matches, tsv.c.id <= low]
             return rows + matching(older, tsv.c.id + 0, limit - len(rows), residual)
         return rows
+
+
+def _heavy(patterns: Sequence[Pattern] | int) -> float:
+    """How many times the cost of matching one phrase matching a row against `patterns` (or that
+    many) is (measured: about 0.06 us a phrase over 0.35 us a row)."""
+    return 1 + (patterns if isinstance(patterns, int) else len(patterns)) / 6
+
+
+def cover(phrases: Sequence[Phrase]) -> list[Pattern]:
+    """Fewer patterns that together match every segment any of `phrases` matches: each phrase with one
+    token left open, as few as cover them all (greedily); the phrases themselves when they are few or
+    no pattern covers more than one. A fuzzy tier (each phrase the query with one syllable heard
+    differently) becomes one pattern per syllable."""
+    if len(phrases) < MIN_COVERED:
+        return list(phrases)
+    covers: dict[Pattern, set[int]] = {}
+    for k, phrase in enumerate(phrases):
+        for i in range(len(phrase) if len(phrase) > 1 else 0):
+            covers.setdefault((*phrase[:i], None, *phrase[i + 1 :]), set()).add(k)
+    left, chosen = set(range(len(phrases))), list[Pattern]()
+    while left:
+        best = max(covers, key=lambda pattern: len(covers[pattern] & left), default=None)
+        if best is None or len(covers[best] & left) <= 1:
+            break
+        chosen.append(best)
+        left -= covers[best]
+    chosen += [phrases[k] for k in sorted(left)]
+    return chosen if len(chosen) * 2 <= len(phrases) else list(phrases)
 
 
 @dataclass(frozen=True)
 class _Counted:
     """What is counted on the newest segments to price a search: the phrase, each facet, each token."""
 
-    phrases: list[Phrase]
+    phrases: list[Pattern]  # the patterns matched first: the query's phrases, or their cover
     facets: list[Facet]
+    matched: int  # how many phrases a row that matches a pattern is then matched against
     tokens: list[str]  # every distinct token, unless there are too many to count (fuzzy tiers)
     distinct: int
 
     @classmethod
-    def of(cls, phrases: Sequence[Phrase], facets: list[Facet]) -> _Counted:
-        distinct = sorted({t for p in phrases for t in p})
+    def of(cls, phrases: Sequence[Pattern], facets: list[Facet], matched: int = 0) -> _Counted:
+        distinct = sorted({t for p in phrases for t in p if t is not None})
         return cls(
-            list(phrases), facets, distinct if len(distinct) <= MAX_COUNTED_TOKENS else [], len(distinct)
+            list(phrases),
+            facets,
+            matched,
+            distinct if len(distinct) <= MAX_COUNTED_TOKENS else [],
+            len(distinct),
         )
 
     @property
@@ -284,18 +326,24 @@ class _Counted:
         shares = [_share(f, share) for f, share in zip(self.facets, facet_seen, strict=True)]
         short = [(f, share) for f, share in zip(self.facets, shares, strict=True) if _short(f)]
         token_share = dict(zip(self.tokens, token_seen, strict=True))
-        rarest = [min(p, key=token_share.__getitem__) for p in self.phrases] if self.tokens else []
-        heavy = 1 + len(self.phrases) / 20  # matching a row against many phrases costs more
+        rarest = [min(_tokens(p), key=token_share.__getitem__) for p in self.phrases] if self.tokens else []
+        # matching a row against many phrases costs more; a row that matches the cover is then
+        # matched against all of the query's phrases
+        heavy = _heavy(self.phrases) + (seen[0] * _heavy(self.matched) if self.matched else 0)
         tokens_listed = sum(token_share.values()) if self.tokens else seen[0] * self.distinct
         return _Plan(
             phrases=self.phrases,
+            phrase_share=seen[0],
             short=short,
             rarest=list(dict.fromkeys(rarest)),
             rare_share=min(1.0, sum(token_share[t] for t in set(rarest))),
             tokens_listed=tokens_listed,
             row_cost=(ROW_JOIN_COST if joined else ROW_COST) * heavy,
-            fetch_cost=FETCH_COST * heavy,
+            fetch_cost=FETCH_COST + ROW_COST * heavy,
         )
+
+
+Step = int | tuple[list[Pattern], list[Facet]]  # a window of that many segments, or a GIN query
 
 
 @dataclass(frozen=True)
@@ -303,7 +351,8 @@ class _Plan:
     """How to find the older matches: priced choices between another window of the newest segments
     and asking the GIN index for some lexemes (what it returns is matched against the whole query)."""
 
-    phrases: list[Phrase]
+    phrases: list[Pattern]
+    phrase_share: float  # the share of the sample the phrases matched, filters aside
     short: list[tuple[Facet, float]]  # the facets the GIN index may take, with their shares
     rarest: list[str]  # the rarest token of each phrase
     rare_share: float  # the share of segments holding any of them
@@ -311,29 +360,31 @@ class _Plan:
     row_cost: float
     fetch_cost: float
 
-    def next_step(self, rate: float, wanted: int, older: int) -> int | tuple[list[Phrase], list[Facet]]:
+    def next_step(self, rate: float, wanted: int, older: int) -> Step:
         """The cheapest next step, `rate` matches per segment so far, `wanted` more matches among
         `older` segments: a window of that many segments, or the GIN index's (phrases, facets)."""
-        rows_needed = int(wanted / rate * 1.3) + 1 if rate else None
-        options: list[tuple[float, int | tuple[list[Phrase], list[Facet]]]] = []
-        if rows_needed:
-            options.append((rows_needed * self.row_cost / older, rows_needed))
-        facets = [f for f, _ in self.short]
-        shares = [x for _, x in self.short]
-        if self.short:  # every short facet: the index intersects their lists
-            cost = sum(shares) * LIST_COST + math.prod(shares) * self.fetch_cost
-            options.append((cost, ([], facets)))
-        if self.rarest:
-            alone: list[Phrase] = [(t,) for t in self.rarest]
-            options.append((self.rare_share * (LIST_COST + self.fetch_cost), (alone, [])))
-            if self.short:
-                facet, share = min(self.short, key=lambda pair: pair[1])
-                cost = (self.rare_share + share) * LIST_COST + self.rare_share * share * self.fetch_cost
-                options.append((cost, (alone, [facet])))
-        # the whole phrase and every short facet: it walks every token's posting list
-        cost = (self.tokens_listed + sum(shares)) * LIST_COST + rate * self.fetch_cost
-        options.append((cost, (self.phrases, facets)))
-        return min(options, key=lambda option: option[0])[1]
+        return min(self.options(rate, wanted, older), key=lambda option: option[0])[1]
+
+    def options(self, rate: float, wanted: int, older: int) -> list[tuple[float, Step]]:
+        """Every step `next_step` chooses from, with its cost (microseconds per older segment)."""
+        rows_needed = min(older, int(wanted / rate * 1.3) + 1) if rate else older  # none yet: all
+        options: list[tuple[float, Step]] = []
+        options.append((rows_needed * self.row_cost / older, rows_needed))
+        alone: list[Pattern] = [(t,) for t in self.rarest]
+        for k in range(len(self.short) + 1):  # the index given some of the short facets (intersected)
+            for some in combinations(self.short, k):
+                facets = [f for f, _ in some]
+                listed, kept = sum(x for _, x in some) * FACET_LIST_COST, math.prod(x for _, x in some)
+                if facets:  # the facets alone
+                    options.append((listed + kept * self.fetch_cost, ([], facets)))
+                if self.rarest:  # and the rarest token of each phrase
+                    cost = self.rare_share * (TOKEN_LIST_COST + kept * self.fetch_cost) + listed
+                    options.append((cost, (alone, facets)))
+                # and the whole phrase: every token's posting list is walked
+                found = max(rate, self.phrase_share * kept)
+                options.append((self.tokens_listed * TOKEN_LIST_COST + listed + found * self.fetch_cost,
+                                (self.phrases, facets)))  # fmt: skip
+        return options
 
 
 def _short(facet: Facet) -> bool:
@@ -400,11 +451,25 @@ def tsvector_literal(tokens: Iterable[str]) -> str:
     return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
-def tsquery_literal(phrases: Iterable[Phrase], facets: Sequence[Facet] = ()) -> str:
-    """``('逾' <-> '期') | ('一' <-> '期')``: any of the phrases, each its tokens in a row; with
-    `facets`, ANDed with each facet's lexemes OR-ed: ``(…) & ('~s:agent') & ('~d:2026-03-01' | …)``;
-    no phrases: the facets alone."""
-    any_phrase = " | ".join("(" + " <-> ".join(_lexeme(t) for t in p) + ")" for p in phrases)
+def _tokens(pattern: Pattern) -> list[str]:
+    return [t for t in pattern if t is not None]
+
+
+def _followed(pattern: Pattern) -> str:
+    """``'后' <-> '果' <2> '负'``: the pattern's tokens, each its distance after the one before."""
+    out, gap = "", 0
+    for token in pattern:
+        gap += 1
+        if token is not None:
+            out, gap = (f"{out} <{'-' if gap == 1 else gap}> " if out else "") + _lexeme(token), 0
+    return out
+
+
+def tsquery_literal(phrases: Iterable[Pattern], facets: Sequence[Facet] = ()) -> str:
+    """``('逾' <-> '期') | ('一' <-> '期')``: any of the phrases, each its tokens in a row (a pattern's
+    open places: ``'后' <2> '自'``); with `facets`, ANDed with each facet's lexemes OR-ed:
+    ``(…) & ('~s:agent') & ('~d:2026-03-01' | …)``; no phrases: the facets alone."""
+    any_phrase = " | ".join("(" + _followed(p) + ")" for p in phrases)
     if not facets:
         return any_phrase
 
