@@ -4,6 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from callqa.text.matcher import PhraseMatcher
+from callqa.text.normalize import normalize
 from callqa.text.pinyin import find_fuzzy, fold, fuzzy_syllables
 from callqa.text.syllables import char_readings
 
@@ -122,3 +124,20 @@ def test_fuzzy_syllables_length_and_symmetry(a: str, b: str) -> None:
     assert len(fuzzy_syllables(a + "，" + b)) == len(a) + 1 + len(b)
     if fuzzy_syllables(a) == fuzzy_syllables(b):
         assert find_fuzzy(a, b, mode="homophone")
+
+
+@pytest.mark.parametrize(
+    ("word", "text", "found"),
+    [
+        ("刑警", "这里是众新金融", False),  # xin jin: both syllables only alike once folded (-n / -ng)
+        ("刑警", "我是众心金融的", False),
+        ("刑警", "我是行经大队的", True),  # xing jing: the same syllables
+        ("法院", "我是发院的", True),
+        ("坐牢", "不还就做劳", True),
+        ("警察", "我是经茶", True),  # the same syllables, other characters
+    ],
+)
+def test_a_short_homophone_needs_one_syllable_the_same_unfolded(word: str, text: str, found: bool) -> None:
+    matcher = PhraseMatcher()
+    matcher.add(word, "homophone")
+    assert bool(matcher.scan(normalize(text))) == found

@@ -20,7 +20,7 @@ import ahocorasick
 
 from callqa.text.distance import WeightedPhrase, max_substituted
 from callqa.text.normalize import NormalizedText, normalize_phrase
-from callqa.text.syllables import char_code, char_readings, phrase_readings, syllable_code
+from callqa.text.syllables import char_code, char_readings, phrase_readings, plain_readings, syllable_code
 
 FuzzyMode = Literal["exact", "homophone", "pinyin", "loose"]
 
@@ -121,8 +121,19 @@ class PhraseMatcher:
                     if text.crosses_break(start, stop):
                         continue
                     window = chars[start:stop]
+                    if automaton is sounds and len(window) <= 2 and _folded_only(ph.text, window):
+                        continue
                     if automaton is weighted and ph.weighted.cost(window) is None:  # type: ignore[union-attr]
                         continue
                     seen.add((pid, start))
                     found.append(Found(pid, start, stop, window == ph.text))
         return found
+
+
+def _folded_only(phrase: str, window: str) -> bool:
+    """Whether every character of a short window sounds like the phrase's only once folded (新金 for
+    刑警: xin/xing, jin/jing). One or two syllables that all need a fold are weak evidence, and such
+    windows are common words and names (众信金融 heard as 众新金); 做劳 for 坐牢 shares its readings."""
+    return all(
+        w != p and not plain_readings(w) & plain_readings(p) for w, p in zip(window, phrase, strict=True)
+    )

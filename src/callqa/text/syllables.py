@@ -79,6 +79,15 @@ def char_readings(ch: str) -> tuple[str, ...]:
 
 
 @cache
+def plain_readings(ch: str) -> frozenset[str]:
+    """Toneless readings of one character before folding (the readings `char_readings` folds)."""
+    if not is_ideograph(ch):
+        return frozenset({ch.lower()})
+    keep = 2 if ch in POLYPHONES else 1
+    return frozenset(pinyin(ch, style=Style.NORMAL, heteronym=True)[0][:keep])
+
+
+@cache
 def char_initial(ch: str) -> str:
     """One letter standing for the folded initial of `ch` ('_' for none; a non-CJK char upper-cased)."""
     if not is_ideograph(ch):
