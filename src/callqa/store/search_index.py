@@ -25,10 +25,10 @@ of days as exact days and prefixes, :func:`day_range`), so the index serves the 
 :meth:`TsvectorIndex.newest` for how the newest matches are found.
 
 Measured (``bench/bench_scale.py``, 1M calls / 5M segments, PostgreSQL 15, the 2-core machine quiet,
-2026-11-26): web searches p95 19-32 ms for an admin, 103-125 ms for a team lead (one team's calls);
-by speaker 134 / 171 ms; through the query layer (`callqa search`) by agent 75 / 119 ms, by category
-76 / 64 ms, one week 161 / 83 ms, agent + speaker + since 260 / 183 ms. Before the facets, filtered
-searches took p95 2-4 s (a frequent phrase with a filter that kept few of its matches).
+2026-11-26): web searches p95 25-35 ms for an admin, 86-158 ms for a team lead (one team's calls);
+by speaker 82 / 149 ms; through the query layer (`callqa search`) by agent 89 / 62 ms, by category
+114 / 63 ms, one week 224 / 69 ms, agent + speaker + since 247 / 104 ms (±30% between runs). Before
+the facets, filtered searches took p95 2-4 s; before the cover, a fuzzy search without a hit up to 42 s.
 
 No LIKE scan is used on either database. Other databases are refused (:class:`UnsupportedDatabase`).
 """
