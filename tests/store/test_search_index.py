@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callqa.store.search import _parse
-from callqa.store.search_index import Pattern, Prefix, _Counted, cover, day_range, tsquery_literal
+from callqa.store.search_index import Pattern, Prefix, _Counted, cover, day_range, tsquery_literal, walkable
 
 DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
 
@@ -94,3 +94,26 @@ def test_a_misheard_tier_is_covered_by_one_pattern_per_syllable() -> None:
         "('hou' <2> 'zi' <-> 'hu')",
     ]
     assert cover(phrases[:5]) == phrases[:5]  # a few phrases are matched as they are
+
+
+@given(since=st.none() | DAYS, until=st.none() | DAYS, first=DAYS, last=DAYS)
+def test_the_walked_days_are_the_ranges_days_that_exist(
+    since: date | None, until: date | None, first: date, last: date
+) -> None:
+    """A day facet is walked day by day (ix_segment_tsv_day) over the days it names between the first
+    and last day any segment has, when they are few; impossible dates such as 02-30 may come too."""
+    days = walkable([("~s:agent",), day_range(since, until)], first.isoformat(), last.isoformat())
+    lo, hi = max(filter(None, [since, first])), min(filter(None, [until, last]))
+    wanted = [(lo + timedelta(days=k)).isoformat() for k in range((hi - lo).days + 1)]
+    if days:
+        assert {d for d in days if _real(d)} == set(wanted)
+    else:
+        assert not wanted or len(wanted) > 40  # none, or refused because the range holds many days
+
+
+def _real(day: str) -> bool:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True

@@ -167,20 +167,22 @@ def test_same_hits_when_most_segments_come_from_the_gin_index(
 def test_every_step_the_planner_may_choose_finds_the_same_hits(
     stores: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whichever of its priced steps the planner takes (windows; the GIN index given facets, the
-    rarest tokens, the whole phrase or a fuzzy tier's cover), the hits are SQLite's."""
+    """Whichever of its priced steps the planner takes (windows; a walk of the days; the GIN index
+    given facets, the rarest tokens, the whole phrase or a fuzzy tier's cover), the hits are SQLite's."""
     monkeypatch.setattr(search_index, "FIRST_WINDOW", 3)
     expected = {}
     for query, fuzzy, filters, _ in QUERIES:
         with stores.sqlite.session() as s:
             expected[query, fuzzy, filters] = _tiers(search(s, query, fuzzy=fuzzy, filters=filters))
-    choice, most = 0, 1
+    choice, most, taken = 0, 1, set[str]()
 
     def forced(plan: search_index._Plan, rate: float, wanted: int, older: int) -> search_index.Step:
         nonlocal most
         options = plan.options(rate, wanted, older)
         most = max(most, len(options))
-        return options[choice % len(options)][1]
+        step = options[choice % len(options)][1]
+        taken.add(type(step).__name__)
+        return step
 
     monkeypatch.setattr(search_index._Plan, "next_step", forced)
     while choice < most:
@@ -189,6 +191,7 @@ def test_every_step_the_planner_may_choose_finds_the_same_hits(
                 assert _tiers(search(s, query, fuzzy=fuzzy, filters=filters)) == tiers, (query, choice)
         choice += 1
     assert most >= 20  # facets, tokens and phrases, alone and together
+    assert taken == {"int", "_Days", "tuple"}  # windows, walks of days, GIN queries
 
 
 def test_postgres_facets_follow_every_change_of_calls_segments_and_hits(
