@@ -167,8 +167,9 @@ def test_same_hits_when_most_segments_come_from_the_gin_index(
 def test_every_step_the_planner_may_choose_finds_the_same_hits(
     stores: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whichever of its priced steps the planner takes (windows; a walk of the days; the GIN index
-    given facets, the rarest tokens, the whole phrase or a fuzzy tier's cover), the hits are SQLite's."""
+    """Whichever of its priced steps the planner takes (windows; a walk of a day range's, a team's or
+    an agent's segments; the GIN index given facets, the rarest tokens, the whole phrase or a fuzzy
+    tier's cover), the hits are SQLite's."""
     monkeypatch.setattr(search_index, "FIRST_WINDOW", 3)
     expected = {}
     for query, fuzzy, filters, _ in QUERIES:
@@ -191,7 +192,7 @@ def test_every_step_the_planner_may_choose_finds_the_same_hits(
                 assert _tiers(search(s, query, fuzzy=fuzzy, filters=filters)) == tiers, (query, choice)
         choice += 1
     assert most >= 20  # facets, tokens and phrases, alone and together
-    assert taken == {"int", "_Days", "tuple"}  # windows, walks of days, GIN queries
+    assert taken == {"int", "_Walk", "tuple"}  # windows, walks of a facet's segments, GIN queries
 
 
 def test_postgres_facets_follow_every_change_of_calls_segments_and_hits(

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
 from typing import Protocol
@@ -82,8 +82,9 @@ FIRST_WINDOW = 20_000  # newest segments matched without the index on PostgreSQL
 # walking one entry of a GIN posting list (a token's: it is walked whole, whatever the other lists
 # hold; a facet's: skipped through, far cheaper), and fetching and rechecking one row the index found
 ROW_COST, ROW_JOIN_COST, TOKEN_LIST_COST, FACET_LIST_COST, FETCH_COST = 0.4, 1.5, 0.09, 0.01, 2.5
-DAY_ROW_COST = 1.8  # reading one segment of a day through ix_segment_tsv_day (0017) and matching it
+WALK_ROW_COST = 1.8  # reading one segment through a facet's B-tree index (0017) and matching it
 MAX_WALKED_DAYS = 62  # a range of more days is not walked day by day
+WALKED = ("~d:", "~t:", "~a:")  # the facets with a B-tree index on (facet, id), 0017
 SAMPLE = 4_000  # newest segments whose shares of each token and facet price the GIN index's choices
 MAX_COUNTED_TOKENS = 16  # more distinct tokens than this (fuzzy tiers) are not counted one by one
 MIN_SHARE = 0.0005  # a share seen as 0 in the sample is taken as this
@@ -221,17 +222,17 @@ class TsvectorIndex(_SegmentTable):
             rows = session.execute(found.where(*condition).order_by(order.desc()).limit(limit))
             return [(int(i), float(score)) for i, score in rows]
 
-        def walked(days: tuple[str, ...], high: int, limit: int) -> list[tuple[int, float]]:
+        def walked(walk: _Walk, high: int, limit: int) -> list[tuple[int, float]]:
             # one scan of ix_segment_tsv_day per day, each ordered by id: PostgreSQL merges them and
             # reads each day only as far back as the merged newest `limit` matches need
             scans = []
-            for day in days:
+            for value in walk.values:
                 found = select(tsv.c.id, func.ts_rank(vector, query).label("rank")).select_from(tsv)
                 if residual:
                     found = found.join(TranscriptSegment, TranscriptSegment.id == tsv.c.id)
                     found = found.join(Call, Call.id == TranscriptSegment.call_pk).where(*residual)
-                day_of = func.segment_day(tsv.c.chars) == day
-                found = found.where(day_of, tsv.c.id <= high, *matches).order_by(tsv.c.id.desc())
+                on = _facet_of(tsv.c.chars, walk.kind) == value
+                found = found.where(on, tsv.c.id <= high, *matches).order_by(tsv.c.id.desc())
                 scans.append(select(found.limit(limit).subquery()))
             merged = union_all(*scans).subquery()
             rows = session.execute(
@@ -268,20 +269,20 @@ class TsvectorIndex(_SegmentTable):
         sample = max(low, top - SAMPLE)
         in_sample = select(*counts).select_from(tsv).where((tsv.c.id > sample) & (tsv.c.id <= top))
         seen = [n / (top - sample) for n in session.execute(in_sample).one()]
-        days: tuple[str, ...] = ()
+        first_day, last_day = DAY_MIN, DAY_MAX
         if any(map(_is_days, facet_terms)):  # the days any segment has (two probes of the index)
-            day_of = func.segment_day(tsv.c.chars)
-            first_day, last_day = session.execute(select(func.min(day_of), func.max(day_of))).one()
-            days = walkable(facet_terms, first_day or DAY_MAX, last_day or DAY_MIN)
-        plan = counted.plan(seen, bool(residual), days)
+            day_of = _facet_of(tsv.c.chars, "~d:")
+            earliest, latest = session.execute(select(func.min(day_of), func.max(day_of))).one()
+            first_day, last_day = earliest or DAY_MAX, latest or DAY_MIN
+        plan = counted.plan(seen, bool(residual), walks(facet_terms, first_day, last_day))
         while len(rows) < limit and low > 0:
             step = plan.next_step(len(rows) / (top - low), limit - len(rows), low)
             if isinstance(step, int):  # a further window of that many segments
                 rows += window(max(0, low - step), low, limit - len(rows))
                 low = max(0, low - step)
                 continue
-            if isinstance(step, _Days):  # each day's segments newest first, merged
-                return rows + walked(step.days, low, limit - len(rows))
+            if isinstance(step, _Walk):  # the segments of each day (team, agent) newest first, merged
+                return rows + walked(step, low, limit - len(rows))
             gin = cast(literal(tsquery_literal(*step)), TSQUERY)
             older = [vector.op("@@")(gin), *matches, tsv.c.id <= low]
             return rows + matching(older, tsv.c.id + 0, limit - len(rows), residual)
@@ -346,10 +347,10 @@ class _Counted:
             *(tsquery_literal([(t,)]) for t in self.tokens),
         ]
 
-    def plan(self, seen: list[float], joined: bool, days: tuple[str, ...] = ()) -> _Plan:
+    def plan(self, seen: list[float], joined: bool, walks: Sequence[_Walk] = ()) -> _Plan:
         """The plan, from the share of the sample each query matched (`joined`: windows must join
-        each segment to its call for clauses no facet holds; `days`: the days a day facet names,
-        when they may be walked one by one)."""
+        each segment to its call for clauses no facet holds; `walks`: the facets whose segments
+        may be read newest first through their B-tree index, see `walks`)."""
         seen = [max(share, MIN_SHARE) for share in seen]
         facet_seen, token_seen = seen[1 : 1 + len(self.facets)], seen[1 + len(self.facets) :]
         shares = [_share(f, share) for f, share in zip(self.facets, facet_seen, strict=True)]
@@ -360,7 +361,11 @@ class _Counted:
         # matched against all of the query's phrases
         heavy = _heavy(self.phrases) + (seen[0] * _heavy(self.matched) if self.matched else 0)
         tokens_listed = sum(token_share.values()) if self.tokens else seen[0] * self.distinct
-        on_days = [share for f, share in zip(self.facets, shares, strict=True) if _is_days(f)]
+        walked = []
+        for walk in walks:
+            mine = [k for k, f in enumerate(self.facets) if f and f[0].startswith(walk.kind)][:1]
+            others = math.prod(x for k, x in enumerate(shares) if k not in mine)
+            walked.append((walk, shares[mine[0]] if mine else 1.0, others))
         row_cost = (ROW_JOIN_COST if joined else ROW_COST) * heavy
         return _Plan(
             phrases=self.phrases,
@@ -371,21 +376,22 @@ class _Counted:
             tokens_listed=tokens_listed,
             row_cost=row_cost,
             fetch_cost=FETCH_COST + ROW_COST * heavy,
-            days=days if on_days else (),
-            day_share=on_days[0] if on_days else 1.0,
-            day_row_cost=DAY_ROW_COST - ROW_COST + row_cost,
+            walks=walked,
+            walk_row_cost=WALK_ROW_COST - ROW_COST + row_cost,
         )
 
 
 @dataclass(frozen=True)
-class _Days:
-    """A step: walk these days' segments newest first (ix_segment_tsv_day, 0017)."""
+class _Walk:
+    """A step: read the segments whose facet of `kind` (``~d:``, ``~t:``, ``~a:``) is one of
+    `values`, newest first, through that facet's B-tree index (0017)."""
 
-    days: tuple[str, ...]
+    kind: str
+    values: tuple[str, ...]
 
 
-Step = int | _Days | tuple[list[Pattern], list[Facet]]  # a window of that many segments, a walk of
-# days, or a GIN query
+Step = int | _Walk | tuple[list[Pattern], list[Facet]]  # a window of that many segments, a walk of
+# a facet's segments, or a GIN query
 
 
 @dataclass(frozen=True)
@@ -401,9 +407,9 @@ class _Plan:
     tokens_listed: float  # the shares of every token summed: the phrase's posting lists
     row_cost: float
     fetch_cost: float
-    days: tuple[str, ...] = ()  # the days of a day facet, if they may be walked one by one
-    day_share: float = 1.0  # the share of segments on them
-    day_row_cost: float = DAY_ROW_COST
+    walks: list[tuple[_Walk, float, float]] = field(default_factory=list)  # each with the share of
+    # segments it reads and the share of those the other facets keep
+    walk_row_cost: float = WALK_ROW_COST
 
     def next_step(self, rate: float, wanted: int, older: int) -> Step:
         """The cheapest next step, `rate` matches per segment so far, `wanted` more matches among
@@ -415,12 +421,11 @@ class _Plan:
         rows_needed = min(older, int(wanted / rate * 1.3) + 1) if rate else older  # none yet: all
         options: list[tuple[float, Step]] = []
         options.append((rows_needed * self.row_cost / older, rows_needed))
-        if self.days:  # the days' segments newest first: as many as the matches on them need
-            others = math.prod(share for f, share in self.short if not _is_days(f))
-            dense = rate / self.day_share if rate else self.phrase_share * others
-            on_days = self.day_share * older
-            walk = min(on_days, wanted / max(dense, 1 / on_days) * 1.3 + 1)
-            options.append((walk * self.day_row_cost / older, _Days(self.days)))
+        for walk, share, others in self.walks:  # a facet's segments newest first, as many as needed
+            dense = rate / share if rate else self.phrase_share * others
+            on = share * older
+            rows = min(on, wanted / max(dense, 1 / on) * 1.3 + 1)
+            options.append((rows * self.walk_row_cost / older, walk))
         alone: list[Pattern] = [(t,) for t in self.rarest]
         for k in range(len(self.short) + 1):  # the index given some of the short facets (intersected)
             for some in combinations(self.short, k):
@@ -459,6 +464,24 @@ DAY_MIN, DAY_MAX = "".join(c[0] for c in DAY_SYMBOLS), "".join(c[-1] for c in DA
 
 def _is_days(facet: Facet) -> bool:
     return bool(facet) and all(t.startswith("~d:") for t in facet)
+
+
+def walks(facets: Sequence[Facet], first: str = DAY_MIN, last: str = DAY_MAX) -> list[_Walk]:
+    """The facets whose segments may be read newest first through their B-tree index: a team, an
+    agent, the days of a range (between `first` and `last`, the days segments have) if few."""
+    out = []
+    for facet in facets:
+        kind = facet[0][:3] if facet else ""
+        if kind == "~d:" and (days := walkable([facet], first, last)):
+            out.append(_Walk(kind, days))
+        elif kind in WALKED and kind != "~d:" and len(facet) == 1 and not isinstance(facet[0], Prefix):
+            out.append(_Walk(kind, (facet[0][3:],)))
+    return out
+
+
+def _facet_of(vector: ColumnElement[str], kind: str) -> ColumnElement[str]:
+    """The vector's facet of `kind` (a constant in the SQL, so that it is the index's expression)."""
+    return func.segment_facet(vector, literal_column(f"'{kind}'"))
 
 
 def walkable(facets: Sequence[Facet], first: str = DAY_MIN, last: str = DAY_MAX) -> tuple[str, ...]:
