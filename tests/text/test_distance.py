@@ -3,6 +3,8 @@
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from callqa.rules import evaluate, load_default_pack
 from callqa.text.distance import WeightedPhrase, budget
@@ -95,3 +97,26 @@ def test_rules_catch_detention_heard_as_quliu() -> None:
     """The default pack's 拘留 (fuzzy: pinyin) fires on 去留, not on 通知 or 一起."""
     assert _categories("你再不还，警察就来把你去留。") == {"false_legal_claim"}
     assert _categories("我们会通知你，一起把这件事处理好。") == set()
+
+
+HEARD = st.sampled_from("一七去留散最先然西信被执行你们打错了大措拉申请减免部分违约金深亲建面不分为越今是")
+
+
+@given(
+    word=st.sampled_from(["犯罪嫌疑人", "失信被执行人", "你们打错了", "申请减免部分违约金", "通讯录"]),
+    changes=st.lists(st.tuples(st.integers(0, 8), HEARD), max_size=2),
+    mode=st.sampled_from(["pinyin", "loose"]),
+)
+def test_every_window_within_budget_holds_a_piece(
+    word: str, changes: list[tuple[int, str]], mode: str
+) -> None:
+    """Whichever one or two syllables are heard wrong, a window the phrase accepts holds a piece at
+    its offset (the first part exact, or the second with at most one differing)."""
+    heard = list(word)
+    for at, ch in changes:
+        heard[at % len(word)] = ch
+    phrase = WeightedPhrase.build(word, mode)
+    if phrase.cost("".join(heard)) is None:
+        return
+    syllables = [char_readings(c)[0] for c in heard]
+    assert any(tuple(syllables[o : o + len(p)]) == p for o, p in phrase.pieces())

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from itertools import islice, pairwise, product
+from itertools import islice, product
 
 from callqa.text.confusions import table
 from callqa.text.syllables import Sound, char_sounds, text_sounds
@@ -61,7 +61,8 @@ class WeightedPhrase:
     def build(cls, text: str, mode: str, substitutions: int | None = None) -> WeightedPhrase:
         in_context = text_sounds(text)
         sounds = tuple(tuple(dict.fromkeys((in_context[k], *char_sounds(c)))) for k, c in enumerate(text))
-        subs = max_substituted(len(text)) if substitutions is None else min(substitutions, len(text) - 1)
+        # at most two, whatever is asked: `pieces` finds the windows with up to two differing
+        subs = max_substituted(len(text)) if substitutions is None else min(substitutions, len(text) - 1, 2)
         cap = budget(mode, 2)
         return cls(
             text, sounds, budget(mode, len(text)), cap, max(0, subs), mode == "pinyin" and len(text) <= 2
@@ -92,19 +93,24 @@ class WeightedPhrase:
         return islice(self._pieces(), MAX_KEYS)
 
     def _pieces(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """One syllable may differ: the phrase with any one syllable an alternative. Two may: the
+        phrase cut in two, the first part exact or the second with at most one alternative (a window
+        with two differing syllables in the second part has none in the first)."""
         n = len(self.text)
-        parts = 1 if self.substitutions <= 1 else 2
-        bounds = [round(n * k / parts) for k in range(parts + 1)]
-        for lo, hi in pairwise(bounds):
-            options = [self._syllables(k) for k in range(lo, hi)]
-            for combo in product(*options):
-                yield lo, combo
-            if not self.substitutions:
-                continue
-            for k in range(lo, hi):
-                others = [*options[: k - lo], self._alternatives(k), *options[k - lo + 1 :]]
-                for combo in product(*others):
-                    yield lo, combo
+        cut = 0 if self.substitutions <= 1 else n // 2
+        first = [self._syllables(k) for k in range(cut)]
+        if cut:
+            for combo in product(*first):
+                yield 0, combo
+        options = [self._syllables(k) for k in range(cut, n)]
+        for combo in product(*options):
+            yield cut, combo
+        if not self.substitutions:
+            return
+        for k in range(cut, n):
+            others = [*options[: k - cut], self._alternatives(k), *options[k - cut + 1 :]]
+            for combo in product(*others):
+                yield cut, combo
 
     def _syllables(self, k: int) -> list[str]:
         return sorted({s.syllable for s in self.sounds[k]})
