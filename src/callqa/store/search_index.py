@@ -263,17 +263,27 @@ class TsvectorIndex(_SegmentTable):
         if len(rows) >= limit or low == 0:
             return rows
         counted = _Counted.of(patterns, facet_terms, len(phrases) if covered else 0)
-        counts = [
-            func.count().filter(func.ts_match_vq(vector, cast(literal(q), TSQUERY))) for q in counted.queries
-        ]
         sample = max(low, top - SAMPLE)
+        # what the facets hold is the same for every tier of one search: counted once per session
+        memo = session.info.setdefault("search_facets", {})
+        known = memo.get((top, sample, tuple(facet_terms)))
+        queries = counted.queries
+        facet_queries = slice(1, 1 + len(facet_terms))
+        if known is not None:
+            del queries[facet_queries]
+        counts = [func.count().filter(func.ts_match_vq(vector, cast(literal(q), TSQUERY))) for q in queries]
         in_sample = select(*counts).select_from(tsv).where((tsv.c.id > sample) & (tsv.c.id <= top))
         seen = [n / (top - sample) for n in session.execute(in_sample).one()]
-        first_day, last_day = DAY_MIN, DAY_MAX
-        if any(map(_is_days, facet_terms)):  # the days any segment has (two probes of the index)
-            day_of = _facet_of(tsv.c.chars, "~d:")
-            earliest, latest = session.execute(select(func.min(day_of), func.max(day_of))).one()
-            first_day, last_day = earliest or DAY_MAX, latest or DAY_MIN
+        if known is None:
+            first_day, last_day = DAY_MIN, DAY_MAX
+            if any(map(_is_days, facet_terms)):  # the days any segment has (two probes of the index)
+                day_of = _facet_of(tsv.c.chars, "~d:")
+                earliest, latest = session.execute(select(func.min(day_of), func.max(day_of))).one()
+                first_day, last_day = earliest or DAY_MAX, latest or DAY_MIN
+            known = memo[top, sample, tuple(facet_terms)] = (seen[facet_queries], first_day, last_day)
+        else:
+            seen[1:1] = known[0]
+        _, first_day, last_day = known
         plan = counted.plan(seen, bool(residual), walks(facet_terms, first_day, last_day))
         while len(rows) < limit and low > 0:
             step = plan.next_step(len(rows) / (top - low), limit - len(rows), low)
