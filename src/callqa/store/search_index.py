@@ -25,10 +25,11 @@ of days as exact days and prefixes, :func:`day_range`), so the index serves the 
 :meth:`TsvectorIndex.newest` for how the newest matches are found.
 
 Measured (``bench/bench_scale.py``, 1M calls / 5M segments, PostgreSQL 15, the 2-core machine quiet,
-2026-11-26): web searches p95 25-35 ms for an admin, 86-158 ms for a team lead (one team's calls);
-by speaker 82 / 149 ms; through the query layer (`callqa search`) by agent 89 / 62 ms, by category
-114 / 63 ms, one week 224 / 69 ms, agent + speaker + since 247 / 104 ms (±30% between runs). Before
-the facets, filtered searches took p95 2-4 s; before the cover, a fuzzy search without a hit up to 42 s.
+2026-11-26, two full runs): web searches p95 22-35 ms for an admin, 49-104 ms for a team lead (one
+team's calls); by speaker 70-76 / 81-126 ms; through the query layer (`callqa search`) by agent,
+category and one week 39-101 ms, agent + speaker + since 99-134 / 66-72 ms. Before the facets,
+filtered searches took p95 2-4 s; before the walks, one week 144-224 ms; before the cover, a fuzzy
+search without a hit up to 42 s.
 
 No LIKE scan is used on either database. Other databases are refused (:class:`UnsupportedDatabase`).
 """
