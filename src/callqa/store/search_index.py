@@ -224,8 +224,8 @@ class TsvectorIndex(_SegmentTable):
             return [(int(i), float(score)) for i, score in rows]
 
         def walked(walk: _Walk, high: int, limit: int) -> list[tuple[int, float]]:
-            # one scan of ix_segment_tsv_day per day, each ordered by id: PostgreSQL merges them and
-            # reads each day only as far back as the merged newest `limit` matches need
+            # one scan of the facet's B-tree per value (each day of a range), each ordered by id:
+            # PostgreSQL merges them and reads each only as far back as the newest `limit` matches need
             scans = []
             for value in walk.values:
                 found = select(tsv.c.id, func.ts_rank(vector, query).label("rank")).select_from(tsv)
