@@ -143,3 +143,61 @@ def test_a_sum_changes_the_promise_only_as_an_answer_to_a_counter() -> None:
     start = ("A: 您欠款五千。", "C: 周五还两千。")
     assert promise(*start, "A: 您的欠款总共是五千，对吧？", "C: 对，五千。") == (FRIDAY, 2000)
     assert promise(*start, "A: 两千不够，三千呢？", "C: 三千就三千。") == (FRIDAY, 3000)
+
+
+def test_the_agents_stated_recap_fills_in_a_vague_sum() -> None:
+    # the customer promises "part" by the month's end; the agent books it with a figure
+    lines = [
+        "A: 您欠款九千，什么时候能处理？",
+        "C: 月底前我先还一部分吧。",
+        "A: 好的，那就是月底之前先还两千元。",
+    ]
+    assert promise(*lines, "C: 好，麻烦你了。") == (MONTH_END, 2000)
+    # a sum the customer named stands against the agent's restated one
+    said = ["A: 您欠款九千，什么时候能处理？", "C: 月底前我先还一千。", "A: 好的，那就是月底之前先还两千元。"]
+    assert promise(*said, "C: 不是两千，是一千。") == (MONTH_END, 1000)
+
+
+def test_a_tag_question_recap_is_confirmed_by_yes() -> None:
+    # 对吧 without a question mark (speech recognition leaves it out): the calendar day booked
+    lines = ["A: 您欠款三千，这个月的一千什么时候还？", "C: 那大后天吧，大后天我把这一千还了。"]
+    assert promise(*lines, "A: 好的，也就是6月5号还一千元对吧", "C: 对") == (FRIDAY, 1000)
+    assert promise(*lines, "A: 好的，一千元，下周一前还清，对吧", "C: 对，不会再拖了") == (NEXT_MONDAY, 1000)
+
+
+def test_a_sum_heard_without_its_unit_is_the_agents_figure() -> None:
+    # 两千八 written 28: the agent's figure on the table says what was meant
+    lines = ["A: 本期应还2800，周五之前能把2800都还上吗？"]
+    assert promise(*lines, "C: 能，周五之前28，一分不少") == (FRIDAY, 2800)
+    assert promise(*lines, "C: 能，周五之前2000") == (FRIDAY, 2000)
+
+
+def test_charges_stated_are_no_offer() -> None:
+    # the fee the agent lists is part of the debt, not a sum the customer agreed to
+    lines = ["A: 您欠款六千元，另外800利息和150费用。", "A: 什么时候能还？"]
+    assert promise(*lines, "C: 周五之前肯定还。") == (FRIDAY, 6000)  # no sum said: the balance
+
+
+def test_the_rests_day_is_not_the_first_payments() -> None:
+    lines = ["A: 您欠款七千二，哪天能还？", "C: 大后天吧，大后天发工资。", "A: 发了能还多少？"]
+    assert promise(*lines, "C: 先还一半，剩下的一半下个月还") == ("2026-06-04", 3600)
+
+
+def test_an_agents_aside_leaves_the_proposal_standing() -> None:
+    # 逾期多一天就多一天罚息, its 一天 heard as 一千: not a new offer
+    lines = ["A: 本期应还八百，这周五之内还八百，对吗？", "A: 逾期多一千就多一千罚息。"]
+    assert promise(*lines, "C: 行，周五肯定还。") == (FRIDAY, 800)
+
+
+def test_a_thousands_comma_stays_in_its_number() -> None:
+    lines = ["A: 您欠款七千八，什么时候能还？", "C: 月底前全部还清。", "A: 好的，月底之前还清7,800元，对吧？"]
+    assert promise(*lines, "C: 对。") == (MONTH_END, 7800)
+
+
+def test_the_customer_states_the_balance_left_on_mono() -> None:
+    lines = [
+        "A: 您好，我是安和金融的，工号一二三。",
+        "C: 现在还剩两千四百元没还。",
+        "A: 您看什么时候能处理？",
+    ]
+    assert promise(*lines, "C: 后天让我儿子全部还清。", mono=True) == ("2026-06-03", 2400)

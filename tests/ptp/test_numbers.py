@@ -157,3 +157,10 @@ def test_a_misheard_thousand_is_put_back(digit: str) -> None:
     assert fixed == f"下周五先还{digit}千"
     assert [a.value for a in find_amounts(fixed)] == [parse_number(f"{digit}千")]
     assert repair("两千块钱，一分钱也不少") == "两千块钱，一分钱也不少"
+
+
+@given(st.integers(1, 9), st.integers(100, 9999))
+def test_arabic_digits_after_wan_are_added_not_scaled(lead: int, rest: int) -> None:
+    """1万1400 (speech recognition's 一万一千四百) is 11,400; only a single digit after the unit is
+    elided (1万2: 12,000)."""
+    assert parse_number(f"{lead}万{rest}") == lead * 10_000 + rest

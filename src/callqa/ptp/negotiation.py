@@ -40,6 +40,10 @@ from callqa.ptp.stance import (
     Sentence,
 )
 
+OWED = re.compile(r"欠|还剩")  # the customer stating the balance: 我不是欠四千吗, 还剩两千四
+CHARGES = r"利息|罚息|费用|手续费|服务费|滞纳金|违约金|本金"
+CHARGE_AFTER = re.compile(rf"(?:元|块|块钱)?的?(?:{CHARGES})")
+CHARGE_BEFORE = re.compile(rf"(?:{CHARGES})(?:是|有|共|一共|合计)?$")
 FRESH_TURNS = 4  # a half-made promise (a sum without a day, a day without a sum) waits this many turns
 
 
@@ -85,14 +89,20 @@ def money_of(sentence: Sentence, skip_balance: bool = False) -> Money:
 
 
 def stated_figures(clause: Clause) -> list[Amount]:
-    """The sums a clause states as the balance or the minimum payment: the first after 欠款, 金额,
-    最低… (「您欠款三千九一直没处理，最晚这周五必须先还两千」 states 3,900 and asks 2,000)."""
+    """The sums a clause states as the balance, the minimum payment or a charge: the first after 欠款,
+    金额, 最低… (「您欠款三千九一直没处理，最晚这周五必须先还两千」 states 3,900 and asks 2,000), and any
+    next to 利息, 费用, 本金…"""
     out = []
     for m in (*BALANCE.finditer(clause.text), *MINIMUM.finditer(clause.text)):
         after = clause.offset + m.end()
         nxt = next((a for a in clause.amounts if a.start >= after), None)
         if nxt is not None and nxt.start - after <= 4 and nxt not in out:
             out.append(nxt)
+    for a in clause.amounts:  # 另外1800利息和170费用: the debt's parts, not a sum to pay
+        start, end = a.start - clause.offset, a.end - clause.offset
+        charge = CHARGE_AFTER.match(clause.text, end) or CHARGE_BEFORE.search(clause.text[:start])
+        if charge and a not in out:
+            out.append(a)
     return out
 
 
@@ -144,13 +154,14 @@ class Negotiation:
         return terms.money.resolve(self.balance, self.minimum)
 
     def figures(self, s: Sentence) -> None:
-        """The balance and the minimum payment stated (by the agent, or the customer: 我不是欠四千吗)."""
+        """The balance and the minimum payment stated (by the agent, or by the customer: 我不是欠四千吗,
+        还剩两千四)."""
         for clause in s.clauses:
             if not clause.amounts:
                 continue
             if MINIMUM.search(clause.text):
                 self.minimum = clause.amounts[0].value
-            elif BALANCE.search(clause.text) and (s.role == "agent" or "欠" in clause.text):
+            elif BALANCE.search(clause.text) and (s.role == "agent" or OWED.search(clause.text)):
                 self.balance = clause.amounts[0].value
 
     # -- the agent ---------------------------------------------------------------------------------
@@ -177,9 +188,33 @@ class Negotiation:
             return
         if self._agrees_to_floated(s, own):
             return
+        if self._recaps_promise(s, own):
+            return
         about_paying = any(c.commits for c in s.live) or s.amounts() or (s.question and s.bare())
-        if (days or money.kind == "value") and not s.refuses and about_paying:
+        if (days or money.kind == "value") and not s.refuses and about_paying and not self._aside(s, own):
             self.offer = own  # 「至少三千」, 「那下周一还两千行吗」, 「后天呢？」
+
+    def _aside(self, s: Sentence, own: Terms) -> bool:
+        """A statement with figures but no payment, question or position (「逾期多一天就多一天罚息」, its
+        一天 heard as 一千) after the agent's proposal in the same turn: it leaves the proposal standing."""
+        offer = self.offer
+        if not (offer and offer.role == "agent" and offer.asks and offer.turn == self.turn and offer.day):
+            return False
+        return own.day is None and not (s.commits or s.question or s.offer_tail or s.takes_position())
+
+    def _recaps_promise(self, s: Sentence, own: Terms) -> bool:
+        """The agent's recap of the promise just made, stated rather than asked (「好的，那就是3月15号之前先
+        还五千元」): its figure is the sum the customer left vague (一部分, 全部 of a balance not heard, none
+        said). The customer may still object; a sum the customer named stands."""
+        promise = self.promise
+        if not (promise and self.fresh(promise, 1) and own.day == promise.day and not s.question):
+            return False
+        if own.money.kind != "value" or promise.money.kind == "value" or s.offer_tail:
+            return False
+        self.offer = own  # the customer's 「对」 / 「不是…」 may still answer it
+        promise.money = own.money
+        promise.sentences.append(s)
+        return True
 
     def _recaps_a_slip(self, own: Terms) -> bool:
         """The agent's recap of the promise's day with the sum the customer's digits were heard from
@@ -247,15 +282,25 @@ class Negotiation:
         offer = (
             self.offer if self.offer and self.offer.role == "agent" and self.fresh(self.offer, 1) else None
         )
+        if offer and _unit_lost(money, offer.money):
+            money = offer.money  # 「25号之前能把2800都还上吗」「能，25号之前28」: 两千八 heard as 28
         base = self.promise if self.fresh(self.promise) else None
         # a question takes any yes; a demand only a yes with little else (not 「行，等她出院了我跟她说」)
-        accepted = offer is not None and ((s.accepts and offer.asks) or (s.concedes and s.bare()))
+        accepted = offer is not None and (
+            (s.accepts and (offer.asks or self._confirms(s, offer))) or (s.concedes and s.bare())
+        )
         if s.commits or s.offer_tail or accepted:
             self._commits(s, days, money, offer, base)
         elif days:
             self._names_day(s, days, money, offer, base)
         elif money.kind == "value" and (s.bare() or s.takes_position()):
             self._names_sum(s, money, base)
+
+    @staticmethod
+    def _confirms(s: Sentence, offer: Terms) -> bool:
+        """「对」 to the agent's statement of a day and a sum (「一半就是3600元，大后天还款」, its 对吧 lost
+        to speech recognition): the customer confirms the terms, as to a question."""
+        return s.text.startswith("对") and offer.day is not None and offer.money.kind == "value"
 
     def _refused(self, s: Sentence) -> None:
         """A refusal ends the offers; the promise too when it names the promise's day or sum, or when the
@@ -332,6 +377,15 @@ class Negotiation:
             self.promise_now(self.offer.day, money, [*self.offer.sentences, s])
         else:
             self.pending = Terms(None, money, self.turn, [s])
+
+
+def _unit_lost(heard: Money, meant: Money) -> bool:
+    """`heard` is `meant` with its unit lost (28 for 2,800, 1500 for 15,000): the same leading digits,
+    a power of ten smaller."""
+    if heard.value is None or meant.value is None or heard.value <= 0:
+        return False
+    ratio = meant.value / heard.value
+    return ratio in (10, 100, 1000) and heard.value == int(heard.value)
 
 
 _MONTH_RELATIVE = re.compile(rf"^(?:{_N})(?:号|日)$|^月[底末中初]$")

@@ -94,7 +94,9 @@ def parse_number(text: str) -> float | None:
             section, pending, last_unit, zero = 0.0, None, value, False
         previous = kind
     if pending is not None:
-        elided = last_unit is not None and not zero and previous in ("d", "n") and last_unit >= 100
+        # 一万二: 12,000 (the unit below 万 left unsaid); 1万1400, as it is heard, 11,400
+        elided = last_unit is not None and last_unit >= 100 and not zero and previous in ("d", "n")
+        elided = elided and pending < 10
         section += pending * (last_unit / 10 if elided and last_unit else 1)
     return total + section
 

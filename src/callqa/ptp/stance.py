@@ -48,7 +48,7 @@ RETRACT = re.compile(r"算了|别登记|不要登记|别记|先别记|不算数|
 NOT_THIS = re.compile(r"(?:不是|不在|并不是|而不是)(?:在)?$")  # a day denied: 不是周四
 MINIMUM = re.compile(r"最低")  # 最低还款(额): the least the bank accepts this month
 REST = re.compile(r"剩下|剩余|其余|其他的|余下|尾款")  # the rest, after the first payment
-PROPOSES = re.compile(r"[？?]|吗|能不能|可不可以|您看|你看|怎么样|如何|行不行")
+PROPOSES = re.compile(r"[？?]|吗|(?:对|是)吧[。！]*$|能不能|可不可以|您看|你看|怎么样|如何|行不行")
 # Agreeing to terms stated, not asked (「最晚下周一必须还清。」「好吧。」); 好的 and 嗯 only acknowledge them.
 CONCEDE = re.compile(
     r"^(?:那|哦+|噢|嗯+|呃|唉)?[，,]?\s*(?:行|好吧|好好|可以|没问题|成|要得|得嘞|一言为定|就这么|就这样|那就这样|依你)"
@@ -57,6 +57,7 @@ ACCEPT = re.compile(
     r"^(?:那|哦+|噢|嗯+|呃|唉)?[，,]?\s*(?:行|好|可以|没问题|没得问题|成|要得|得嘞|中(?![午间旬])|一定|放心|ok|OK|能"
     r"|晓得|知道了|就这么(?:定|办|说)|一言为定|就这样)"
     r"|^(?:嗯+|对|对的|是的|是)[。！!]*$"  # a bare yes, to a proposal put as a question
+    r"|^(?:对|对的|是的)[，,]"  # yes and more (「对，不会再拖了」); a refusal after it is no yes
 )
 QUESTION = re.compile(
     r"[？?]|吗[。！]*$|么[。！]*$|多少|几号|什么时候|啥时候|哪天|为什么|怎么|能不能|可不可以|(?<!不)是不是"
@@ -67,7 +68,9 @@ OFFER_TAIL = re.compile(
 AS_MUCH = re.compile(r"多少[^，,。？?]{1,3}多少")  # 能还多少还多少: as much as I can, not a question
 ASKS_WHEN = re.compile(r"什么时候|啥时候|哪天|几号|何时|时间")
 ASKS_AMOUNT = re.compile(r"多少|几千|几百|金额")
-BALANCE = re.compile(r"欠款|欠|待还|应还|未还|逾期金额|还款金额|金额|账单|总共|一共|本金|合计|全部")
+BALANCE = re.compile(
+    r"欠款|欠|待还|应还|未还|还剩|还有(?=[^，,。？?]*没)|逾期金额|还款金额|金额|账单|总共|一共|本金|合计|全部"
+)
 WHOLE = re.compile(r"全部|全额|全都|全还|还清|结清|一次性|所有的|都还")
 HALF = re.compile(r"一半")
 PART = re.compile(r"一部分|部分|一些|一点|点儿")
@@ -78,7 +81,7 @@ AGENT_CUES = re.compile(
     r"|我们(?:会|将|就|公司|平台|这边)"
 )
 _SENTENCE = re.compile(r"[^。！？!?；;…\n]+[。！？!?；;…]*")
-_CLAUSE = re.compile(r"[^，,、：:]+[，,、：:]*")
+_CLAUSE = re.compile(r"(?:[^，,、：:]|(?<=[0-9]),(?=[0-9]{3}(?![0-9])))+[，,、：:]*")  # not in 7,800
 # Where speech recognition leaves out a comma: a pause (a space between words), or straight after a
 # refusal or a sum declined (「3000不行2000」, 「明天不行我三天之内还」, 「1000太少了下礼拜一至少3000」).
 _UNMARKED = re.compile(
@@ -227,8 +230,14 @@ class Sentence:
 
     def dates(self) -> list[DateMention]:
         """Days of the live part: those of committing clauses first, "at once" (马上) after any other;
-        none from a hedged clause (「现在说不好」)."""
-        ordered = [d for c in self._ranked() if not c.hedged for d in c.dates]
+        none from a hedged clause (「现在说不好」), nor the rest's when a first payment is promised."""
+        first = any(c.commits and not REST.search(c.text) for c in self.live)
+        ordered = [
+            d
+            for c in self._ranked()
+            if not c.hedged and not (first and REST.search(c.text))  # 先还一半，剩下的下个月还
+            for d in c.dates
+        ]
         return [d for d in ordered if not d.now] + [d for d in ordered if d.now]
 
     def amounts(self) -> list[Amount]:
