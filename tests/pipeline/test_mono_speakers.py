@@ -85,19 +85,7 @@ def through_the_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tup
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "call_id",
-    [
-        "m01",
-        "m02",
-        "m03",
-        pytest.param(
-            "m04",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known limit (README): on the speech "
-                "model's segments the customer's second turn goes to the agent's voice",
-            ),
-        ),
-    ],
+    ["m01", "m02", "m03", "m04"],
 )
 def test_mono_calls_through_the_speech_model_are_clean(
     through_the_model: dict[str, tuple[Call, list[str]]], call_id: str

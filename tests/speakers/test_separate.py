@@ -76,3 +76,28 @@ def test_speakers_already_known_are_left_alone() -> None:
     audio = one_channel("p01")
     segments = [Segment(t["role"], t["start"], t["end"], t["text"]) for t in TURNS["p01"]]
     assert separate(audio, segments, speaker_energy(audio).energy_db).segments == segments
+
+
+def test_a_change_of_turn_the_word_times_closed_up_is_found_in_the_audio() -> None:
+    """The speech model's word times can run on across the pause between two turns (m04: the
+    agent's 「…还款吗」 and the customer's 「你再打我…」 both at 22.58 s). Here each turn's last word runs on
+    to the next turn, so no pause shows between words at all: the pauses in the audio still part the turns."""
+    call = next(
+        json.loads(line)
+        for line in (DATA / "mono" / "turns.jsonl").read_text().splitlines()
+        if json.loads(line)["call_id"] == "m04"
+    )
+    turns = call["turns"]
+    audio = decode(DATA / "mono" / "calls" / "m04.flac")
+    segments = []
+    for k, turn in enumerate(turns):
+        end = turns[k + 1]["start"] if k + 1 < len(turns) else turn["end"]
+        *words, last = timed(turn)
+        segments.append(
+            Segment("unknown", turn["start"], end, turn["text"], (*words, Word(last.start_s, end, last.text)))
+        )
+    got = separate(audio, segments, speaker_energy(audio).energy_db).segments
+    said = {role: "".join(s.text for s in got if s.speaker == role) for role in ("agent", "customer")}
+    for turn in turns:  # each turn goes to its speaker, give or take a word at its edges
+        inner = turn["text"][3:-3]
+        assert inner in said[turn["role"]], (turn["role"], inner, said)
