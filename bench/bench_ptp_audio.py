@@ -14,6 +14,9 @@ are scored again without the speech model (a changed parser needs `callqa rechec
 --reread (with --keep) reads each call's promise again from its stored segments with this checkout's
 `callqa.ptp.find_promise`, as processing does, straight from the workspace's SQLite file (read only):
 it works on a workspace whose schema this checkout cannot migrate, and needs no recheck.
+--ceiling (with --keep) prints what the transcripts allow at best: the promises whose labelled day is
+among the days any sentence of the call names, and whose sum among the sums it names (or their
+halves; a null sum counts as found). A parser can get no more right than this.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from pathlib import Path
 
 from bench_workers import cli  # bench/ is on sys.path when this script runs
 from callqa.ptp import find_promise
+from callqa.ptp.dates import find_dates
+from callqa.ptp.heard import repair
+from callqa.ptp.numbers import find_amounts
 from callqa.transcript import Segment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +102,27 @@ def reread(ws: Path) -> dict[str, dict]:
     return out
 
 
+def ceiling(ws: Path, truth: Labels) -> None:
+    """Print how many labelled promises the stored transcripts could give at best (see --ceiling)."""
+    db = sqlite3.connect(f"file:{ws / 'callqa.db'}?mode=ro", uri=True)
+    tally: Counter[str] = Counter()
+    for pk, call_id, day in db.execute("SELECT id, call_id, local_date FROM calls").fetchall():
+        label = truth.get(call_id)
+        if label is None:
+            continue
+        today = date.fromisoformat(day)
+        texts = [repair(t) for (t,) in db.execute("SELECT text FROM segments WHERE call_pk = ?", (pk,))]
+        days = {d.day.isoformat() for t in texts for d in find_dates(t, today)}
+        sums = {a.value for t in texts for a in find_amounts(t)}
+        has_day = label.date in days
+        has_sum = label.amount is None or label.amount in sums | {v / 2 for v in sums}
+        tally.update({"n": 1, "day": has_day, "sum": has_sum, "both": has_day and has_sum})
+    db.close()
+    n = tally["n"]
+    print(f"in the transcripts at all: day {pct(tally['day'], n)}, sum {pct(tally['sum'], n)}, "
+          f"both {pct(tally['both'], n)}")  # fmt: skip
+
+
 def process(root: Path, wanted: list[str], ws: Path, workers: int | None, manifest: Path) -> None:
     """Ingest the wanted calls with their manifest and transcribe + check them (real speech model)."""
     subset_manifest(root, wanted, manifest)
@@ -131,6 +158,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="the workspace folder to keep (and reuse when run again)")
     parser.add_argument("--reread", action="store_true", help="with --keep: promises from stored segments")
     parser.add_argument("--verbose", action="store_true", help="each call: label, found, transcript")
+    parser.add_argument("--ceiling", action="store_true", help="with --keep: the best the transcripts allow")
     args = parser.parse_args()
     truth = labels(args.set)
     wanted = args.only.split(",") if args.only else list(truth)
@@ -141,6 +169,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ptp-audio-") as tmp:
         ws = args.keep or Path(tmp) / "ws"
         ws.parent.mkdir(parents=True, exist_ok=True)
+        if args.ceiling:
+            if not (ws / "callqa.db").exists():
+                raise SystemExit("--ceiling needs --keep DIR with processed calls")
+            ceiling(ws, truth)
+            return
         if args.reread:
             if not (ws / "callqa.db").exists():
                 raise SystemExit("--reread needs --keep DIR with processed calls")

@@ -201,3 +201,12 @@ def test_the_customer_states_the_balance_left_on_mono() -> None:
         "A: 您看什么时候能处理？",
     ]
     assert promise(*lines, "C: 后天让我儿子全部还清。", mono=True) == ("2026-06-03", 2400)
+
+
+def test_excuses_and_old_payments_are_no_promise() -> None:
+    lines = ["A: 您欠款八千，这周五能还吗？"]
+    assert promise(*lines, "C: 我不是不还，是这个月真的没钱。") is None
+    assert promise(*lines, "C: 工资才两千，周五我拿什么还？") is None
+    assert promise(*lines, "C: 周五？本金我早就还够了，你们利息太高。") is None
+    assert promise(*lines, "C: 他周五还做了个手术，家里没钱。") is None
+    assert promise(*lines, "C: 行，周五我还。") == (FRIDAY, 8000)

@@ -18,7 +18,7 @@ from callqa.ptp.numbers import Amount, find_amounts
 # 还 is "pay back" (huan2) unless it is the adverb "still/also" (hai2) that these words follow.
 _HAI2 = (
     "是|有|没|要|在|得|可以|行|好|挺|能|会|剩|差|欠|不知道|早|算|以为|说|记得|真|那么|这么|这样|那样|"
-    "一直|很|蛮|跟|让|把|欠着|用|想|敢|属于|多|少|等|拖|打|来|去|找|问|联系|接|忙|上班|需要|不错|不如"
+    "一直|很|蛮|跟|让|把|欠着|用|想|敢|属于|多|少|等|拖|打|来|去|找|问|联系|接|忙|上班|需要|不错|不如|做"
 )
 PAY = re.compile(
     rf"还(?!{_HAI2})|(?<=[先就再能会去来要想得都才全一定肯慢马])还|(?<!周)转(?!告|达|接|身)|汇|打(?=钱|款|到|过去|过来|给你|进|入|(?!零工)[0-9零一二两三四五六七八九十百千万])"
@@ -29,15 +29,19 @@ REFUSE = re.compile(
     r"还不了|还不上|还不起|还不出|不还|不会还|不能还|没法还|没办法|不想还|不打算还|拿不出|凑不齐|凑不出|没钱|没有钱"
     r"|付不起|付不了|交不起|交不了|钱不够|不行|不可能|做不到|办不到|来不及|肯定不|不用了|没空|还什么|凭什么|没打算"
     r"|(?:处理|转|打|缴|结|凑|筹)不(?:了|起|出|齐|上)"  # a payment verb that cannot be done: 处理不了
+    r"|拿(?:什么|啥)还"  # 我拿啥还: asks nothing
     r"|(?<![有还])没有[啊呀哦吧的了]*[，,。！!…\s]*$"  # 「四千没有」: nothing (not 有没有, 还没有)
 )
 # A sum called too little or too hard (「两千太少了」, 「四千太多了」): declined; the clause's day stands.
 DECLINE = re.compile(r"太少|不够|少了|太多|多了|有点难|太难|难了|有困难")
+EXCUSE = re.compile(r"不是不(?:想|愿意|肯)?还")  # 我不是不还，是现在真的没钱: no promise
 DOUBLE_NEGATIVE = re.compile(r"(?:又)?不是不|不会不|没说不|(?:行|成|可以|能)不(?:行|成|可以|能)")
 HEDGE = re.compile(
     r"看看|看情况|不一定|说不准|说不好|不敢保证|保证不了|不确定|可能|也许|试试|试一下|再说|再看|考虑|再想想|想想办法"
 )
-PAST = re.compile(r"已经|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚(?:才|刚)?(?=还|转|打|付|交|存)|还过")
+PAST = re.compile(
+    r"已经|早就|上个?月|上周|上个?星期|上个?礼拜|昨天|前天|刚(?:才|刚)?(?=还|转|打|付|交|存)|还过"
+)
 PLAN = re.compile(r"每个?月|每周|每个?星期|每期|每次|按月")  # a schedule, not one promise
 # An "if" makes a promise no promise (如果发了工资就还): collections cannot book it. 如果可以的话 is manners.
 CONDITION = re.compile(
@@ -264,7 +268,7 @@ def _clause(text: str, offset: int, today: date) -> Clause:
     for d in mentions:
         undated = undated[: d.start] + " " * (d.end - d.start) + undated[d.end :]
     amounts = tuple(Amount(a.value, a.start + offset, a.end + offset) for a in find_amounts(undated))
-    refuses = bool(REFUSE.search(plain))
+    refuses = bool(REFUSE.search(plain) or EXCUSE.search(text))
     if PAST.search(text):
         dates = ()
     plan = bool(PLAN.search(text))
