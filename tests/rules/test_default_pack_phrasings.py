@@ -84,6 +84,9 @@ COMPLIANT = [
     "请您不要相信任何让您转到私人账户的要求。",
     "欠款不还不会坐牢，但是会影响征信。",
     "我们一起想想办法，预计下周能处理好。",
+    # the agent disavows what the keyword names, later in the same sentence
+    "用信用卡套现来还款是违反规定的，我们不建议您这么做。",
+    "您说的限制坐高铁是法院的失信被执行人名单，跟普通逾期不是一回事。",
 ]
 
 

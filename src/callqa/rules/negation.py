@@ -65,3 +65,21 @@ def is_negated(text: NormalizedText, start: int) -> bool:
     if m.group("neg") and m.group("neg").endswith(THROUGH_BLOCKERS):
         return True
     return not any(b in between for b in BLOCKERS)
+
+
+# The speaker calls what the match names wrong, later in the same sentence: 「信用卡套现是违反用卡规定的，
+# 我们不建议，也不接受」, 「坐不了高铁是失信被执行人的限制，跟普通逾期不是一回事」.
+DISAVOWALS = re.compile(
+    r"(?:是|属于)(?:违规|违法|诈骗)|违反[^。！？!?；;]{0,8}(?:规定|法律|法规)|不建议|不接受|不允许|不提倡"
+    r"|不是一回事|不存在(?:这种|这个|这样的)?情况|不会(?:这么|这样)做"
+)
+SENTENCE_END = re.compile(r"[。！？!?；;]")
+DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal
+
+
+def is_disavowed(text: NormalizedText, start: int) -> bool:
+    """Whether the rest of the sentence from normalised `start` disavows what is matched there."""
+    at, _ = text.original_span(start, start + 1)
+    rest = text.original[at : at + DISAVOWAL_REACH]
+    end = SENTENCE_END.search(rest)
+    return bool(DISAVOWALS.search(rest[: end.start()] if end else rest))
