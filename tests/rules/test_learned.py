@@ -136,3 +136,14 @@ def test_a_borderline_sentence_needs_its_neighbours_support_a_confident_one_stan
     insult = "你这种人就是活该一辈子穷，借了钱就装死。"
     hits = evaluate(pack, call(), segs(("agent", f"您的账单我查过了。{insult}我们再核对一下还款。")))
     assert [h.text for h in hits] == [insult]
+
+
+def test_a_violation_spread_over_a_long_sentences_clauses_is_read_whole(make_pack) -> None:
+    # cut at its commas, neither half reaches the threshold; the sentence as a whole does
+    pack = make_pack(rule_yaml("learned: improper_repayment", "role: agent"))
+    spread = (
+        "现在手机上那种小额网贷多的是，有的当天就放款，你拿身份证随便申请一笔，"
+        "先把我们这边的窟窿补上，等发了工资再慢慢还那边。"
+    )
+    hits = evaluate(pack, call(), segs(("agent", spread)))
+    assert [h.text for h in hits] == [spread]

@@ -12,6 +12,11 @@ way to the threshold. A garbled fragment that happens to sit near an insult in e
 plain ordinary talk. A confident unit (above the lower `1 - BORDERLINE` of the band between threshold
 and 1) stands on its own: the window of a sharp insult between two polite sentences reads as ordinary
 talk, and it must still fire.
+
+A long sentence cut in pieces at commas is also scored whole (`units.whole_sentences`): a violation
+spread over its clauses reads as one only there. On the development sets this caught two more calls
+(devset 32 -> 33/34 written, 31 -> 32/34 confused) and flagged no compliant call; the example calls
+and development sets have 7% more units to score.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import numpy as np
 
 from callqa.rules.learned.detector import Detector
 from callqa.rules.learned.features import embed
-from callqa.rules.learned.units import Unit, split_units
+from callqa.rules.learned.units import Unit, split_units, whole_sentences
 from callqa.transcript import Segment
 
 CONTEXT_SHARE = 0.8  # a borderline unit's window must reach this share of the threshold (module doc)
@@ -71,6 +76,12 @@ class CallScorer:
             for i in segs
             for a, b in split_units(self.segments[i].text)
         ]
+        pieces = len(units)  # then the long sentences again, whole (units.whole_sentences)
+        units += [
+            Unit(i, a, b, self.segments[i].text[a:b])
+            for i in segs
+            for a, b in whole_sentences(self.segments[i].text)
+        ]
         passed, probs = self.detector.score([u.text for u in units], embedder=self._embed)
         for i in segs:
             self._by_segment[i] = []
@@ -82,7 +93,7 @@ class CallScorer:
             texts = [units[k].text for k in mixed]
             flags = self.detector.customer_like(texts, self._embed(texts))
             customer = {k for k, flag in zip(mixed, flags, strict=True) if flag}
-        context = self._context(units, passed, probs)
+        context = self._context(units[:pieces], passed, probs)  # a whole sentence is its own context
         for k, u in enumerate(units):
             vector = self.vectors[u.text] if passed[k] else None
             self._by_segment[u.segment].append(ScoredUnit(u, probs[k], vector, k in customer, context.get(k)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from callqa.chinese import is_ideograph
 
 MAX_CHARS = 40  # a longer sentence is cut at commas into pieces about this long
+WHOLE_MAX_CHARS = 80  # a cut sentence up to this long is also scored whole (`whole_sentences`)
 MIN_CHARS = 6  # shorter ("对，我是。", "好的") is not scored: too little to judge (keyword rules see it)
 _SENTENCE_END = re.compile(r"[。！？!?；;…\n]+")
 _COMMA = re.compile(r"[，,、：:]+")
@@ -64,6 +65,22 @@ def split_units(text: str) -> list[tuple[int, int]]:
         while b > a and text[b - 1].isspace():
             b -= 1
         if _letters(text[a:b]) >= MIN_CHARS:
+            out.append((a, b))
+    return out
+
+
+def whole_sentences(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each sentence of `text` that `split_units` cuts in pieces and that is at most
+    WHOLE_MAX_CHARS long: it is scored whole as well, since a violation can be spread over its
+    clauses (「网上那种小额借款多的是，…你拿身份证随便申请一笔，先把我们这边的窟窿填上」: 0.96 whole,
+    each piece under the threshold)."""
+    out = []
+    for a, b in _spans(text, _SENTENCE_END, 0, len(text)):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if MAX_CHARS < b - a <= WHOLE_MAX_CHARS and len(split_units(text[a:b])) > 1:
             out.append((a, b))
     return out
 
