@@ -115,3 +115,15 @@ def test_opening_without_identity_is_flagged() -> None:
         Segment("agent", 35.0, 40.0, "我工号三三八一"),
     ]
     assert {h.category for h in evaluate(PACK, INFO, segments)} == {"missing_identification"}
+
+
+def test_an_opening_with_the_agents_full_name_identifies() -> None:
+    """「我是宋佳，」 names the agent as 工号 would (the speech model often garbles 工号 itself)."""
+    named = [
+        Segment("agent", 0.0, 5.0, "您好，这边是恒信资产管理。"),
+        Segment("agent", 5.5, 9.0, "我是宋佳，高号九七三。"),
+    ]
+    assert evaluate(PACK, INFO, named) == []
+    # 「我是张伟的朋友」 or a surname alone is no name of the agent's
+    friend = [Segment("agent", 0.0, 5.0, "您好，这边是恒信资产管理，我是张伟的朋友。")]
+    assert {h.category for h in evaluate(PACK, INFO, friend)} == {"missing_identification"}
