@@ -127,3 +127,15 @@ def test_an_opening_with_the_agents_full_name_identifies() -> None:
     # 「我是张伟的朋友」 or a surname alone is no name of the agent's
     friend = [Segment("agent", 0.0, 5.0, "您好，这边是恒信资产管理，我是张伟的朋友。")]
     assert {h.category for h in evaluate(PACK, INFO, friend)} == {"missing_identification"}
+
+
+def test_a_garbled_opening_still_identifies() -> None:
+    # 恒合小额贷款 heard as 任何小刘贷款: its 任何 is no negation of the company's name
+    garbled = [Segment("agent", 0.0, 5.0, "您好，这边是任何小刘贷款，我是魏强，工号二六一八。")]
+    assert evaluate(PACK, INFO, garbled) == []
+    # 「我是<机构>的<姓名>」 names an organisation even when its name is garbled beyond recognition
+    named = [Segment("agent", 0.0, 5.0, "我是何风消北金泳的李婷，您的账单逾期了。")]
+    assert evaluate(PACK, INFO, named) == []
+    assert {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, "我是李婷。")])} == {
+        "missing_identification"
+    }
