@@ -69,15 +69,11 @@ def pauses(speech: np.ndarray) -> list[tuple[float, float]]:
     return [(lo * FRAME_S, hi * FRAME_S) for lo, hi in runs if hi - lo >= PAUSE_S / FRAME_S]
 
 
-def stretches(words: Sequence[Word], quiet: Sequence[tuple[float, float]] = ()) -> list[list[int]]:
-    """Indices of consecutive words, grouped between pauses of PAUSE_S or more: between the words'
-    times, or in the audio (`quiet`, from `pauses`) at the word boundary nearest it. The speech
-    model's word times close up the gap at a change of turn (m04: 「…还款吗」 and 「你再打我…」 both at
-    22.58 s, with a 0.62 s pause in the audio from 22.66 s)."""
-    cuts = _cuts_at_pauses(words, quiet)
+def stretches(words: Sequence[Word]) -> list[list[int]]:
+    """Indices of consecutive words, grouped between pauses of PAUSE_S or more."""
     out: list[list[int]] = []
     for i, w in enumerate(words):
-        if out and w.start_s - words[i - 1].end_s < PAUSE_S and i not in cuts:
+        if out and w.start_s - words[i - 1].end_s < PAUSE_S:
             out[-1].append(i)
         else:
             out.append([i])
