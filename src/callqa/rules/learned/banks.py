@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -11,6 +12,7 @@ from callqa.rules.model import CATEGORIES, RulePackError
 from callqa.rules.yamlmarks import Path_, YamlSyntaxError, line_of, load_with_lines
 
 COMPLIANT = "compliant"
+HEARD = "heard.json"  # the banks read aloud and transcribed: bench/data/heard/transcribe.py writes it
 # A '# ---' section comment holding CUSTOMER_MARK says its sentences are the customer's words; such
 # sections also hold the agent's calm replies, told apart by the polite 您 that customers do not use.
 CUSTOMER_MARK = "(customer words"
@@ -33,6 +35,7 @@ class Banks:
     compliant: tuple[str, ...] = ()
     customer_speech: frozenset[str] = frozenset()  # sentences in sections marked CUSTOMER_MARK
     sections: dict[str, str] = field(default_factory=dict)  # sentence -> its '# ---' section comment
+    heard: dict[str, str] = field(default_factory=dict)  # sentence -> the speech model's text of it
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -73,10 +76,27 @@ def load_banks(directory: str | Path | None = None) -> Banks:
         banks[path.stem] = Bank(
             path.stem, _strings(lists.get("violations")), _strings(lists.get("counter_examples"))
         )
+    heard = _heard(directory / HEARD, problems)
     if problems:
         raise RulePackError(problems)
     customer = frozenset(t for t, head in sections.items() if CUSTOMER_MARK in head and "您" not in t)
-    return Banks(banks, compliant, customer, sections)
+    return Banks(banks, compliant, customer, sections, heard)
+
+
+def _heard(path: Path, problems: list[str]) -> dict[str, str]:
+    """{written sentence: what the speech model heard} from `path`; none when the file is absent."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        problems.append(f"{path.name}:0: cannot read: {exc}")
+        return {}
+    heard = data.get("heard") if isinstance(data, dict) else None
+    if not isinstance(heard, dict) or not all(isinstance(v, str) for v in heard.values()):
+        problems.append(f"{path.name}:1: 'heard' must map each written sentence to its transcription")
+        return {}
+    return heard
 
 
 def _strings(value: object) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ sentences from inspectors' verdicts as `extra`.
 The classifier per category is a logistic regression over [sentence embedding | folded-pinyin
 n-grams | character n-grams] (the winner of bench/compare_detectors.py). Its threshold is set on
 out-of-fold scores: the lowest value that no more than `benign_fpr` of the benign sentences
-(compliant talk and counter-examples, clean and garbled) reach.
+(compliant talk and counter-examples, clean, garbled, and as the speech model heard them) reach.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Config:
     c: float = 3.0  # inverse regularisation of the logistic regression
     copies: int = 2  # garbled copies of each sentence added to training
     noise_rate: float = 0.15  # share of characters garbled in a copy
+    heard: bool = True  # add the speech model's own text of a bank sentence (Banks.heard) as a copy
     folds: int = 5  # for out-of-fold calibration
     benign_fpr: float = 0.001  # share of out-of-fold benign sentences allowed above the threshold
     seed: int = 1
@@ -73,6 +74,23 @@ def augment(texts: Sequence[str], noise: AsrNoise, copies: int, rate: float, see
     """`copies` garbled versions of each text (deterministic for a seed)."""
     rng = random.Random(seed)
     return [[noise.garble(t, rng, rate) for _ in range(copies)] for t in texts]
+
+
+def heard_copies(texts: Sequence[str], heard: dict[str, str]) -> list[str | None]:
+    """The speech model's text of each sentence, corrected as the pipeline corrects a transcript; None
+    where it was not heard or heard as written."""
+    from callqa.text.correct import correct
+
+    out: list[str | None] = []
+    for t in texts:
+        got = correct(heard[t]).text if heard.get(t) else None
+        out.append(got if got and got != t else None)
+    return out
+
+
+def with_heard(copies: list[list[str]], heard: Sequence[str | None]) -> list[list[str]]:
+    """Each sentence's garbled copies with its heard text in front."""
+    return [([h] if h else []) + c for c, h in zip(copies, heard, strict=True)]
 
 
 def design(texts: Sequence[str], embedder: Embedder, config: Config):  # type: ignore[no-untyped-def]
@@ -126,59 +144,78 @@ def _probabilities(x, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:  # type
 
 
 def _split(
-    examples: Sequence[Labelled], config: Config, noise: AsrNoise
+    examples: Sequence[Labelled], config: Config, noise: AsrNoise, heard: Sequence[str | None]
 ) -> tuple[np.ndarray, list[str], list[list[str]], list[str]]:
-    """The fold of each sentence, the texts, their garbled training copies, and one garbled test copy
-    each (another seed): the same for the model and its gate, so both are calibrated alike."""
+    """The fold of each sentence, the texts, their garbled training copies (the heard text first, where
+    there is one), and one garbled test copy each (another seed): the same for the model and its gate,
+    so both are calibrated alike. A sentence's copies train only with the sentence's fold."""
     folds = np.arange(len(examples)) % config.folds
     random.Random(config.seed).shuffle(folds)  # type: ignore[arg-type]
     texts = [x.text for x in examples]
-    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
+    copies = with_heard(augment(texts, noise, config.copies, config.noise_rate, config.seed), heard)
     garbled = [g[0] for g in augment(texts, noise, 1, config.noise_rate, config.seed + 1000)]
     return folds, texts, copies, garbled
 
 
 def out_of_fold(
-    examples: Sequence[Labelled], cats: Sequence[str], embedder: Embedder, config: Config, noise: AsrNoise
-) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold probabilities (n, k) of each sentence, clean and garbled (another seed)."""
+    examples: Sequence[Labelled],
+    cats: Sequence[str],
+    embedder: Embedder,
+    config: Config,
+    noise: AsrNoise,
+    heard: Sequence[str | None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities (n, k) of each sentence: clean, garbled (another seed), and as heard
+    (NaN where it was not heard)."""
     n = len(examples)
-    folds, texts, copies, garbled = _split(examples, config, noise)
+    folds, texts, copies, garbled = _split(examples, config, noise, heard)
     weights = np.ones(n, np.float32)
     clean_p, garbled_p = np.zeros((n, len(cats))), np.zeros((n, len(cats)))
+    heard_p = np.full((n, len(cats)), np.nan)
     for f in range(config.folds):
         data = _rows(examples, cats, folds != f, copies, weights)
         coef, bias = _fit_all(data, cats, embedder, config)
-        test = np.where(folds == f)[0]
+        test = [int(i) for i in np.where(folds == f)[0]]
         for source, out in ((texts, clean_p), (garbled, garbled_p)):
             x = design([source[i] for i in test], embedder, config)
             out[test] = _probabilities(x, coef, bias)
-    return clean_p, garbled_p
+        if said := [i for i in test if heard[i]]:
+            heard_p[said] = _probabilities(
+                design([heard[i] or "" for i in said], embedder, config), coef, bias
+            )
+    return clean_p, garbled_p, heard_p
 
 
 def gate(
-    examples: Sequence[Labelled], cats: Sequence[str], config: Config, noise: AsrNoise, weights: np.ndarray
+    examples: Sequence[Labelled],
+    cats: Sequence[str],
+    config: Config,
+    noise: AsrNoise,
+    weights: np.ndarray,
+    heard: Sequence[str | None],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The n-gram-only gate: per category a logistic regression over pinyin and character n-grams
-    (no embedding), and the probability that keeps all but `gate_miss` of the violations, clean and
-    garbled, out of fold. Sentences the gate lets through are embedded; the rest (most ordinary talk)
-    cost no embedding. Returns (n-gram weights with block scales folded in, bias, thresholds)."""
+    (no embedding), and the probability that keeps all but `gate_miss` of the violations, clean,
+    garbled and heard, out of fold. Sentences the gate lets through are embedded; the rest (most
+    ordinary talk) cost no embedding. Returns (n-gram weights with block scales folded in, bias,
+    thresholds)."""
     n = len(examples)
-    folds, texts, copies, garbled = _split(examples, config, noise)
+    folds, texts, copies, garbled = _split(examples, config, noise, heard)
+    said = [h or t for h, t in zip(heard, texts, strict=True)]  # heard, or (not heard) the text again
     positive = np.array([[x.violation and x.category == c for c in cats] for x in examples]).reshape(
         n, len(cats)
     )
-    oof = np.zeros((2 * n, len(cats)))
+    oof = np.zeros((3 * n, len(cats)))
     for f in range(config.folds):
         coef, bias = _fit_ngrams(_rows(examples, cats, folds != f, copies, weights), cats, config)
         test = np.where(folds == f)[0]
-        for offset, source in ((0, texts), (n, garbled)):
+        for offset, source in ((0, texts), (n, garbled), (2 * n, said)):
             x = ngram_matrix([source[i] for i in test], config.pinyin, config.chars)
             oof[offset + test] = _probabilities(x, coef, bias)
-    both = np.concatenate([positive, positive])
+    every = np.concatenate([positive, positive, positive])
     limits = np.array(
         [
-            np.quantile(oof[both[:, j], j], config.gate_miss) if both[:, j].any() else 1.0
+            np.quantile(oof[every[:, j], j], config.gate_miss) if every[:, j].any() else 1.0
             for j in range(len(cats))
         ],
         np.float32,
@@ -199,11 +236,33 @@ def thresholds(
     clean_p: np.ndarray,
     garbled_p: np.ndarray,
     benign_fpr: float,
+    heard_p: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per category, the out-of-fold probability that `benign_fpr` of the agent's benign sentences reach."""
+    """Per category, the lowest out-of-fold probability that at most `benign_fpr` of the agent's benign
+    sentences reach. Each sentence weighs 1 clean and 1 garbled; a sentence also heard (`heard_p` not
+    NaN) splits its garbled weight between the synthetic copy and the heard text, so a hard sentence
+    heard badly does not count three times."""
     benign = np.array([not x.violation and not x.customer for x in examples])
-    scores = np.concatenate([clean_p[benign], garbled_p[benign]])
-    return np.array([np.quantile(scores[:, j], 1 - benign_fpr) for j in range(len(cats))], np.float32)
+    heard = np.zeros(len(examples), bool) if heard_p is None else ~np.isnan(heard_p).any(axis=1)
+    scores = [
+        clean_p[benign],
+        garbled_p[benign],
+        (heard_p if heard_p is not None else clean_p)[benign & heard],
+    ]
+    weights = [np.ones(benign.sum()), np.where(heard[benign], 0.5, 1.0), np.full((benign & heard).sum(), 0.5)]
+    all_scores, all_weights = np.concatenate(scores), np.concatenate(weights)
+    return np.array(
+        [_weighted_quantile(all_scores[:, j], all_weights, 1 - benign_fpr) for j in range(len(cats))],
+        np.float32,
+    )
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The smallest value with at least `q` of the total weight at or below it."""
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    k = int(np.searchsorted(cumulative, q * cumulative[-1]))
+    return float(values[order][min(k, len(values) - 1)])
 
 
 def train(
@@ -220,16 +279,17 @@ def train(
     cats = list(config.categories or banks.categories)
     examples = labelled(banks) + list(extra)
     noise = noise_for(banks)
-    clean_p, garbled_p = out_of_fold(examples, cats, embedder, config, noise)
-    limits = thresholds(examples, cats, clean_p, garbled_p, config.benign_fpr)
     texts = [x.text for x in examples]
+    heard = heard_copies(texts, banks.heard if config.heard else {})
+    clean_p, garbled_p, heard_p = out_of_fold(examples, cats, embedder, config, noise, heard)
+    limits = thresholds(examples, cats, clean_p, garbled_p, config.benign_fpr, heard_p)
     weights = np.array([1.0] * (len(examples) - len(extra)) + [config.extra_weight] * len(extra), np.float32)
-    copies = augment(texts, noise, config.copies, config.noise_rate, config.seed)
+    copies = with_heard(augment(texts, noise, config.copies, config.noise_rate, config.seed), heard)
     coef, bias = _fit_all(
         _rows(examples, cats, np.ones(len(examples), bool), copies, weights), cats, embedder, config
     )
-    report = calibration_report(examples, cats, clean_p, garbled_p, limits)
-    gate_w, gate_b, gate_limits = gate(examples, cats, config, noise, weights)
+    report = calibration_report(examples, cats, clean_p, garbled_p, heard_p, limits)
+    gate_w, gate_b, gate_limits = gate(examples, cats, config, noise, weights, heard)
     from callqa.rules.learned.speaker import train_speaker  # it builds on this module
 
     speaker = train_speaker(examples, embedder, config)  # None: too few customers' words marked
@@ -282,6 +342,7 @@ def calibration_report(
     cats: Sequence[str],
     clean_p: np.ndarray,
     garbled_p: np.ndarray,
+    heard_p: np.ndarray,
     limits: np.ndarray,
 ) -> dict[str, object]:
     """Out-of-fold recall and false-flag rates at the chosen thresholds, per category."""
@@ -294,6 +355,7 @@ def calibration_report(
             "threshold": round(float(limits[j]), 4),
             "recall_clean": round(float((clean_p[pos, j] >= limits[j]).mean()), 3),
             "recall_garbled": round(float((garbled_p[pos, j] >= limits[j]).mean()), 3),
+            "recall_heard": _share(heard_p[pos & ~np.isnan(heard_p[:, j]), j] >= limits[j], 3),
             "benign_flagged": round(float((clean_p[benign, j] >= limits[j]).mean()), 4),
             "customer_lines_flagged": _share(clean_p[said, j] >= limits[j], 3),
         }
