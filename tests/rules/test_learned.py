@@ -147,3 +147,20 @@ def test_a_violation_spread_over_a_long_sentences_clauses_is_read_whole(make_pac
     )
     hits = evaluate(pack, call(), segs(("agent", spread)))
     assert [h.text for h in hits] == [spread]
+
+
+def test_a_near_miss_fires_only_when_another_sentence_of_the_call_backs_it(make_pack) -> None:
+    # the rule's threshold is set just above THREAT's probability, so THREAT is a near miss
+    detector = default_detector()
+    backing, ordinary = "你家住哪我们都清楚，别以为躲得掉。", "您的账单本月到期，请按时还款。"
+    _, probs = detector.score([THREAT, backing, ordinary], embedder=embed)
+    p, q, r = (float(x) for x in probs[:, detector.index("threat")])
+    limit = p + 0.2 * (1 - p)
+    assert q >= 0.7 * limit > r and q < 1 - 1.5 * (1 - limit)  # backing backs, and is no near miss itself
+    pack = make_pack(rule_yaml(f"learned: {{bank: threat, threshold: {limit!r}}}", "role: agent"))
+    assert evaluate(pack, call(), segs(("agent", THREAT))) == []
+    assert evaluate(pack, call(), segs(("agent", ordinary), ("agent", THREAT))) == []
+    assert evaluate(pack, call(), segs(("customer", backing), ("agent", THREAT))) == []  # not the same speech
+    hits = evaluate(pack, call(), segs(("agent", backing), ("agent", ordinary), ("agent", THREAT)))
+    assert [h.text for h in hits] == [THREAT]
+    assert "略低于阈值" in hits[0].explanation and "0秒处另一句同类" in hits[0].explanation

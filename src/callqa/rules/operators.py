@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from callqa.rules.callview import CallView
+from callqa.rules.learned.scoring import corroborated
 from callqa.rules.model import Span
 from callqa.rules.negation import NEGATORS, SHORT_NEGATORS
 from callqa.rules.scope import Scope
@@ -346,18 +347,27 @@ class Learned(Operator):
         j = detector.index(self.bank)
         limit = self.threshold if self.threshold is not None else float(detector.thresholds[j])
         spans = []
-        for scored in scorer.units(scope.segments(view)):
-            p, u = float(scored.probs[j]), scored.unit
+        read = [
+            s
+            for s in scorer.units(scope.segments(view))
+            if s.vector is not None and not (s.customer and scope.role == "agent")
+        ]
+        for scored in read:
+            p, u, vector = float(scored.probs[j]), scored.unit, scored.vector
             start_s = view.time_at(u.segment, u.start)
-            if scored.vector is None or p < limit or (scored.customer and scope.role == "agent"):
-                continue
-            if not scored.in_context(j, limit):
+            backing = corroborated(scored, read, j, limit) if p < limit else None
+            if vector is None or (p < limit and backing is None) or not scored.in_context(j, limit):
                 continue
             if scope.first_seconds is not None and start_s >= scope.first_seconds:
                 continue
-            example, similarity = detector.nearest(self.bank, scored.vector)
+            example, similarity = detector.nearest(self.bank, vector)
             seg = view.segments[u.segment]
             expl = f"模型判定违规（概率{p:.2f}）：与例句「{example}」相似，{similarity:.2f}"
+            if backing is not None:  # a near miss backed by another sentence of the call
+                at = view.time_at(backing.unit.segment, backing.unit.start)
+                expl += (
+                    f"；略低于阈值{limit:.2f}，但{at:.0f}秒处另一句同类（概率{float(backing.probs[j]):.2f}）"
+                )
             end_s = view.time_at(u.segment, u.end)
             spans.append(Span(u.segment, u.start, u.end, seg.speaker, start_s, end_s, u.text, expl, p))
         return Result(bool(spans), tuple(spans))

@@ -13,6 +13,14 @@ plain ordinary talk. A confident unit (above the lower `1 - BORDERLINE` of the b
 and 1) stands on its own: the window of a sharp insult between two polite sentences reads as ordinary
 talk, and it must still fire.
 
+A near miss is read with the rest of the call: a unit under its threshold by at most half again the
+threshold's distance to 1 (`NEAR`; 0.85 against 0.90) fires when another sentence of the same speech
+in the call, not overlapping it, reaches `CORROBORATE` of the threshold for the same category: one
+violation said twice, both times garbled (「以监管部门读半张园的身份」 0.889 against 0.902, with a second
+impersonation sentence at 0.798). On the development sets this caught 2 more rendered calls (31 -> 33/34),
+1 more written and 1 more confused devset call and 1 more confused devset2 call, and flagged no compliant
+call; 1.5-1.75 and 0.6-0.7 gave the same, a distance of 2 flagged one or two more devset2 compliant calls.
+
 A long sentence cut in pieces at commas is also scored whole (`units.whole_sentences`): a violation
 spread over its clauses reads as one only there. On the development sets this caught two more calls
 (devset 32 -> 33/34 written, 31 -> 32/34 confused) and flagged no compliant call; the example calls
@@ -33,6 +41,8 @@ from callqa.transcript import Segment
 
 CONTEXT_SHARE = 0.8  # a borderline unit's window must reach this share of the threshold (module doc)
 BORDERLINE = 0.5  # the lower share of the band between threshold and 1 that needs the window's support
+NEAR = 1.5  # a near miss: under the threshold by at most half again its distance to 1 (module doc)
+CORROBORATE = 0.7  # ...fires when another sentence of the same speech reaches this share of the threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,24 @@ class ScoredUnit:
         if self.context is None or float(self.probs[j]) >= limit + BORDERLINE * (1 - limit):
             return True
         return float(self.context[j]) >= CONTEXT_SHARE * limit
+
+
+def corroborated(unit: ScoredUnit, others: Sequence[ScoredUnit], j: int, limit: float) -> ScoredUnit | None:
+    """The sentence that backs `unit`, just under threshold `limit` for category `j` (within `NEAR`
+    times the threshold's distance to 1): the likeliest other sentence of the same speech, not
+    overlapping it, that reads at least `CORROBORATE` of the way to the threshold (module doc).
+    None when there is none, or `unit` is not a near miss."""
+    p = float(unit.probs[j])
+    if p >= limit or p < 1 - NEAR * (1 - limit):
+        return None
+    u = unit.unit
+    backing = [
+        o
+        for o in others
+        if float(o.probs[j]) >= CORROBORATE * limit
+        and (o.unit.segment != u.segment or o.unit.end <= u.start or o.unit.start >= u.end)
+    ]
+    return max(backing, key=lambda o: float(o.probs[j]), default=None)
 
 
 class CallScorer:
