@@ -139,3 +139,12 @@ def test_a_garbled_opening_still_identifies() -> None:
     assert {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, "我是李婷。")])} == {
         "missing_identification"
     }
+    # ... and so does a garbled given name ending the clause, the staff number said after it
+    garbled_name = [
+        Segment("agent", 0.0, 4.0, "我是演侨请几次行的不明"),  # 远桥信息咨询的杜明
+        Segment("agent", 4.0, 6.0, "工号二九零四"),
+    ]
+    assert evaluate(PACK, INFO, garbled_name) == []
+    # a staff number with no organisation at all is still an incomplete opening
+    unnamed = [Segment("agent", 0.0, 4.0, "我是负责的，"), Segment("agent", 4.0, 6.0, "工号二九零四")]
+    assert {h.category for h in evaluate(PACK, INFO, unnamed)} == {"missing_identification"}
