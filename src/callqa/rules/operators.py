@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from callqa.rules.callview import CallView
-from callqa.rules.learned.scoring import corroborated
+from callqa.rules.learned.scoring import CORROBORATE, corroborated
 from callqa.rules.model import Span
 from callqa.rules.negation import NEGATORS, SHORT_NEGATORS
 from callqa.rules.scope import Scope
@@ -352,10 +352,13 @@ class Learned(Operator):
             for s in scorer.units(scope.segments(view))
             if s.vector is not None and not (s.customer and scope.role == "agent")
         ]
+        likely = [
+            s for s in read if float(s.probs[j]) >= CORROBORATE * limit
+        ]  # all that may back a near miss
         for scored in read:
             p, u, vector = float(scored.probs[j]), scored.unit, scored.vector
             start_s = view.time_at(u.segment, u.start)
-            backing = corroborated(scored, read, j, limit) if p < limit else None
+            backing = corroborated(scored, likely, j, limit) if p < limit else None
             if vector is None or (p < limit and backing is None) or not scored.in_context(j, limit):
                 continue
             if scope.first_seconds is not None and start_s >= scope.first_seconds:
