@@ -14,12 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from callqa.rules import CATEGORIES as ALL_CATEGORIES
+from callqa.rules.learned.banks import bank_categories
 
 BANKS = Path(__file__).resolve().parents[1] / "src/callqa/rules/packs/examples"
-CATEGORIES = tuple(
-    c for c in ALL_CATEGORIES if c not in ("missing_identification", "off_hours", "excessive_frequency")
-)  # the text categories
+CATEGORIES = bank_categories()  # the text categories with an example bank
 MIN_VIOLATIONS, MIN_COUNTER, MIN_COMPLIANT, MIN_GARBLED = 250, 120, 2000, 150
 GARBLED_START, GARBLED_END = "# >>> asr-garbled", "# <<< asr-garbled"
 NOT_CJK_TEXT = re.compile(r"[^\u4e00-\u9fff]")

@@ -161,6 +161,22 @@ def test_a_near_miss_fires_only_when_another_sentence_of_the_call_backs_it(make_
     assert evaluate(pack, call(), segs(("agent", THREAT))) == []
     assert evaluate(pack, call(), segs(("agent", ordinary), ("agent", THREAT))) == []
     assert evaluate(pack, call(), segs(("customer", backing), ("agent", THREAT))) == []  # not the same speech
-    hits = evaluate(pack, call(), segs(("agent", backing), ("agent", ordinary), ("agent", THREAT)))
+    apart = segs(("agent", backing, 0.0, 4.0), ("agent", ordinary, 10.0, 14.0), ("agent", THREAT, 20.0, 24.0))
+    hits = evaluate(pack, call(), apart)  # seconds apart: each its own turn, read without neighbours
     assert [h.text for h in hits] == [THREAT]
     assert "略低于阈值" in hits[0].explanation and "0秒处另一句同类" in hits[0].explanation
+
+
+def test_a_borderline_sentence_is_read_with_the_same_speakers_next_segment_when_the_turn_runs_on(
+    make_pack,
+) -> None:
+    # the speech model may cut one turn into segments: the garbled apology followed 0.5 s later by
+    # ordinary talk of the same speaker is read with it and dropped; seconds apart it stands alone
+    pack = make_pack(rule_yaml("learned: abuse", "role: agent"))
+    garbled, after = "在次跟您道个歉。", "您的账单我已经重新核对过了。"
+    run_on = segs(("agent", garbled, 0.0, 2.0), ("agent", after, 2.5, 5.0))
+    assert evaluate(pack, call(), run_on) == []
+    apart = segs(("agent", garbled, 0.0, 2.0), ("agent", after, 6.0, 9.0))
+    assert [h.text for h in evaluate(pack, call(), apart)] == [garbled]
+    other_speaker = segs(("agent", garbled, 0.0, 2.0), ("customer", after, 2.5, 5.0))
+    assert [h.text for h in evaluate(pack, call(), other_speaker)] == [garbled]
