@@ -132,8 +132,8 @@ class CallScorer:
             self._by_segment[u.segment].append(ScoredUnit(u, probs[k], vector, k in customer, context.get(k)))
 
     def _context(self, units: list[Unit], passed: np.ndarray, probs: np.ndarray) -> dict[int, np.ndarray]:
-        """{unit index: probabilities of its window} for the units near a threshold that have
-        neighbours in their segment (the others are never held back by context)."""
+        """{unit index: probabilities of its window} for the borderline units that have neighbours in
+        their turn (`_beside`; the others are never held back by context)."""
         limits = self.detector.thresholds
         # only a borderline unit's window is ever read (ScoredUnit.in_context): a confident one needs none
         near = (probs >= CONTEXT_SHARE * limits) & (probs < limits + BORDERLINE * (1 - limits))
