@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from callqa.pipeline.recheck import recheck
+from callqa.ptp.version import reader_version
 from callqa.rules import load_pack
 from callqa.store.database import open_database
 from callqa.store.models import Call, PaymentPromise, TranscriptSegment
@@ -68,30 +69,49 @@ def test_processing_stores_the_promise_and_calls_json_shows_it(env) -> None:  # 
         assert stored.phone == "13900001111" and stored.speaker == "customer"
 
 
+def reads_differently(db, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Stand for a new promise reader: the transcript now reads as `text`, and no call has been read
+    by this reader yet (as after an upgrade)."""
+    with db.session() as session:
+        session.execute(update(TranscriptSegment).values(text=text))
+        session.execute(update(Call).values(promise_reader="an-older-one"))
+
+
 def test_recheck_finds_changes_and_drops_the_promise(env) -> None:  # type: ignore[no-untyped-def]
     ws, db, pack = env
     add_scripted_call(
         ws, db, "k3", [("customer", "后天我转一千过去。")], pack, started_at="2026-11-20T10:00:00+08:00"
     )
     assert calls_json(ws)["k3"]["ptp"]["date"] == "2026-11-22"
-    with db.session() as session:
-        call_pk = session.scalar(select(Call.id).where(Call.call_id == "k3"))
-        session.execute(
-            update(TranscriptSegment)
-            .where(TranscriptSegment.call_pk == call_pk)
-            .values(text="大后天我转一千二过去。")
-        )
+    reads_differently(db, "大后天我转一千二过去。")
     summary = recheck(db, pack, "test")
     assert summary.promises_changed == 1
     assert calls_json(ws)["k3"]["ptp"]["date"] == "2026-11-23"
     assert calls_json(ws)["k3"]["ptp"]["amount_yuan"] == 1200
-    assert recheck(db, pack, "test").promises_changed == 0  # the same promise: its row stays
     with db.session() as session:
-        session.execute(update(TranscriptSegment).values(text="我下周看看吧，不一定。"))
+        session.execute(update(Call).values(promise_reader="an-older-one"))
+    assert recheck(db, pack, "test").promises_changed == 0  # the same promise: its row stays
+    reads_differently(db, "我下周看看吧，不一定。")
     assert recheck(db, pack, "test").promises_changed == 1
     assert calls_json(ws)["k3"]["ptp"] is None
     with db.session() as session:
         assert session.scalar(select(PaymentPromise)) is None
+
+
+def test_recheck_reads_a_promise_again_only_after_the_reader_changed(env) -> None:  # type: ignore[no-untyped-def]
+    ws, db, pack = env
+    add_scripted_call(ws, db, "k6", [("customer", "后天我转一千过去。")], pack)
+    with db.session() as session:
+        assert session.scalars(select(Call)).one().promise_reader == reader_version()
+        session.execute(update(TranscriptSegment).values(text="我没钱，还不了。"))
+    assert recheck(db, pack, "test").promises_changed == 0  # read by this reader: not read again
+    assert calls_json(ws)["k6"]["ptp"]["amount_yuan"] == 1000
+    with db.session() as session:
+        session.execute(update(Call).values(promise_reader=None))  # read before readers were recorded
+    assert recheck(db, pack, "test").promises_changed == 1
+    assert calls_json(ws)["k6"]["ptp"] is None
+    with db.session() as session:
+        assert session.scalars(select(Call)).one().promise_reader == reader_version()
 
 
 def test_a_call_that_fails_loses_its_promise(env) -> None:  # type: ignore[no-untyped-def]

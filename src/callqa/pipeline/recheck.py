@@ -164,7 +164,7 @@ def recheck(
                 for call in _load(session, chunk):
                     segments = stored_segments(call.segments)
                     changes = store_hits(session, pack, call, segments, actor, decided)
-                    summary.promises_changed += store_promise(session, call, segments)
+                    summary.promises_changed += store_promise(session, call, segments, unless_read=True)
                     summary.add(call.call_id, changes)
                     if on_done:
                         on_done(call.call_id, changes)

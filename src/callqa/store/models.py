@@ -70,6 +70,7 @@ class Call(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
     asr_model: Mapped[str | None] = mapped_column(String(200))
     acoustics: Mapped[dict | None] = mapped_column(JSON)  # callqa.audio.acoustics.Acoustics.to_json()
+    promise_reader: Mapped[str | None] = mapped_column(String(16))  # callqa.ptp.version.reader_version()
 
     segments: Mapped[list[TranscriptSegment]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="TranscriptSegment.position"
