@@ -32,6 +32,7 @@ VIOLATIONS = {
         "滚一边去，废物。",
         "你怎么不去死啊。",
         "你个王八蛋。",
+        "你这个骗子，借了钱就跑。",
         "你这垃圾东西。",
     ],
     "third_party_disclosure": [
@@ -46,6 +47,7 @@ VIOLATIONS = {
         "这边是派出所，我是民警张警官。",
         "我们是检察院的，请你配合调查。",
         "我这边是公安局经侦支队的。",
+        "咱们区法院执行庭已经在处理你的案子了。",  # "we" are the court
     ],
     "false_legal_claim": [
         "你这属于诈骗，要判刑的。",
@@ -64,6 +66,7 @@ VIOLATIONS = {
         "你直接把钱转到我的微信上。",
         "你打到我个人的银行卡，我帮你处理。",
         "加我微信，钱转给我就行。",
+        "你把钱转到我们主管的个人收款码上就行。",
     ],
 }
 COMPLIANT = [
@@ -87,6 +90,14 @@ COMPLIANT = [
     # the agent disavows what the keyword names, later in the same sentence
     "用信用卡套现来还款是违反规定的，我们不建议您这么做。",
     "您说的限制坐高铁是法院的失信被执行人名单，跟普通逾期不是一回事。",
+    # a warning against paying anyone but the company, or against scammers
+    "有人让您扫个人二维码还款的，千万别扫。",
+    "最近冒充我们公司的骗子很多，您一定要小心。",
+    "加您好友的那个人八成是骗子，您别理他。",
+    # the agent quotes the customer's fear
+    "您担心的黑名单，跟您这种逾期没有关系。",
+    # the company's own lawyer and a lawful lawsuit
+    "我们律师会跟您联系，走的是正常的合同纠纷程序。",
 ]
 
 
@@ -127,6 +138,17 @@ def test_an_opening_with_the_agents_full_name_identifies() -> None:
     # 「我是张伟的朋友」 or a surname alone is no name of the agent's
     friend = [Segment("agent", 0.0, 5.0, "您好，这边是恒信资产管理，我是张伟的朋友。")]
     assert {h.category for h in evaluate(PACK, INFO, friend)} == {"missing_identification"}
+
+
+def test_an_opening_that_names_the_organisation_as_where_the_agent_speaks_from_identifies() -> None:
+    for opening in (
+        "您好您好，打扰您一下，安信消费金融贷后部，我叫王磊，工号2231。",
+        "喂，华夏银行信用卡中心这边的，我姓周，员工编号1180。",
+    ):
+        assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
+    # a court "where the agent speaks from" names no organisation of the agent's
+    court = [Segment("agent", 0.0, 5.0, "喂，区人民法院这边的，我姓周，工号1180。")]
+    assert "missing_identification" in {h.category for h in evaluate(PACK, INFO, court)}
 
 
 def test_a_garbled_opening_still_identifies() -> None:

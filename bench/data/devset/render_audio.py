@@ -1,6 +1,6 @@
 """Write devset's dialogues in the input format of /work/shared/tools/render_calls.py, to render them.
 
-    python bench/data/devset/render_audio.py > /tmp/devset-dialogues.json
+    python bench/data/devset/render_audio.py [SET_DIR] > /tmp/devset-dialogues.json
     TTS_PYTHON /work/shared/tools/render_calls.py /tmp/devset-dialogues.json bench/data/devset/audio
 
 Stereo calls become Opus, `mixed` ones mono MP3; 还 meaning "repay" is respelled 环 for the voice (it
@@ -53,12 +53,13 @@ REPAY = [
 
 
 def main() -> None:
-    with (HERE / "manifest.csv").open(encoding="utf-8") as fh:
+    here = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE  # another set written the same way
+    with (here / "manifest.csv").open(encoding="utf-8") as fh:
         manifest = {r["call_id"]: r for r in csv.DictReader(fh)}
-    with (HERE / "labels.csv").open(encoding="utf-8") as fh:
+    with (here / "labels.csv").open(encoding="utf-8") as fh:
         labels = {r["call_id"]: [c for c in r["categories"].split(";") if c] for r in csv.DictReader(fh)}
     calls = []
-    for line in (HERE / "turns.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (here / "turns.jsonl").read_text(encoding="utf-8").splitlines():
         call = json.loads(line)
         row = manifest[call["call_id"]]
         mono = row["channels"] == "mixed"

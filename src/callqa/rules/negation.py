@@ -36,6 +36,12 @@ NEGATORS = (
     "不会因为",
     "不能因为",
     "不会仅仅因为",
+    # the agent quotes what the customer said or fears (您说的黑名单…; text is normalised: 您 reads 你)
+    "你说的",
+    "你问的",
+    "你提到的",
+    "你担心的",
+    "你听说的",
 )
 # "不会因为…就坐牢" negates the whole because-then frame: its 就 is no blocker.
 THROUGH_BLOCKERS = ("因为",)
@@ -72,6 +78,7 @@ def is_negated(text: NormalizedText, start: int) -> bool:
 DISAVOWALS = re.compile(
     r"(?:是|属于)(?:违规|违法|诈骗)|违反[^。！？!?；;]{0,8}(?:规定|法律|法规)|不建议|不接受|不允许|不提倡"
     r"|不是一回事|不存在(?:这种|这个|这样的)?情况|不会(?:这么|这样)做"
+    r"|(?:都|千万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|理|扫|做|用|碰|去)"  # a warning: 任何人让您转到个人卡，都不要转
 )
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal
