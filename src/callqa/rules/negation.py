@@ -78,7 +78,8 @@ def is_negated(text: NormalizedText, start: int) -> bool:
 DISAVOWALS = re.compile(
     r"(?:是|属于)(?:违规|违法|诈骗)|违反[^。！？!?；;]{0,8}(?:规定|法律|法规)|不建议|不接受|不允许|不提倡"
     r"|不是一回事|不存在(?:这种|这个|这样的)?情况|不会(?:这么|这样)做"
-    r"|(?:都|千万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|理|扫|做|用|碰|去)"  # a warning: 任何人让您转到个人卡，都不要转
+    # a warning: 任何人让您转到个人卡，都不要转
+    r"|(?:都|千万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|理|扫|做|用|碰|去)"
 )
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal
