@@ -201,18 +201,21 @@ def gate(
     thresholds)."""
     n = len(examples)
     folds, texts, copies, garbled = _split(examples, config, noise, heard)
-    said = [h or t for h, t in zip(heard, texts, strict=True)]  # heard, or (not heard) the text again
     positive = np.array([[x.violation and x.category == c for c in cats] for x in examples]).reshape(
         n, len(cats)
     )
-    oof = np.zeros((3 * n, len(cats)))
+    was_heard = np.array([h is not None for h in heard], bool)
+    said = [h or "" for h in heard]
+    oof = np.zeros((3 * n, len(cats)))  # clean, garbled and heard copies; unheard sentences have no third
     for f in range(config.folds):
         coef, bias = _fit_ngrams(_rows(examples, cats, folds != f, copies, weights), cats, config)
         test = np.where(folds == f)[0]
-        for offset, source in ((0, texts), (n, garbled), (2 * n, said)):
-            x = ngram_matrix([source[i] for i in test], config.pinyin, config.chars)
-            oof[offset + test] = _probabilities(x, coef, bias)
-    every = np.concatenate([positive, positive, positive])
+        for offset, source, rows in ((0, texts, test), (n, garbled, test), (2 * n, said, test[was_heard[test]])):
+            if len(rows):
+                x = ngram_matrix([source[i] for i in rows], config.pinyin, config.chars)
+                oof[offset + rows] = _probabilities(x, coef, bias)
+    kept = np.concatenate([np.ones(2 * n, bool), was_heard])
+    every = np.concatenate([positive, positive, positive]) & kept[:, None]
     limits = np.array(
         [
             np.quantile(oof[every[:, j], j], config.gate_miss) if every[:, j].any() else 1.0
