@@ -13,6 +13,7 @@ import pytest
 from callqa.rules import CallContext, RulePackError, evaluate
 from callqa.rules.learned.detector import default_detector
 from callqa.rules.learned.features import embed
+from callqa.rules.learned.units import clauses
 from conftest import call, rule_yaml, segs
 
 THREAT = "你要是再拖着不还，哪天晚上回家路上出点什么事可别怪我们没提醒你。"
@@ -71,15 +72,17 @@ def test_stored_embeddings_are_used_and_new_ones_are_returned(make_pack) -> None
     pack = replace(pack, detector=ungated)  # every sentence embedded, the lawful one included
     vectors: dict[str, np.ndarray] = {}
     [own] = evaluate(pack, call(), segs(("agent", LAWFUL)), CallContext(), vectors)
-    assert list(vectors) == [LAWFUL]  # what was embedded comes back to be stored
+    parts = [LAWFUL[a:b] for a, b in clauses(LAWFUL)]  # its clauses are read alone as well
+    assert len(parts) == 2 and list(vectors) == [LAWFUL, *parts]  # what was embedded comes back to be stored
     # A stored vector stands for its text (nothing is embedded again): give the lawful sentence the
     # threat's embedding and the model's confidence in the keyword hit rises.
-    stored = {LAWFUL: embed([THREAT])[0]}
+    threat_vector = embed([THREAT])[0]
+    stored = {LAWFUL: threat_vector, **{t: vectors[t] for t in parts}}
     hits = evaluate(pack, call(), segs(("agent", LAWFUL)), CallContext(), stored)
     keyword = next(h for h in hits if h.rule_id == "k")
     assert own.confidence is not None and keyword.confidence is not None
     assert keyword.confidence > 10 * own.confidence
-    assert list(stored) == [LAWFUL]
+    assert list(stored) == [LAWFUL, *parts] and stored[LAWFUL] is threat_vector
 
 
 def test_the_gate_embeds_only_sentences_that_may_violate(make_pack) -> None:
@@ -100,7 +103,8 @@ def test_the_gate_embeds_only_sentences_that_may_violate(make_pack) -> None:
     talk = [("agent", t) for t in stopped] + [("agent", THREAT)]
     hits = evaluate(pack, call(), segs(*talk), CallContext(), vectors)
     assert [h.text for h in hits] == [THREAT]
-    assert list(vectors) == [THREAT]  # the stopped sentences cost no embedding
+    threat_parts = {THREAT[a:b] for a, b in clauses(THREAT)}
+    assert THREAT in vectors and set(vectors) <= {THREAT, *threat_parts}  # stopped sentences cost none
 
 
 def test_on_mono_speech_a_customers_own_words_are_not_held_against_the_agent(make_pack) -> None:
@@ -180,3 +184,34 @@ def test_a_borderline_sentence_is_read_with_the_same_speakers_next_segment_when_
     assert [h.text for h in evaluate(pack, call(), apart)] == [garbled]
     other_speaker = segs(("agent", garbled, 0.0, 2.0), ("customer", after, 2.5, 5.0))
     assert [h.text for h in evaluate(pack, call(), other_speaker)] == [garbled]
+
+
+def test_a_violating_clause_fires_alone_when_its_sentence_reads_near_it(make_pack) -> None:
+    # the clause reads as impersonation alone; the whole sentence, diluted by polite talk, under the
+    # threshold and too far under it for a near miss
+    pack = make_pack(rule_yaml("learned: impersonation", "role: agent"))
+    clause = "我这就把电话转给负责您案子的张法官"
+    sentence = f"好的好的，您先别急，{clause}，他跟您细说。"
+    detector = default_detector()
+    j = detector.index("impersonation")
+    _, probs = detector.score([sentence, clause], embedder=embed)
+    limit = float(detector.thresholds[j])
+    whole, alone = float(probs[0, j]), float(probs[1, j])
+    assert whole < 1 - 1.5 * (1 - limit) and 0.7 * limit <= whole and alone >= limit + 0.5 * (1 - limit)
+    hits = evaluate(pack, call(), segs(("agent", sentence)))
+    assert [h.text for h in hits] == [clause]
+    # the rest of its sentence disavows it: no hit
+    warned = f"{clause}，这种电话一律不要信。"
+    assert evaluate(pack, call(), segs(("agent", warned))) == []
+
+
+def test_a_clause_never_fires_when_its_sentence_reads_as_ordinary_talk() -> None:
+    from callqa.rules.learned.scoring import ScoredUnit
+    from callqa.rules.learned.units import Unit
+
+    probs, low, near = np.array([0.99]), np.array([0.3]), np.array([0.7])
+    unit = Unit(0, 0, 5, "一二三四五")
+    assert not ScoredUnit(unit, probs, None, clause=True, sentence=low).clause_stands(0, 0.9)
+    assert ScoredUnit(unit, probs, None, clause=True, sentence=near).clause_stands(0, 0.9)
+    assert not ScoredUnit(unit, np.array([0.93]), None, clause=True, sentence=near).clause_stands(0, 0.9)
+    assert not ScoredUnit(unit, probs, None).clause_stands(0, 0.9)  # a sentence is no clause

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from callqa.rules.callview import CallView
 from callqa.rules.learned.scoring import CORROBORATE, corroborated
 from callqa.rules.model import Span
-from callqa.rules.negation import NEGATORS, SHORT_NEGATORS
+from callqa.rules.negation import DISAVOWAL_REACH, DISAVOWALS, NEGATORS, SENTENCE_END, SHORT_NEGATORS
 from callqa.rules.scope import Scope
 from callqa.text.matcher import Found, FuzzyMode, PhraseMatcher
 from callqa.text.normalize import normalize_phrase
@@ -353,14 +353,24 @@ class Learned(Operator):
             if s.vector is not None and not (s.customer and scope.role == "agent")
         ]
         likely = [
-            s for s in read if float(s.probs[j]) >= CORROBORATE * limit
+            s for s in read if not s.clause and float(s.probs[j]) >= CORROBORATE * limit
         ]  # all that may back a near miss
+        whole_hits: list[tuple[int, int, int]] = []  # (segment, start, end) of the sentences that fired
         for scored in read:
             p, u, vector = float(scored.probs[j]), scored.unit, scored.vector
             start_s = view.time_at(u.segment, u.start)
-            backing = corroborated(scored, likely, j, limit) if p < limit else None
+            if scored.clause:  # surer, not disavowed by the rest of its sentence, not inside a hit
+                if not scored.clause_stands(j, limit) or _disavowed_after(
+                    view.segments[u.segment].text, u.end
+                ):
+                    continue
+                if any(seg == u.segment and a < u.end and u.start < b for seg, a, b in whole_hits):
+                    continue
+            backing = corroborated(scored, likely, j, limit) if p < limit and not scored.clause else None
             if vector is None or (p < limit and backing is None) or not scored.in_context(j, limit):
                 continue
+            if not scored.clause:
+                whole_hits.append((u.segment, u.start, u.end))
             if scope.first_seconds is not None and start_s >= scope.first_seconds:
                 continue
             example, similarity = detector.nearest(self.bank, vector)
@@ -377,6 +387,13 @@ class Learned(Operator):
 
     def describe(self) -> str:
         return f"模型[{self.bank}]"
+
+
+def _disavowed_after(text: str, end: int) -> bool:
+    """Whether the rest of the sentence after `end` disavows what came before (negation.DISAVOWALS)."""
+    rest = text[end : end + DISAVOWAL_REACH]
+    stop = SENTENCE_END.search(rest)
+    return bool(DISAVOWALS.search(rest[: stop.start()] if stop else rest))
 
 
 def _adds_negation(clause: str, example: str) -> bool:

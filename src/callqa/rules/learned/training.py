@@ -210,7 +210,8 @@ def gate(
     for f in range(config.folds):
         coef, bias = _fit_ngrams(_rows(examples, cats, folds != f, copies, weights), cats, config)
         test = np.where(folds == f)[0]
-        for offset, source, rows in ((0, texts, test), (n, garbled, test), (2 * n, said, test[was_heard[test]])):
+        heard_test = test[was_heard[test]]
+        for offset, source, rows in ((0, texts, test), (n, garbled, test), (2 * n, said, heard_test)):
             if len(rows):
                 x = ngram_matrix([source[i] for i in rows], config.pinyin, config.chars)
                 oof[offset + rows] = _probabilities(x, coef, bias)

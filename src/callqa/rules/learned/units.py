@@ -14,6 +14,7 @@ from callqa.chinese import is_ideograph
 
 MAX_CHARS = 40  # a longer sentence is cut at commas into pieces about this long
 WHOLE_MAX_CHARS = 80  # a cut sentence up to this long is also scored whole (`whole_sentences`)
+CLAUSE_MIN_CHARS = 8  # a clause of a unit scored alone as well (`clauses`) has at least this many
 MIN_CHARS = 6  # shorter ("对，我是。", "好的") is not scored: too little to judge (keyword rules see it)
 _SENTENCE_END = re.compile(r"[。！？!?；;…\n]+")
 _COMMA = re.compile(r"[，,、：:]+")
@@ -88,3 +89,23 @@ def whole_sentences(text: str) -> list[tuple[int, int]]:
 def call_units(texts: dict[int, str]) -> list[Unit]:
     """Units of the given segments ({segment index: text}), in order."""
     return [Unit(i, a, b, t[a:b]) for i, t in sorted(texts.items()) for a, b in split_units(t)]
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each comma clause, at least CLAUSE_MIN_CHARS letters long, of the units of `text`
+    that hold more than one clause: a clause is scored alone as well, since a violating clause inside
+    a longer sentence is diluted by the rest
+    (「您别挂，我现在把电话转给负责您这个案子的刘法官，让他直接跟您说」: 0.80 whole, 0.96 the clause)."""
+    out = []
+    for a, b in split_units(text):
+        pieces = _spans(text, _COMMA, a, b)
+        if len(pieces) < 2:
+            continue
+        for c, d in pieces:
+            while d > c and (_COMMA.match(text, d - 1) or text[d - 1].isspace()):
+                d -= 1
+            while c < d and text[c].isspace():
+                c += 1
+            if _letters(text[c:d]) >= CLAUSE_MIN_CHARS:
+                out.append((c, d))
+    return out
