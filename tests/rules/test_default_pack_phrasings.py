@@ -98,6 +98,7 @@ COMPLIANT = [
     "您担心的黑名单，跟您这种逾期没有关系。",
     # the company's own lawyer and a lawful lawsuit
     "我们律师会跟您联系，走的是正常的合同纠纷程序。",
+    "真正立案以后，您会收到人民法院的文书。",  # 收 is no 受 (受法院委托)
 ]
 
 
@@ -144,6 +145,8 @@ def test_an_opening_that_names_the_organisation_as_where_the_agent_speaks_from_i
     for opening in (
         "您好您好，打扰您一下，安信消费金融贷后部，我叫王磊，工号2231。",
         "喂，华夏银行信用卡中心这边的，我姓周，员工编号1180。",
+        "您好，华夏银行信用卡中心客户服务热线，本次由工号2231的王磊为您服务。",
+        "哎，您好，这里安信小额贷款，坐席号6402，我叫李明。",
     ):
         assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
     # a court "where the agent speaks from" names no organisation of the agent's
