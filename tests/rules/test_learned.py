@@ -72,17 +72,15 @@ def test_stored_embeddings_are_used_and_new_ones_are_returned(make_pack) -> None
     pack = replace(pack, detector=ungated)  # every sentence embedded, the lawful one included
     vectors: dict[str, np.ndarray] = {}
     [own] = evaluate(pack, call(), segs(("agent", LAWFUL)), CallContext(), vectors)
-    parts = [LAWFUL[a:b] for a, b in clauses(LAWFUL)]  # its clauses are read alone as well
-    assert len(parts) == 2 and list(vectors) == [LAWFUL, *parts]  # what was embedded comes back to be stored
+    # what was embedded comes back to be stored (its clauses are not read: it is far from any violation)
+    assert list(vectors) == [LAWFUL]
     # A stored vector stands for its text (nothing is embedded again): give the lawful sentence the
     # threat's embedding and the model's confidence in the keyword hit rises.
-    threat_vector = embed([THREAT])[0]
-    stored = {LAWFUL: threat_vector, **{t: vectors[t] for t in parts}}
+    stored = {LAWFUL: embed([THREAT])[0]}
     hits = evaluate(pack, call(), segs(("agent", LAWFUL)), CallContext(), stored)
     keyword = next(h for h in hits if h.rule_id == "k")
     assert own.confidence is not None and keyword.confidence is not None
     assert keyword.confidence > 10 * own.confidence
-    assert list(stored) == [LAWFUL, *parts] and stored[LAWFUL] is threat_vector
 
 
 def test_the_gate_embeds_only_sentences_that_may_violate(make_pack) -> None:

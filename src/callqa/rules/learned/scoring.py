@@ -49,6 +49,10 @@ BORDERLINE = 0.5  # the lower share of the band between threshold and 1 that nee
 NEAR = 1.5  # a near miss: under the threshold by at most half again its distance to 1 (module doc)
 CORROBORATE = 0.7  # ...fires when another sentence of the same speech reaches this share of the threshold
 CLAUSE_MARGIN = 0.5  # a clause scored alone fires this share of the threshold's distance to 1 above it
+# ...and is read only in a piece that reaches this share of some category's threshold: below
+# CORROBORATE (what it needs to stand), so that a retrained model finds most clauses it may fire on
+# embedded already (stored embeddings)
+CLAUSE_READ = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +139,22 @@ class CallScorer:
             for i in segs
             for a, b in whole_sentences(self.segments[i].text)
         ]
-        wholes = len(units)  # then each clause of a unit that holds several (units.clauses)
-        units += [
-            Unit(i, a, b, self.segments[i].text[a:b]) for i in segs for a, b in clauses(self.segments[i].text)
-        ]
+        wholes = len(units)
         passed, probs = self.detector.score([u.text for u in units], embedder=self._embed)
+        # then each clause of a piece that holds several (units.clauses), where the piece reads near
+        # enough to some category for one of its clauses to stand (CLAUSE_READ, ScoredUnit.clause_stands)
+        near = passed[:pieces] & (probs[:pieces] >= CLAUSE_READ * self.detector.thresholds).any(axis=1)
+        cut = [
+            Unit(u.segment, a, b, self.segments[u.segment].text[a:b])
+            for q, u in enumerate(units[:pieces])
+            if near[q]
+            for a, b in clauses(self.segments[u.segment].text)
+            if u.start <= a < u.end
+        ]
+        if cut:
+            cut_passed, cut_probs = self.detector.score([u.text for u in cut], embedder=self._embed)
+            units += cut
+            passed, probs = np.concatenate([passed, cut_passed]), np.concatenate([probs, cut_probs])
         for i in segs:
             self._by_segment[i] = []
         mixed = [
