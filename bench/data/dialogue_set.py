@@ -179,3 +179,26 @@ def validate(
             counts[c] = counts.get(c, 0) + 1
     counts["mixed channels"] = sum(m["channels"] == "mixed" for m in manifest)
     return counts, turns, labels
+
+
+def validate_planned(
+    rows: list[dict], here: Path, spec: SetSpec, planned: dict[str, int], one_turn: bool = True
+) -> dict[str, int]:
+    """`validate`, then the planned set's checks: each violating call has one text category (and,
+    with `one_turn`, one violating turn) in the middle of the call, never at its edge, and the count
+    of calls per category is `planned` (every other call compliant)."""
+    from callqa.rules.model import TEXT_CATEGORIES
+
+    text_cats = TEXT_CATEGORIES[:6]  # the categories a sentence can violate (not missing identification)
+    counts, turns, labels = validate(rows, here, spec)
+    for cid, obj in turns.items():
+        call_turns = obj["turns"]
+        assert all(lab in text_cats for t in call_turns for lab in t["labels"]), cid
+        assert len(labels[cid]) <= 1, (cid, "one category per violating call")
+        idx = [i for i, t in enumerate(call_turns) if t["labels"]]
+        assert not one_turn or len(idx) <= 1, (cid, "one violating turn per call")
+        assert not idx or (idx[0] >= 2 and idx[-1] < len(call_turns) - 1), (cid, "violation at the edge")
+    assert counts.get("(compliant)") == len(rows) - sum(planned.values()), counts
+    for cat in TEXT_CATEGORIES:
+        assert counts.get(cat, 0) == planned.get(cat, 0), (cat, counts)
+    return counts

@@ -70,6 +70,7 @@ def main() -> None:
             "turns": [["A" if t["role"] == "agent" else "C", t["text"], t["labels"]] for t in call["turns"]],
         })  # fmt: skip
     say = {w: w.replace("还", "环") for w in REPAY}
+    say["〇"] = "零"  # the voice's front end fails on 〇 (case numbers such as 二〇二六)
     json.dump({"say": say, "calls": calls}, sys.stdout, ensure_ascii=False)
 
 
