@@ -6,7 +6,7 @@ Also writes src/callqa/rules/packs/bank_vectors.npz: the embeddings (float16) of
 this training asked for (bank sentences, their garbled copies, the out-of-fold garbled texts), so
 that `callqa learn` embeds only the verdict sentences. Rebuild it whenever the banks or the
 training defaults change (`--vectors-only` skips writing the model).
-Run: PYTHONPATH=src python bench/build_detector.py [--benign-fpr 0.001] [--out PATH] [--vectors-only]
+Run: PYTHONPATH=src python bench/build_detector.py [--benign-fpr 0.0015] [--out PATH] [--vectors-only]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from callqa.rules.learned.banks import load_banks
 from callqa.rules.learned.detector import default_detector
-from callqa.rules.learned.training import Labelled, thresholds
+from callqa.rules.learned.training import Config, Labelled, thresholds
 
 
 def _examples(n_benign: int, n_customer: int, n_positive: int) -> list[Labelled]:
@@ -44,7 +44,8 @@ def test_shipped_model_is_calibrated_on_the_shipped_banks() -> None:
     assert isinstance(report, dict)
     for j, category in enumerate(detector.categories):
         figures = report[category]
-        assert figures["benign_flagged"] <= 0.002  # out of fold, clean: the 0.1% target, give or take ties
+        # out of fold, clean: the target (Config.benign_fpr, over clean, garbled and heard), give or take
+        assert figures["benign_flagged"] <= 2 * Config().benign_fpr
         assert figures["recall_clean"] >= 0.5
         assert 0.5 < float(detector.thresholds[j]) < 1.0
         assert detector.gate_thresholds is not None and 0 < float(detector.gate_thresholds[j]) < 0.5

@@ -13,6 +13,7 @@ import pytest
 from callqa.rules import CallContext, RulePackError, evaluate
 from callqa.rules.learned.detector import default_detector
 from callqa.rules.learned.features import embed
+from callqa.rules.learned.scoring import CLAUSE_MARGIN, CLAUSE_SENTENCE, NEAR
 from callqa.rules.learned.units import clauses
 from conftest import call, rule_yaml, segs
 
@@ -109,11 +110,11 @@ def test_on_mono_speech_a_customers_own_words_are_not_held_against_the_agent(mak
     # The customer's offer to pay the agent privately, and her threat at the agent: in a stereo call
     # they are the customer's and agent rules never read them; in a mono call ('unknown' speech) the
     # speaker model gives them to the customer. The agent's own violation still fires there.
-    offer = "要不我直接转到你微信上，你帮我把钱还进去，省得我跑一趟。"
+    offer = "要不我直接微信转给你，你帮我还进去行不行？"
     pack = make_pack(
         "rules:\n"
         "  - {id: k, name: k, category: improper_repayment, severity: high, deduction: 5, role: agent,\n"
-        "     when: {keyword: [微信上]}}\n"
+        "     when: {keyword: [微信转给你]}}\n"
         "  - {id: m, name: m, category: threat, severity: high, deduction: 5, role: agent,\n"
         "     when: {learned: threat}}\n"
     )
@@ -152,20 +153,22 @@ def test_a_violation_spread_over_a_long_sentences_clauses_is_read_whole(make_pac
 
 
 def test_a_near_miss_fires_only_when_another_sentence_of_the_call_backs_it(make_pack) -> None:
-    # the rule's threshold is set just above THREAT's probability, so THREAT is a near miss
+    # the rule's threshold is set just above the threat's probability, so it is a near miss (one clause:
+    # cut at a comma, a clause could stand alone)
+    threat = "哪天晚上回家路上出点什么事可别怪我们没提醒你。"
     detector = default_detector()
     backing, ordinary = "你家住哪我们都清楚，别以为躲得掉。", "您的账单本月到期，请按时还款。"
-    _, probs = detector.score([THREAT, backing, ordinary], embedder=embed)
+    _, probs = detector.score([threat, backing, ordinary], embedder=embed)
     p, q, r = (float(x) for x in probs[:, detector.index("threat")])
     limit = p + 0.2 * (1 - p)
     assert q >= 0.7 * limit > r and q < 1 - 1.5 * (1 - limit)  # backing backs, and is no near miss itself
     pack = make_pack(rule_yaml(f"learned: {{bank: threat, threshold: {limit!r}}}", "role: agent"))
-    assert evaluate(pack, call(), segs(("agent", THREAT))) == []
-    assert evaluate(pack, call(), segs(("agent", ordinary), ("agent", THREAT))) == []
-    assert evaluate(pack, call(), segs(("customer", backing), ("agent", THREAT))) == []  # not the same speech
-    apart = segs(("agent", backing, 0.0, 4.0), ("agent", ordinary, 10.0, 14.0), ("agent", THREAT, 20.0, 24.0))
+    assert evaluate(pack, call(), segs(("agent", threat))) == []
+    assert evaluate(pack, call(), segs(("agent", ordinary), ("agent", threat))) == []
+    assert evaluate(pack, call(), segs(("customer", backing), ("agent", threat))) == []  # not the same speech
+    apart = segs(("agent", backing, 0.0, 4.0), ("agent", ordinary, 10.0, 14.0), ("agent", threat, 20.0, 24.0))
     hits = evaluate(pack, call(), apart)  # seconds apart: each its own turn, read without neighbours
-    assert [h.text for h in hits] == [THREAT]
+    assert [h.text for h in hits] == [threat]
     assert "略低于阈值" in hits[0].explanation and "0秒处另一句同类" in hits[0].explanation
 
 
@@ -189,13 +192,14 @@ def test_a_violating_clause_fires_alone_when_its_sentence_reads_near_it(make_pac
     # threshold and too far under it for a near miss
     pack = make_pack(rule_yaml("learned: impersonation", "role: agent"))
     clause = "我这就把电话转给负责您案子的张法官"
-    sentence = f"好的好的，您先别急，{clause}，他跟您细说。"
+    sentence = f"好的好的，您先别急，也别挂电话，{clause}，他跟您细说，您看这样行吗。"
     detector = default_detector()
     j = detector.index("impersonation")
     _, probs = detector.score([sentence, clause], embedder=embed)
     limit = float(detector.thresholds[j])
     whole, alone = float(probs[0, j]), float(probs[1, j])
-    assert whole < 1 - 1.5 * (1 - limit) and 0.7 * limit <= whole and alone >= limit + 0.5 * (1 - limit)
+    assert whole < 1 - NEAR * (1 - limit) and CLAUSE_SENTENCE * limit <= whole
+    assert alone >= limit + CLAUSE_MARGIN * (1 - limit)
     hits = evaluate(pack, call(), segs(("agent", sentence)))
     assert [h.text for h in hits] == [clause]
     # the rest of its sentence disavows it: no hit
@@ -213,3 +217,34 @@ def test_a_clause_never_fires_when_its_sentence_reads_as_ordinary_talk() -> None
     assert ScoredUnit(unit, probs, None, clause=True, sentence=near).clause_stands(0, 0.9)
     assert not ScoredUnit(unit, np.array([0.93]), None, clause=True, sentence=near).clause_stands(0, 0.9)
     assert not ScoredUnit(unit, probs, None).clause_stands(0, 0.9)  # a sentence is no clause
+
+
+def test_a_borderline_reading_is_dropped_where_the_unit_plainly_is_another_category() -> None:
+    from callqa.rules.learned.scoring import ScoredUnit
+    from callqa.rules.learned.units import Unit
+
+    limits = np.array([0.8, 0.84])  # threat, disclosure
+    unit = Unit(0, 0, 5, "一二三四五")
+    plain_threat = ScoredUnit(unit, np.array([0.96, 0.85]), None)
+    assert plain_threat.overshadowed(1, 0.84, limits)  # disclosure 0.85: borderline, threat sure
+    assert not plain_threat.overshadowed(0, 0.8, limits)
+    both = ScoredUnit(unit, np.array([0.96, 0.95]), None)
+    assert not both.overshadowed(1, 0.84, limits)  # confident for both: both stand
+    unsure = ScoredUnit(unit, np.array([0.85, 0.86]), None)
+    assert not unsure.overshadowed(1, 0.84, limits)  # threat borderline too: nothing plain
+
+
+def test_a_plain_threat_is_not_also_read_as_disclosure(make_pack) -> None:
+    # the corpus call p10: the disclosure rule's threshold set under the sentence's disclosure reading
+    threat = "我们的人已经到你们小区门口了。"
+    detector = default_detector()
+    _, probs = detector.score([threat], embedder=embed)
+    t, d = (float(probs[0, detector.index(c)]) for c in ("threat", "third_party_disclosure"))
+    sure_threat = float(detector.thresholds[detector.index("threat")]) * 0.5 + 0.5
+    limit = d - 0.05
+    assert t >= sure_threat and t > d and d < limit + 0.5 * (1 - limit)  # threat plain, disclosure borderline
+    rule = f"learned: {{bank: third_party_disclosure, threshold: {limit!r}}}"
+    assert evaluate(make_pack(rule_yaml(rule, "role: agent")), call(), segs(("agent", threat))) == []
+    lower = f"learned: {{bank: third_party_disclosure, threshold: {2 * d - 1.01!r}}}"
+    hits = evaluate(make_pack(rule_yaml(lower, "role: agent")), call(), segs(("agent", threat)))
+    assert [h.text for h in hits] == [threat]  # sure of disclosure too: both stand

@@ -369,6 +369,8 @@ class Learned(Operator):
             backing = corroborated(scored, likely, j, limit) if p < limit and not scored.clause else None
             if vector is None or (p < limit and backing is None) or not scored.in_context(j, limit):
                 continue
+            if scored.overshadowed(j, limit, detector.thresholds):
+                continue
             if not scored.clause:
                 whole_hits.append((u.segment, u.start, u.end))
             if scope.first_seconds is not None and start_s >= scope.first_seconds:

@@ -28,6 +28,10 @@ A long sentence cut in pieces at commas is also scored whole (`units.whole_sente
 spread over its clauses reads as one only there. On the development sets this caught two more calls
 (devset 32 -> 33/34 written, 31 -> 32/34 confused) and flagged no compliant call; the example calls
 and development sets have 7% more units to score.
+
+A borderline reading of one category is dropped where the same unit plainly is another
+(`ScoredUnit.overshadowed`: confident for it, and likelier): 「我们的人已经到你们小区门口了。」, 0.96 threat,
+also read 0.85 against 0.84 as disclosure, is a threat only. It changed no development-set call.
 """
 
 from __future__ import annotations
@@ -49,10 +53,15 @@ BORDERLINE = 0.5  # the lower share of the band between threshold and 1 that nee
 NEAR = 1.5  # a near miss: under the threshold by at most half again its distance to 1 (module doc)
 CORROBORATE = 0.7  # ...fires when another sentence of the same speech reaches this share of the threshold
 CLAUSE_MARGIN = 0.5  # a clause scored alone fires this share of the threshold's distance to 1 above it
+# ...when the unit it was cut from reads at least this share of the threshold: a violating clause in a
+# long friendly sentence reads at half the threshold whole (「我本人就是执业律师，…亲自代理的，起诉状…」
+# 0.49 whole against 0.90, 0.88 alone). 0.4 instead of CORROBORATE (0.7) caught 1 more written and
+# 1 more confused devset4 call, and flagged no more compliant call on the five development sets
+CLAUSE_SENTENCE = 0.4
 # ...and is read only in a piece that reaches this share of some category's threshold: below
-# CORROBORATE (what it needs to stand), so that a retrained model finds most clauses it may fire on
-# embedded already (stored embeddings)
-CLAUSE_READ = 0.5
+# CLAUSE_SENTENCE (what it needs to stand), so that a retrained model finds most clauses it may fire
+# on embedded already (stored embeddings)
+CLAUSE_READ = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +79,13 @@ class ScoredUnit:
 
     def clause_stands(self, j: int, limit: float) -> bool:
         """Whether a clause read alone fires for category `j` at threshold `limit`: surer than a
-        sentence must be (CLAUSE_MARGIN), and the unit it was cut from reads at least CORROBORATE of
-        the threshold (the rest of a sentence may negate or condition a clause: 「…，而且逾期记录按规定
+        sentence must be (CLAUSE_MARGIN), and the unit it was cut from reads at least CLAUSE_SENTENCE
+        of the threshold (the rest of a sentence may negate or condition a clause: 「…，而且逾期记录按规定
         会报送征信」 0.92 alone, 0.46 whole)."""
         if not self.clause or self.sentence is None:
             return False
         sure = float(self.probs[j]) >= limit + CLAUSE_MARGIN * (1 - limit)
-        return sure and float(self.sentence[j]) >= CORROBORATE * limit
+        return sure and float(self.sentence[j]) >= CLAUSE_SENTENCE * limit
 
     def in_context(self, j: int, limit: float) -> bool:
         """Whether a hit of category `j` at threshold `limit` stands: the unit is confident, or its
@@ -84,6 +93,16 @@ class ScoredUnit:
         if self.context is None or float(self.probs[j]) >= limit + BORDERLINE * (1 - limit):
             return True
         return float(self.context[j]) >= CONTEXT_SHARE * limit
+
+    def overshadowed(self, j: int, limit: float, limits: np.ndarray) -> bool:
+        """Whether a borderline reading of category `j` (threshold `limit`) is the shadow of another
+        category the unit plainly is (confident for it, and likelier): 「我们的人已经到你们小区门口了。」
+        reads 0.96 threat and 0.85 disclosure against 0.84 (module doc)."""
+        p = float(self.probs[j])
+        if p >= limit + BORDERLINE * (1 - limit):
+            return False
+        sure = self.probs >= limits + BORDERLINE * (1 - limits)
+        return any(bool(sure[k]) and float(self.probs[k]) > p for k in range(len(limits)) if k != j)
 
 
 def _cut_from(pieces: Sequence[Unit], clause: Unit) -> int:

@@ -75,14 +75,20 @@ def list_versions(ws: Workspace) -> list[ModelVersion]:
     current = active_model_path(ws)
     out = [_describe(SHIPPED, shipped_model_path(), current)]
     folder = ws.root / "models"
-    for path in sorted(folder.glob("detector-ws-*.npz")) if folder.is_dir() else []:
-        m = _FILE.match(path.name)
-        if m:
-            try:
-                out.append(_describe(m.group(1), path, current))
-            except (OSError, KeyError, ValueError):
-                continue
+    paths = folder.glob("detector-ws-*.npz") if folder.is_dir() else ()
+    named = [(m.group(1), path) for path in paths if (m := _FILE.match(path.name))]
+    for version, path in sorted(named, key=lambda vp: _order(vp[0])):
+        try:
+            out.append(_describe(version, path, current))
+        except (OSError, KeyError, ValueError):
+            continue
     return out
+
+
+def _order(version: str) -> tuple[str, int]:
+    """Creation order of `ws-<stamp>[-n]`: `ws-X` before `ws-X-2` (a plain sort puts '-' before '.')."""
+    stamp, _, n = version.removeprefix("ws-").partition("-")
+    return stamp, int(n or 1)
 
 
 def current_version(ws: Workspace) -> str:
