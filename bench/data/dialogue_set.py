@@ -202,3 +202,16 @@ def validate_planned(
     for cat in TEXT_CATEGORIES:
         assert counts.get(cat, 0) == planned.get(cat, 0), (cat, counts)
     return counts
+
+
+def generate(
+    calls: list[Call], n_calls: int, spec: SetSpec, here: Path, check: Callable[[list[dict]], dict[str, int]]
+) -> None:
+    """A set generator's main: check the calls' number and keys, build and write the set beside its
+    generator (`here`), validate it with `check` and print the counts it returns."""
+    assert len(calls) == n_calls, len(calls)
+    assert len({c[0] for c in calls}) == n_calls, "duplicate keys"
+    rows = build(calls, spec)
+    write(rows, here)
+    for k, v in sorted(check(rows).items()):
+        print(f"{k:26s} {v}")

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dialogue_set import TZ, A, C, SetSpec, V, build, validate_planned, write
+from dialogue_set import TZ, A, C, SetSpec, V, generate, validate_planned
 
 HERE = Path(__file__).resolve().parent
 N_CALLS = 50
@@ -1059,9 +1059,6 @@ call(
 )
 
 
-assert len(CALLS) == N_CALLS, len(CALLS)
-assert len({c[0] for c in CALLS}) == N_CALLS, "duplicate keys"
-
 # ----------------------------------------------------------------------------- writing
 
 SPEC = SetSpec("k", 20260504, 401, datetime(2026, 5, 11, tzinfo=TZ), lambda i: i % 3 == 0, COMPANIES, 12)
@@ -1073,7 +1070,4 @@ def validate_more(rows: list[dict]) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    rows = build(CALLS, SPEC)
-    write(rows, HERE)
-    for k, v in sorted(validate_more(rows).items()):
-        print(f"{k:26s} {v}")
+    generate(CALLS, N_CALLS, SPEC, HERE, validate_more)
