@@ -173,3 +173,23 @@ def test_a_garbled_opening_still_identifies() -> None:
     # a staff number with no organisation at all is still an incomplete opening
     unnamed = [Segment("agent", 0.0, 4.0, "我是负责的，"), Segment("agent", 4.0, 6.0, "工号二九零四")]
     assert {h.category for h in evaluate(PACK, INFO, unnamed)} == {"missing_identification"}
+
+
+def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_name() -> None:
+    """The clause said just before 「我叫…」 or the staff number names the organisation, whatever the speech
+    model made of it (麦田信息咨询 heard as 卖田径西资刑)."""
+    for opening in (
+        "台红美女是您好，这里是卖田径西资刑，我叫丹利伟，工号二八六七。",
+        "如见伪先生吗？为民信息资讯，我是念长青，工号八一五七。",
+        "您好，路到自产管理，我姓克，工号三三七五，找一下徒国强先生。",
+    ):
+        assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
+    # a greeting, the customer's name or talk of the debt before the name is no organisation
+    for opening in (
+        "请问是张建国先生吗，我叫王磊，工号二二三一。",
+        "不好意思打扰您了，我叫王磊，工号二二三一。",
+        "你欠的那笔还没还呢，我是王磊，工号二二三一。",
+        "我是负责您账户的，工号二九零四。",
+    ):
+        hits = evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])
+        assert {h.category for h in hits} == {"missing_identification"}, opening
