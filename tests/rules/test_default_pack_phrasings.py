@@ -89,6 +89,7 @@ COMPLIANT = [
     "我们一起想想办法，预计下周能处理好。",
     # the agent disavows what the keyword names, later in the same sentence
     "用信用卡套现来还款是违反规定的，我们不建议您这么做。",
+    "这个不行，信用卡套现实为归等。",  # 是违规的 garbled: the warning's negation is lost
     "您说的限制坐高铁是法院的失信被执行人名单，跟普通逾期不是一回事。",
     # a warning against paying anyone but the company, or against scammers
     "有人让您扫个人二维码还款的，千万别扫。",
@@ -184,6 +185,9 @@ def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_n
         "您好，路到自产管理，我姓克，工号三三七五，找一下徒国强先生。",
     ):
         assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
+    # ... and so is a segment of its own that ends in the organisation's kind, the opening cut after it
+    cut = ["李明辉先生您好", "新年小乐贷款", "我是邮件金", "高号九二四六"]
+    assert evaluate(PACK, INFO, [Segment("agent", k, k + 1.0, t) for k, t in enumerate(cut)]) == []
     # a greeting, the customer's name or talk of the debt before the name is no organisation
     for opening in (
         "请问是张建国先生吗，我叫王磊，工号二二三一。",

@@ -8,6 +8,9 @@ real speech-to-text errors the detector is trained on besides its synthetic nois
 
     PYTHONPATH=src python bench/data/heard/make_dialogues.py > /tmp/heard.json
     TTS_PYTHON /work/shared/tools/render_calls.py /tmp/heard.json /tmp/heard
+
+With --missing only the violations and counter-examples heard.json lacks are written (sentences added
+to the banks since it was made); `transcribe.py --add` then merges their transcription into it.
 """
 
 from __future__ import annotations
@@ -27,17 +30,20 @@ COMPLIANT_SAMPLE = 500
 FORMATS = ("wav_pcm", "opus", "wav_mulaw", "flac", "mp3", "m4a")
 
 
-def sentences() -> list[tuple[str, bool]]:
-    """(text, said by the customer) for every sentence to hear, in a fixed order."""
+def sentences(missing: bool = False) -> list[tuple[str, bool]]:
+    """(text, said by the customer) for every sentence to hear, in a fixed order (`missing`: only the
+    violations and counter-examples not heard yet)."""
     banks = load_banks()
     said = banks.customer_speech
     texts = [t for bank in banks.banks.values() for t in (*bank.violations, *bank.counter_examples)]
+    if missing:
+        return [(t, t in said) for t in dict.fromkeys(texts) if t not in banks.heard]
     texts += random.Random(7).sample(sorted(banks.compliant), COMPLIANT_SAMPLE)
     return [(t, t in said) for t in dict.fromkeys(texts)]
 
 
 def main() -> None:
-    items = sentences()
+    items = sentences(missing="--missing" in sys.argv[1:])
     calls = []
     for n, i in enumerate(range(0, len(items), PER_CALL)):
         chunk = items[i : i + PER_CALL]

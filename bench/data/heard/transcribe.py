@@ -50,10 +50,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("dirs", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, default=default_banks_dir() / "heard.json")
+    ap.add_argument("--add", action="store_true", help="merge into the sentences --out holds already")
     args = ap.parse_args()
     model_dir = resolve_model_dir(None)
     transcribe_worker.init_worker(str(model_dir), DecodeSettings(cpu_threads=2))
-    heard: dict[str, str] = {}
+    heard: dict[str, str] = json.loads(args.out.read_text(encoding="utf-8"))["heard"] if args.add else {}
     for root in args.dirs:
         files = {}
         for line in (root / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]:

@@ -7,7 +7,8 @@ sentences from inspectors' verdicts as `extra`.
 The classifier per category is a logistic regression over [sentence embedding | folded-pinyin
 n-grams | character n-grams] (the winner of bench/compare_detectors.py). Its threshold is set on
 out-of-fold scores: the lowest value that no more than `benign_fpr` of the benign sentences
-(compliant talk and counter-examples, clean, garbled, and as the speech model heard them) reach.
+(compliant talk and counter-examples, clean, garbled, and as the speech model heard them) reach,
+the scores of `calibration_splits` splits into folds pooled.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class Config:
     noise_rate: float = 0.15  # share of characters garbled in a copy
     heard: bool = True  # add the speech model's own text of a bank sentence (Banks.heard) as a copy
     folds: int = 5  # for out-of-fold calibration
+    # out-of-fold runs, each with its own split into folds (the same garbled copies, so nothing more to
+    # embed), pooled for the thresholds: one split moved a threshold by up to 0.01 when a few sentences
+    # were added
+    calibration_splits: int = 3
     benign_fpr: float = 0.0015  # share of out-of-fold benign sentences allowed above the threshold (README)
     seed: int = 1
     extra_weight: float = 1.0  # weight of `extra` examples relative to the banks'
@@ -144,13 +149,14 @@ def _probabilities(x, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:  # type
 
 
 def _split(
-    examples: Sequence[Labelled], config: Config, noise: AsrNoise, heard: Sequence[str | None]
+    examples: Sequence[Labelled], config: Config, noise: AsrNoise, heard: Sequence[str | None], split: int = 0
 ) -> tuple[np.ndarray, list[str], list[list[str]], list[str]]:
     """The fold of each sentence, the texts, their garbled training copies (the heard text first, where
     there is one), and one garbled test copy each (another seed): the same for the model and its gate,
-    so both are calibrated alike. A sentence's copies train only with the sentence's fold."""
+    so both are calibrated alike. A sentence's copies train only with the sentence's fold. `split`
+    numbers another split into folds of the same texts and copies."""
     folds = np.arange(len(examples)) % config.folds
-    random.Random(config.seed).shuffle(folds)  # type: ignore[arg-type]
+    random.Random(config.seed if split == 0 else f"{config.seed}-{split}").shuffle(folds)  # type: ignore[arg-type]
     texts = [x.text for x in examples]
     copies = with_heard(augment(texts, noise, config.copies, config.noise_rate, config.seed), heard)
     garbled = [g[0] for g in augment(texts, noise, 1, config.noise_rate, config.seed + 1000)]
@@ -164,11 +170,12 @@ def out_of_fold(
     config: Config,
     noise: AsrNoise,
     heard: Sequence[str | None],
+    split: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Out-of-fold probabilities (n, k) of each sentence: clean, garbled (another seed), and as heard
-    (NaN where it was not heard)."""
+    """Out-of-fold probabilities (n, k) of each sentence under split `split` into folds: clean, garbled
+    (another seed), and as heard (NaN where it was not heard)."""
     n = len(examples)
-    folds, texts, copies, garbled = _split(examples, config, noise, heard)
+    folds, texts, copies, garbled = _split(examples, config, noise, heard, split)
     weights = np.ones(n, np.float32)
     clean_p, garbled_p = np.zeros((n, len(cats))), np.zeros((n, len(cats)))
     heard_p = np.full((n, len(cats)), np.nan)
@@ -285,14 +292,19 @@ def train(
     noise = noise_for(banks)
     texts = [x.text for x in examples]
     heard = heard_copies(texts, banks.heard if config.heard else {})
-    clean_p, garbled_p, heard_p = out_of_fold(examples, cats, embedder, config, noise, heard)
-    limits = thresholds(examples, cats, clean_p, garbled_p, config.benign_fpr, heard_p)
+    runs = [
+        out_of_fold(examples, cats, embedder, config, noise, heard, split)
+        for split in range(max(1, config.calibration_splits))
+    ]
+    clean_p, garbled_p, heard_p = (np.concatenate(parts) for parts in zip(*runs, strict=True))
+    pooled = list(examples) * len(runs)  # each run scores every sentence once
+    limits = thresholds(pooled, cats, clean_p, garbled_p, config.benign_fpr, heard_p)
     weights = np.array([1.0] * (len(examples) - len(extra)) + [config.extra_weight] * len(extra), np.float32)
     copies = with_heard(augment(texts, noise, config.copies, config.noise_rate, config.seed), heard)
     coef, bias = _fit_all(
         _rows(examples, cats, np.ones(len(examples), bool), copies, weights), cats, embedder, config
     )
-    report = calibration_report(examples, cats, clean_p, garbled_p, heard_p, limits)
+    report = calibration_report(pooled, cats, clean_p, garbled_p, heard_p, limits)
     gate_w, gate_b, gate_limits = gate(examples, cats, config, noise, weights, heard)
     from callqa.rules.learned.speaker import train_speaker  # it builds on this module
 
