@@ -138,6 +138,7 @@ class CallScorer:
         self.segments = segments
         self.vectors = vectors
         self._by_segment: dict[int, list[ScoredUnit]] = {}
+        self._customer: dict[str, bool] = {}  # gated sentences the speaker model read (said_by_customer)
 
     def units(self, segs: list[int]) -> list[ScoredUnit]:
         """Scored units of segments `segs`, in order (the missing ones embedded in one batch)."""
@@ -246,10 +247,22 @@ class CallScorer:
 
     def said_by_customer(self, seg: int, start: int, end: int) -> bool:
         """Whether original characters [start, end) of segment `seg` lie in a sentence the speaker model
-        gives to the customer (False for segments the model did not read)."""
+        gives to the customer (False for segments the model did not read). A sentence of mono speech
+        that the n-gram gate stopped was not given to the speaker model when it was scored; it is here,
+        once a rule's words fall in it (「没钱，你再打我就报警，我找人收拾你们！」: the keyword 收拾你 in a
+        sentence the gate reads as ordinary talk)."""
+        mono = self.segments[seg].speaker == "unknown"
         return any(
-            u.customer and u.unit.start < end and start < u.unit.end for u in self._by_segment.get(seg, ())
+            u.customer or (mono and u.vector is None and self._customer_like(u.unit.text))
+            for u in self._by_segment.get(seg, ())
+            if u.unit.start < end and start < u.unit.end
         )
+
+    def _customer_like(self, text: str) -> bool:
+        """The speaker model's reading of one sentence (memoised: embedded at most once)."""
+        if text not in self._customer:
+            self._customer[text] = bool(self.detector.customer_like([text], self._embed([text]))[0])
+        return self._customer[text]
 
     def confidence(self, category: str, seg: int, start: int, end: int) -> float | None:
         """The highest probability of `category` among units of segment `seg` overlapping original
