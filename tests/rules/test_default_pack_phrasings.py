@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -48,6 +49,11 @@ VIOLATIONS = {
         "我们是检察院的，请你配合调查。",
         "我这边是公安局经侦支队的。",
         "咱们区法院执行庭已经在处理你的案子了。",  # "we" are the court
+        # the authority as the agent's workplace, the call put through to its officer, his uniform or title
+        "这件事我们院里已经立了卷，你自己掂量。",
+        "稍等，我把电话转给负责执行的王法官。",
+        "我今天穿着警服在办公室给你打的这个电话。",
+        "同事们平时都叫我老马警官。",
     ],
     "false_legal_claim": [
         "你这属于诈骗，要判刑的。",
@@ -67,6 +73,8 @@ VIOLATIONS = {
         "你打到我个人的银行卡，我帮你处理。",
         "加我微信，钱转给我就行。",
         "你把钱转到我们主管的个人收款码上就行。",
+        "这五千你打到我个人名下的账户就行。",
+        "钱你备好现金，下午我亲自来收。",
     ],
 }
 COMPLIANT = [
@@ -101,6 +109,21 @@ COMPLIANT = [
     "我们律师会跟您联系，走的是正常的合同纠纷程序。",
     "真正立案以后，您会收到人民法院的文书。",  # 收 is no 受 (受法院委托)
 ]
+
+# Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
+# 保证生/政审, 先结/先借, 暴力/爆你, 独立/堵你): those keywords count only as written, with or without
+# the text model (which otherwise drops a sound-alike in talk it reads as ordinary).
+EVERYDAY_SOUND_ALIKES = [
+    "您这次是遇上什么难事了吗？",
+    "那晚上就不打扰您了，明天再联系。",
+    "还款是您的义务，同时您也可以申请协商。",
+    "这几次通话的沟通记录我都备注好了。",
+    "先保证家里的生活开支，剩下的再说。",
+    "您先结清这一期，后面的再商量。",
+    "暴力催收是行业明令禁止的。",
+    "担保公司和我们是两家独立的公司。",
+]
+KEYWORD_RULES = replace(PACK, rules=[r for r in PACK.rules if not r.id.endswith("-model")])
 
 
 def categories(sentence: str) -> set[str]:
@@ -197,3 +220,9 @@ def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_n
     ):
         hits = evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])
         assert {h.category for h in hits} == {"missing_identification"}, opening
+
+
+@pytest.mark.parametrize("sentence", EVERYDAY_SOUND_ALIKES)
+def test_short_keywords_count_only_as_written(sentence: str) -> None:
+    segments = [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
+    assert {h.rule_id for h in evaluate(KEYWORD_RULES, INFO, segments)} == set()
