@@ -108,6 +108,21 @@ COMPLIANT = [
     # the company's own lawyer and a lawful lawsuit
     "我们律师会跟您联系，走的是正常的合同纠纷程序。",
     "真正立案以后，您会收到人民法院的文书。",  # 收 is no 受 (受法院委托)
+    # what the law really provides, said as such
+    "被纳入失信被执行人，那是法院判决以后的事，跟现在的逾期无关。",
+    "冻结存款只有法院才能决定，我们公司做不到。",
+    "以后坐不了飞机这种事，一般的逾期不会发生。",
+    # another caller's words, as the customer reported them
+    "您反映的那位同事说了废物之类的话，我们已经处理了。",
+    "对方讲过要去您单位闹，这个我们会严肃调查。",
+    # 这是 a clause before the authority; scammers as a class
+    "这是冒充的诈骗电话，公安机关不会让您转账。",
+    "那些说能花钱消除逾期记录的都是骗子。",
+    # ... the same heard garbled (由 as 有, 千万 as 先万), a clause away from the quote, or as 无权
+    "我们不是法院，扣押车辆只能有法院依法决定。",
+    "要是有人发个人收款码给您，请先万不要扫。",
+    "您说对方讲过要找您家里人，还让您出门小心些，这个我们一定查。",
+    "查封房产我们无权这样做。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,

@@ -13,7 +13,8 @@ from pydantic import Field, model_validator
 from callqa.audio.acoustics import LOUD_DB, Acoustics
 from callqa.rules.callview import CallView
 from callqa.rules.model import Span
-from callqa.rules.operators import Params, Result, _Meta, register
+from callqa.rules.operators import Params as OperatorParams
+from callqa.rules.operators import Result, _Meta, register
 from callqa.rules.scope import Scope
 from callqa.transcript import clock
 
@@ -40,7 +41,7 @@ class Silence(_Meta):
 
     name = "silence"
 
-    class Params(Params):
+    class Params(OperatorParams):
         longest_s: float | None = Field(None, gt=0)
         total_s: float | None = Field(None, gt=0)
 
@@ -81,7 +82,7 @@ class Overtalk(_Meta):
 
     name = "overtalk"
 
-    class Params(Params):
+    class Params(OperatorParams):
         seconds: float | None = Field(None, gt=0)
         interruptions: int | None = Field(None, ge=1)
 
@@ -125,7 +126,7 @@ class SpeechRate(_Meta):
 
     name = "speech_rate"
 
-    class Params(Params):
+    class Params(OperatorParams):
         role: Literal["agent", "customer"] = "agent"
         above: float | None = Field(None, gt=0)
         below: float | None = Field(None, gt=0)
@@ -165,7 +166,7 @@ class Loudness(_Meta):
 
     name = "loudness"
 
-    class Params(Params):
+    class Params(OperatorParams):
         seconds: float = Field(gt=0)
 
     def find(self, view: CallView, scope: Scope) -> Result:

@@ -42,6 +42,9 @@ NEGATORS = (
     "你提到的",
     "你担心的",
     "你听说的",
+    # ... or what another caller said, as the customer reported it (对方讲过要找人去您家)
+    "对方说",
+    "对方讲",
 )
 # "不会因为…就坐牢" negates the whole because-then frame: its 就 is no blocker.
 THROUGH_BLOCKERS = ("因为",)
@@ -79,10 +82,37 @@ DISAVOWALS = re.compile(
     r"(?:是|属于)(?:违规|违法|诈骗)|违反[^。！？!?；;]{0,8}(?:规定|法律|法规)|不建议|不接受|不允许|不提倡"
     r"|不是一回事|不存在(?:这种|这个|这样的)?情况|不会(?:这么|这样)做"
     # a warning: 任何人让您转到个人卡，都不要转
-    r"|(?:都|千万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|理|扫|做|用|碰|去)"
+    r"|(?:都|千?万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|理|扫|做|用|碰|去)"  # 千万 heard as 先万
+    # what the law really provides: 失信被执行人是法院判决生效后…才会列入的, 冻结账户只能由法院依法裁定,
+    # 限制高消费也是法院的执行措施; 普通逾期不会这样
+    # (由 heard as 有); 我们无权这样做
+    r"|是法院(?:的)?(?:判决|裁定|执行措施|措施)|只(?:能|有)[由有]?(?:法院|司法机关)|(?:普通|一般|正常)的?逾期(?:不会|不至于)"
+    r"|逾期本身不|无权(?:这样|这么)?做|我们(?:没有这个权力|无权)"
+    # someone else's words, quoted: 对方说了老赖和不要脸这样的话
+    r"|[\u4e00-\u9fff](?:这样|这种|之类)的话|说(?:了|过)?(?:这种|这样的)话"
+    # the speaker doubts it: 会被列成失信被执行人，是真的吗
+    r"|是(?:不是)?真的吗|是不是真的"
 )
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal
+
+
+# Earlier in the sentence, the speaker reports what another caller said (您说对方讲过要找人去您家，还让您
+# 出门小心点): what follows in that sentence is quoted, clause breaks or not.
+REPORTED = re.compile(r"对方(?:说|讲)|(?:您|你)说(?:对方|他们|那个人|那人|有人)")
+SENTENCE_START = re.compile(r".*[。！？!?；;]", re.S)
+
+
+def reported_before(original: str, at: int) -> bool:
+    """Whether the sentence of `original` before offset `at` reports someone else's words."""
+    before = original[:at]
+    head = SENTENCE_START.match(before)
+    return bool(REPORTED.search(before[head.end() :] if head else before))
+
+
+def is_reported(text: NormalizedText, start: int) -> bool:
+    """Whether the sentence before normalised `start` reports someone else's words."""
+    return reported_before(text.original, text.original_span(start, start + 1)[0])
 
 
 def is_disavowed(text: NormalizedText, start: int) -> bool:

@@ -19,7 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from callqa.rules.callview import CallView
 from callqa.rules.learned.scoring import CORROBORATE, corroborated
 from callqa.rules.model import Span
-from callqa.rules.negation import DISAVOWAL_REACH, DISAVOWALS, NEGATORS, SENTENCE_END, SHORT_NEGATORS
+from callqa.rules.negation import (
+    DISAVOWAL_REACH,
+    DISAVOWALS,
+    NEGATORS,
+    SENTENCE_END,
+    SHORT_NEGATORS,
+    reported_before,
+)
 from callqa.rules.scope import Scope
 from callqa.text.matcher import Found, FuzzyMode, PhraseMatcher
 from callqa.text.normalize import normalize_phrase
@@ -359,9 +366,12 @@ class Learned(Operator):
         for scored in read:
             p, u, vector = float(scored.probs[j]), scored.unit, scored.vector
             start_s = view.time_at(u.segment, u.start)
-            if scored.clause:  # surer, not disavowed by the rest of its sentence, not inside a hit
-                if not scored.clause_stands(j, limit) or _disavowed_after(
-                    view.segments[u.segment].text, u.end
+            if scored.clause:  # surer, not disavowed or quoted by its sentence, not inside a hit
+                said = view.segments[u.segment].text
+                if (
+                    not scored.clause_stands(j, limit)
+                    or _disavowed_after(said, u.end)
+                    or reported_before(said, u.start)
                 ):
                     continue
                 if any(seg == u.segment and a < u.end and u.start < b for seg, a, b in whole_hits):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from callqa.rules.callview import CallView
 from callqa.rules.model import Role
-from callqa.rules.negation import is_disavowed, is_negated
+from callqa.rules.negation import is_disavowed, is_negated, is_reported
 from callqa.text.matcher import Found
 
 # Mono recordings come back as 'unknown' (both parties mixed): treat unknown speech as possibly either.
@@ -48,7 +48,9 @@ class Scope:
             a, _ = text.original_span(start, start + 1)
             if view.time_at(seg, a) >= self.first_seconds:
                 return False
-        return self.allow_negated or not (is_negated(text, start) or is_disavowed(text, start))
+        return self.allow_negated or not (
+            is_negated(text, start) or is_disavowed(text, start) or is_reported(text, start)
+        )
 
     def occurrences(
         self, view: CallView, pids: Collection[int], check: bool = True, only: int | None = None
