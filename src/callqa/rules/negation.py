@@ -42,9 +42,6 @@ NEGATORS = (
     "你提到的",
     "你担心的",
     "你听说的",
-    # ... or what another caller said, as the customer reported it (对方讲过要找人去您家)
-    "对方说",
-    "对方讲",
 )
 # "不会因为…就坐牢" negates the whole because-then frame: its 就 is no blocker.
 THROUGH_BLOCKERS = ("因为",)
