@@ -44,6 +44,7 @@ VIOLATIONS = {
         "我们会通知你的同事和亲戚。",
     ],
     "impersonation": [
+        "这次我是以市法院调解专员的名义来跟您协商的。",
         "我是区法院的法官，你的案子已经到我这里了。",
         "这边是派出所，我是民警张警官。",
         "我们是检察院的，请你配合调查。",
@@ -57,6 +58,8 @@ VIOLATIONS = {
     ],
     "false_legal_claim": [
         "你这属于诈骗，要判刑的。",
+        "跟你一样拖着的那个客户，前阵子被拘了。",
+        "下礼拜就去你那套房子贴封条。",
         "明天警察就上门把你抓走。",
         "我们会冻结你名下所有的银行卡。",
         "我们会动检你名下所有的银行卡。",
@@ -123,6 +126,23 @@ COMPLIANT = [
     "要是有人发个人收款码给您，请先万不要扫。",
     "您说对方讲过要找您家里人，还让您出门小心些，这个我们一定查。",
     "查封房产我们无权这样做。",
+    # what the court does, said as such; a rumour named as one; a complaint read back; a refusal
+    "限高是法院针对拒不履行判决的人采取的措施，您现在没有被起诉。",
+    "失信被执行人名单是法院认定的，不是我们公司能决定的。",
+    "借款逾期就要坐牢的说法没有依据。",
+    "您投诉的那位专员说要告诉您单位，公司已经对他停岗处理。",
+    "我的支付宝不能用来收款，请走官方渠道。",
+    "冒充客服让您转账的全是骗子。",
+    "法院可能依法将长期不履行的人列为失信被执行人，您现在远没到那一步。",
+    "转到个人名下的卡银行是不认的，欠款也不会减少。",
+    "凡是让您转到私人账户的，一律不要相信。",
+    "不会有人因为这点欠款上门抓您。",
+    "这是法院的职权，不是我们公司能决定的。",
+    "失信名单是法院才能纳入的，我们公司没有这个权力。",
+    "您别去其他网贷借钱来还，利息只会更高。",
+    "现在有骗子专门冒充催收公司，您多留心。",
+    "老赖指的是被法院判决以后还拒不履行的人，您不是。",
+    "我把投诉记录念一遍：他说再不还就让您全村都知道，是这样吗？",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
@@ -212,6 +232,55 @@ def test_a_garbled_opening_still_identifies() -> None:
     # a staff number with no organisation at all is still an incomplete opening
     unnamed = [Segment("agent", 0.0, 4.0, "我是负责的，"), Segment("agent", 4.0, 6.0, "工号二九零四")]
     assert {h.category for h in evaluate(PACK, INFO, unnamed)} == {"missing_identification"}
+
+
+def test_a_garbled_staff_number_or_name_before_asking_for_the_customer_identifies() -> None:
+    # 工号五二七 heard as 宫后午二七: digits heard as their homophones, one still a digit
+    number = [
+        Segment(
+            "agent", 0.0, 5.0, "您好，这里是安信资产管理公司。我是调解员动凯，宫后午二七，请问是康明先生吗？"
+        )
+    ]
+    assert evaluate(PACK, INFO, number) == []
+    # the agent's name, however heard, right before 请问是…
+    name = [
+        Segment("agent", 0.0, 5.0, "您好，这里是安信消费金融贷后中心。我是贷后部的佐明，请问是岳海峰先生吗？")
+    ]
+    assert evaluate(PACK, INFO, name) == []
+    # a title then the name, the staff number heard on the other channel (贷后专员谭芳 as 戴后专员谈)
+    title = [Segment("agent", 0.0, 5.0, "这里是何风土会，我是戴后专员谈")]
+    assert evaluate(PACK, INFO, title) == []
+    # the organisation's kind heard alike (资产管理 as 粹产管理; 信息咨询 as 信息自行)
+    for opening in (
+        "您好，最纯粹产管理的言理，公号六七零三，请问是包志刚吗？",
+        "你好，得盛信息自行的侯文杰，公后九三五。",
+    ):
+        assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
+    # ... but a title alone, or a place's, names no agent
+    for opening in ("您好，这里是恒信金融的客服，请问是张先生吗？", "您好，我是客服中心的，您的账单逾期了。"):
+        assert {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])} == {
+            "missing_identification"
+        }, opening
+    # 以后 before a date is no staff number
+    later = [Segment("agent", 0.0, 5.0, "您好，这里是安信消费金融，以后午九点前还款。")]
+    assert {h.category for h in evaluate(PACK, INFO, later)} == {"missing_identification"}
+
+
+def test_a_complaint_read_back_across_a_cut_sentence_is_no_violation() -> None:
+    """The speech model cut 「您投诉上周有位同事骂您老赖，还说要告诉您单位」 in two: the second part is
+    still the complaint read back."""
+    cut = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 24.31, 27.69, "您投诉上周有位同事在电话里骂您"),
+        Segment("agent", 27.69, 30.39, "还说要告诉您单位，对吗"),
+    ]
+    assert evaluate(PACK, INFO, cut) == []
+    threat = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 24.31, 27.69, "你再不还钱"),
+        Segment("agent", 27.69, 30.39, "我就告诉你单位"),
+    ]
+    assert {h.category for h in evaluate(PACK, INFO, threat)} == {"third_party_disclosure"}
 
 
 def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_name() -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from callqa.names import SPEAKER_NAMES
+from callqa.rules.answerer import agents_words, answerers_words
 from callqa.rules.callview import CallView
 from callqa.rules.merge import merge_overlapping
 from callqa.rules.model import CallContext, Hit, Rule, RulePack, Span
@@ -128,14 +129,17 @@ def _context_note(span: Span, context: list[Span]) -> str:
 
 
 def _customers_words(span: Span, view: CallView) -> bool:
-    """Words of mono ('unknown') speech that the speaker model gives to the customer: an agent rule
-    does not hold them against the agent."""
-    return (
-        span.speaker == "unknown"
-        and span.segment is not None
-        and view.scored
-        and view.scorer.said_by_customer(span.segment, span.start, span.end)
-    )
+    """Words of mono ('unknown') speech in a sentence only the answerer says (`answerer.py`), or that
+    the speaker model gives to the customer unless only the agent says it: an agent rule does not hold
+    them against the agent."""
+    if span.speaker != "unknown" or span.segment is None:
+        return False
+    text = view.segments[span.segment].text
+    if answerers_words(text, span.start, span.end):
+        return True
+    if agents_words(text, span.start, span.end):
+        return False
+    return view.scored and view.scorer.said_by_customer(span.segment, span.start, span.end)
 
 
 def _is_offender(rule: Rule, span: Span) -> bool:

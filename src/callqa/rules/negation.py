@@ -36,6 +36,13 @@ NEGATORS = (
     "不会因为",
     "不能因为",
     "不会仅仅因为",
+    "谈不上",
+    "说不上",
+    "算不上",
+    # advice against it: 您别去别的平台借钱来还
+    "别去",
+    "别再去",
+    "不要去",
     # the agent quotes what the customer said or fears (您说的黑名单…; text is normalised: 您 reads 你)
     "你说的",
     "你问的",
@@ -59,8 +66,21 @@ _LONGEST = max(len(n) for n in NEGATORS)
 _FIRST_CHARS = frozenset(n[0] for n in (*NEGATORS, *SHORT_NEGATORS))
 
 
+# The court acting by law, right before the match: 法院可能依法将您列为失信被执行人, 限制高消费是法院对
+# 失信被执行人采取的措施. What the law provides is no invented consequence.
+# 不会有人因为这笔欠款来抓您: a because-frame under a negation, however long.
+LAWFUL_BEFORE = re.compile(
+    r"(?:法院|司法机关)(?:可能|会|才会|才能|才可能|也只能|将)?依法(?:将|把|对)?[^，,。！？]{0,12}$|是[\u4e00-\u9fff]{0,3}(?:对|针对)$"
+    r"|法院(?:才能|才会|才可能|可能|会)?(?:依法)?(?:纳入|列入|列为|认定为?)$"
+    r"|(?:不会|不可能|没有人|不会有人)[^，,。！？]{0,4}因为[^，,。！？]{0,10}$"
+)
+
+
 def is_negated(text: NormalizedText, start: int) -> bool:
-    """Whether a negator in the same clause ends within a few chars before normalised `start`."""
+    """Whether a negator in the same clause ends within a few chars before normalised `start`, or the
+    court acts by law right before it."""
+    if LAWFUL_BEFORE.search(text.chars[max(text.clause_start(start), start - 24) : start]):
+        return True
     before = text.chars[max(text.clause_start(start), start - WINDOW - _LONGEST) : start]
     if _FIRST_CHARS.isdisjoint(before):
         return False
@@ -79,14 +99,26 @@ DISAVOWALS = re.compile(
     r"(?:是|属于)(?:违规|违法|诈骗)|违反[^。！？!?；;]{0,8}(?:规定|法律|法规)|不建议|不接受|不允许|不提倡"
     r"|不是一回事|不存在(?:这种|这个|这样的)?情况|不会(?:这么|这样)做"
     # a warning: 任何人让您转到个人卡，都不要转
-    r"|(?:都|千?万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|理|扫|做|用|碰|去)"  # 千万 heard as 先万
+    r"|(?:都|千?万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|相信|理|扫|做|用|碰|去)"
+    # not a repayment at all: 转到个人账户银行是不认的, 转给个人不算还款
+    r"|不认(?:的|可)?|不被认可|不算(?:还款|数)"  # 千万 heard as 先万
     # what the law really provides: 失信被执行人是法院判决生效后…才会列入的, 冻结账户只能由法院依法裁定,
     # 限制高消费也是法院的执行措施; 普通逾期不会这样
     # (由 heard as 有); 我们无权这样做
-    r"|是法院(?:的)?(?:判决|裁定|执行措施|措施)|只(?:能|有)[由有]?(?:法院|司法机关)|(?:普通|一般|正常)的?逾期(?:不会|不至于)"
-    r"|逾期本身不|无权(?:这样|这么)?做|我们(?:没有这个权力|无权)"
+    r"|是法院(?:的|依法|对[^，。！？]{0,12}|针对[^，。！？]{0,12})?(?:判决|裁定|执行措施|措施|认定|决定|程序|职权)"
+    # what a measure is, its authority garbled: 限制高消费是把援(法院)对施线(失信)被执行人采取的措施
+    r"|是[^，。！？]{0,4}对[^，。！？]{0,12}采取的"
+    r"|是法院才(?:能|会|可以)|不是我们(?:公司)?(?:能)?(?:决定|说了算)|有前提|前提是"
+    r"|只(?:能|有)[由有]?(?:法院|司法机关)|(?:普通|一般|正常)的?逾期(?:不会|不至于)"
+    # a refusal: 我个人的微信也不能用来收款
+    r"|不(?:能|可以|允许|会)(?:用来|用于|拿来)?(?:收款|收钱|代收|收您的|收你的)"
+    r"|逾期本身不|无权(?:这样|这么)?做|我们(?:公司)?(?:没有这个权力|没有这个权利|没有权力|无权)"
     # someone else's words, quoted: 对方说了老赖和不要脸这样的话
     r"|[\u4e00-\u9fff](?:这样|这种|之类)的话|说(?:了|过)?(?:这种|这样的)话"
+    # a word defined: 老赖说的是被法院判决后拒不履行的人
+    r"|^[\u4e00-\u9fff]{1,8}?(?:这个词|这个说法)?(?:说的是|指的是|是指)"
+    # a rumour named as such: 不存在因为借款逾期就坐牢的说法
+    r"|的说法|这(?:种|个)说法"
     # the speaker doubts it: 会被列成失信被执行人，是真的吗
     r"|是(?:不是)?真的吗|是不是真的"
 )
@@ -96,7 +128,14 @@ DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavo
 
 # Earlier in the sentence, the speaker reports what another caller said (您说对方讲过要找人去您家，还让您
 # 出门小心点): what follows in that sentence is quoted, clause breaks or not.
-REPORTED = re.compile(r"对方(?:说|讲)|(?:您|你)说(?:对方|他们|那个人|那人|有人)")
+# A complaint read back to apologise for it: 您投诉上周有位同事骂您老赖，还说要告诉您单位.
+REPORTED = re.compile(
+    r"对方(?:说|讲)|(?:您|你)说(?:对方|他们|那个人|那人|有人)|投诉记录|复述"
+    r"|(?:您|你)(?:投诉|反映|举报)(?!也|都|啊|吧|去|我|没用|随便)"
+    # words in quotation marks after 说/讲/骂: 他说“不还钱就让你在小区里出名”
+    r"|(?:说|讲|骂|原话是)[：:，,]?\s*[“「\"]"
+    r"|(?:有位|有个|之前那?位|上次那?位|那位)(?:同事|员工|工作人员|催收员|专员|客服|坐席)"
+)
 SENTENCE_START = re.compile(r".*[。！？!?；;]", re.S)
 
 
@@ -105,6 +144,16 @@ def reported_before(original: str, at: int) -> bool:
     before = original[:at]
     head = SENTENCE_START.match(before)
     return bool(REPORTED.search(before[head.end() :] if head else before))
+
+
+def reported_across(previous: str, current: str, at: int) -> bool:
+    """Whether offset `at` of `current` continues a report begun in `previous`, the same speaker's
+    segment that the speech model cut off mid-sentence (「您投诉上周有位同事骂您老赖」「还说要告诉您单位」):
+    `previous` ends without a sentence mark and reports, and no sentence ends in `current` before `at`."""
+    previous = previous.rstrip()
+    if not previous or SENTENCE_END.match(previous[-1]) or SENTENCE_END.search(current[:at]):
+        return False
+    return reported_before(previous, len(previous))
 
 
 def is_reported(text: NormalizedText, start: int) -> bool:

@@ -23,6 +23,7 @@ from callqa.rules.negation import (
     DISAVOWAL_REACH,
     DISAVOWALS,
     NEGATORS,
+    REPORTED,
     SENTENCE_END,
     SHORT_NEGATORS,
     reported_before,
@@ -376,6 +377,8 @@ class Learned(Operator):
                     continue
                 if any(seg == u.segment and a < u.end and u.start < b for seg, a, b in whole_hits):
                     continue
+            elif REPORTED.search(u.text):  # a whole sentence reporting someone's words (投诉记录…他说…)
+                continue
             backing = corroborated(scored, likely, j, limit) if p < limit and not scored.clause else None
             if vector is None or (p < limit and backing is None) or not scored.in_context(j, limit):
                 continue

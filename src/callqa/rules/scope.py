@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from callqa.rules.callview import CallView
 from callqa.rules.model import Role
-from callqa.rules.negation import is_disavowed, is_negated, is_reported
+from callqa.rules.negation import is_disavowed, is_negated, is_reported, reported_across
 from callqa.text.matcher import Found
+
+SPLIT_GAP_S = 0.3  # segments of one speaker this close may be one sentence the speech model cut
 
 # Mono recordings come back as 'unknown' (both parties mixed): treat unknown speech as possibly either.
 ROLE_SPEAKERS: dict[str, frozenset[str]] = {
@@ -49,7 +51,10 @@ class Scope:
             if view.time_at(seg, a) >= self.first_seconds:
                 return False
         return self.allow_negated or not (
-            is_negated(text, start) or is_disavowed(text, start) or is_reported(text, start)
+            is_negated(text, start)
+            or is_disavowed(text, start)
+            or is_reported(text, start)
+            or _continues_a_report(view, seg, text.original_span(start, start + 1)[0])
         )
 
     def occurrences(
@@ -73,3 +78,14 @@ class Scope:
         if self.first_sentences is not None:
             parts.append(f"前{self.first_sentences}句")
         return " ".join(p for p in parts if p)
+
+
+def _continues_a_report(view: CallView, seg: int, at: int) -> bool:
+    """Whether original offset `at` of segment `seg` continues a report the same speaker began in the
+    segment just before, cut off mid-sentence by the speech model (see `negation.reported_across`)."""
+    if seg == 0:
+        return False
+    before, this = view.segments[seg - 1], view.segments[seg]
+    if before.speaker != this.speaker or this.start_s - before.end_s > SPLIT_GAP_S:
+        return False
+    return reported_across(before.text, this.text, at)

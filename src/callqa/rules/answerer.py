@@ -1,0 +1,56 @@
+"""Sentences only the person who answers says, by their words alone (for mono speech).
+
+A mono recording mixes both parties as 'unknown' speech, so an agent rule also reads the answerer's
+words. The speaker model (`learned/speaker.py`) gives many of them to the customer; these frames are
+certain enough to need no model: a relative or colleague saying who they are (「我是他老婆」), asking
+about the debtor (「她是不是欠钱了？」) or offering to pay for them (「我帮他还」), asking whether the caller
+collects debts (「你们是做贷款的吧？」), and a customer asking what will happen to them (「欠钱不还是不是
+要坐牢？」). An agent never says these, so an agent rule does not hold the sentence against the agent.
+"""
+
+from __future__ import annotations
+
+import re
+
+_KIN = (
+    "妈|爸|母亲|父亲|老婆|老公|爱人|妻子|丈夫|媳妇|儿子|女儿|哥|姐|弟|妹|同事|朋友|领导|老板|室友|邻居|亲戚|"
+    "家人|家属|奶奶|爷爷|外婆|姥姥|对象|舅|姑|叔|阿姨"
+)
+_DEBTOR = "(?:他|她)"
+ANSWERER_ONLY = re.compile(
+    # who answered: 我是他老婆 / 我是她同事
+    rf"(?:我是|我系){_DEBTOR}的?(?:{_KIN})"
+    # asking about the debtor: 她是不是欠钱了？ 是不是他在外面借钱了？
+    rf"|(?:{_DEBTOR}是不是|是不是{_DEBTOR})[^。！？!?]{{0,12}}[了吗啊呀][？?]"
+    # offering to pay for the debtor: 我帮他还 / 我替她还上
+    rf"|我(?:来|去)?(?:帮|替|给){_DEBTOR}(?:还|出|垫|给)"
+    # asking who calls: 你们是做贷款的吧？ 你们是催收的吗？
+    r"|你们是[^。！？!?]{0,6}(?:贷款|网贷|借贷|催收|催债|讨债|要债|要账|放贷|借钱)的[吧吗啊呀]"
+    # what someone told the customer: 他说我名下账户要冻结 / 我一个朋友说… / 网上说…
+    r"|(?:他|她|对方|那人|那个人)们?还?(?:说|讲)我(?!们)"
+    r"|我(?:一个|有个|的)?(?:朋友|同事|亲戚|邻居)(?:说|讲|跟我说|告诉我)|网上(?:都)?(?:说|讲|传)"
+    # the customer asking what happens to them: 欠钱不还是不是要坐牢？ 我会不会被抓？
+    r"|(?:我|我们|俺)[^，,。！？!?]{0,6}(?:会不会|是不是|是否|要不要)[^。！？!?]{0,10}[？?]"
+    r"|(?:不还|没还|欠钱|欠款|逾期)[^，,。！？!?]{0,3}(?:会不会|是不是|是否)[^。！？!?]{0,10}[？?]"
+)
+# The agent addressing the customer by surname and title at the head of a sentence (许先生，今天…): a
+# customer does not open that way, whatever the speaker model reads in the rest.
+AGENT_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐|总|老师)[，,]")
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of `text` holding original characters [start, end) (its end mark kept)."""
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    stop = _SENTENCE_END.search(text, max(end, begin))
+    return text[begin : stop.end() if stop else len(text)]
+
+
+def answerers_words(text: str, start: int, end: int) -> bool:
+    """Whether characters [start, end) of `text` lie in a sentence only the answerer would say."""
+    return bool(ANSWERER_ONLY.search(sentence_around(text, start, end)))
+
+
+def agents_words(text: str, start: int, end: int) -> bool:
+    """Whether characters [start, end) of `text` lie in a sentence only the agent would say."""
+    return bool(AGENT_ONLY.search(sentence_around(text, start, end).lstrip()))

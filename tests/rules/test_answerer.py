@@ -1,0 +1,79 @@
+"""Mono speech: sentences only the answerer says are not held against the agent; the agent's are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from callqa.rules import evaluate, load_default_pack
+from callqa.rules.answerer import agents_words, answerers_words, sentence_around
+from callqa.transcript import CallInfo, Segment
+
+PACK = load_default_pack()
+INFO = CallInfo("x", "A1", "13800000000", datetime.fromisoformat("2026-11-20T10:00:00+08:00"), 40.0)
+OPENING = "您好，我是恒信消费金融的客服小周，工号三三八一，请问是李强先生吗？"
+
+
+def mono(*lines: str) -> list[Segment]:
+    return [Segment("unknown", 4.0 * i, 4.0 * i + 3.5, t) for i, t in enumerate((OPENING, *lines))]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "我是他姐姐，他出去送货了。",
+        "你们是放贷的吧？他是不是又在外面借钱了？",
+        "要是他欠了你们多少，我替他还上。",
+        "我会不会因为这个被抓啊？",
+        "逾期不还是不是要判刑？",
+        "他们说我名下的卡都要冻结。",
+        "我同事说欠网贷孩子就上不了学。",
+    ],
+)
+def test_answerers_sentences_are_recognised(sentence: str) -> None:
+    assert answerers_words(sentence, 0, len(sentence))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "你老公在我们这借了八千块，一直不还。",
+        "你是不是想坐牢？",
+        "我跟他说了，你再不还就去你家。",
+        "你再不还，我们就告诉你们领导。",
+    ],
+)
+def test_agents_sentences_are_not(sentence: str) -> None:
+    assert not answerers_words(sentence, 0, len(sentence))
+
+
+def test_sentence_around_takes_the_sentence_of_the_span() -> None:
+    text = "我是他老婆，他在洗澡。你们找他干嘛？"
+    start = text.index("干嘛")
+    assert sentence_around(text, start, start + 2) == "你们找他干嘛？"
+    assert sentence_around(text, 0, 2) == "我是他老婆，他在洗澡。"
+
+
+def test_a_relative_asking_about_the_debt_is_no_disclosure_on_mono() -> None:
+    segments = mono(
+        "我是他老婆，他在洗澡。你们是做贷款的吧？他是不是又借钱了？",
+        "不好意思，我们只能跟他本人沟通，麻烦您让他回个电话。",
+    )
+    assert {h.category for h in evaluate(PACK, INFO, segments)} == set()
+
+
+def test_the_agent_telling_the_relative_is_still_a_disclosure_on_mono() -> None:
+    segments = mono(
+        "我是他老婆，他在洗澡。你们是做贷款的吧？他是不是又借钱了？",
+        "对，他在我们这欠款两万块，逾期三个月了，您让他赶紧还。",
+    )
+    assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, segments)}
+
+
+def test_the_agent_addressing_the_customer_by_title_is_the_agents() -> None:
+    said = "许先生，今天不给个准日子，我就直接打给您爱人。"
+    assert agents_words(said, 10, 15)
+    assert not agents_words("我就直接打给你爱人。", 0, 5)
+    segments = mono("是我，怎么了？", said)
+    assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, segments)}
