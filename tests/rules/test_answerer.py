@@ -29,6 +29,11 @@ def mono(*lines: str) -> list[Segment]:
         "逾期不还是不是要判刑？",
         "他们说我名下的卡都要冻结。",
         "我同事说欠网贷孩子就上不了学。",
+        "是放贷的那家吧？你们找她干嘛？",
+        "你找他干嘛，他欠你们钱了？",
+        "打错了，我不是什么王强。",
+        "你把卡号给我，我马上微信转给你。",
+        "上回那个人态度太差了。",
     ],
 )
 def test_answerers_sentences_are_recognised(sentence: str) -> None:
@@ -42,6 +47,8 @@ def test_answerers_sentences_are_recognised(sentence: str) -> None:
         "你是不是想坐牢？",
         "我跟他说了，你再不还就去你家。",
         "你再不还，我们就告诉你们领导。",
+        "你直接微信转给我，我帮你销账。",
+        "他欠了我们三万块，你是他家人得管管。",
     ],
 )
 def test_agents_sentences_are_not(sentence: str) -> None:
