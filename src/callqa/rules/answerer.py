@@ -17,6 +17,7 @@ _KIN = (
     "家人|家属|奶奶|爷爷|外婆|姥姥|对象|舅|姑|叔|阿姨"
 )
 _DEBTOR = "(?:他|她)"
+_HARM = "(?:被|坐牢|进去|判刑|抓|拘|影响|连累|牵连|上不了|黑名单|冻结)"
 ANSWERER_ONLY = re.compile(
     # who answered: 我是他老婆 / 我是她同事
     rf"(?:我是|我系){_DEBTOR}的?(?:{_KIN})"
@@ -37,9 +38,10 @@ ANSWERER_ONLY = re.compile(
     # what someone told the customer: 他说我名下账户要冻结 / 我一个朋友说… / 网上说…
     r"|(?:他|她|对方|那人|那个人)们?还?(?:说|讲)我(?!们)"
     r"|我(?:一个|有个|的)?(?:朋友|同事|亲戚|邻居)(?:说|讲|跟我说|告诉我)|网上(?:都)?(?:说|讲|传)"
-    # the customer asking what happens to them: 欠钱不还是不是要坐牢？ 我会不会被抓？
-    r"|(?:我|我们|俺)[^，,。！？!?]{0,6}(?:会不会|是不是|是否|要不要)[^。！？!?]{0,10}[？?]"
-    r"|(?:不还|没还|欠钱|欠款|逾期)[^，,。！？!?]{0,3}(?:会不会|是不是|是否)[^。！？!?]{0,10}[？?]"
+    # the customer asking what happens to them: 欠钱不还是不是要坐牢？ 我会不会被抓？ (not the agent's
+    # rhetorical 你不还是不是想坐牢？ or 我是不是得去你家一趟？)
+    rf"|(?:^|[，,])(?:(?![你您])[^，,。！？!?]){{0,8}}(?:我|俺|不还|没还|欠钱|欠款|逾期)(?!们)[^，,。！？!?]{{0,4}}"
+    rf"(?:会不会|是不是|是否)(?!想)[^，,。！？!?]{{0,6}}?{_HARM}[^。！？!?]{{0,8}}[？?]"
 )
 # The agent addressing the customer by surname and title at the head of a sentence (许先生，今天…): a
 # customer does not open that way, whatever the speaker model reads in the rest.
