@@ -37,6 +37,7 @@ VIOLATIONS = {
         "你这垃圾东西。",
     ],
     "third_party_disclosure": [
+        "你要是没把钱还上我们就把你欠款的事告诉你单位。",
         "我会把你欠款的事告诉你们领导。",
         "我们马上爆你的通讯录。",
         "我们马上爆你的通线录。",
@@ -78,6 +79,8 @@ VIOLATIONS = {
         "你把钱转到我们主管的个人收款码上就行。",
         "这五千你打到我个人名下的账户就行。",
         "钱你备好现金，下午我亲自来收。",
+        "我现在加您微信发个收款码，是我们组长的，您扫一下就行。",
+        "您转到我们经理的支付宝，今天就给您销账。",
     ],
 }
 COMPLIANT = [
@@ -132,6 +135,11 @@ COMPLIANT = [
     "借款逾期就要坐牢的说法没有依据。",
     "您投诉的那位专员说要告诉您单位，公司已经对他停岗处理。",
     "我的支付宝不能用来收款，请走官方渠道。",
+    "我们组长也说了，您这个情况可以申请分期。",
+    "对公账户是我们公司的，户名您核对一下。",
+    "我前两天就接到一个，说他是什么经侦支队的，把我吓坏了。",  # who a caller claimed to be
+    "受不受理、怎么裁决是仲裁委的事，我们只能申请。",
+    "不会的，我们不会把您的欠款情况告诉您单位领导。",
     "冒充客服让您转账的全是骗子。",
     "法院可能依法将长期不履行的人列为失信被执行人，您现在远没到那一步。",
     "转到个人名下的卡银行是不认的，欠款也不会减少。",
@@ -256,8 +264,20 @@ def test_a_garbled_staff_number_or_name_before_asking_for_the_customer_identifie
         "你好，得盛信息自行的侯文杰，公后九三五。",
     ):
         assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
+    # 「我是<机构>的<姓名>」 with the name heard beyond recognition (北辰信融贷后服务部的聂雨), and 工号 as 估候
+    for opening in (
+        "我是北全系融贷后服务服务的念忆。",
+        "我是对风险用管理公司的退休年工学，估候9246请问是徐先生吗？",
+        "喂,你好,我是天恒消费金泳的戴后专研名套,功后武其次三",  # 贷后专员宁涛，工号五七四三
+    ):
+        assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
     # ... but a title alone, or a place's, names no agent
-    for opening in ("您好，这里是恒信金融的客服，请问是张先生吗？", "您好，我是客服中心的，您的账单逾期了。"):
+    for opening in (
+        "您好，这里是恒信金融的客服，请问是张先生吗？",
+        "您好，我是客服中心的，您的账单逾期了。",
+        "我是恒信金融公司的催收员。",
+        "我是恒信金融公司的工作人员。",
+    ):
         assert {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])} == {
             "missing_identification"
         }, opening

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callqa.rules import CallContext, Hit, evaluate, score
+from callqa.rules import CallContext, Hit, RulePackError, evaluate, score
 from conftest import call, rule_yaml, segs
 
 
@@ -49,6 +49,12 @@ def test_near_within_and_ordered(make_pack) -> None:
     assert fired(pack, segs(("agent", "你家那边我找人看看")))
     ordered = make_pack(rule_yaml("near: {a: [找人], b: [你家], within: 5, ordered: true}"))
     assert not fired(ordered, segs(("agent", "你家那边我找人看看")))
+    # a pair overlapping an `exclude` match is no hit; the same words elsewhere in the segment still are
+    unless = make_pack(rule_yaml("near: {a: [受], b: [仲裁委], within: 10, exclude: '受不?受理'}"))
+    assert not fired(unless, segs(("agent", "受不受理，怎么裁决是仲裁委的事")))
+    assert fired(unless, segs(("agent", "我们受仲裁委委托给您打电话")))
+    with pytest.raises(RulePackError, match="bad regular expression"):
+        make_pack(rule_yaml("near: {a: [受], b: [仲裁委], exclude: '受('}"))
 
 
 def test_similar_examples(make_pack) -> None:

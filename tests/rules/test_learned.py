@@ -15,6 +15,7 @@ from callqa.rules.learned.detector import default_detector
 from callqa.rules.learned.features import embed
 from callqa.rules.learned.scoring import CLAUSE_MARGIN, CLAUSE_SENTENCE, NEAR
 from callqa.rules.learned.units import clauses
+from callqa.transcript import Segment
 from conftest import call, rule_yaml, segs
 
 THREAT = "你要是再拖着不还，哪天晚上回家路上出点什么事可别怪我们没提醒你。"
@@ -248,3 +249,40 @@ def test_a_plain_threat_is_not_also_read_as_disclosure(make_pack) -> None:
     lower = f"learned: {{bank: third_party_disclosure, threshold: {2 * d - 1.01!r}}}"
     hits = evaluate(make_pack(rule_yaml(lower, "role: agent")), call(), segs(("agent", threat)))
     assert [h.text for h in hits] == [threat]  # sure of disclosure too: both stand
+
+
+def test_a_sentence_that_firmly_denies_what_its_nearest_example_says_does_not_fire(make_pack) -> None:
+    from callqa.rules.negation import denies
+
+    pack = make_pack(rule_yaml("learned: third_party_disclosure", "role: agent"))
+    told = "我明天就给你们单位领导打电话，说说你欠钱的事。"
+    assert [h.text for h in evaluate(pack, call(), segs(("agent", told)))] == [told]
+    denied = "不会的，我们不会把您的欠款情况告诉您单位领导。"  # the model reads it 0.96 against 0.86
+    detector = default_detector()
+    j = detector.index("third_party_disclosure")
+    assert float(detector.score([denied], embedder=embed)[1][0, j]) >= float(detector.thresholds[j])
+    assert evaluate(pack, call(), segs(("agent", denied))) == []
+    # a threat's own 不会 is no denial, nor a negator the example shares
+    assert not denies("你再拖着，我们可不会放过你。", "再不还钱，我们绝不放过你。")
+    assert not denies("你不还钱就别想好过。", "你不还钱就等着瞧。")
+    assert not denies("我们绝不会罢休的。", "你等着。")
+
+
+def test_a_sentence_under_its_threshold_fires_when_its_turn_read_whole_reaches_it(make_pack) -> None:
+    # a violation the speech model cut over two segments of one turn, the second part alone too weak
+    first, second = "我们片区的同事天天从那儿过", "您老婆孩子白天都在家吧"
+    detector = default_detector()
+    j = detector.index("threat")
+    _, probs = detector.score([first, second, first + second], embedder=embed)
+    p_first, p_second, p_turn = (float(p) for p in probs[:, j])
+    limit = 0.83
+    assert p_second < 1 - NEAR * (1 - limit) and p_second >= 0.8 * limit  # borderline, no near miss
+    assert p_first >= limit and p_turn >= limit
+    pack = make_pack(rule_yaml(f"learned: {{bank: threat, threshold: {limit}}}", "role: agent"))
+    cut = [Segment("agent", 0.0, 2.0, first), Segment("agent", 2.3, 4.0, second)]
+    hits = evaluate(pack, call(), cut)
+    assert [h.text for h in hits] == [first, second]
+    assert "连同同一轮的前后句读作" in hits[1].explanation
+    # the same words in turns apart (another speaker between) are read alone
+    apart = [cut[0], Segment("customer", 2.3, 3.0, "嗯。"), replace(cut[1], start_s=3.3, end_s=5.0)]
+    assert [h.text for h in evaluate(pack, call(), apart)] == [first]

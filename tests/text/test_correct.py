@@ -23,6 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
         ("打爆你的通信路", "打爆你的通讯录"),
         ("警察马上就去激流你", "警察马上就去拘留你"),
         ("你就是散最先一人", "你就是犯罪嫌疑人"),
+        ("讲讲您宪款的事", "讲讲您欠款的事"),
+        ("您在我们平台的千款已经逾期", "您在我们平台的欠款已经逾期"),
+        ("您的系用卡已经逾期", "您的信用卡已经逾期"),
+        ("我是代表众才委员会打的电话", "我是代表仲裁委员会打的电话"),
+        ("施信被执行人名单是法院认定的", "失信被执行人名单是法院认定的"),
+        ("这是我们绿索的律师函", "这是我们律所的律师函"),
+        ("你们人事不电话我这有", "你们人事部电话我这有"),
+        ("直接移交金针", "直接移交经侦"),
+        ("工资卡下礼拜就会跟着一起动结", "工资卡下礼拜就会跟着一起冻结"),
     ],
 )
 def test_confident_mishearings_are_restored(heard: str, fixed: str) -> None:
@@ -40,6 +49,28 @@ def test_confident_mishearings_are_restored(heard: str, fixed: str) -> None:
         "你这个一期",  # no context for 逾期
         "他做老师的",  # 做老 without the context of 坐牢
         "我们先通知你",
+        "您的借款已经到期",  # a word of its own within 欠款's budget
+        "您在平台的界款还有多少",  # 借款 heard: no nearer 欠款 than it
+        "这是理所当然的",  # not 律所
+        "我是中才",  # no context for 仲裁
+        "还款后系统自动结清",  # 结清, not 冻结
+        "您去劳动监察那边反映过吗",
+        "他当时人事不省",  # an idiom, not 人事部
+        "我负责处理个人事务的",
+        "金针菇很好吃",
+        "公安县是荆州那边吧",  # a place, not 经侦
+        # written text the corrections once changed (the development sets' reference turns)
+        "这个月二十号之前，至少还一期",
+        "上月您还的是第十一期",
+        "普通的借款逾期属于民事纠纷",
+        "您还可以申请分期",
+        "已经走到执行环节了",
+        "她还欠钱啊",
+        "我们不会做那样的事",
+        "还款成功后一般十分钟内更新",
+        "律师函是不是就等于起诉了",
+        "应还金额七千二百元",
+        "我们会按合同约定申请诉讼",
     ],
 )
 def test_ordinary_words_are_left_alone(text: str) -> None:

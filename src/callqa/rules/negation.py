@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from callqa.text.normalize import NormalizedText
+from callqa.text.normalize import NormalizedText, normalize_phrase
 
 # Multi-character negators may stand a few characters before the match ("不会再去你家"); 任何 marks a
 # generic warning ("不要转账到任何个人账户").
@@ -73,6 +73,8 @@ LAWFUL_BEFORE = re.compile(
     r"(?:法院|司法机关)(?:可能|会|才会|才能|才可能|也只能|将)?依法(?:将|把|对)?[^，,。！？]{0,12}$|是[\u4e00-\u9fff]{0,3}(?:对|针对)$"
     r"|法院(?:才能|才会|才可能|可能|会)?(?:依法)?(?:纳入|列入|列为|认定为?)$"
     r"|(?:不会|不可能|没有人|不会有人)[^，,。！？]{0,4}因为[^，,。！？]{0,10}$"
+    # a negated 把-frame, however long its object: 我们不会把您的欠款情况告诉您单位领导
+    r"|(?:不会|绝不会|不可能|不能|不得|从不|从来不|没有|没)把(?:(?!就|才|否则|不然|的话)[^，,。！？]){0,14}$"
 )
 
 
@@ -135,6 +137,8 @@ REPORTED = re.compile(
     # words in quotation marks after 说/讲/骂: 他说“不还钱就让你在小区里出名”
     r"|(?:说|讲|骂|原话是)[：:，,]?\s*[“「\"]"
     r"|(?:有位|有个|之前那?位|上次那?位|那位)(?:同事|员工|工作人员|催收员|专员|客服|坐席)"
+    # who a caller claimed to be: 我接到一个，说他是什么经侦支队的
+    r"|(?:说|称|自称)(?:他|她|对方|他们|自己)是"
 )
 SENTENCE_START = re.compile(r".*[。！？!?；;]", re.S)
 
@@ -167,3 +171,22 @@ def is_disavowed(text: NormalizedText, start: int) -> bool:
     rest = text.original[at : at + DISAVOWAL_REACH]
     end = SENTENCE_END.search(rest)
     return bool(DISAVOWALS.search(rest[: end.start()] if end else rest))
+
+
+# A sentence the model reads as a violation, but with a firm negation its nearest violating example
+# lacks: 「不会的，我们不会把您的欠款情况告诉紧急联系人」 sits next to
+# 「我明天就给你们人事部打电话，说说你欠钱的事」.
+# Only firm negators: 不 alone also opens a threat's condition (你不还钱…), and 不会 before 放过/客气 is the
+# threat itself.
+DENIALS = ("不会", "绝不", "绝对不", "不可能", "从不", "从来不", "并不", "不得", "禁止", "严禁")
+_DENIED_THREAT = re.compile(
+    r"不(?:会|可能)(?:轻易|就这么|这么)?(?:放过|饶|轻饶|客气|手软|善罢甘休|让你好过|算了|罢休|完)"
+)
+
+
+def denies(sentence: str, example: str) -> bool:
+    """Whether `sentence` firmly negates where its nearest violating `example` does not (DENIALS)."""
+    said, meant = normalize_phrase(sentence), normalize_phrase(example)
+    if _DENIED_THREAT.search(said):
+        return False
+    return any(n in said and n not in meant for n in DENIALS)

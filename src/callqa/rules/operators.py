@@ -26,6 +26,7 @@ from callqa.rules.negation import (
     REPORTED,
     SENTENCE_END,
     SHORT_NEGATORS,
+    denies,
     reported_before,
 )
 from callqa.rules.scope import Scope
@@ -143,6 +144,16 @@ class Keyword(Operator):
         return f"关键词{how}[{'/'.join(w for w, _ in self.words)}]"
 
 
+def _compiles(pattern: str | None) -> str | None:
+    """`pattern` unchanged if it is a valid regular expression (a pack's error otherwise)."""
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+    return pattern
+
+
 @register
 class Regex(Operator):
     """A regular expression over normalised text, minus matches overlapping an `exclude` match.
@@ -160,12 +171,7 @@ class Regex(Operator):
         @field_validator("pattern", "exclude")
         @classmethod
         def compiles(cls, v: str | None) -> str | None:
-            if v is not None:
-                try:
-                    re.compile(v)
-                except re.error as exc:
-                    raise ValueError(f"bad regular expression {v!r}: {exc}") from exc
-            return v
+            return _compiles(v)
 
     def __init__(self, pattern: str, exclude: str | None):
         self.pattern, self.exclude = re.compile(pattern), re.compile(exclude) if exclude else None
@@ -198,7 +204,8 @@ class Regex(Operator):
 
 @register
 class Near(Operator):
-    """A phrase of list `a` within `within` characters of one of list `b` (in that order if `ordered`)."""
+    """A phrase of list `a` within `within` characters of one of list `b` (in that order if `ordered`),
+    minus pairs overlapping a match of the `exclude` regex (over normalised text, as `regex`'s)."""
 
     name = "near"
 
@@ -209,21 +216,35 @@ class Near(Operator):
         ordered: bool = False
         a_fuzzy: FuzzyMode | None = None  # overrides the condition's fuzzy for one side
         b_fuzzy: FuzzyMode | None = None
+        exclude: str | None = None
 
         @field_validator("a", "b")
         @classmethod
         def words(cls, v: list[str]) -> list[str]:
             return _words(v)
 
-    def __init__(self, a: list[tuple[str, int]], b: list[tuple[str, int]], within: int, ordered: bool):
+        @field_validator("exclude")
+        @classmethod
+        def compiles(cls, v: str | None) -> str | None:
+            return _compiles(v)
+
+    def __init__(
+        self,
+        a: list[tuple[str, int]],
+        b: list[tuple[str, int]],
+        within: int,
+        ordered: bool,
+        exclude: str | None = None,
+    ):
         self.a, self.b = {pid: w for w, pid in a}, {pid: w for w, pid in b}
         self.within, self.ordered = within, ordered
+        self.exclude = re.compile(exclude) if exclude else None
 
     @classmethod
     def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Near:
         a = [(w, matcher.add(w, params.a_fuzzy or fuzzy)) for w in params.a]
         b = [(w, matcher.add(w, params.b_fuzzy or fuzzy)) for w in params.b]
-        return cls(a, b, params.within, params.ordered)
+        return cls(a, b, params.within, params.ordered, params.exclude)
 
     def find(self, view: CallView, scope: Scope) -> Result:
         spans: dict[tuple[int, int, int], Span] = {}
@@ -237,6 +258,10 @@ class Near(Operator):
                 if (seg, start, end) in spans or not all(scope.keeps(view, seg, f.start) for f in (fa, fb)):
                     continue
                 chars = view.text(seg).chars
+                if self.exclude and any(
+                    m.start() < end and start < m.end() for m in self.exclude.finditer(chars)
+                ):
+                    continue
                 how = "".join(f'（拼音匹配"{chars[f.start : f.end]}"）' for f in (fa, fb) if not f.exact)
                 expl = f'"{wa}"与"{wb}"相距{max(gap, 0)}字以内{how}'
                 spans[(seg, start, end)] = view.span(seg, start, end, expl, exact=fa.exact and fb.exact)
@@ -314,11 +339,18 @@ class Learned(Operator):
         # reviewers' verdicts); a model trained before they were written does not know them yet.
         examples: list[str] = Field(default_factory=list)
         counter_examples: list[str] = Field(default_factory=list)
+        # a sentence (as the speech model wrote it) matching this regex never fires
+        exclude: str | None = None
 
         @field_validator("examples", "counter_examples")
         @classmethod
         def sentences(cls, v: list[str]) -> list[str]:
             return _words(v)
+
+        @field_validator("exclude")
+        @classmethod
+        def compiles(cls, v: str | None) -> str | None:
+            return _compiles(v)
 
         @field_validator("bank")
         @classmethod
@@ -335,9 +367,11 @@ class Learned(Operator):
         threshold: float | None,
         examples: Sequence[str] = (),
         counter_examples: Sequence[str] = (),
+        exclude: str | None = None,
     ):
         self.bank, self.threshold = bank, threshold
         self.examples, self.counter_examples = tuple(examples), tuple(counter_examples)
+        self.exclude = re.compile(exclude) if exclude else None
 
     @classmethod
     def coerce(cls, raw: Any) -> Any:
@@ -345,7 +379,7 @@ class Learned(Operator):
 
     @classmethod
     def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Learned:
-        return cls(params.bank, params.threshold, params.examples, params.counter_examples)
+        return cls(params.bank, params.threshold, params.examples, params.counter_examples, params.exclude)
 
     def find(self, view: CallView, scope: Scope) -> Result:
         scorer = view.scorer
@@ -379,8 +413,11 @@ class Learned(Operator):
                     continue
             elif REPORTED.search(u.text):  # a whole sentence reporting someone's words (投诉记录…他说…)
                 continue
+            if self.exclude and self.exclude.search(u.text):
+                continue
             backing = corroborated(scored, likely, j, limit) if p < limit and not scored.clause else None
-            if vector is None or (p < limit and backing is None) or not scored.in_context(j, limit):
+            windowed = backing is None and scored.window_fires(j, limit)  # a violation cut in two
+            if vector is None or (p < limit and not (backing or windowed)) or not scored.in_context(j, limit):
                 continue
             if scored.overshadowed(j, limit, detector.thresholds):
                 continue
@@ -389,6 +426,8 @@ class Learned(Operator):
             if scope.first_seconds is not None and start_s >= scope.first_seconds:
                 continue
             example, similarity = detector.nearest(self.bank, vector)
+            if denies(u.text, example):  # 我们不会把您的欠款告诉紧急联系人 (negation.DENIALS)
+                continue
             seg = view.segments[u.segment]
             expl = f"模型判定违规（概率{p:.2f}）：与例句「{example}」相似，{similarity:.2f}"
             if backing is not None:  # a near miss backed by another sentence of the call
@@ -396,6 +435,8 @@ class Learned(Operator):
                 expl += (
                     f"；略低于阈值{limit:.2f}，但{at:.0f}秒处另一句同类（概率{float(backing.probs[j]):.2f}）"
                 )
+            elif windowed and scored.context is not None:
+                expl += f"；略低于阈值{limit:.2f}，连同同一轮的前后句读作{float(scored.context[j]):.2f}"
             end_s = view.time_at(u.segment, u.end)
             spans.append(Span(u.segment, u.start, u.end, seg.speaker, start_s, end_s, u.text, expl, p))
         return Result(bool(spans), tuple(spans))

@@ -42,24 +42,74 @@ TERMS: tuple[Term, ...] = (
     Term(
         "逾期",
         context=_OVERDUE_CONTEXT,
-        avoid=r"第$|这$|每$|首$|上$|下$|前$|^数|^款的",
+        # 还一期/最后一期 are instalments; 金额七千 and 等于起诉 were corrected on written text
+        avoid=r"第$|第十$|这$|每$|首$|上$|下$|前$|还$|最后$|处理$|差$|金$|额$|等$|申请$|^数|^款的|^诉",
         lookalikes=frozenset(
             {"延期", "预计", "一起", "以期", "如期", "星期", "假期", "分期", "到期", "过期"}
         ),
     ),
-    Term("还款", homophones_free=True, context=r"日|计划|金额|方式|渠道|时间|请|尽快|按时|今天|明天"),
-    Term("还钱", homophones_free=True, context=r"不|要|就|你|我|了|快|什么时候"),
-    Term("工号", homophones_free=True, context=r"^[零一二三四五六七八九]|^是|我的|^为"),
-    Term("坐牢", context=r"要$|会$|去$|得$|就$|让你$|等着$|判$|是要$|进去"),
+    Term(
+        "还款",
+        homophones_free=True,
+        context=r"日|计划|金额|方式|渠道|时间|请|尽快|按时|今天|明天",
+        lookalikes=frozenset({"还可"}),
+    ),
+    Term(
+        "还钱",
+        homophones_free=True,
+        context=r"不|要|就|你|我|了|快|什么时候",
+        lookalikes=frozenset({"还欠", "环节", "黄先", "来前", "环球", "环情"}),
+    ),
+    Term("工号", homophones_free=True, context=r"^[零一二三四五六七八九]|^是|我的|^为", avoid=r"成$"),
+    Term("坐牢", context=r"要$|会$|去$|得$|就$|让你$|等着$|判$|是要$|进去", lookalikes=frozenset({"做那"})),
     Term("催收", context=r"^专员|^员|^部|^公司|^机构|^人员|^电话|^的|^中心|^外包|^催", avoid=r"^手|^下"),
     Term("征信", homophones_free=True, context=r"上报|影响|记录|报告|^上|^不|^会|^有"),
     Term("滞纳金", homophones_free=True),
     Term("通讯录", homophones_free=True),
-    Term("起诉", homophones_free=True, context=r"法院|你|会|要|已经|我们|提起|^书"),
+    Term(
+        "起诉",
+        homophones_free=True,
+        context=r"法院|你|会|要|已经|我们|提起|^书",
+        avoid=r"^讼|一$",  # 申请诉讼, 一起说
+        lookalikes=frozenset({"期属"}),  # 逾期属于
+    ),
     Term("身败名裂", homophones_free=True),
-    Term("冻结", context=r"^你|^您|^的|银行卡|账户|^卡|资产|财产|名下|工资"),
+    Term(
+        "冻结",
+        homophones_free=True,
+        avoid=r"自$|劳$|^清|^算|^束|^果|^察",
+        context=r"^你|^您|^的|银行卡|账户|^卡|资产|财产|名下|工资",
+    ),
     Term("拘留", context=r"被$|要$|会$|行政$|刑事$|把你$|^你|^所|^十五天|警察|公安|派出所"),
     Term("犯罪嫌疑人", homophones_free=True),
+    # measured on the development sets' transcripts (build/asr-devset4,6-9): every heard 千款/倩款/渐款/
+    # 线款/限款/见款/现款/宪款… was 欠款, every 系用卡/行用卡/星用卡/心用卡 信用卡, 众才/种才/中才 仲裁,
+    # 施信 (before 被执行人/名单) 失信, 绿索/令所 律所, 动结 冻结 (above); 借款, 付款, 理所(当然) are words
+    # of their own
+    Term(
+        "欠款",
+        context=r"^的|^情况|^金额|^总额|^记录|^信息|^未还|^还|^了|^一直|你$|你的$|这笔$|笔$|有$|的$|^[零一二三四五六七八九十百千万两0-9]",
+        # ...and 界款/戒款/届款/建款 were 借款, heard no nearer 欠款 than it
+        lookalikes=frozenset(
+            {"借款", "付款", "贷款", "存款", "汇款", "罚款", "捐款", "还款", "放款", "钱款"}
+            | {"界款", "戒款", "届款", "建款", "接款", "节款", "街款", "解款", "姐款"}
+        ),
+    ),
+    Term(
+        "信用卡",
+        homophones_free=True,
+        context=r"^的|^还|^欠|^逾期|^已经|^账单|^套现|^刷|^中心|^额度|的$|张$|你$",
+    ),
+    Term("仲裁", context=r"^委|^庭|^院|^机构|^员|^申请|^裁决|申请$|提起$|^案"),
+    Term("失信", context=r"^被执行人|^名单|^人员|^黑名单"),
+    # 人事不 (人事不省 and 人事不知 are idioms), 金针 (a word: only where a case is handed over)
+    Term("人事部", context=r"你们$|他们$|^电话|^打|^的|^领导|^经理|^那边|给$|找$", avoid=r"^省|^知|个$"),
+    Term(
+        "经侦",
+        context=r"移交$|交给$|转给$|转到$|^大队|^支队|^介入|^立案|^部门",
+        lookalikes=frozenset({"荆州", "精准", "京城", "经证"}),
+    ),
+    Term("律所", context=r"^的|^律师|^那边|^这边|^发|^委托|我们$|是$|的$", lookalikes=frozenset({"理所"})),
 )
 
 

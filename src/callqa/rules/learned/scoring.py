@@ -29,6 +29,11 @@ spread over its clauses reads as one only there. On the development sets this ca
 (devset 32 -> 33/34 written, 31 -> 32/34 confused) and flagged no compliant call; the example calls
 and development sets have 7% more units to score.
 
+The window also lifts: a unit under its threshold (by at most CONTEXT_SHARE of it) fires when its
+window reaches the threshold (`ScoredUnit.window_fires`), a violation the speech model cut over two
+segments or sentences. On the development sets this caught 2 more rendered calls (devset4 19 -> 20/22,
+devset6 9 -> 10/12) and changed nothing else in any mode.
+
 A borderline reading of one category is dropped where the same unit plainly is another
 (`ScoredUnit.overshadowed`: confident for it, and likelier): 「我们的人已经到你们小区门口了。」, 0.96 threat,
 also read 0.85 against 0.84 as disclosure, is a threat only. It changed no development-set call.
@@ -86,6 +91,18 @@ class ScoredUnit:
             return False
         sure = float(self.probs[j]) >= limit + CLAUSE_MARGIN * (1 - limit)
         return sure and float(self.sentence[j]) >= CLAUSE_SENTENCE * limit
+
+    def window_fires(self, j: int, limit: float) -> bool:
+        """Whether a sentence under threshold `limit` for category `j` fires with its window: read
+        joined with its neighbours in the turn it reaches the threshold (a violation the speech model
+        cut in two: 「我们吉里金针对那边接手了」「我今天就是代表吉里给您打这个电话」, 0.80 against 0.87
+        alone, above it joined). Only borderline units have a window (`CallScorer._context`)."""
+        return (
+            not self.clause
+            and self.context is not None
+            and float(self.probs[j]) < limit
+            and float(self.context[j]) >= limit
+        )
 
     def in_context(self, j: int, limit: float) -> bool:
         """Whether a hit of category `j` at threshold `limit` stands: the unit is confident, or its
