@@ -34,6 +34,11 @@ def mono(*lines: str) -> list[Segment]:
         "打错了，我不是什么王强。",
         "你把卡号给我，我马上微信转给你。",
         "上回那个人态度太差了。",
+        "昨天有人加我微信，说能帮我延期。",
+        "我听别人说欠信用卡要判刑。",
+        "我还以为你们要来抓我了。",
+        "我差点就上当了。",
+        "你们是不是要去法院告我爸？",
     ],
 )
 def test_answerers_sentences_are_recognised(sentence: str) -> None:
@@ -56,6 +61,14 @@ def test_answerers_sentences_are_recognised(sentence: str) -> None:
 )
 def test_agents_sentences_are_not(sentence: str) -> None:
     assert not answerers_words(sentence, 0, len(sentence))
+
+
+def test_the_sentence_after_an_answerers_question_is_the_answerers() -> None:
+    text = "我会不会因为这个被抓？我女儿明年要考研。"
+    start = text.index("女儿")
+    assert answerers_words(text, start, start + 2)
+    statement = "我是他姐姐。他明年要考研。"  # no question before it: the next sentence may be anyone's
+    assert not answerers_words(statement, statement.index("明年"), statement.index("明年") + 2)
 
 
 def test_sentence_around_takes_the_sentence_of_the_span() -> None:

@@ -151,6 +151,22 @@ COMPLIANT = [
     "现在有骗子专门冒充催收公司，您多留心。",
     "老赖指的是被法院判决以后还拒不履行的人，您不是。",
     "我把投诉记录念一遍：他说再不还就让您全村都知道，是这样吗？",
+    # what the court does, named as its procedure; the credit report as the true consequence
+    "判决以后还不履行，这是法院的执行程序，我们公司管不了。",
+    "按照规定，逾期记录是要报送到您个人征信的。",
+    # a garbled fragment naming nobody and holding no insult (那样只会越滚越大, heard)
+    "那样只会越鬼越大",
+    # negations further from the word: someone made to do it, a generic warning, a purpose advised against
+    "我们从来不会叫客户把钱打到员工的个人卡上。",
+    "别把钱转给任何自称是我们同事的个人支付宝。",
+    "千万别为了凑这笔钱去其他平台借款。",
+    "我们不方便主动联系您家里人，您自己跟他们说就好。",
+    # a scam named, nothing to do with it, the company's own account
+    "谁让您往个人账户里打钱，那都是骗子。",
+    "这件事跟拘留没有任何关系，是民事纠纷。",
+    "客服会告诉您公司的对公账户和户名。",
+    # what follows a judgment the debtor does not carry out
+    "判决生效以后还不履行的，法院可以依法强制执行，还可能列入失信名单。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
@@ -301,6 +317,23 @@ def test_a_complaint_read_back_across_a_cut_sentence_is_no_violation() -> None:
         Segment("agent", 27.69, 30.39, "我就告诉你单位"),
     ]
     assert {h.category for h in evaluate(PACK, INFO, threat)} == {"third_party_disclosure"}
+
+
+def test_a_warning_disavowed_across_a_cut_sentence_is_no_violation() -> None:
+    """「谁让您往个人账户里转钱的，一律拒绝」 cut in two: the refusal in the next segment still disavows;
+    a new sentence, or a pause as between turns, does not carry it back."""
+
+    def said(first: str, second: str, gap: float = 0.0) -> set[str]:
+        cut = [
+            Segment("agent", 0.0, 5.0, OPENING),
+            Segment("agent", 20.0, 23.0, first),
+            Segment("agent", 23.0 + gap, 26.0 + gap, second),
+        ]
+        return {h.category for h in evaluate(PACK, INFO, cut)}
+
+    assert said("谁让您往个人账户里转钱的", "一律拒绝") == set()
+    assert said("您转到我个人账户。", "一律拒绝别人") == {"improper_repayment"}
+    assert said("谁让您往个人账户里转钱的", "一律拒绝", gap=2.0) == {"improper_repayment"}
 
 
 def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_name() -> None:

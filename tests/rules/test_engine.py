@@ -124,6 +124,36 @@ def test_after_and_before(make_pack) -> None:
     assert fired(before, segs(("agent", "今天就上门"), ("customer", "我明天还")))
 
 
+def test_until_ends_what_after_opened(make_pack) -> None:
+    when = """
+    all:
+      - any:
+          - id: stranger
+            role: customer
+            keyword: [我是他妈]
+          - not:
+              id: debtor
+              role: customer
+              keyword: [我是本人]
+      - role: agent
+        after: stranger
+        until: debtor
+        keyword: [欠款]
+    """
+    pack = make_pack(rule_yaml(when))
+    told_mother = segs(("customer", "我是他妈"), ("agent", "他的欠款到期了"))
+    assert {h.text for h in fired(pack, told_mother)} == {"我是他妈", "欠款"}
+    # the debtor took the phone before the agent spoke of the debt; the `not` holding its name adds nothing
+    assert not fired(
+        pack, segs(("customer", "我是他妈"), ("customer", "喂，我是本人"), ("agent", "您的欠款到期了"))
+    )
+    # ... an earlier debtor's word does not end a later stranger's turn
+    later = segs(("customer", "我是本人"), ("customer", "我是他妈"), ("agent", "他的欠款到期了"))
+    assert [h.text for h in fired(pack, later)][-1] == "欠款"
+    with pytest.raises(RulePackError, match="until"):
+        make_pack(rule_yaml("keyword: [欠款]\nuntil: stranger"))
+
+
 def test_required_absence(make_pack) -> None:
     body = """\
 rules:

@@ -54,6 +54,7 @@ def test_confident_mishearings_are_restored(heard: str, fixed: str) -> None:
         "这是理所当然的",  # not 律所
         "我是中才",  # no context for 仲裁
         "还款后系统自动结清",  # 结清, not 冻结
+        "我是德沛资产管理的调节专员",  # the mediator's title beside 资产, not 冻结
         "您去劳动监察那边反映过吗",
         "他当时人事不省",  # an idiom, not 人事部
         "我负责处理个人事务的",

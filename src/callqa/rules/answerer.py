@@ -42,6 +42,13 @@ ANSWERER_ONLY = re.compile(
     # rhetorical 你不还是不是想坐牢？ or 我是不是得去你家一趟？)
     rf"|(?:^|[，,])(?:(?![你您])[^，,。！？!?]){{0,8}}(?:我|俺|不还|没还|欠钱|欠款|逾期)(?!们)[^，,。！？!?]{{0,4}}"
     rf"(?:会不会|是不是|是否)(?!想)[^，,。！？!?]{{0,6}}?{_HARM}[^。！？!?]{{0,8}}[？?]"
+    # ... or asking what the caller means to do: 你们是不是要去告我孙子，让他坐牢啊？
+    r"|(?:你们|您们)(?:是不是|会不会|要不要)要?[^。！？!?]{0,12}(?:告|起诉|抓|坐牢|上门|找)[^。！？!?]{0,10}[吗啊呀吧？?]"
+    # someone else reaching the customer, what the customer heard or feared: 有人加我微信, 我听人说…要坐牢,
+    # 我还以为真要被抓了, 我差点就把钱转过去了
+    r"|有个?人[^，,。！？!?]{0,4}(?:加我|找我|联系我|给我打|打电话给我|打给我)"
+    r"|听(?:人|别人|朋友|邻居|他们|家里人)说|吓死我了"
+    rf"|我还?以为[^。！？!?]{{0,10}}{_HARM}|(?:我|俺)差点(?:就|儿)?"
 )
 # The agent addressing the customer by surname and title at the head of a sentence (许先生，今天…): a
 # customer does not open that way, whatever the speaker model reads in the rest.
@@ -57,8 +64,15 @@ def sentence_around(text: str, start: int, end: int) -> str:
 
 
 def answerers_words(text: str, start: int, end: int) -> bool:
-    """Whether characters [start, end) of `text` lie in a sentence only the answerer would say."""
-    return bool(ANSWERER_ONLY.search(sentence_around(text, start, end)))
+    """Whether characters [start, end) of `text` lie in a sentence only the answerer would say, or
+    in one right after such a question in the same segment (我欠钱会不会影响我儿子？他以后想考公务员。)."""
+    if ANSWERER_ONLY.search(sentence_around(text, start, end)):
+        return True
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    head = text[:begin].rstrip()
+    if not head.endswith(("？", "?")):
+        return False
+    return bool(ANSWERER_ONLY.search(sentence_around(head, len(head) - 1, len(head))))
 
 
 def agents_words(text: str, start: int, end: int) -> bool:

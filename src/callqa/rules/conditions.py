@@ -29,12 +29,14 @@ class Condition:
 
 @dataclass(eq=False)
 class Leaf(Condition):
-    """One operator looked at through a scope, optionally only after/before another condition's hits."""
+    """One operator looked at through a scope, optionally only after/before another condition's hits;
+    `until` ends what `after` opened (after the third party spoke, until the debtor took the phone)."""
 
     operator: Operator
     scope: Scope
     after: Condition | None = None
     before: Condition | None = None
+    until: Condition | None = None
     label: str | None = None
 
     def _evaluate(self, view: CallView) -> Result:
@@ -49,6 +51,9 @@ class Leaf(Condition):
             if not anchor.spans:
                 return Result(False)
             spans = [s for s in spans if keep(s.start_s, s.end_s, anchor)]
+        if self.after is not None and self.until is not None:
+            anchors, ends = self.after.evaluate(view), self.until.evaluate(view)
+            spans = [s for s in spans if not _ended(s.start_s, anchors, ends)]
         return Result(bool(spans), tuple(spans))
 
     def describe(self) -> str:
@@ -58,6 +63,12 @@ class Leaf(Condition):
 
 def _is_after(start_s: float, end_s: float, anchor: Result) -> bool:
     return start_s >= min(s.end_s for s in anchor.spans)
+
+
+def _ended(start_s: float, anchor: Result, until: Result) -> bool:
+    """Whether an `until` hit lies between the last `anchor` hit before `start_s` and `start_s`."""
+    opened = max(s.end_s for s in anchor.spans if s.end_s <= start_s)
+    return any(u.start_s >= opened and u.end_s <= start_s for u in until.spans)
 
 
 def _is_before(start_s: float, end_s: float, anchor: Result) -> bool:

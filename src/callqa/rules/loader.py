@@ -31,6 +31,7 @@ class Modifiers(BaseModel):
     first_seconds: float | None = Field(None, gt=0)
     first_sentences: int | None = Field(None, gt=0)
     after: str | None = None
+    until: str | None = None
     before: str | None = None
     id: str | None = None
     label: str | None = None
@@ -226,7 +227,9 @@ def _parse_condition(raw: Any, path: Path_, inherited: dict[str, Any], ctx: _Ctx
         if mods["id"] in ctx.named:
             ctx.error((*path, "id"), f"duplicate condition id '{mods['id']}'")
         ctx.named[mods["id"]] = node
-    for attr in ("after", "before"):
+    if "until" in mods and "after" not in mods:
+        ctx.error((*path, "until"), "'until' ends an 'after' span; give 'after' too")
+    for attr in ("after", "until", "before"):
         if attr in mods:
             if isinstance(node, Leaf):
                 ctx.refs.append((node, attr, mods[attr], (*path, attr)))

@@ -36,6 +36,11 @@ NEGATORS = (
     "不会因为",
     "不能因为",
     "不会仅仅因为",
+    # not done, not needed: 我们不方便主动联系您儿子, 我们不需要您帮他还
+    "不方便",
+    "不便",
+    "不需要",
+    "不必",
     "谈不上",
     "说不上",
     "算不上",
@@ -74,7 +79,23 @@ LAWFUL_BEFORE = re.compile(
     r"|法院(?:才能|才会|才可能|可能|会)?(?:依法)?(?:纳入|列入|列为|认定为?)$"
     r"|(?:不会|不可能|没有人|不会有人)[^，,。！？]{0,4}因为[^，,。！？]{0,10}$"
     # a negated 把-frame, however long its object: 我们不会把您的欠款情况告诉您单位领导
-    r"|(?:不会|绝不会|不可能|不能|不得|从不|从来不|没有|没)把(?:(?!就|才|否则|不然|的话)[^，,。！？]){0,14}$"
+    # ... also when someone is made to do it: 我们从来不会让客户把钱转到个人支付宝
+    r"|(?:不会|绝不会|不可能|不能|不得|从不|从来不|没有|没)(?:(?:让|叫|要求|请|帮)[^，,。！？把]{0,4})?把"
+    r"(?:(?!就|才|否则|不然|的话)[^，,。！？]){0,14}$"
+    # a generic warning: 不要发给任何自称工作人员的私人微信
+    r"|(?:不要|别|不会|从不|从来不|不能|不用|切勿|请勿)[^，,。！？]{0,12}任何[^，,。！？]{0,12}$"
+    # advice against doing it for a purpose: 千万别为了还这笔钱去其他网贷平台借新的
+    r"|(?:别|不要|不能|不建议)再?(?:为了|因为)[^，,。！？]{0,12}$"
+    # nobody will say it: 也不会有人说不还就抓人
+    r"|(?:不会有人|没有人|没人)(?:说|讲|威胁|要求)[^，,。！？]{0,16}$"
+)
+# Earlier in the same sentence, across its commas: the court acting by law, or what follows a judgment
+# the debtor does not carry out (判决生效后如果不履行，法院可以依法强制执行，也可能列入失信名单).
+# Only then the court would (法院才会…列为失信被执行人) is a condition, no threat. 依法 is often heard 以法.
+LAWFUL_SENTENCE = re.compile(
+    r"法院(?:可以|可能|会|才会|才能|才可能|也只能|将)?[依以]法[^。！？!?；;]{0,30}$"
+    r"|法院才(?:能|会|可能|可以)[^。！？!?；;]{0,20}$"
+    r"|(?:判决|裁定|判了)[^。！？!?；;]{0,16}(?:不履行|未履行|没有履行|不执行|不还)[^。！？!?；;]{0,40}$"
 )
 
 
@@ -82,6 +103,8 @@ def is_negated(text: NormalizedText, start: int) -> bool:
     """Whether a negator in the same clause ends within a few chars before normalised `start`, or the
     court acts by law right before it."""
     if LAWFUL_BEFORE.search(text.chars[max(text.clause_start(start), start - 24) : start]):
+        return True
+    if LAWFUL_SENTENCE.search(_sentence_before(text.original, text.original_span(start, start + 1)[0])):
         return True
     before = text.chars[max(text.clause_start(start), start - WINDOW - _LONGEST) : start]
     if _FIRST_CHARS.isdisjoint(before):
@@ -115,6 +138,7 @@ DISAVOWALS = re.compile(
     # a refusal: 我个人的微信也不能用来收款
     r"|不(?:能|可以|允许|会)(?:用来|用于|拿来)?(?:收款|收钱|代收|收您的|收你的)"
     r"|逾期本身不|无权(?:这样|这么)?做|我们(?:公司)?(?:没有这个权力|没有这个权利|没有权力|无权)"
+    r"|(?:我们|公司)[^，。！？]{0,4}(?:没有|无)(?:这个)?(?:资格|权力|权利)"
     # someone else's words, quoted: 对方说了老赖和不要脸这样的话
     r"|[\u4e00-\u9fff](?:这样|这种|之类)的话|说(?:了|过)?(?:这种|这样的)话"
     # a word defined: 老赖说的是被法院判决后拒不履行的人
@@ -123,6 +147,12 @@ DISAVOWALS = re.compile(
     r"|的说法|这(?:种|个)说法"
     # the speaker doubts it: 会被列成失信被执行人，是真的吗
     r"|是(?:不是)?真的吗|是不是真的"
+    # a scam named, a refusal urged: 那都是骗子, 凡是…的都请直接拒绝, 您很可能遇到诈骗了
+    r"|(?:那|都|就|全)是骗子|遇到(?:了)?(?:诈骗|骗子)|是诈骗电话|(?:都请?|一律|请)(?:直接)?拒绝"
+    # nothing to do with it, untouched: 跟抓人没关系, 孩子读公立学校不受影响
+    r"|没(?:有)?(?:任何)?关系|无关|不受(?:影响|限制)"
+    # whoever asks for it is not the company: 让转个人账户的都不是我们
+    r"|的?(?:都|就|那)不是我们(?:公司)?(?:的人)?(?=[，,。！？!?]|$)"
 )
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal
@@ -143,11 +173,16 @@ REPORTED = re.compile(
 SENTENCE_START = re.compile(r".*[。！？!?；;]", re.S)
 
 
-def reported_before(original: str, at: int) -> bool:
-    """Whether the sentence of `original` before offset `at` reports someone else's words."""
+def _sentence_before(original: str, at: int) -> str:
+    """The part of `original`'s sentence before offset `at`."""
     before = original[:at]
     head = SENTENCE_START.match(before)
-    return bool(REPORTED.search(before[head.end() :] if head else before))
+    return before[head.end() :] if head else before
+
+
+def reported_before(original: str, at: int) -> bool:
+    """Whether the sentence of `original` before offset `at` reports someone else's words."""
+    return bool(REPORTED.search(_sentence_before(original, at)))
 
 
 def reported_across(previous: str, current: str, at: int) -> bool:
@@ -168,9 +203,23 @@ def is_reported(text: NormalizedText, start: int) -> bool:
 def is_disavowed(text: NormalizedText, start: int) -> bool:
     """Whether the rest of the sentence from normalised `start` disavows what is matched there."""
     at, _ = text.original_span(start, start + 1)
-    rest = text.original[at : at + DISAVOWAL_REACH]
+    return disavowed_in(text.original[at:])
+
+
+def disavowed_in(rest: str) -> bool:
+    """Whether `rest`, a sentence's remainder from a match on, disavows the match (DISAVOWALS)."""
+    rest = rest[:DISAVOWAL_REACH]
     end = SENTENCE_END.search(rest)
     return bool(DISAVOWALS.search(rest[: end.start()] if end else rest))
+
+
+def disavowed_across(current: str, at: int, following: str) -> bool:
+    """Whether the sentence at offset `at` of `current`, cut off by the speech model, is disavowed in
+    `following`, the same speaker's next segment (「凡是让您转到个人账户的」「都请直接拒绝」):
+    `current` has no sentence end after `at`, and `following`'s first sentence disavows."""
+    if SENTENCE_END.search(current[at:]):
+        return False
+    return disavowed_in(current[at:] + "，" + following)
 
 
 # A sentence the model reads as a violation, but with a firm negation its nearest violating example

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from callqa.rules.callview import CallView
 from callqa.rules.model import Role
-from callqa.rules.negation import is_disavowed, is_negated, is_reported, reported_across
+from callqa.rules.negation import disavowed_across, is_disavowed, is_negated, is_reported, reported_across
 from callqa.text.matcher import Found
 
 SPLIT_GAP_S = 0.3  # segments of one speaker this close may be one sentence the speech model cut
@@ -55,6 +55,7 @@ class Scope:
             or is_disavowed(text, start)
             or is_reported(text, start)
             or _continues_a_report(view, seg, text.original_span(start, start + 1)[0])
+            or _disavowed_next(view, seg, text.original_span(start, start + 1)[0])
         )
 
     def occurrences(
@@ -89,3 +90,14 @@ def _continues_a_report(view: CallView, seg: int, at: int) -> bool:
     if before.speaker != this.speaker or this.start_s - before.end_s > SPLIT_GAP_S:
         return False
     return reported_across(before.text, this.text, at)
+
+
+def _disavowed_next(view: CallView, seg: int, at: int) -> bool:
+    """Whether the sentence at original offset `at` of segment `seg` runs on into the same speaker's
+    next segment, cut off by the speech model, and is disavowed there (`negation.disavowed_across`)."""
+    if seg + 1 >= len(view.segments):
+        return False
+    this, after = view.segments[seg], view.segments[seg + 1]
+    if after.speaker != this.speaker or after.start_s - this.end_s > SPLIT_GAP_S:
+        return False
+    return disavowed_across(this.text, at, after.text)

@@ -79,6 +79,8 @@ TERMS: tuple[Term, ...] = (
         homophones_free=True,
         avoid=r"自$|劳$|^清|^算|^束|^果|^察",
         context=r"^你|^您|^的|银行卡|账户|^卡|资产|财产|名下|工资",
+        # the mediator's title heard near the agency's name (德沛资产管理的调节专员)
+        lookalikes=frozenset({"调节", "调解", "团结", "总结", "终结"}),
     ),
     Term("拘留", context=r"被$|要$|会$|行政$|刑事$|把你$|^你|^所|^十五天|警察|公安|派出所"),
     Term("犯罪嫌疑人", homophones_free=True),
