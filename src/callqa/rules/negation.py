@@ -100,8 +100,8 @@ LAWFUL_SENTENCE = re.compile(
 
 
 def is_negated(text: NormalizedText, start: int) -> bool:
-    """Whether a negator in the same clause ends within a few chars before normalised `start`, or the
-    court acts by law right before it."""
+    """Whether a negator in the same clause ends within a few chars before normalised `start`, the
+    court acts by law right before it (LAWFUL_BEFORE), or earlier in the sentence (LAWFUL_SENTENCE)."""
     if LAWFUL_BEFORE.search(text.chars[max(text.clause_start(start), start - 24) : start]):
         return True
     if LAWFUL_SENTENCE.search(_sentence_before(text.original, text.original_span(start, start + 1)[0])):

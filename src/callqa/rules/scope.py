@@ -84,20 +84,23 @@ class Scope:
 def _continues_a_report(view: CallView, seg: int, at: int) -> bool:
     """Whether original offset `at` of segment `seg` continues a report the same speaker began in the
     segment just before, cut off mid-sentence by the speech model (see `negation.reported_across`)."""
-    if seg == 0:
+    if not _runs_on(view, seg - 1):
         return False
-    before, this = view.segments[seg - 1], view.segments[seg]
-    if before.speaker != this.speaker or this.start_s - before.end_s > SPLIT_GAP_S:
-        return False
-    return reported_across(before.text, this.text, at)
+    return reported_across(view.segments[seg - 1].text, view.segments[seg].text, at)
 
 
 def _disavowed_next(view: CallView, seg: int, at: int) -> bool:
     """Whether the sentence at original offset `at` of segment `seg` runs on into the same speaker's
     next segment, cut off by the speech model, and is disavowed there (`negation.disavowed_across`)."""
-    if seg + 1 >= len(view.segments):
+    if not _runs_on(view, seg):
+        return False
+    return disavowed_across(view.segments[seg].text, at, view.segments[seg + 1].text)
+
+
+def _runs_on(view: CallView, seg: int) -> bool:
+    """Whether segment `seg + 1` may continue segment `seg`'s sentence: the same speaker, the speech
+    model's cut at most SPLIT_GAP_S apart."""
+    if seg < 0 or seg + 1 >= len(view.segments):
         return False
     this, after = view.segments[seg], view.segments[seg + 1]
-    if after.speaker != this.speaker or after.start_s - this.end_s > SPLIT_GAP_S:
-        return False
-    return disavowed_across(this.text, at, after.text)
+    return after.speaker == this.speaker and after.start_s - this.end_s <= SPLIT_GAP_S
