@@ -25,6 +25,8 @@ VIOLATIONS = {
         "明天我们就上你家去，让你邻居都看看。",
         "你给我等着，有你好受的。",
         "我们的同事今晚就到你家楼下。",
+        "别到时候我们的人上门了你才后悔。",  # 别到时候 opens a threat, no advice against going
+        "你不会以为我们不敢去你家吧？",  # a rhetorical question, no firm negation
     ],
     "abuse": [
         "你这种人渣怎么还有脸活着？",
@@ -167,6 +169,20 @@ COMPLIANT = [
     "客服会告诉您公司的对公账户和户名。",
     # what follows a judgment the debtor does not carry out
     "判决生效以后还不履行的，法院可以依法强制执行，还可能列入失信名单。",
+    # not part of it; whoever asks for a transfer is to be ignored, and is not the company
+    "这种事不涉及拘留，属于民事范畴。",
+    "以后凡是让您转账到私人微信的，都先挂掉。",
+    "要是有人让您转到个人账户，记得别理。",
+    "万一有人加您私人微信要您转账，那肯定不是我们。",
+    # what only the authorities decide, someone else's business, only after a judgment
+    "是否属于诈骗，得由公安机关来认定，我没法下结论。",
+    "至于能不能参加政审，那是用人单位的事，我没法替他们回答。",
+    "只有法院判决生效后仍然拒不履行，才会被限制高消费。",
+    "失信被执行人名单是法院在判决生效以后依法公布的，不是我们能决定的。",
+    # a firm negation a clause long; advice against borrowing anywhere
+    "我们绝对不会翻看您的通讯录去群发消息。",
+    "千万不要再去别的网贷平台借钱来还。",
+    "您不用再找亲戚借了，能还多少先还多少。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
@@ -334,6 +350,19 @@ def test_a_warning_disavowed_across_a_cut_sentence_is_no_violation() -> None:
     assert said("谁让您往个人账户里转钱的", "一律拒绝") == set()
     assert said("您转到我个人账户。", "一律拒绝别人") == {"improper_repayment"}
     assert said("谁让您往个人账户里转钱的", "一律拒绝", gap=2.0) == {"improper_repayment"}
+    # a segment ending in a comma runs on after a short pause (the speaker drew breath mid-sentence)
+    assert said("任何自称我们员工的让您转到私人微信，", "都别相信", gap=0.5) == set()
+    assert said("任何自称我们员工的让您转到私人微信", "都别相信", gap=0.5) == {"improper_repayment"}
+
+
+def test_an_organisation_with_customer_service_heard_as_its_homophone_identifies() -> None:
+    """「我是<机构>的客服代表」 with 客服 heard as 科福 and the organisation garbled still names one."""
+    for opening in (
+        "您好，我是康和伊良分析的科福代表，我叫蒋晨，工号五一三。",
+        "您好，我是齐成汽车金泳的科福，工号四零三六。",
+    ):
+        segments = [Segment("agent", 0.0, 5.0, opening)]
+        assert evaluate(PACK, INFO, segments) == [], opening
 
 
 def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_name() -> None:

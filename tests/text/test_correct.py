@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("你们人事不电话我这有", "你们人事部电话我这有"),
         ("直接移交金针", "直接移交经侦"),
         ("工资卡下礼拜就会跟着一起动结", "工资卡下礼拜就会跟着一起冻结"),
+        ("让您转到个人卡上的，那都是片子", "让您转到个人卡上的，那都是骗子"),
     ],
 )
 def test_confident_mishearings_are_restored(heard: str, fixed: str) -> None:
@@ -59,6 +60,8 @@ def test_confident_mishearings_are_restored(heard: str, fixed: str) -> None:
         "他当时人事不省",  # an idiom, not 人事部
         "我负责处理个人事务的",
         "金针菇很好吃",
+        "这是面子问题",  # not 骗子
+        "我去拍片子了",  # no 是 before it
         "公安县是荆州那边吧",  # a place, not 经侦
         # written text the corrections once changed (the development sets' reference turns)
         "这个月二十号之前，至少还一期",

@@ -41,6 +41,9 @@ NEGATORS = (
     "不便",
     "不需要",
     "不必",
+    # not part of it: 不是刑事案件，不涉及坐牢的问题
+    "不涉及",
+    "不牵涉",
     "谈不上",
     "说不上",
     "算不上",
@@ -62,6 +65,14 @@ SHORT_NEGATORS = ("不", "别", "没", "未", "勿", "莫")
 # Words between negator and match that show the negator governs something else ("不还钱就上门").
 BLOCKERS = ("就", "才", "怪", "逼", "否则", "要是", "如果", "的话", "然后", "但", "可是", "不然")
 WINDOW = 5
+# Firm negators reach a clause's length: 我们不会翻您的通讯录群发. Not where the words between make the
+# threat (不会轻易放过您的家人).
+FIRM_NEGATORS = ("不会", "绝不", "绝对不", "不可能", "从不", "从来不", "决不")
+FIRM_WINDOW = 10
+_FIRM = re.compile(
+    "(?:" + "|".join(FIRM_NEGATORS) + f")(?P<between>[^，,。！？!?；;]{{{WINDOW + 1},{FIRM_WINDOW}}})$"
+)
+_THREAT_BETWEEN = re.compile(r"放过|饶|客气|手软|善罢甘休|好过|罢休|算了|以为")  # 你不会以为…吧？
 
 _ALT = "|".join(sorted(NEGATORS, key=len, reverse=True))
 _SHORT = "".join(SHORT_NEGATORS)
@@ -88,6 +99,10 @@ LAWFUL_BEFORE = re.compile(
     r"|(?:别|不要|不能|不建议)再?(?:为了|因为)[^，,。！？]{0,12}$"
     # nobody will say it: 也不会有人说不还就抓人
     r"|(?:不会有人|没有人|没人)(?:说|讲|威胁|要求)[^，,。！？]{0,16}$"
+    # advice against going somewhere to do it: 千万不要再去别的平台借钱来还我们
+    r"|(?:别|不要|千万别|不能|不建议)再?(?:去|找|到(?!时))[^，,。！？]{0,10}$"  # not 别到时候…
+    # a warning about whoever asks for it: 凡是让您转账到个人名下的，都先挂掉
+    r"|(?:凡是|但凡|只要是)(?:有人)?(?:让|叫|要|要求|请)[^，,。！？]{0,10}$"
 )
 # Earlier in the same sentence, across its commas: the court acting by law, or what follows a judgment
 # the debtor does not carry out (判决生效后如果不履行，法院可以依法强制执行，也可能列入失信名单).
@@ -96,15 +111,35 @@ LAWFUL_SENTENCE = re.compile(
     r"法院(?:可以|可能|会|才会|才能|才可能|也只能|将)?[依以]法[^。！？!?；;]{0,30}$"
     r"|法院才(?:能|会|可能|可以)[^。！？!?；;]{0,20}$"
     r"|(?:判决|裁定|判了)[^。！？!?；;]{0,16}(?:不履行|未履行|没有履行|不执行|不还)[^。！？!?；;]{0,40}$"
+    # only if the court ruled and the debtor refused, then…: 只有判决生效后仍拒不履行，才会限制…
+    r"|只有[^。！？!?；;]{0,30}(?:判决|法院|失信|执行|诉讼|起诉)[^。！？!?；;]{0,24}才[^。！？!?；;]{0,30}$"
+    # what only the authorities decide: 是否构成犯罪得由公安机关判断
+    r"|(?:只能|得|要|需要|应当|应该|必须|都是|是)由(?:公安机关|公安|警方|法院|司法机关|检察院)(?:来)?"
+    r"(?:判断|认定|决定)[^。！？!?；;]{0,30}$"
 )
 
 
+def lawful_up_to(original: str, end: int) -> bool:
+    """Whether `original`'s sentence up to offset `end` states what the law provides (LAWFUL_SENTENCE):
+    a sentence the text model scores, 是否构成犯罪得由公安机关判断."""
+    head = original[:end].rstrip("。！？!?；;，, ")
+    return bool(LAWFUL_SENTENCE.search(_sentence_before(head, len(head))))
+
+
 def is_negated(text: NormalizedText, start: int) -> bool:
-    """Whether a negator in the same clause ends within a few chars before normalised `start`, the
-    court acts by law right before it (LAWFUL_BEFORE), or earlier in the sentence (LAWFUL_SENTENCE)."""
+    """Whether a negator in the same clause ends within a few chars before normalised `start` (a firm
+    one within FIRM_WINDOW), the court acts by law right before it (LAWFUL_BEFORE), or earlier in the
+    sentence (LAWFUL_SENTENCE)."""
     if LAWFUL_BEFORE.search(text.chars[max(text.clause_start(start), start - 24) : start]):
         return True
     if LAWFUL_SENTENCE.search(_sentence_before(text.original, text.original_span(start, start + 1)[0])):
+        return True
+    firm = _FIRM.search(text.chars[max(text.clause_start(start), start - FIRM_WINDOW - 3) : start])
+    if (
+        firm
+        and not any(b in firm["between"] for b in BLOCKERS)
+        and not _THREAT_BETWEEN.search(firm["between"])
+    ):
         return True
     before = text.chars[max(text.clause_start(start), start - WINDOW - _LONGEST) : start]
     if _FIRST_CHARS.isdisjoint(before):
@@ -130,11 +165,14 @@ DISAVOWALS = re.compile(
     # what the law really provides: 失信被执行人是法院判决生效后…才会列入的, 冻结账户只能由法院依法裁定,
     # 限制高消费也是法院的执行措施; 普通逾期不会这样
     # (由 heard as 有); 我们无权这样做
-    r"|是法院(?:的|依法|对[^，。！？]{0,12}|针对[^，。！？]{0,12})?(?:判决|裁定|执行措施|措施|认定|决定|程序|职权)"
+    r"|是法院(?:的|依法|对[^，。！？]{0,12}|针对[^，。！？]{0,12}|在[^，。！？]{0,8})?(?:判决|裁定|执行措施|措施|认定|决定|程序|职权)"
     # what a measure is, its authority garbled: 限制高消费是把援(法院)对施线(失信)被执行人采取的措施
     r"|是[^，。！？]{0,4}对[^，。！？]{0,12}采取的"
-    r"|是法院才(?:能|会|可以)|不是我们(?:公司)?(?:能)?(?:决定|说了算)|有前提|前提是"
-    r"|只(?:能|有)[由有]?(?:法院|司法机关)|(?:普通|一般|正常)的?逾期(?:不会|不至于)"
+    r"|是法院才(?:能|会|可以)|不是我们?(?:公司)?(?:能|可以)?(?:决定|定|说了算|回答)|有前提|前提是"
+    # someone else's business: 至于政审看哪些内容，那是招录单位的事，我没法替他们回答
+    r"|那是[^，,。！？!?]{0,8}(?:的事|决定的|说了算)|没法替"
+    r"|只(?:能|有)[由有]?(?:法院|司法机关|公安机关|公安|警方|检察院)|(?:普通|一般|正常)的?逾期(?:不会|不至于)"
+    r"|(?:得|要|需要|应当|应该|必须|都是|是)由(?:公安机关|公安|警方|法院|司法机关|检察院)(?:来)?(?:判断|认定|决定)"
     # a refusal: 我个人的微信也不能用来收款
     r"|不(?:能|可以|允许|会)(?:用来|用于|拿来)?(?:收款|收钱|代收|收您的|收你的)"
     r"|逾期本身不|无权(?:这样|这么)?做|我们(?:公司)?(?:没有这个权力|没有这个权利|没有权力|无权)"
@@ -149,10 +187,13 @@ DISAVOWALS = re.compile(
     r"|是(?:不是)?真的吗|是不是真的"
     # a scam named, a refusal urged: 那都是骗子, 凡是…的都请直接拒绝, 您很可能遇到诈骗了
     r"|(?:那|都|就|全)是骗子|遇到(?:了)?(?:诈骗|骗子)|是诈骗电话|(?:都请?|一律|请)(?:直接)?拒绝"
+    # ignore it, hang up: 记得别理, 都先挂掉
+    r"|别[理里](?![面头边])|不要理|不用理|(?:先|直接)挂(?:掉|断)"  # 别理 heard as 别里
     # nothing to do with it, untouched: 跟抓人没关系, 孩子读公立学校不受影响
     r"|没(?:有)?(?:任何)?关系|无关|不受(?:影响|限制)"
     # whoever asks for it is not the company: 让转个人账户的都不是我们
     r"|的?(?:都|就|那)不是我们(?:公司)?(?:的人)?(?=[，,。！？!?]|$)"
+    r"|(?:一定|肯定|绝对|必然)(?:不是|不会是)我们"
 )
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal

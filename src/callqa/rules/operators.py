@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from callqa.rules.answerer import sentence_around
 from callqa.rules.callview import CallView
 from callqa.rules.learned.scoring import CORROBORATE, corroborated
 from callqa.rules.model import Span
@@ -27,9 +28,10 @@ from callqa.rules.negation import (
     SENTENCE_END,
     SHORT_NEGATORS,
     denies,
+    lawful_up_to,
     reported_before,
 )
-from callqa.rules.scope import Scope
+from callqa.rules.scope import Scope, disavowed_next
 from callqa.text.matcher import Found, FuzzyMode, PhraseMatcher
 from callqa.text.normalize import normalize_phrase
 from callqa.text.syllables import char_readings
@@ -413,7 +415,18 @@ class Learned(Operator):
                     continue
             elif REPORTED.search(u.text):  # a whole sentence reporting someone's words (投诉记录…他说…)
                 continue
-            if self.exclude and self.exclude.search(u.text):
+            if lawful_up_to(view.segments[u.segment].text, u.end):  # 得由公安机关判断, 只有判决后…才会…
+                continue
+            if disavowed_next(
+                view, u.segment, u.start
+            ):  # the sentence cut off, disavowed in the next segment
+                continue
+            # a rule's exclusion reads the unit's whole sentence too: a piece cut at commas can leave out
+            # the clause that makes the sentence advice (…对公账户，备注您的名字就行，别转给个人)
+            if self.exclude and (
+                self.exclude.search(u.text)
+                or self.exclude.search(sentence_around(view.segments[u.segment].text, u.start, u.end))
+            ):
                 continue
             backing = corroborated(scored, likely, j, limit) if p < limit and not scored.clause else None
             windowed = backing is None and scored.window_fires(j, limit)  # a violation cut in two

@@ -11,6 +11,7 @@ from callqa.rules.negation import disavowed_across, is_disavowed, is_negated, is
 from callqa.text.matcher import Found
 
 SPLIT_GAP_S = 0.3  # segments of one speaker this close may be one sentence the speech model cut
+COMMA_GAP_S = 0.6  # ...or this close when the first ends in a comma (the speaker paused mid-sentence)
 
 # Mono recordings come back as 'unknown' (both parties mixed): treat unknown speech as possibly either.
 ROLE_SPEAKERS: dict[str, frozenset[str]] = {
@@ -55,7 +56,7 @@ class Scope:
             or is_disavowed(text, start)
             or is_reported(text, start)
             or _continues_a_report(view, seg, text.original_span(start, start + 1)[0])
-            or _disavowed_next(view, seg, text.original_span(start, start + 1)[0])
+            or disavowed_next(view, seg, text.original_span(start, start + 1)[0])
         )
 
     def occurrences(
@@ -89,7 +90,7 @@ def _continues_a_report(view: CallView, seg: int, at: int) -> bool:
     return reported_across(view.segments[seg - 1].text, view.segments[seg].text, at)
 
 
-def _disavowed_next(view: CallView, seg: int, at: int) -> bool:
+def disavowed_next(view: CallView, seg: int, at: int) -> bool:
     """Whether the sentence at original offset `at` of segment `seg` runs on into the same speaker's
     next segment, cut off by the speech model, and is disavowed there (`negation.disavowed_across`)."""
     if not _runs_on(view, seg):
@@ -99,8 +100,9 @@ def _disavowed_next(view: CallView, seg: int, at: int) -> bool:
 
 def _runs_on(view: CallView, seg: int) -> bool:
     """Whether segment `seg + 1` may continue segment `seg`'s sentence: the same speaker, the speech
-    model's cut at most SPLIT_GAP_S apart."""
+    model's cut at most SPLIT_GAP_S apart, or COMMA_GAP_S where `seg` ends in a comma."""
     if seg < 0 or seg + 1 >= len(view.segments):
         return False
     this, after = view.segments[seg], view.segments[seg + 1]
-    return after.speaker == this.speaker and after.start_s - this.end_s <= SPLIT_GAP_S
+    gap = COMMA_GAP_S if this.text.rstrip().endswith(("，", ",", "、")) else SPLIT_GAP_S
+    return after.speaker == this.speaker and after.start_s - this.end_s <= gap

@@ -111,6 +111,19 @@ TERMS: tuple[Term, ...] = (
         context=r"移交$|交给$|转给$|转到$|^大队|^支队|^介入|^立案|^部门",
         lookalikes=frozenset({"荆州", "精准", "京城", "经证"}),
     ),
+    # 不涉及 heard as its homophone 不设计 (no design is discussed in a collection call), or near (不适即)
+    # before what is not involved
+    Term(
+        "不涉及", homophones_free=True, context=r"^[^，,]{0,3}(?:坐牢|做牢|抓|拘|刑|犯罪|违法|诈骗|问题|案件)"
+    ),
+    # 不履行 heard as 步旅行 / 不理行 after a judgment or 拒
+    Term("不履行", context=r"[拒据具]$|判决|裁定|生效|仍$|还$|^的|^判决"),
+    # 那都是片子 (a film) after a warning about callers who ask for a transfer
+    Term(
+        "骗子",
+        context=r"是$|是个$|遇到$",
+        lookalikes=frozenset({"面子", "辫子", "扁子", "鞭子", "边子", "篇子"}),
+    ),
     Term("律所", context=r"^的|^律师|^那边|^这边|^发|^委托|我们$|是$|的$", lookalikes=frozenset({"理所"})),
 )
 
