@@ -417,9 +417,8 @@ class Learned(Operator):
                 continue
             if lawful_up_to(view.segments[u.segment].text, u.end):  # 得由公安机关判断, 只有判决后…才会…
                 continue
-            if disavowed_next(
-                view, u.segment, u.start
-            ):  # the sentence cut off, disavowed in the next segment
+            # the sentence cut off, disavowed in the next segment
+            if disavowed_next(view, u.segment, u.start):
                 continue
             # a rule's exclusion reads the unit's whole sentence too: a piece cut at commas can leave out
             # the clause that makes the sentence advice (…对公账户，备注您的名字就行，别转给个人)
