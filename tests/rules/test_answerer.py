@@ -47,6 +47,13 @@ def mono(*lines: str) -> list[Segment]:
         "我还以为你们要来抓我了。",
         "我差点就上当了。",
         "你们是不是要去法院告我爸？",
+        "他不在，出去送货了。",
+        "他那张卡欠了多少我也不清楚，是不是要我们来还？",
+        "你这话什么意思？我都说了会还的。",
+        "你这么神神秘秘的，我更担心了。",
+        "那被列进去以后呢？",
+        "村里有人说父母上了黑名单，孩子就不能上好学校。",
+        "我想先去别的平台借一笔，把你们这个先还上，这样行不行？",
     ],
 )
 def test_answerers_sentences_are_recognised(sentence: str) -> None:
@@ -68,6 +75,10 @@ def test_answerers_sentences_are_recognised(sentence: str) -> None:
         "我要跟您核实一下投诉的内容。",
         "你不还钱，我们就把你抓起来。",
         "我怕你不知道后果，你家里人迟早都会知道。",
+        "你以后再拖，我们就找你家里人。",
+        "他欠的钱，你们家里人得替他还。",
+        "你先去别的平台借一笔，把我们这个还上。",
+        "他不在的话，我们就去他单位找他。",
     ],
 )
 def test_agents_sentences_are_not(sentence: str) -> None:
@@ -111,3 +122,18 @@ def test_the_agent_addressing_the_customer_by_title_is_the_agents() -> None:
     assert not agents_words("我就直接打给你爱人。", 0, 5)
     segments = mono("是我，怎么了？", said)
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, segments)}
+
+
+def test_a_relative_saying_the_debtor_died_may_hear_of_the_estates_debt() -> None:
+    """The heir answers for the estate: once the relative says the debtor died, talk of the debt is no
+    disclosure; a relative saying only that the debtor is out still hears nothing."""
+    died = mono(
+        "我是他女儿。我爸他上个月走了，家里收到好多短信。",
+        "请您节哀。依照法律，继承人只在继承遗产的范围内清偿欠款，您不需要拿自己的钱来还。",
+    )
+    assert {h.category for h in evaluate(PACK, INFO, died)} == set()
+    out = mono(
+        "我是他女儿。我爸他出去了，家里收到好多短信。",
+        "您让他尽快还款，欠款已经逾期两个月了。",
+    )
+    assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, out)}

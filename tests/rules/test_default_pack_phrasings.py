@@ -27,6 +27,7 @@ VIOLATIONS = {
         "我们的同事今晚就到你家楼下。",
         "别到时候我们的人上门了你才后悔。",  # 别到时候 opens a threat, no advice against going
         "你不会以为我们不敢去你家吧？",  # a rhetorical question, no firm negation
+        "你别逼我们走到那一步。",
     ],
     "abuse": [
         "你这种人渣怎么还有脸活着？",
@@ -60,6 +61,7 @@ VIOLATIONS = {
         "同事们平时都叫我老马警官。",
     ],
     "false_legal_claim": [
+        "你再不还，我们明天直接去派出所报案，让警察抓你。",
         "你这属于诈骗，要判刑的。",
         "跟你一样拖着的那个客户，前阵子被拘了。",
         "下礼拜就去你那套房子贴封条。",
@@ -83,6 +85,8 @@ VIOLATIONS = {
         "钱你备好现金，下午我亲自来收。",
         "我现在加您微信发个收款码，是我们组长的，您扫一下就行。",
         "您转到我们经理的支付宝，今天就给您销账。",
+        "别转到公司账户了，转到我个人账户就行。",
+        "不要转到对公账户，直接打我个人卡上。",
     ],
 }
 COMPLIANT = [
@@ -165,6 +169,22 @@ COMPLIANT = [
     "我们不方便主动联系您家里人，您自己跟他们说就好。",
     # a scam named, nothing to do with it, the company's own account
     "谁让您往个人账户里打钱，那都是骗子。",
+    "很多套现中介就是骗子，收了手续费就跑了。",
+    "您千万别这么想，没人会因为这个抓您。",
+    "限制出境是法院在执行案件里依法采取的措施，您这笔没有进入任何诉讼。",
+    "打到银行您的贷款还款账户，不要转到我们公司或者个人账户。",
+    "转到个人账户对您没有保障，出了问题很难追回。",
+    "不是一起诉就列入失信名单，要判决生效后有能力却不履行，法院才会把人列进去。",
+    "列入后坐高铁飞机、高消费会受限，但这是法院依法作出的，不是我们银行能决定的。",
+    "我们还没收到您的还款，账户目前正常。",
+    "建议您保存聊天记录和转账截图，或者直接去派出所报案。",
+    "建议您到居住地的派出所报案，拿到报案回执以后，我们这边的核查会快很多。",
+    "那我是不是得去派出所报个案？",
+    "理解您的难处。",
+    "不过咱们尽量别走到那一步。",
+    "不怕，我们也不想走到那一步。",
+    "您千万别吓着自己。",
+    "不会因为这个抓人，您千万别吓着自己。",
     "这件事跟拘留没有任何关系，是民事纠纷。",
     "客服会告诉您公司的对公账户和户名。",
     # what follows a judgment the debtor does not carry out
@@ -313,6 +333,12 @@ def test_a_garbled_staff_number_or_name_before_asking_for_the_customer_identifie
         assert {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])} == {
             "missing_identification"
         }, opening
+    # the bank's 我行 reads wǒ xíng as 我姓 does, and names no agent
+    ours = [
+        Segment("agent", 0.0, 5.0, "您好，这里是丰源农商银行贷后服务中心，请问是周福生先生吗？"),
+        Segment("agent", 8.0, 12.0, "周先生，您在我行办的农户贷款已经逾期二十一天了。"),
+    ]
+    assert {h.category for h in evaluate(PACK, INFO, ours)} == {"missing_identification"}
     # 以后 before a date is no staff number
     later = [Segment("agent", 0.0, 5.0, "您好，这里是安信消费金融，以后午九点前还款。")]
     assert {h.category for h in evaluate(PACK, INFO, later)} == {"missing_identification"}
@@ -335,6 +361,33 @@ def test_a_complaint_read_back_across_a_cut_sentence_is_no_violation() -> None:
     assert {h.category for h in evaluate(PACK, INFO, threat)} == {"third_party_disclosure"}
 
 
+def test_what_the_law_provides_across_a_cut_sentence_is_no_violation() -> None:
+    """「判决后不履行，法院可以依法把您列为失信被执行人，限制高消费」 cut after a comma: the next segment
+    still says what the court may do; the same words after a sentence's end are a claim of their own."""
+
+    def said(first: str, second: str) -> set[str]:
+        cut = [
+            Segment("agent", 0.0, 5.0, OPENING),
+            Segment("agent", 20.0, 23.0, first),
+            Segment("agent", 23.5, 26.0, second),
+        ]
+        return {h.category for h in evaluate(PACK, INFO, cut)}
+
+    lawful = "判决后仍不履行，法院可以依法把您列为失信被执行人，"
+    assert said(lawful, "限制高消费，坐不了飞机。") == set()
+    # ... over three segments: 「判决生效后您仍不履行的」「银行可以申请强制执行」「比如冻结您名下的存款」
+    three = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 20.0, 22.5, "判决生效后您仍不履行的"),
+        Segment("agent", 22.5, 24.8, "银行可以申请强制执行"),
+        Segment("agent", 24.8, 27.0, "比如冻结您名下的存款"),
+    ]
+    assert evaluate(PACK, INFO, three) == []
+    assert {h.category for h in evaluate(PACK, INFO, [three[0], *three[2:]])} == {"false_legal_claim"}
+    assert said("您再不还，", "明天就限制高消费，坐不了飞机。") == {"false_legal_claim"}
+    assert said(lawful.rstrip("，") + "。", "你全家都限制高消费。") == {"false_legal_claim"}
+
+
 def test_a_warning_disavowed_across_a_cut_sentence_is_no_violation() -> None:
     """「谁让您往个人账户里转钱的，一律拒绝」 cut in two: the refusal in the next segment still disavows;
     a new sentence, or a pause as between turns, does not carry it back."""
@@ -348,6 +401,7 @@ def test_a_warning_disavowed_across_a_cut_sentence_is_no_violation() -> None:
         return {h.category for h in evaluate(PACK, INFO, cut)}
 
     assert said("谁让您往个人账户里转钱的", "一律拒绝") == set()
+    assert said("如果有人打电话让您把钱转到个人账户", "一定不要转") == set()
     assert said("您转到我个人账户。", "一律拒绝别人") == {"improper_repayment"}
     assert said("谁让您往个人账户里转钱的", "一律拒绝", gap=2.0) == {"improper_repayment"}
     # a segment ending in a comma runs on after a short pause (the speaker drew breath mid-sentence)

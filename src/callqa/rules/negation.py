@@ -88,7 +88,7 @@ _FIRST_CHARS = frozenset(n[0] for n in (*NEGATORS, *SHORT_NEGATORS))
 LAWFUL_BEFORE = re.compile(
     r"(?:法院|司法机关)(?:可能|会|才会|才能|才可能|也只能|将)?依法(?:将|把|对)?[^，,。！？]{0,12}$|是[\u4e00-\u9fff]{0,3}(?:对|针对)$"
     r"|法院(?:才能|才会|才可能|可能|会)?(?:依法)?(?:纳入|列入|列为|认定为?)$"
-    r"|(?:不会|不可能|没有人|不会有人)[^，,。！？]{0,4}因为[^，,。！？]{0,10}$"
+    r"|(?:不会|不可能|没有人|没人|不会有人)[^，,。！？]{0,4}因为[^，,。！？]{0,10}$"
     # a negated 把-frame, however long its object: 我们不会把您的欠款情况告诉您单位领导
     # ... also when someone is made to do it: 我们从来不会让客户把钱转到个人支付宝
     r"|(?:不会|绝不会|不可能|不能|不得|从不|从来不|没有|没)(?:(?:让|叫|要求|请|帮)[^，,。！？把]{0,4})?把"
@@ -101,6 +101,9 @@ LAWFUL_BEFORE = re.compile(
     r"|(?:不会有人|没有人|没人)(?:说|讲|威胁|要求)[^，,。！？]{0,16}$"
     # advice against going somewhere to do it: 千万不要再去别的平台借钱来还我们
     r"|(?:别|不要|千万别|不能|不建议)再?(?:去|找|到(?!时))[^，,。！？]{0,10}$"  # not 别到时候…
+    # a transfer advised against, wherever to: 不要转到我们公司或者个人账户 (one transfer verb only)
+    r"|(?:不要|别|不能|不会|从不|从来不|不用|切勿|请勿|千万别|严禁|禁止)再?(?:转|打|汇|存|付)(?:钱|款|账)?(?:到|给|进|入)"
+    r"[^，,。！？转打汇]{0,12}$"
     # a warning about whoever asks for it: 凡是让您转账到个人名下的，都先挂掉
     r"|(?:凡是|但凡|只要是)(?:有人)?(?:让|叫|要|要求|请)[^，,。！？]{0,10}$"
 )
@@ -110,6 +113,8 @@ LAWFUL_BEFORE = re.compile(
 LAWFUL_SENTENCE = re.compile(
     r"法院(?:可以|可能|会|才会|才能|才可能|也只能|将)?[依以]法[^。！？!?；;]{0,30}$"
     r"|法院才(?:能|会|可能|可以)[^。！？!?；;]{0,20}$"
+    # what the court does by law, its case named: 限制出境是法院在执行案件里依法采取的措施
+    r"|法院[^。！？!?；;，,]{0,10}依法(?:采取|作出|做出|执行|裁定|判决|进行|决定)[^。！？!?；;]{0,30}$"
     r"|(?:判决|裁定|判了)[^。！？!?；;]{0,16}(?:不履行|未履行|没有履行|不执行|不还)[^。！？!?；;]{0,40}$"
     # only if the court ruled and the debtor refused, then…: 只有判决生效后仍拒不履行，才会限制…
     r"|只有[^。！？!?；;]{0,30}(?:判决|法院|失信|执行|诉讼|起诉)[^。！？!?；;]{0,24}才[^。！？!?；;]{0,30}$"
@@ -158,8 +163,8 @@ def is_negated(text: NormalizedText, start: int) -> bool:
 DISAVOWALS = re.compile(
     r"(?:是|属于)(?:违规|违法|诈骗)|违反[^。！？!?；;]{0,8}(?:规定|法律|法规)|不建议|不接受|不允许|不提倡"
     r"|不是一回事|不存在(?:这种|这个|这样的)?情况|不会(?:这么|这样)做"
-    # a warning: 任何人让您转到个人卡，都不要转
-    r"|(?:都|千?万|一律|一概)(?:不要|别|不能)(?:转|给|付|打|信|相信|理|扫|做|用|碰|去)"  # 千万 heard as 先万
+    # a warning: 任何人让您转到个人卡，都不要转 (千万 heard as 先万)
+    r"|(?:都|千?万|一律|一概|一定)(?:不要|别|不能)(?:转|给|付|打|信|相信|理|扫|做|用|碰|去)"
     # not a repayment at all: 转到个人账户银行是不认的, 转给个人不算还款
     r"|不认(?:的|可)?|不被认可|不算(?:还款|数)"
     # what the law really provides: 失信被执行人是法院判决生效后…才会列入的, 冻结账户只能由法院依法裁定,
@@ -194,6 +199,10 @@ DISAVOWALS = re.compile(
     # whoever asks for it is not the company: 让转个人账户的都不是我们
     r"|的?(?:都|就|那)不是我们(?:公司)?(?:的人)?(?=[，,。！？!?]|$)"
     r"|(?:一定|肯定|绝对|必然)(?:不是|不会是)我们"
+    # unsafe for the customer: 转到个人账户对您没有保障，出了问题很难追回
+    r"|(?:没有|没|毫无)(?:任何)?保障|(?:很难|难以|没法|无法)追回"
+    # the condition the law sets, said after: 不是一起诉就列入失信名单，要判决生效后有能力却不履行，法院才会…
+    r"|(?:判决|裁定)(?:生效)?后[^。！？!?；;]{0,10}(?:不履行|未履行|没有履行)|法院才(?:会|能|可以|可能)"
 )
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal
@@ -226,14 +235,17 @@ def reported_before(original: str, at: int) -> bool:
     return bool(REPORTED.search(_sentence_before(original, at)))
 
 
-def reported_across(previous: str, current: str, at: int) -> bool:
-    """Whether offset `at` of `current` continues a report begun in `previous`, the same speaker's
-    segment that the speech model cut off mid-sentence (「您投诉上周有位同事骂您老赖」「还说要告诉您单位」):
-    `previous` ends without a sentence mark and reports, and no sentence ends in `current` before `at`."""
+def excused_across(previous: str, current: str, at: int) -> bool:
+    """Whether offset `at` of `current` continues a sentence begun in `previous`, the same speaker's
+    segment that the speech model cut off mid-sentence, that reports someone else's words
+    (「您投诉上周有位同事骂您老赖」「还说要告诉您单位」) or states what the law provides
+    (「判决后不履行，法院可以依法把您列为失信被执行人，」「限制高消费…」): `previous` ends without a
+    sentence mark, and no sentence ends in `current` before `at`."""
     previous = previous.rstrip()
     if not previous or SENTENCE_END.match(previous[-1]) or SENTENCE_END.search(current[:at]):
         return False
-    return reported_before(previous, len(previous))
+    sentence = _sentence_before(previous, len(previous)) + "，" + current[:at]
+    return bool(REPORTED.search(sentence) or LAWFUL_SENTENCE.search(sentence))
 
 
 def is_reported(text: NormalizedText, start: int) -> bool:

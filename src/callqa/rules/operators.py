@@ -31,7 +31,7 @@ from callqa.rules.negation import (
     lawful_up_to,
     reported_before,
 )
-from callqa.rules.scope import Scope, disavowed_next
+from callqa.rules.scope import Scope, continues_excused, disavowed_next
 from callqa.text.matcher import Found, FuzzyMode, PhraseMatcher
 from callqa.text.normalize import normalize_phrase
 from callqa.text.syllables import char_readings
@@ -417,8 +417,9 @@ class Learned(Operator):
                 continue
             if lawful_up_to(view.segments[u.segment].text, u.end):  # 得由公安机关判断, 只有判决后…才会…
                 continue
-            # the sentence cut off, disavowed in the next segment
-            if disavowed_next(view, u.segment, u.start):
+            # the sentence cut off: disavowed in the next segment, or begun as a report or a lawful
+            # statement in the one before
+            if disavowed_next(view, u.segment, u.start) or continues_excused(view, u.segment, u.start):
                 continue
             # a rule's exclusion reads the unit's whole sentence too: a piece cut at commas can leave out
             # the clause that makes the sentence advice (…对公账户，备注您的名字就行，别转给个人)

@@ -7,11 +7,19 @@ from dataclasses import dataclass
 
 from callqa.rules.callview import CallView
 from callqa.rules.model import Role
-from callqa.rules.negation import disavowed_across, is_disavowed, is_negated, is_reported, reported_across
+from callqa.rules.negation import (
+    SENTENCE_END,
+    disavowed_across,
+    excused_across,
+    is_disavowed,
+    is_negated,
+    is_reported,
+)
 from callqa.text.matcher import Found
 
 SPLIT_GAP_S = 0.3  # segments of one speaker this close may be one sentence the speech model cut
 COMMA_GAP_S = 0.6  # ...or this close when the first ends in a comma (the speaker paused mid-sentence)
+RUN_ON_SEGMENTS = 3  # segments before a match read back for the start of its sentence
 
 # Mono recordings come back as 'unknown' (both parties mixed): treat unknown speech as possibly either.
 ROLE_SPEAKERS: dict[str, frozenset[str]] = {
@@ -55,7 +63,7 @@ class Scope:
             is_negated(text, start)
             or is_disavowed(text, start)
             or is_reported(text, start)
-            or _continues_a_report(view, seg, text.original_span(start, start + 1)[0])
+            or continues_excused(view, seg, text.original_span(start, start + 1)[0])
             or disavowed_next(view, seg, text.original_span(start, start + 1)[0])
         )
 
@@ -82,12 +90,21 @@ class Scope:
         return " ".join(p for p in parts if p)
 
 
-def _continues_a_report(view: CallView, seg: int, at: int) -> bool:
-    """Whether original offset `at` of segment `seg` continues a report the same speaker began in the
-    segment just before, cut off mid-sentence by the speech model (see `negation.reported_across`)."""
-    if not _runs_on(view, seg - 1):
-        return False
-    return reported_across(view.segments[seg - 1].text, view.segments[seg].text, at)
+def continues_excused(view: CallView, seg: int, at: int) -> bool:
+    """Whether original offset `at` of segment `seg` continues a report or a lawful statement the same
+    speaker began in the segments just before, cut off by the speech model (`negation.excused_across`):
+    「判决生效后您仍不履行的」「银行可以申请强制执行」「比如冻结您名下的存款」."""
+    parts: list[str] = []
+    k = seg - 1
+    while len(parts) < RUN_ON_SEGMENTS and _runs_on(view, k):
+        text = view.segments[k].text.rstrip().rstrip("，,、")
+        if not text or SENTENCE_END.match(text[-1]):
+            break
+        parts.insert(0, text)
+        if SENTENCE_END.search(text):  # the sentence began in this segment
+            break
+        k -= 1
+    return bool(parts) and excused_across("，".join(parts), view.segments[seg].text, at)
 
 
 def disavowed_next(view: CallView, seg: int, at: int) -> bool:
