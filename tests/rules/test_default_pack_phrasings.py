@@ -339,6 +339,9 @@ def test_a_garbled_staff_number_or_name_before_asking_for_the_customer_identifie
         Segment("agent", 8.0, 12.0, "周先生，您在我行办的农户贷款已经逾期二十一天了。"),
     ]
     assert {h.category for h in evaluate(PACK, INFO, ours)} == {"missing_identification"}
+    # ... while 我姓 heard as 我信 still names the agent
+    heard = [Segment("agent", 0.0, 5.0, "您好，这里是恒信消费金融，我信方，请问是周先生吗？")]
+    assert evaluate(PACK, INFO, heard) == []
     # 以后 before a date is no staff number
     later = [Segment("agent", 0.0, 5.0, "您好，这里是安信消费金融，以后午九点前还款。")]
     assert {h.category for h in evaluate(PACK, INFO, later)} == {"missing_identification"}
