@@ -54,6 +54,13 @@ def mono(*lines: str) -> list[Segment]:
         "那被列进去以后呢？",
         "村里有人说父母上了黑名单，孩子就不能上好学校。",
         "我想先去别的平台借一笔，把你们这个先还上，这样行不行？",
+        "可我听说逾期了以后会上黑名单，坐不了飞机高铁？",
+        "那失信名单呢？我邻居就被列进去了。",
+        "那这样的话我会被抓吗？",
+        "小贷？那就是他借钱了？借了多少？",
+        "你这人咋这么磨叽呢，我能不知道吗？",
+        "要是你们到时候不认账，我就把今天的录音发到微博上去。",
+        "限制高消费？",
     ],
 )
 def test_answerers_sentences_are_recognised(sentence: str) -> None:
@@ -79,6 +86,8 @@ def test_answerers_sentences_are_recognised(sentence: str) -> None:
         "他欠的钱，你们家里人得替他还。",
         "你先去别的平台借一笔，把我们这个还上。",
         "他不在的话，我们就去他单位找他。",
+        "那你家里人呢？他们也不管你？",
+        "我就把你欠钱的事发到微博上去。",
     ],
 )
 def test_agents_sentences_are_not(sentence: str) -> None:
