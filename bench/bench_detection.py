@@ -180,7 +180,8 @@ def run(
     t = time.perf_counter()
     for call in calls:
         segments = [replace(s, text=correct(s.text).text) for s in transcripts[call.call_id]]
-        hits = evaluate(pack, call.info, segments, CallContext(), {} if vectors is None else vectors)
+        context = CallContext(one_track=call.mono)  # a mono recording's roles are guessed from the voices
+        hits = evaluate(pack, call.info, segments, context, {} if vectors is None else vectors)
         flagged[call.call_id] = {h.category for h in hits}
     return flagged, time.perf_counter() - t
 

@@ -48,7 +48,7 @@ def test_energy_the_transcript_missed_is_not_silence() -> None:
 def test_mono_calls_have_silence_but_no_per_role_measures() -> None:
     segments = [Segment("unknown", 0.0, 10.0, "你好" * 20), Segment("unknown", 14.0, 20.0, "再见" * 10)]
     got = measure(segments, _silent_energy(20, 1), ["unknown"], 20.0)
-    assert got.longest_silence_s == 4.0
+    assert got.longest_silence_s == 4.0 and got.one_track
     assert got.summary() == {
         "silence_s": 4.0,
         "longest_silence_s": 4.0,
@@ -68,6 +68,7 @@ def test_overtalk_is_the_time_both_speak_at_once() -> None:
         Segment("agent", 25.0, 26.5, "甲" * 5),  # 1.5 s over the customer
     ]
     got = measure(segments, _silent_energy(30), STEREO, 30.0)
+    assert not got.one_track
     assert got.overtalk_s == 3.5 and got.overtalk_at == ((8.0, 10.0), (25.0, 26.5))
 
 

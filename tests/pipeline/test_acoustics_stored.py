@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from callqa.pipeline.hits import call_context
 from callqa.pipeline.ingest import ingest_one
 from callqa.pipeline.manifest import ManifestRow
 from callqa.pipeline.process import process_pending
@@ -23,7 +24,7 @@ from callqa.store.models import Call, Violation
 from callqa.transcript import Segment
 from callqa.workspace import Workspace
 from tests.conftest import run_cli
-from tests.fakes import ScriptedSpeech
+from tests.fakes import ScriptedSpeech, tone_wav
 
 RATE = 16000
 
@@ -60,6 +61,7 @@ def test_acoustics_are_stored_at_processing_and_read_again_at_recheck(tmp_path: 
         call = session.scalars(select(Call)).one()
         stored = call.acoustics or {}
         hits = [(v.rule_name, v.start_s, v.end_s, v.explanation) for v in call.violations]
+        assert not call_context(session, call).one_track  # two channels: the roles are the channels'
     assert stored["longest_silence_s"] == 40.0 and stored["agent_chars_per_min"] == 300.0
     assert stored["overtalk_s"] == 0.0 and stored["agent_interruptions"] == 0
     assert ("长时间静音", 10.0, 50.0, "最长静音 40 秒（00:10–00:50，上限 30 秒）") in hits
@@ -91,4 +93,20 @@ def test_acoustics_are_stored_at_processing_and_read_again_at_recheck(tmp_path: 
         assert [(v.rule_name, v.speaker, v.explanation) for v in rows] == [
             ("语速过快", "agent", "坐席语速 300 字/分钟（上限 250），按整通电话计")
         ]
+    db.close()
+
+
+def test_a_mono_calls_stored_acoustics_tell_the_rules_its_roles_were_guessed(tmp_path: Path) -> None:
+    ws = Workspace.open(tmp_path / "ws")
+    db = open_database(ws)
+    path = tmp_path / "m1.wav"
+    path.write_bytes(tone_wav("m1", seconds=4.0))
+    row = ManifestRow(line=0, path=path, call_id="m1")
+    assert ingest_one(ws, db, row).status == "added"
+    engine = ScriptedSpeech()
+    engine.add(path, [Segment("unknown", 0.0, 3.0, "您好，我是恒信消费金融的客服小周，工号三三八一。")])
+    process_pending(ws, db, load_default_pack(), "", transcriber=engine)
+    with db.session() as session:
+        call = session.scalars(select(Call)).one()
+        assert call.acoustics and call_context(session, call).one_track
     db.close()

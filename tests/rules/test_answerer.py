@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from callqa.rules import evaluate, load_default_pack
+from callqa.rules import CallContext, evaluate, load_default_pack
 from callqa.rules.answerer import agents_words, answerers_words, sentence_around
 from callqa.transcript import CallInfo, Segment
 
@@ -146,3 +146,17 @@ def test_a_relative_saying_the_debtor_died_may_hear_of_the_estates_debt() -> Non
         "您让他尽快还款，欠款已经逾期两个月了。",
     )
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, out)}
+
+
+def test_a_one_track_calls_customer_sentence_given_to_the_agent_is_not_held_against_the_agent() -> None:
+    """On a mono call the voices decide who is the agent and may decide wrongly: a sentence only the
+    answerer says is excused even where the voices gave it to the agent; on a stereo call the agent's
+    channel is the agent's."""
+    said = "那你们是不是要去法院告我？告了我就成老赖了是吧？"
+    segments = [
+        Segment("agent", 0.0, 3.5, OPENING),
+        Segment("agent", 4.0, 7.5, said),
+        Segment("customer", 8.0, 11.5, "我们先商量一个分期方案，好吗？"),
+    ]
+    assert {h.category for h in evaluate(PACK, INFO, segments, CallContext(one_track=True))} == set()
+    assert "abuse" in {h.category for h in evaluate(PACK, INFO, segments, CallContext())}

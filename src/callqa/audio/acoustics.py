@@ -59,6 +59,11 @@ class Acoustics:
         "agent_loud_s",
     )
 
+    @property
+    def one_track(self) -> bool:
+        """Both parties on one track (mono or mixed): who said what was guessed from the voices."""
+        return self.overtalk_s is None
+
     def summary(self) -> dict[str, float | int | None]:
         """The figures shown and exported (`calls --format json`'s `acoustics`)."""
         return {name: getattr(self, name) for name in self.SUMMARY}

@@ -381,8 +381,8 @@ def rules_test(
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from callqa.pipeline.hits import call_info, same_number_ordinal, stored_segments
-    from callqa.rules import CallContext, evaluate
+    from callqa.pipeline.hits import call_context, call_info, stored_segments
+    from callqa.rules import evaluate
     from callqa.store.models import Call
 
     ws, db = open_workspace(workspace)
@@ -398,8 +398,7 @@ def rules_test(
             if call.status not in ("clean", "flagged"):
                 continue
             segs = stored_segments(call.segments)
-            ctx = CallContext(same_number_calls_that_day=same_number_ordinal(session, call))
-            for h in evaluate(loaded, call_info(call), segs, ctx):
+            for h in evaluate(loaded, call_info(call), segs, call_context(session, call)):
                 rows.append(
                     {
                         "call_id": call.call_id,

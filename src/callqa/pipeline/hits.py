@@ -35,6 +35,18 @@ def call_info(call: Call) -> CallInfo:
     return CallInfo(call.call_id, call.agent_id, call.customer_phone, started, call.duration_s, call.team)
 
 
+def call_context(session: Session, call: Call, acoustics: Acoustics | None = None) -> CallContext:
+    """What the rules know of `call` beyond its transcript; `acoustics` as just measured, else the
+    stored ones."""
+    if acoustics is None and call.acoustics:
+        acoustics = Acoustics.from_json(call.acoustics)
+    return CallContext(
+        same_number_calls_that_day=same_number_ordinal(session, call),
+        acoustics=acoustics,
+        one_track=acoustics is not None and acoustics.one_track,
+    )
+
+
 def same_number_ordinal(session: Session, call: Call) -> int:
     """This call's position among calls to the same number on the same local day (1-based)."""
     if not call.customer_phone or not call.local_date:
@@ -122,8 +134,7 @@ def store_hits(
     `vectors`: the transcript's embeddings, already stored by the caller (processing computes them
     before its write transaction: callqa.pipeline.process.embed_ahead); else the stored ones."""
     changes = HitChanges(status_before=call.status)
-    acoustics = Acoustics.from_json(call.acoustics) if call.acoustics else None  # as measured at processing
-    context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call), acoustics=acoustics)
+    context = call_context(session, call)  # the acoustics as measured at processing
     vectors = load_call_vectors(session, call.id) if vectors is None else dict(vectors)
     known = len(vectors)
     hits = evaluate(pack, call_info(call), segments, context, vectors)

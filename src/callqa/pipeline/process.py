@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from callqa.asr.engine import DecodeSettings
 from callqa.pipeline import transcribe_worker
-from callqa.pipeline.hits import call_info, same_number_ordinal, store_hits
+from callqa.pipeline.hits import call_context, call_info, store_hits
 from callqa.pipeline.lease import new_owner, update_calls
 from callqa.pipeline.promises import store_promise
 from callqa.pipeline.transcribe_worker import TranscribeResult
 from callqa.review.workflow import assign_backlog
-from callqa.rules import CallContext, RulePack, evaluate
+from callqa.rules import RulePack, evaluate
 from callqa.store.database import Database
 from callqa.store.models import Call, TranscriptSegment, Violation, db_now
 from callqa.store.promises import save_promise
@@ -163,8 +163,7 @@ def embed_ahead(db: Database, pack: RulePack, result: TranscribeResult) -> dict[
     with db.session() as session:
         call = session.get_one(Call, result.call_pk)
         info = replace(call_info(call), duration_s=result.duration_s)
-        context = CallContext(same_number_calls_that_day=same_number_ordinal(session, call),
-                              acoustics=result.acoustics)  # fmt: skip
+        context = call_context(session, call, result.acoustics)
     evaluate(pack, info, segments, context, vectors)  # fills `vectors`
     return vectors
 

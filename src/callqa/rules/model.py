@@ -43,6 +43,8 @@ class CallContext:
 
     same_number_calls_that_day: int = 1  # calls to this customer number in its local day, this one included
     acoustics: Acoustics | None = None  # measured when the call was processed (None: before acoustics)
+    # both parties on one track: `callqa.speakers` guessed who is the agent, and may have guessed wrong
+    one_track: bool = False
 
 
 @dataclass(frozen=True)
