@@ -40,7 +40,7 @@ ANSWERER_ONLY = re.compile(
     r"|(?:他|她|那人|那个人)(?:说话|态度)(?:很|太|特别|挺|真)"
     # what someone told the customer: 他说我名下账户要冻结 / 我一个朋友说… / 网上说…
     r"|(?:他|她|对方|那人|那个人)们?还?(?:说|讲)我(?!们)"
-    r"|我(?:一个|有个|的)?(?:朋友|同事|亲戚|邻居)们?(?:都|也)?(?:说|讲|跟我说|和我说|告诉我)"
+    r"|我(?:一个|有个|的)?(?:朋友|同事|亲戚|邻居|室友|舍友|同学|老乡|工友)们?(?:都|也)?(?:说|讲|跟我说|和我说|告诉我)"
     r"|(?:网上|村里|外面|别人|大家)(?:都)?(?:有人)?(?:说|讲|传)"
     # the customer asking what happens to them: 欠钱不还是不是要坐牢？ 我会不会被抓？ (not the agent's
     # rhetorical 你不还是不是想坐牢？ or 我是不是得去你家一趟？)
@@ -49,8 +49,8 @@ ANSWERER_ONLY = re.compile(
     # ... or asking what the caller means to do: 你们是不是要去告我孙子，让他坐牢啊？
     r"|(?:你们|您们)(?:是不是|会不会|要不要)要?[^。！？!?]{0,12}(?:告|起诉|抓|坐牢|上门|找)[^。！？!?]{0,10}[吗啊呀吧？?]"
     # someone else reaching the customer, what the customer heard or feared: 有人加我微信 (加 heard as
-    # 教), 我听人说…要坐牢, 我还以为真要被抓了, 我差点就把钱转过去了
-    r"|有个?人[^，,。！？!?]{0,4}(?:[加教]我|找我|联系我|给我打|打电话给我|打给我)"
+    # 教 or 家), 我听人说…要坐牢, 我还以为真要被抓了, 我差点就把钱转过去了
+    r"|有个?人[^，,。！？!?]{0,4}(?:[加教家佳夹]我|找我|联系我|给我打|打电话给我|打给我)"
     r"|听(?:人|别人|朋友|邻居|他们|家里人)说|吓死我了"
     rf"|我还?以为[^。！？!?]{{0,10}}{_HARM}|(?:我|俺)差点(?:就|儿)?"
     # the customer's fear for the family: 我真怕连累孩子
@@ -79,6 +79,20 @@ ANSWERER_ONLY = re.compile(
     r"|我(?:就|不就)?(?:成|变成|算)了?老赖"
     # the customer's own plan to borrow: 我想先去别的平台借一笔，把你们这个先还上，这样行不行？
     r"|我(?:想|打算|准备|寻思)(?:先)?(?:去|找|从|跟|向|到)[^。！？!?]{0,12}借"
+    # asking whether the company will come: 你们不会去我家里吧？ (and the worry after it)
+    r"|(?:你们|您们)不会(?:去|来|到|上门|找|打)[^。！？!?]{0,10}吧[？?]"
+    # the customer's own job, and the fear for it: 我是公务员，单位要是知道了…; 我是在区里机关上班的;
+    # 我这工作就完了 (not an authority: 我是在法院上班的 would pose as one)
+    r"|(?:我|俺)是(?:公务员|老师|教师|医生|大夫|护士|军人|当兵的|教书的|事业编)"
+    r"|我是在(?:(?!法院|公安|检察|派出所|律师|律所|警|司法|仲裁)[^，,。！？!?]){1,10}(?:上班|工作)的"
+    r"|我(?:这|的)?份?工作(?:就|可就|肯定)?(?:完|没|黄|丢|保不住)"
+    # the call recorded, to be posted: 这通电话我录着音，你说的每一句话我都会发到网上去
+    r"|录(?:着|了)?音[^。！？!?]{0,16}(?:发|挂|传|放)到(?:网上|微博|抖音|朋友圈)"
+    r"|(?:你|您)说的(?:每一句)?话?[^。！？!?]{0,6}(?:发|挂|传|放)到(?:网上|微博|抖音|朋友圈)"
+    # doubting the caller: 你们是不是骗子啊？现在骗子电话一天好几个
+    r"|(?:你们|你|您)(?:是不是|不会是|该不会是|别是)骗子|骗子电话"
+    # asked to go somewhere: 要我跑去哪里办？ (not 要我去你家一趟吗？); judging the caller: 你这个人说话还算有点良心
+    r"|要我(?:跑|去|到|上)(?![^。！？!?]{0,4}你)[^。！？!?]{0,8}[？?]|(?:你|您)这个?人(?:说话)?还(?:算|挺|蛮)"
 )
 # The agent addressing the customer by surname and title at the head of a sentence (许先生，今天…): a
 # customer does not open that way, whatever the speaker model reads in the rest.

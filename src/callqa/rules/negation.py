@@ -134,22 +134,44 @@ def lawful_up_to(original: str, end: int) -> bool:
     return bool(LAWFUL_SENTENCE.search(_sentence_before(head, len(head))))
 
 
+# A clause joined to the one before by 或者 (我们不会多打电话，或者去找您的家人) is under that one's negation,
+# a multi-character one (not 你再不还，或者…: 不 there opens a condition).
+_ALTERNATIVE = ("或者", "或是", "或", "以及", "及")
+_ALTERNATIVE_NEGATORS = (*FIRM_NEGATORS, "不要", "不能", "不用", "没有", "不再", "并不", "不得", "禁止", "严禁")
+
+
 def is_negated(text: NormalizedText, start: int) -> bool:
     """Whether a negator in the same clause ends within a few chars before normalised `start` (a firm
     one within FIRM_WINDOW), the court acts by law right before it (LAWFUL_BEFORE), or earlier in the
-    sentence (LAWFUL_SENTENCE)."""
-    if LAWFUL_BEFORE.search(text.chars[max(text.clause_start(start), start - 24) : start]):
+    sentence (LAWFUL_SENTENCE); or the clause is an alternative (或者…) to a negated clause before it."""
+    clause = text.clause_start(start)
+    if _negated_in_clause(text, start, clause):
+        return True
+    if clause == 0 or not text.chars.startswith(_ALTERNATIVE, clause) or start - clause > FIRM_WINDOW + 4:
+        return False
+    gap = text.original[text.offsets[clause - 1] + 1 : text.offsets[clause]]
+    before = text.clause_start(clause - 1)
+    return (
+        not SENTENCE_END.search(gap)
+        and any(n in text.chars[before:clause] for n in _ALTERNATIVE_NEGATORS)
+        and _negated_in_clause(text, clause, before)
+    )
+
+
+def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
+    """`is_negated` within the clause that begins at `clause`."""
+    if LAWFUL_BEFORE.search(text.chars[max(clause, start - 24) : start]):
         return True
     if LAWFUL_SENTENCE.search(_sentence_before(text.original, text.original_span(start, start + 1)[0])):
         return True
-    firm = _FIRM.search(text.chars[max(text.clause_start(start), start - FIRM_WINDOW - 3) : start])
+    firm = _FIRM.search(text.chars[max(clause, start - FIRM_WINDOW - 3) : start])
     if (
         firm
         and not any(b in firm["between"] for b in BLOCKERS)
         and not _THREAT_BETWEEN.search(firm["between"])
     ):
         return True
-    before = text.chars[max(text.clause_start(start), start - WINDOW - _LONGEST) : start]
+    before = text.chars[max(clause, start - WINDOW - _LONGEST) : start]
     if _FIRST_CHARS.isdisjoint(before):
         return False
     m = _NEAREST.match(before)
@@ -209,6 +231,8 @@ DISAVOWALS = re.compile(
     r"|(?:没有|没|毫无)(?:任何)?保障|(?:很难|难以|没法|无法)追回"
     # the condition the law sets, said after: 不是一起诉就列入失信名单，要判决生效后有能力却不履行，法院才会…
     r"|(?:判决|裁定)(?:生效)?后[^。！？!?；;]{0,10}(?:不履行|未履行|没有履行)|法院才(?:会|能|可以|可能)"
+    # what the match names is a scam's: …让客户转账到个人账户的诈骗
+    r"|的(?:诈骗|骗局)(?![^。！？!?；;]{0,3}吗)"
 )
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavowal
@@ -225,6 +249,8 @@ REPORTED = re.compile(
     r"|(?:有位|有个|之前那?位|上次那?位|那位)(?:同事|员工|工作人员|催收员|专员|客服|坐席)"
     # who a caller claimed to be: 我接到一个，说他是什么经侦支队的
     r"|(?:说|称|自称)(?:他|她|对方|他们|自己)是"
+    # a scam described: 最近有冒充我们公司让客户转账到个人账户的诈骗
+    r"|(?:有|遇到|碰到)(?:人|些人|一些人|不法分子|骗子|诈骗分子|团伙)?(?:冒充|假冒|假扮|假装)"
 )
 SENTENCE_START = re.compile(r".*[。！？!?；;]", re.S)
 
