@@ -45,6 +45,10 @@ def load() -> tuple[dict[str, list[str]], list[str]]:
     if set(data) != {"compliant"}:
         errors.append(f"compliant.yaml: keys {sorted(data)}")
     lists["compliant:compliant"] = data.get("compliant") or []
+    data = yaml.safe_load((BANKS / "customer.yaml").read_text(encoding="utf-8"))
+    if set(data) != {"customer"}:
+        errors.append(f"customer.yaml: keys {sorted(data)}")
+    lists["customer:customer"] = data.get("customer") or []
     return lists, errors
 
 

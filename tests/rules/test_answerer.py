@@ -69,6 +69,7 @@ def mono(*lines: str) -> list[Segment]:
         "你该不会是骗子吧？",
         "要我跑到哪儿去签字？",
         "您这个人还挺讲理的。",
+        "我打算在网上借点钱，把你们这个先填上。",
         "昨天有人家我微信，说交钱就能帮我停息。",  # 加 heard as 家
     ],
 )
@@ -137,6 +138,15 @@ def test_the_agent_telling_the_relative_is_still_a_disclosure_on_mono() -> None:
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, segments)}
 
 
+def test_speaking_as_an_authority_is_the_agents() -> None:
+    said = "我是市公安局经侦大队的，你涉嫌恶意透支，已经立案了。"
+    assert agents_words(said, 2, 5)
+    assert agents_words(
+        "我试试公安及金监大队等,你涉嫌物义偷征,已经立案了。", 2, 5
+    )  # as the speech model heard it
+    assert not agents_words("我是开出租的，一天挣不了几个钱。", 0, 2)
+
+
 def test_the_agent_addressing_the_customer_by_title_is_the_agents() -> None:
     said = "许先生，今天不给个准日子，我就直接打给您爱人。"
     assert agents_words(said, 10, 15)
@@ -172,3 +182,10 @@ def test_a_one_track_calls_customer_sentence_given_to_the_agent_is_not_held_agai
     ]
     assert {h.category for h in evaluate(PACK, INFO, segments, CallContext(one_track=True))} == set()
     assert "abuse" in {h.category for h in evaluate(PACK, INFO, segments, CallContext())}
+
+
+def test_a_sum_told_to_a_colleague_is_a_disclosure_naming_the_loan_company_is_not() -> None:
+    told = mono("我是她同事，她出去办事了。", "麻烦您跟她说一声，那八千块拖了两个月了。")
+    assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, told)}
+    named = mono("我是他儿子，我爸住院了。", "我们是贷款公司的客服，不是法院，您别担心。")
+    assert {h.category for h in evaluate(PACK, INFO, named)} == set()

@@ -78,7 +78,7 @@ ANSWERER_ONLY = re.compile(
     # the customer's fear of the name: 告了我就成老赖了是吧？
     r"|我(?:就|不就)?(?:成|变成|算)了?老赖"
     # the customer's own plan to borrow: 我想先去别的平台借一笔，把你们这个先还上，这样行不行？
-    r"|我(?:想|打算|准备|寻思)(?:先)?(?:去|找|从|跟|向|到)[^。！？!?]{0,12}借"
+    r"|我(?:想|打算|准备|寻思)(?:先)?(?:去|找|从|跟|向|到|在)[^。！？!?]{0,12}借"
     # asking whether the company will come: 你们不会去我家里吧？ (and the worry after it)
     r"|(?:你们|您们)不会(?:去|来|到|上门|找|打)[^。！？!?]{0,10}吧[？?]"
     # the customer's own job, and the fear for it: 我是公务员，单位要是知道了…; 我是在区里机关上班的;
@@ -91,12 +91,19 @@ ANSWERER_ONLY = re.compile(
     r"|(?:你|您)说的(?:每一句)?话?[^。！？!?]{0,6}(?:发|挂|传|放)到(?:网上|微博|抖音|朋友圈)"
     # doubting the caller: 你们是不是骗子啊？现在骗子电话一天好几个
     r"|(?:你们|你|您)(?:是不是|不会是|该不会是|别是)骗子|骗子电话"
-    # asked to go somewhere: 要我跑去哪里办？ (not 要我去你家一趟吗？); judging the caller: 你这个人说话还算有点良心
+    # asked to go somewhere: 要我跑去哪里办？ (not 要我去你家一趟吗？); judging the caller:
+    # 你这个人说话还算有点良心
     r"|要我(?:跑|去|到|上)(?![^。！？!?]{0,4}你)[^。！？!?]{0,8}[？?]|(?:你|您)这个?人(?:说话)?还(?:算|挺|蛮)"
 )
 # The agent addressing the customer by surname and title at the head of a sentence (许先生，今天…): a
 # customer does not open that way, whatever the speaker model reads in the rest.
-AGENT_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐|总|老师)[，,]")
+# Nor does a customer open a sentence speaking as an authority (我是市公安局经侦大队的, 是 heard as 试):
+# that is how a collector poses as one, however much the rest reads like a customer's own job.
+AGENT_ONLY = re.compile(
+    r"^[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐|总|老师)[，,]"
+    r"|^(?:我|我们|本人)就?(?:[是试事市式适]|在|这里是|这边是)[^，,。！？!?]{0,8}"
+    r"(?:公安|派出所|检察|法院|经侦|刑侦|执行局|律师事务所|律所|司法局|仲裁)"
+)
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
 

@@ -51,7 +51,7 @@ class CallView:
             from callqa.rules.learned.scoring import CallScorer
 
             self.detector = self.detector or default_detector()
-            self._scorer = CallScorer(self.detector, self.segments, self.vectors)
+            self._scorer = CallScorer(self.detector, self.segments, self.vectors, self.context.one_track)
         return self._scorer
 
     @property

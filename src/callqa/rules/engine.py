@@ -129,17 +129,17 @@ def _context_note(span: Span, context: list[Span]) -> str:
 
 
 def _customers_words(span: Span, view: CallView) -> bool:
-    """Words in a sentence only the answerer says (`answerer.py`), when they are mono ('unknown')
-    speech or speech a one-track call's voices gave to the agent (the voices may be told apart
-    wrongly); and mono speech that the speaker model gives to the customer unless only the agent
-    says it: an agent rule does not hold them against the agent."""
+    """Words of mono ('unknown') speech, or of speech a one-track call's voices gave to the agent (the
+    voices may be told apart wrongly), in a sentence only the answerer says (`answerer.py`) or that the
+    speaker model gives to the customer unless only the agent says it: an agent rule does not hold
+    them against the agent."""
     guessed = span.speaker == "agent" and view.context.one_track
     if (span.speaker != "unknown" and not guessed) or span.segment is None:
         return False
     text = view.segments[span.segment].text
     if answerers_words(text, span.start, span.end):
         return True
-    if guessed or agents_words(text, span.start, span.end):
+    if agents_words(text, span.start, span.end):
         return False
     return view.scored and view.scorer.said_by_customer(span.segment, span.start, span.end)
 

@@ -137,7 +137,8 @@ def lawful_up_to(original: str, end: int) -> bool:
 # A clause joined to the one before by 或者 (我们不会多打电话，或者去找您的家人) is under that one's negation,
 # a multi-character one (not 你再不还，或者…: 不 there opens a condition).
 _ALTERNATIVE = ("或者", "或是", "或", "以及", "及")
-_ALTERNATIVE_NEGATORS = (*FIRM_NEGATORS, "不要", "不能", "不用", "没有", "不再", "并不", "不得", "禁止", "严禁")
+_ALTERNATIVE_NEGATORS = (*FIRM_NEGATORS, "不要", "不能", "不用", "没有", "不再", "并不", "不得", "禁止",
+                         "严禁")  # fmt: skip
 
 
 def is_negated(text: NormalizedText, start: int) -> bool:

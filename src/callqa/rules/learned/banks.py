@@ -12,6 +12,7 @@ from callqa.rules.model import CATEGORIES, RulePackError
 from callqa.rules.yamlmarks import Path_, YamlSyntaxError, line_of, load_with_lines
 
 COMPLIANT = "compliant"
+CUSTOMER = "customer"  # customer.yaml: what only the customer says, for the speaker model alone
 HEARD = "heard.json"  # the banks read aloud and transcribed: bench/data/heard/transcribe.py writes it
 # A '# ---' section comment holding CUSTOMER_MARK says its sentences are the customer's words; such
 # sections also hold the agent's calm replies, told apart by the polite 您 that customers do not use.
@@ -36,6 +37,9 @@ class Banks:
     customer_speech: frozenset[str] = frozenset()  # sentences in sections marked CUSTOMER_MARK
     sections: dict[str, str] = field(default_factory=dict)  # sentence -> its '# ---' section comment
     heard: dict[str, str] = field(default_factory=dict)  # sentence -> the speech model's text of it
+    # customer.yaml: more of the customer's words, which teach the speaker model alone (whose words on
+    # a mono call); the category models never see them
+    customer_only: tuple[str, ...] = ()
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -50,15 +54,19 @@ def default_banks_dir() -> Path:
 @cache
 def bank_categories() -> tuple[str, ...]:
     """Categories with an example bank shipped with callqa (the `bank` a `learned` rule may name)."""
-    return tuple(sorted(p.stem for p in default_banks_dir().glob("*.yaml") if p.stem != COMPLIANT))
+    return tuple(
+        sorted(p.stem for p in default_banks_dir().glob("*.yaml") if p.stem not in (COMPLIANT, CUSTOMER))
+    )
 
 
 def load_banks(directory: str | Path | None = None) -> Banks:
-    """Load `<category>.yaml` files and `compliant.yaml` from `directory` (default: the shipped banks)."""
+    """Load `<category>.yaml` files, `compliant.yaml` and the optional `customer.yaml` from `directory`
+    (default: the shipped banks)."""
     directory = Path(directory) if directory is not None else default_banks_dir()
     problems: list[str] = []
     banks: dict[str, Bank] = {}
     compliant: tuple[str, ...] = ()
+    customer_only: tuple[str, ...] = ()
     sections: dict[str, str] = {}
     paths = sorted(directory.glob("*.yaml"))
     if not paths:
@@ -66,6 +74,9 @@ def load_banks(directory: str | Path | None = None) -> Banks:
     for path in paths:
         if path.stem == COMPLIANT:
             compliant = tuple(_strings(_lists(path, {COMPLIANT: True}, problems, sections).get(COMPLIANT)))
+            continue
+        if path.stem == CUSTOMER:
+            customer_only = tuple(_strings(_lists(path, {CUSTOMER: True}, problems, {}).get(CUSTOMER)))
             continue
         if path.stem not in CATEGORIES:
             problems.append(f"{path.name}:1: '{path.stem}' is not a category ({', '.join(CATEGORIES)})")
@@ -80,7 +91,7 @@ def load_banks(directory: str | Path | None = None) -> Banks:
     if problems:
         raise RulePackError(problems)
     customer = frozenset(t for t, head in sections.items() if CUSTOMER_MARK in head and "您" not in t)
-    return Banks(banks, compliant, customer, sections, heard)
+    return Banks(banks, compliant, customer, sections, heard, customer_only=customer_only)
 
 
 def _heard(path: Path, problems: list[str]) -> dict[str, str]:

@@ -150,10 +150,19 @@ def corroborated(unit: ScoredUnit, others: Sequence[ScoredUnit], j: int, limit: 
 class CallScorer:
     """Lazily scores the units of the segments asked for; each segment is scored at most once."""
 
-    def __init__(self, detector: Detector, segments: list[Segment], vectors: dict[str, np.ndarray]):
+    def __init__(
+        self,
+        detector: Detector,
+        segments: list[Segment],
+        vectors: dict[str, np.ndarray],
+        one_track: bool = False,
+    ):
         self.detector = detector
         self.segments = segments
         self.vectors = vectors
+        # whose words the speaker model weighs: mono speech, and on a one-track call the speech the
+        # voices gave to the agent too (they may have been told apart wrongly)
+        self.mixed = frozenset({"unknown", "agent"} if one_track else {"unknown"})
         self._by_segment: dict[int, list[ScoredUnit]] = {}
         self._customer: dict[str, bool] = {}  # gated sentences the speaker model read (said_by_customer)
 
@@ -195,7 +204,7 @@ class CallScorer:
         for i in segs:
             self._by_segment[i] = []
         mixed = [
-            k for k, u in enumerate(units) if passed[k] and self.segments[u.segment].speaker == "unknown"
+            k for k, u in enumerate(units) if passed[k] and self.segments[u.segment].speaker in self.mixed
         ]
         customer = set()
         if mixed:
@@ -268,7 +277,7 @@ class CallScorer:
         that the n-gram gate stopped was not given to the speaker model when it was scored; it is here,
         once a rule's words fall in it (「没钱，你再打我就报警，我找人收拾你们！」: the keyword 收拾你 in a
         sentence the gate reads as ordinary talk)."""
-        mono = self.segments[seg].speaker == "unknown"
+        mono = self.segments[seg].speaker in self.mixed
         return any(
             u.customer or (mono and u.vector is None and self._customer_like(u.unit.text))
             for u in self._by_segment.get(seg, ())

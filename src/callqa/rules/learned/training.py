@@ -308,7 +308,8 @@ def train(
     gate_w, gate_b, gate_limits = gate(examples, cats, config, noise, weights, heard)
     from callqa.rules.learned.speaker import train_speaker  # it builds on this module
 
-    speaker = train_speaker(examples, embedder, config)  # None: too few customers' words marked
+    said = [Labelled(t, None, False, True) for t in banks.customer_only]  # for the speaker model alone
+    speaker = train_speaker(examples + said, embedder, config)  # None: too few customers' words marked
     speaker_emb, speaker_ngram, speaker_b, speaker_limit, speaker_report = speaker or (
         None,
         None,
