@@ -383,6 +383,21 @@ def test_a_complaint_read_back_across_a_cut_sentence_is_no_violation() -> None:
     assert {h.category for h in evaluate(PACK, INFO, threat)} == {"third_party_disclosure"}
 
 
+def test_an_alternative_to_a_negated_clause_cut_off_before_it_is_negated() -> None:
+    cut = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 20.0, 23.2, "我们也不会因为这个就天天给您打电话"),
+        Segment("agent", 23.2, 25.1, "或者去找您的家里人"),
+    ]
+    assert evaluate(PACK, INFO, cut) == []
+    threat = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 20.0, 23.2, "你要是再拖着"),
+        Segment("agent", 23.2, 25.1, "或者我们直接去找你的家里人"),
+    ]
+    assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, threat)}
+
+
 def test_what_the_law_provides_across_a_cut_sentence_is_no_violation() -> None:
     """「判决后不履行，法院可以依法把您列为失信被执行人，限制高消费」 cut after a comma: the next segment
     still says what the court may do; the same words after a sentence's end are a claim of their own."""

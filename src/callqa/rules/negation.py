@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from callqa.text.normalize import NormalizedText, normalize_phrase
+from callqa.text.normalize import NormalizedText, normalize, normalize_phrase
 
 # Multi-character negators may stand a few characters before the match ("不会再去你家"); 任何 marks a
 # generic warning ("不要转账到任何个人账户").
@@ -271,14 +271,20 @@ def reported_before(original: str, at: int) -> bool:
 def excused_across(previous: str, current: str, at: int) -> bool:
     """Whether offset `at` of `current` continues a sentence begun in `previous`, the same speaker's
     segment that the speech model cut off mid-sentence, that reports someone else's words
-    (「您投诉上周有位同事骂您老赖」「还说要告诉您单位」) or states what the law provides
-    (「判决后不履行，法院可以依法把您列为失信被执行人，」「限制高消费…」): `previous` ends without a
-    sentence mark, and no sentence ends in `current` before `at`."""
+    (「您投诉上周有位同事骂您老赖」「还说要告诉您单位」), states what the law provides
+    (「判决后不履行，法院可以依法把您列为失信被执行人，」「限制高消费…」) or negates it (an alternative
+    to a negated clause): `previous` ends without a sentence mark, and no sentence ends in `current`
+    before `at`."""
     previous = previous.rstrip()
     if not previous or SENTENCE_END.match(previous[-1]) or SENTENCE_END.search(current[:at]):
         return False
     sentence = _sentence_before(previous, len(previous)) + "，" + current[:at]
-    return bool(REPORTED.search(sentence) or LAWFUL_SENTENCE.search(sentence))
+    if REPORTED.search(sentence) or LAWFUL_SENTENCE.search(sentence):
+        return True
+    # an alternative to the negated clause cut off before it:
+    # 「我们也不会因为您提出异议就多打电话」「或者去找您的家人」
+    joined = normalize(sentence + current[at : at + 1])
+    return bool(joined.chars) and is_negated(joined, len(joined.chars) - 1)
 
 
 def is_reported(text: NormalizedText, start: int) -> bool:
