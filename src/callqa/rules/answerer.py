@@ -78,7 +78,7 @@ ANSWERER_ONLY = re.compile(
     # the customer's fear of the name: 告了我就成老赖了是吧？
     r"|我(?:就|不就)?(?:成|变成|算)了?老赖"
     # the customer's own plan to borrow: 我想先去别的平台借一笔，把你们这个先还上，这样行不行？
-    r"|我(?:想|打算|准备|寻思)(?:先)?(?:去|找|从|跟|向|到|在)[^。！？!?]{0,12}借"
+    r"|(?:我|^|[，,])(?:想|打算|准备|寻思)(?:先)?(?:去|找|从|跟|向|到|在)[^。！？!?]{0,12}借"
     # asking whether the company will come: 你们不会去我家里吧？ (and the worry after it)
     r"|(?:你们|您们)不会(?:去|来|到|上门|找|打)[^。！？!?]{0,10}吧[？?]"
     # the customer's own job, and the fear for it: 我是公务员，单位要是知道了…; 我是在区里机关上班的;
