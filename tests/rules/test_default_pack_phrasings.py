@@ -366,35 +366,26 @@ def test_a_garbled_staff_number_or_name_before_asking_for_the_customer_identifie
     assert {h.category for h in evaluate(PACK, INFO, later)} == {"missing_identification"}
 
 
+def cut_in_two(first: str, second: str) -> list[Segment]:
+    """The opening, then one agent sentence the speech model cut into two segments."""
+    return [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 24.31, 27.69, first),
+        Segment("agent", 27.69, 30.39, second),
+    ]
+
+
 def test_a_complaint_read_back_across_a_cut_sentence_is_no_violation() -> None:
     """The speech model cut 「您投诉上周有位同事骂您老赖，还说要告诉您单位」 in two: the second part is
     still the complaint read back."""
-    cut = [
-        Segment("agent", 0.0, 5.0, OPENING),
-        Segment("agent", 24.31, 27.69, "您投诉上周有位同事在电话里骂您"),
-        Segment("agent", 27.69, 30.39, "还说要告诉您单位，对吗"),
-    ]
-    assert evaluate(PACK, INFO, cut) == []
-    threat = [
-        Segment("agent", 0.0, 5.0, OPENING),
-        Segment("agent", 24.31, 27.69, "你再不还钱"),
-        Segment("agent", 27.69, 30.39, "我就告诉你单位"),
-    ]
+    assert evaluate(PACK, INFO, cut_in_two("您投诉上周有位同事在电话里骂您", "还说要告诉您单位，对吗")) == []
+    threat = cut_in_two("你再不还钱", "我就告诉你单位")
     assert {h.category for h in evaluate(PACK, INFO, threat)} == {"third_party_disclosure"}
 
 
 def test_an_alternative_to_a_negated_clause_cut_off_before_it_is_negated() -> None:
-    cut = [
-        Segment("agent", 0.0, 5.0, OPENING),
-        Segment("agent", 20.0, 23.2, "我们也不会因为这个就天天给您打电话"),
-        Segment("agent", 23.2, 25.1, "或者去找您的家里人"),
-    ]
-    assert evaluate(PACK, INFO, cut) == []
-    threat = [
-        Segment("agent", 0.0, 5.0, OPENING),
-        Segment("agent", 20.0, 23.2, "你要是再拖着"),
-        Segment("agent", 23.2, 25.1, "或者我们直接去找你的家里人"),
-    ]
+    assert evaluate(PACK, INFO, cut_in_two("我们也不会因为这个就天天给您打电话", "或者去找您的家里人")) == []
+    threat = cut_in_two("你要是再拖着", "或者我们直接去找你的家里人")
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, threat)}
 
 
