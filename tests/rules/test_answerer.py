@@ -72,6 +72,9 @@ def mono(*lines: str) -> list[Segment]:
         "我打算在网上借点钱，把你们这个先填上。",
         "我手头真没钱，准备找朋友借点钱先把这期补上。",
         "昨天有人家我微信，说交钱就能帮我停息。",  # 加 heard as 家
+        "老子没钱，有本事你来拿啊！",
+        "商量个屁，你们就是一帮吸血鬼，王八蛋。",
+        "限制个屁，你们这帮王八蛋就会催，人死了你们也照样打。",
     ],
 )
 def test_answerers_sentences_are_recognised(sentence: str) -> None:
@@ -190,3 +193,14 @@ def test_a_sum_told_to_a_colleague_is_a_disclosure_naming_the_loan_company_is_no
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, told)}
     named = mono("我是他儿子，我爸住院了。", "我们是贷款公司的客服，不是法院，您别担心。")
     assert {h.category for h in evaluate(PACK, INFO, named)} == set()
+    # a round sum, its digits heard as numerals
+    sum_told = mono("我是他老婆，他手机落家里了。", "他在我们这儿办的那个分期，加起来2万出头。")
+    assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, sum_told)}
+
+
+def test_an_outburst_before_the_answerers_sentence_is_the_answerers() -> None:
+    """「滚！」 alone could be anyone's; right before 「老子没钱，有本事你来拿啊！」 it is the customer's."""
+    text = "滚！老子没钱，有本事你来拿啊！"
+    assert answerers_words(text, 0, 1)
+    assert not answerers_words("滚！我们下午再联系。", 0, 1)
+    assert {h.category for h in evaluate(PACK, INFO, mono(text))} == set()

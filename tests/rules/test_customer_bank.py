@@ -10,7 +10,7 @@ import pytest
 from tests.learnkit import SMALL, memo_embed, write_banks
 
 from callqa.rules.learned.banks import CUSTOMER, bank_categories, load_banks
-from callqa.rules.learned.detector import Detector
+from callqa.rules.learned.detector import Detector, default_detector
 from callqa.rules.learned.scoring import CallScorer
 from callqa.rules.learned.training import train
 from callqa.transcript import Segment
@@ -64,3 +64,14 @@ def test_on_a_one_track_call_the_speaker_model_also_reads_what_the_voices_gave_t
         scorer = CallScorer(speaker_trained, segments, {}, one_track)
         scorer.units([0])
         assert scorer.said_by_customer(0, 0, len(said)) is one_track  # a stereo agent channel is the agent's
+
+
+def test_the_speaker_model_reads_no_clause_cut_out_of_its_sentence() -> None:
+    """「我就直接打给你爱人」 cut out of its sentence reads like a customer's threat to complain; the
+    whole sentence is the agent's disclosure, and the speaker model judges only that."""
+    said = "我就直接打给你爱人，把您欠了八千多的事跟她讲清楚。"
+    scorer = CallScorer(default_detector(), [Segment("agent", 30.0, 35.0, said)], {}, one_track=True)
+    units = scorer.units([0])
+    assert any(u.clause for u in units)  # the sentence reads near a category: its clauses are scored too
+    assert not any(u.customer for u in units if u.clause)
+    assert not scorer.said_by_customer(0, said.index("打给"), said.index("，"))

@@ -78,6 +78,8 @@ VIOLATIONS = {
         "恶意欠款是要做老的。",
         "我们已经申请查封你的房子了。",
         "你这样会连累你的家人。",
+        "再拖下去警察就要来逮捕你了。",
+        "再拖下去警察就要来代捕你了。",  # 逮捕 with its first syllable heard wrong
     ],
     "improper_repayment": [
         "你可以先去别的平台借点钱把这笔还上。",
@@ -92,6 +94,8 @@ VIOLATIONS = {
         "您转到我们经理的支付宝，今天就给您销账。",
         "别转到公司账户了，转到我个人账户就行。",
         "不要转到对公账户，直接打我个人卡上。",
+        "周五直接打到我们对账同事的卡上，卡号我短信发您。",
+        "钱可以先转到我们部长微信上，他在后台帮你销账。",
     ],
 }
 COMPLIANT = [
@@ -361,6 +365,12 @@ def test_a_garbled_staff_number_or_name_before_asking_for_the_customer_identifie
     # ... while 我姓 heard as 我信 still names the agent
     heard = [Segment("agent", 0.0, 5.0, "您好，这里是恒信消费金融，我信方，请问是周先生吗？")]
     assert evaluate(PACK, INFO, heard) == []
+    # a staff number read digit by digit, written with hyphens; a name after a bare 叫
+    for opening in (
+        "你好,我是一集分期的工作人员,叫梁红,高后5-3-8,请问是钱芳老师吗?",
+        "您好，我是易机分期的工作人员，叫梁宏，请问是钱芳老师吗？",
+    ):
+        assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
     # 以后 before a date is no staff number
     later = [Segment("agent", 0.0, 5.0, "您好，这里是安信消费金融，以后午九点前还款。")]
     assert {h.category for h in evaluate(PACK, INFO, later)} == {"missing_identification"}
@@ -413,6 +423,16 @@ def test_what_the_law_provides_across_a_cut_sentence_is_no_violation() -> None:
     assert evaluate(PACK, INFO, three) == []
     assert {h.category for h in evaluate(PACK, INFO, [three[0], *three[2:]])} == {"false_legal_claim"}
     assert said("您再不还，", "明天就限制高消费，坐不了飞机。") == {"false_legal_claim"}
+    # a judgment not carried out, heard garbled (法院判决后还不履行的 as 法院判结后还不理行的)
+    assert evaluate(PACK, INFO, cut_in_two("法院判结后还不理行的", "可能会被列入失信名单")) == []
+    # an example of what the law provides, cut off after a pause longer than a cut sentence's
+    example = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 72.8, 75.9, "只有被法院列为失信被执行人以后"),
+        Segment("agent", 75.9, 77.7, "还会限制高消费"),
+        Segment("agent", 78.1, 79.5, "比如不能坐飞机"),
+    ]
+    assert evaluate(PACK, INFO, example) == []
     assert said(lawful.rstrip("，") + "。", "你全家都限制高消费。") == {"false_legal_claim"}
 
 

@@ -102,11 +102,16 @@ class Window:
 
     def single(self, index: int) -> Window:
         """One piece of this window as a window of its own."""
+        return self.tail(index, self.pieces[index].original_start_s)
+
+    def tail(self, index: int, from_s: float) -> Window:
+        """The rest of one piece from call time `from_s` on, as a window of its own."""
         piece = self.pieces[index]
-        lo = round(piece.packed_start_s * SAMPLE_RATE)
-        span = np.concatenate(self.audio)[lo : lo + round(piece.length_s * SAMPLE_RATE)]
+        skip = min(max(from_s - piece.original_start_s, 0.0), piece.length_s)
+        lo = round((piece.packed_start_s + skip) * SAMPLE_RATE)
+        span = np.concatenate(self.audio)[lo : lo + round((piece.length_s - skip) * SAMPLE_RATE)]
         window = Window(parent=id(self))
-        window.add(span, piece.channel, piece.original_start_s)
+        window.add(span, piece.channel, piece.original_start_s + skip)
         return window
 
 

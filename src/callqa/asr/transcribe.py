@@ -40,6 +40,7 @@ from callqa.transcript import Segment, Speaker
 # Zeros between windows in the joint buffer: no timestamp can overshoot into the next window.
 WINDOW_SPACING_S = 30.0
 MIN_CHARS_PER_S = 1.0  # Mandarin runs ~4 characters a second; far fewer means a missed span
+TAIL_MIN_S = 2.0  # audible speech this long after a piece's last decoded word was cut off
 SILENCE_MARGIN_DB = 6.0  # a segment no louder than the channel's floor + this is noise
 BLOCK_S = 300.0  # VAD and bleed removal work on blocks of about this length...
 BLOCK_SEARCH_S = 30.0  # ...each cut at the quietest moment of the last this-many seconds...
@@ -138,13 +139,15 @@ def transcribe_audio(
 
 
 class _Batches:
-    """Decodes packed windows `size` at a time, and redoes missed pieces alone (also `size` at a
-    time), keeping only the decoded text between batches."""
+    """Decodes packed windows `size` at a time, redoes missed pieces alone and decodes the speech
+    left after a piece's last decoded word (also `size` at a time), keeping only the decoded text
+    and the audio still to decode between batches."""
 
     def __init__(self, model: SpeechModel, energy: np.ndarray, floors: list[float], size: int) -> None:
         self.model, self.energy, self.floors, self.size = model, energy, floors, size
         self.decoded: list[tuple[Piece, RawSegment]] = []
         self.redo: list[tuple[Piece, Window]] = []  # (missed piece, that piece as a window of its own)
+        self.tails: list[Window] = []  # the undecoded rest of pieces, each a window of its own
 
     def decode(self, windows: list[Window]) -> None:
         for lo in range(0, len(windows), self.size):
@@ -153,8 +156,11 @@ class _Batches:
                 seg for segs in _decode_windows(self.model, chunk, self.energy, self.floors) for seg in segs
             ]
             self.decoded.extend(decoded)
-            self.redo.extend(
-                (window.pieces[i], window.single(i)) for window, i in _missed_pieces(chunk, decoded)
+            missed = _missed_pieces(chunk, decoded)
+            self.redo.extend((window.pieces[i], window.single(i)) for window, i in missed)
+            redone = {id(window.pieces[i]) for window, i in missed}
+            self._queue_tails(
+                [(w, i) for w in chunk for i, p in enumerate(w.pieces) if id(p) not in redone], decoded
             )
             if len(self.redo) >= self.size:
                 self._redo()
@@ -162,7 +168,32 @@ class _Batches:
     def finish(self) -> list[tuple[Piece, RawSegment]]:
         if self.redo:
             self._redo()
+        if self.tails:
+            self._decode_tails()
         return self.decoded
+
+    def _queue_tails(self, pieces: list[tuple[Window, int]], decoded: list[tuple[Piece, RawSegment]]) -> None:
+        """Whisper may stop early inside one long piece (a customer's short answer, then the agent's
+        long turn, on a mono call): the audible speech after the piece's last decoded word is queued
+        to be decoded on its own, once."""
+        ends: dict[int, float] = {}
+        for piece, raw in decoded:
+            ends[id(piece)] = max(ends.get(id(piece), 0.0), raw.end_s)
+        for window, i in pieces:
+            piece = window.pieces[i]
+            end, stop = ends.get(id(piece)), piece.original_start_s + piece.length_s
+            if end is None or stop - end < TAIL_MIN_S:
+                continue
+            if not _is_quiet(self.energy[piece.channel], self.floors[piece.channel], end, stop):
+                self.tails.append(window.tail(i, float(end)))
+        if len(self.tails) >= self.size:
+            self._decode_tails()
+
+    def _decode_tails(self) -> None:
+        tails, self.tails = self.tails, []
+        self.decoded.extend(
+            seg for segs in _decode_windows(self.model, tails, self.energy, self.floors) for seg in segs
+        )
 
     def _redo(self) -> None:
         """Whisper may stop before the end of a packed window (or derail on short choppy turns):
@@ -177,6 +208,12 @@ class _Batches:
         replaced = {id(original) for original, _ in better}
         self.decoded = [(p, raw) for p, raw in self.decoded if id(p) not in replaced]
         self.decoded.extend((original, raw) for original, segs in better for _, raw in segs)
+        # then what each piece's final decoding left out at its end (its single window holds its audio)
+        singles = {id(original): single for original, single in redo}
+        self._queue_tails(
+            [(single, 0) for single in singles.values()],
+            [(singles[id(p)].pieces[0], raw) for p, raw in self.decoded if id(p) in singles],
+        )
 
 
 @dataclass(frozen=True)

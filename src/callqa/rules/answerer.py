@@ -94,6 +94,11 @@ ANSWERER_ONLY = re.compile(
     # asked to go somewhere: 要我跑去哪里办？ (not 要我去你家一趟吗？); judging the caller:
     # 你这个人说话还算有点良心
     r"|要我(?:跑|去|到|上)(?![^。！？!?]{0,4}你)[^。！？!?]{0,8}[？?]|(?:你|您)这个?人(?:说话)?还(?:算|挺|蛮)"
+    # the debtor's defiance, or calling the company names: 老子没钱，有本事你来拿啊！ 你们就是一帮吸血鬼
+    r"|(?:老子|我)(?:就是|反正|现在)?(?:没钱|没有钱|一分钱都没有)|有本事你(?!们)(?:就|来|去)"
+    r"|你们(?:公司)?(?:就是|这帮|这群|一帮|一群)?[^，,。！？!?]{0,4}(?:吸血鬼|高利贷|黑社会|土匪|强盗)"
+    # ... and complaining of the calls: 你们这帮王八蛋就会催
+    r"|你们[^，,。！？!?]{0,8}就(?:会|知道)(?:催|打电话|要钱|逼)"
 )
 # The agent addressing the customer by surname and title at the head of a sentence (许先生，今天…): a
 # customer does not open that way, whatever the speaker model reads in the rest.
@@ -105,21 +110,31 @@ AGENT_ONLY = re.compile(
     r"(?:公安|派出所|检察|法院|经侦|刑侦|执行局|律师事务所|律所|司法局|仲裁)"
 )
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
+_OUTBURST = 3  # characters
+
+
+def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    stop = _SENTENCE_END.search(text, max(end, begin))
+    return begin, stop.end() if stop else len(text)
 
 
 def sentence_around(text: str, start: int, end: int) -> str:
     """The sentence of `text` holding original characters [start, end) (its end mark kept)."""
-    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    stop = _SENTENCE_END.search(text, max(end, begin))
-    return text[begin : stop.end() if stop else len(text)]
+    begin, stop = _sentence_span(text, start, end)
+    return text[begin:stop]
 
 
 def answerers_words(text: str, start: int, end: int) -> bool:
-    """Whether characters [start, end) of `text` lie in a sentence only the answerer would say, or
-    in one right after such a question in the same segment (我欠钱会不会影响我儿子？他以后想考公务员。)."""
-    if ANSWERER_ONLY.search(sentence_around(text, start, end)):
+    """Whether characters [start, end) of `text` lie in a sentence only the answerer would say, in
+    one right after such a question in the same segment (我欠钱会不会影响我儿子？他以后想考公务员。),
+    or in an outburst of a word or two right before such a sentence (滚！老子没钱，有本事你来拿啊！)."""
+    begin, stop = _sentence_span(text, start, end)
+    if ANSWERER_ONLY.search(text[begin:stop]):
         return True
-    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    outburst = len(text[begin:stop].strip("。！？!?；; ")) <= _OUTBURST
+    if outburst and stop < len(text) and ANSWERER_ONLY.search(sentence_around(text, stop, stop + 1)):
+        return True
     head = text[:begin].rstrip()
     if not head.endswith(("？", "?")):
         return False

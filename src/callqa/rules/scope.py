@@ -20,6 +20,7 @@ from callqa.text.matcher import Found
 SPLIT_GAP_S = 0.3  # segments of one speaker this close may be one sentence the speech model cut
 COMMA_GAP_S = 0.6  # ...or this close when the first ends in a comma (the speaker paused mid-sentence)
 RUN_ON_SEGMENTS = 3  # segments before a match read back for the start of its sentence
+CONTINUATIONS = ("比如", "例如", "譬如", "包括", "像是")  # a segment opening so continues the one before
 
 # Mono recordings come back as 'unknown' (both parties mixed): treat unknown speech as possibly either.
 ROLE_SPEAKERS: dict[str, frozenset[str]] = {
@@ -117,9 +118,11 @@ def disavowed_next(view: CallView, seg: int, at: int) -> bool:
 
 def _runs_on(view: CallView, seg: int) -> bool:
     """Whether segment `seg + 1` may continue segment `seg`'s sentence: the same speaker, the speech
-    model's cut at most SPLIT_GAP_S apart, or COMMA_GAP_S where `seg` ends in a comma."""
+    model's cut at most SPLIT_GAP_S apart, or COMMA_GAP_S where `seg` ends in a comma or `seg + 1`
+    opens with an example or an addition to it (「还会限制高消费」「比如不能坐飞机」)."""
     if seg < 0 or seg + 1 >= len(view.segments):
         return False
     this, after = view.segments[seg], view.segments[seg + 1]
-    gap = COMMA_GAP_S if this.text.rstrip().endswith(("，", ",", "、")) else SPLIT_GAP_S
+    paused = this.text.rstrip().endswith(("，", ",", "、")) or after.text.lstrip().startswith(CONTINUATIONS)
+    gap = COMMA_GAP_S if paused else SPLIT_GAP_S
     return after.speaker == this.speaker and after.start_s - this.end_s <= gap

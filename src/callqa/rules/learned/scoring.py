@@ -203,8 +203,12 @@ class CallScorer:
             passed, probs = np.concatenate([passed, cut_passed]), np.concatenate([probs, cut_probs])
         for i in segs:
             self._by_segment[i] = []
+        # the speaker model reads pieces and whole sentences, not a clause cut out of them: 「我就直接打给
+        # 你爱人」 reads like a customer's threat to complain once the rest of its sentence is gone
         mixed = [
-            k for k, u in enumerate(units) if passed[k] and self.segments[u.segment].speaker in self.mixed
+            k
+            for k, u in enumerate(units[:wholes])
+            if passed[k] and self.segments[u.segment].speaker in self.mixed
         ]
         customer = set()
         if mixed:
