@@ -403,35 +403,32 @@ def test_what_the_law_provides_across_a_cut_sentence_is_no_violation() -> None:
     """「判决后不履行，法院可以依法把您列为失信被执行人，限制高消费」 cut after a comma: the next segment
     still says what the court may do; the same words after a sentence's end are a claim of their own."""
 
+    def agent_says(*parts: tuple[float, float, str]) -> list[Segment]:
+        return [Segment("agent", 0.0, 5.0, OPENING), *(Segment("agent", a, b, text) for a, b, text in parts)]
+
     def said(first: str, second: str) -> set[str]:
-        cut = [
-            Segment("agent", 0.0, 5.0, OPENING),
-            Segment("agent", 20.0, 23.0, first),
-            Segment("agent", 23.5, 26.0, second),
-        ]
+        cut = agent_says((20.0, 23.0, first), (23.5, 26.0, second))
         return {h.category for h in evaluate(PACK, INFO, cut)}
 
     lawful = "判决后仍不履行，法院可以依法把您列为失信被执行人，"
     assert said(lawful, "限制高消费，坐不了飞机。") == set()
     # ... over three segments: 「判决生效后您仍不履行的」「银行可以申请强制执行」「比如冻结您名下的存款」
-    three = [
-        Segment("agent", 0.0, 5.0, OPENING),
-        Segment("agent", 20.0, 22.5, "判决生效后您仍不履行的"),
-        Segment("agent", 22.5, 24.8, "银行可以申请强制执行"),
-        Segment("agent", 24.8, 27.0, "比如冻结您名下的存款"),
-    ]
+    three = agent_says(
+        (20.0, 22.5, "判决生效后您仍不履行的"),
+        (22.5, 24.8, "银行可以申请强制执行"),
+        (24.8, 27.0, "比如冻结您名下的存款"),
+    )
     assert evaluate(PACK, INFO, three) == []
     assert {h.category for h in evaluate(PACK, INFO, [three[0], *three[2:]])} == {"false_legal_claim"}
     assert said("您再不还，", "明天就限制高消费，坐不了飞机。") == {"false_legal_claim"}
     # a judgment not carried out, heard garbled (法院判决后还不履行的 as 法院判结后还不理行的)
     assert evaluate(PACK, INFO, cut_in_two("法院判结后还不理行的", "可能会被列入失信名单")) == []
     # an example of what the law provides, cut off after a pause longer than a cut sentence's
-    example = [
-        Segment("agent", 0.0, 5.0, OPENING),
-        Segment("agent", 72.8, 75.9, "只有被法院列为失信被执行人以后"),
-        Segment("agent", 75.9, 77.7, "还会限制高消费"),
-        Segment("agent", 78.1, 79.5, "比如不能坐飞机"),
-    ]
+    example = agent_says(
+        (72.8, 75.9, "只有被法院列为失信被执行人以后"),
+        (75.9, 77.7, "还会限制高消费"),
+        (78.1, 79.5, "比如不能坐飞机"),
+    )
     assert evaluate(PACK, INFO, example) == []
     assert said(lawful.rstrip("，") + "。", "你全家都限制高消费。") == {"false_legal_claim"}
 
