@@ -82,6 +82,7 @@ VIOLATIONS = {
         "再拖下去警察就要来代捕你了。",  # 逮捕 with its first syllable heard wrong
     ],
     "improper_repayment": [
+        "系统的事你别管，钱直接打到我本人的支付宝就行。",
         "你可以先去别的平台借点钱把这笔还上。",
         "用信用卡套现还我们不就行了。",
         "你直接把钱转到我的微信上。",
@@ -226,6 +227,37 @@ COMPLIANT = [
     "我就是负责您这个账户的专员。",
     "前阵子有人冒充我们的客服，让客户把钱打到私人支付宝上，您留意一下。",
     "让您加微信转账还款的，都是骗人的诈骗。",
+    # refused, forbidden by the rules, borrowing called harmful, advice to seek protection
+    "员工个人的微信我们不接受用来收还款。",
+    "打给您的亲友、说您欠了多少钱，这些在行业里是明令禁止的。",
+    "拿网贷去填这边的窟窿，利息叠利息，真的得不偿失。",
+    "楼下那辆车要是让您心里不踏实，您可以去物业那边反映。",
+    "最近冒充银行客服的骗子挺多的，您接电话多留个心。",
+    # what a message or a programme said; someone claiming to be the police
+    "您是说收到一条短信，说法院要来查封您的房子？那不是我们发的。",
+    "昨天有个男的打过来，说自己是检察院的，让您去配合调查，那是诈骗。",
+    # what the agent refused, spelt out; what the rules forbid, heard garbled
+    "您放心，我们从来不会这样做，翻您的通讯录挨个打电话说您欠钱。",
+    "把欠款的事告诉您的亲友，这种都是名令进指的。",
+    # what follows from the credit report, cut from the sentence that names it
+    "这样会影响您今后的房贷审批。",
+    # a record read back; a complaint made earlier, its insult quoted
+    "系统记录里写着，上一个来电的催收人员说要把您的事告诉您全家。",
+    "您上周投诉过，说我们的人骂您不要脸，这个已经在处理了。",
+    # what the rules forbid collectors to do; borrowing called harmful in the next sentence
+    "公司明确禁止业务员引导客户去别的平台借钱。",
+    "这个我们不推荐。找网贷借钱来还，利息往往更高。",
+    # the court's procedure; a crime the law defines; a reassurance on no condition
+    "法院受理以后会给您寄送起诉状副本，您可以按时应诉。",
+    "法律上是有恶意透支这个罪名，但要由司法机关依法认定，跟您这种情况不一样。",
+    "您不会坐牢的，别太担心。",
+    # the loan recalled
+    "您前年在我们平台借了两万块钱。",
+    # an organisation, then the court in the next sentence
+    "我们是受托的催收机构。法院立不立案，要看银行起诉没有。",
+    # advice against borrowing for a purpose, a transfer to anyone refused
+    "不要为了还我们这笔钱去借利息更高的网贷。",
+    "钱还到您本人的还款账户就行，不要转给我或者其他任何人的个人微信。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,

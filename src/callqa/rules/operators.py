@@ -206,8 +206,9 @@ class Regex(Operator):
 
 @register
 class Near(Operator):
-    """A phrase of list `a` within `within` characters of one of list `b` (in that order if `ordered`),
-    minus pairs overlapping a match of the `exclude` regex (over normalised text, as `regex`'s)."""
+    """A phrase of list `a` within `within` characters of one of list `b` (in that order if `ordered`) in
+    the same sentence, minus pairs overlapping a match of the `exclude` regex (over normalised text, as
+    `regex`'s)."""
 
     name = "near"
 
@@ -259,7 +260,10 @@ class Near(Operator):
                 start, end = min(fa.start, fb.start), max(fa.end, fb.end)
                 if (seg, start, end) in spans or not all(scope.keeps(view, seg, f.start) for f in (fa, fb)):
                     continue
-                chars = view.text(seg).chars
+                text = view.text(seg)
+                if SENTENCE_END.search(text.original[slice(*text.original_span(start, end))]):
+                    continue  # not across sentences: 「我们是受银行委托的催收公司。法院的传票不会…」
+                chars = text.chars
                 if self.exclude and any(
                     m.start() < end and start < m.end() for m in self.exclude.finditer(chars)
                 ):
@@ -403,19 +407,17 @@ class Learned(Operator):
         for scored in read:
             p, u, vector = float(scored.probs[j]), scored.unit, scored.vector
             start_s = view.time_at(u.segment, u.start)
-            if scored.clause:  # surer, not disavowed or quoted by its sentence, not inside a hit
-                said = view.segments[u.segment].text
-                if (
-                    not scored.clause_stands(j, limit)
-                    or _disavowed_after(said, u.end)
-                    or reported_before(said, u.start)
-                ):
+            said = view.segments[u.segment].text
+            # reporting someone's words, in the unit or its sentence before it (投诉记录…他说…; 有人…说自己
+            # 是公安局的; 记录上写的是，…，还说不还钱就让她全家都知道)
+            if REPORTED.search(u.text) or reported_before(said, u.start):
+                continue
+            if scored.clause:  # surer, not disavowed by its sentence, not inside a hit
+                if not scored.clause_stands(j, limit) or _disavowed_after(said, u.end):
                     continue
                 if any(seg == u.segment and a < u.end and u.start < b for seg, a, b in whole_hits):
                     continue
-            elif REPORTED.search(u.text):  # a whole sentence reporting someone's words (投诉记录…他说…)
-                continue
-            if lawful_up_to(view.segments[u.segment].text, u.end):  # 得由公安机关判断, 只有判决后…才会…
+            if lawful_up_to(said, u.end):  # 得由公安机关判断, 只有判决后…才会…
                 continue
             # the sentence cut off: disavowed in the next segment, or begun as a report or a lawful
             # statement in the one before
