@@ -87,6 +87,11 @@ def mono(*lines: str) -> list[Segment]:
         "你们这群讨债鬼，早晚遭报应。",
         "我下周找朋友借点，先还一部分。",
         "你们是不是法院的人啊？",
+        "我打算问我姐借一点，先把这个月的补上。",
+        "我婆家说能先借我两千。",
+        "我是不是要被列进失信名单了？",
+        "我想着再去别的平台借一笔，先把你们这边填上。",
+        "你不说我也猜得到，他在外面欠了一屁股债。",
     ],
 )
 def test_answerers_sentences_are_recognised(sentence: str) -> None:
@@ -213,6 +218,28 @@ def test_a_sum_told_to_a_colleague_is_a_disclosure_naming_the_loan_company_is_no
     # a round sum, its digits heard as numerals
     sum_told = mono("我是他老婆，他手机落家里了。", "他在我们这儿办的那个分期，加起来2万出头。")
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, sum_told)}
+
+
+def test_the_debt_told_after_the_phone_is_handed_to_the_debtor_is_no_disclosure() -> None:
+    def stereo(*turns: tuple[str, str]) -> list[Segment]:
+        return [
+            Segment(who, 4.0 * i, 4.0 * i + 3.5, t) for i, (who, t) in enumerate((("agent", OPENING), *turns))
+        ]
+
+    handed = stereo(
+        ("customer", "我是他儿子，我爸在睡觉。"),
+        ("agent", "麻烦您等他醒了请他回个电话。"),
+        ("customer", "等一下，他醒了，我把电话给他。"),
+        ("agent", "徐先生您好，您在平台有一笔借款逾期三十八天了。"),
+    )
+    assert {h.category for h in evaluate(PACK, INFO, handed)} == set()
+    # told to the son before the phone is handed over, it is a disclosure
+    told = stereo(
+        ("customer", "我是他儿子，我爸在睡觉。"),
+        ("agent", "您爸在平台有一笔借款逾期三十八天了。"),
+        ("customer", "等一下，他醒了，我把电话给他。"),
+    )
+    assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, told)}
 
 
 def test_an_outburst_before_the_answerers_sentence_is_the_answerers() -> None:

@@ -258,6 +258,32 @@ COMPLIANT = [
     # advice against borrowing for a purpose, a transfer to anyone refused
     "不要为了还我们这笔钱去借利息更高的网贷。",
     "钱还到您本人的还款账户就行，不要转给我或者其他任何人的个人微信。",
+    # a transfer to the agent said not to be credited, a card cash-out against the rules; a scam described
+    "您打到我私人账户上，系统里是不会给您销账的。",
+    "您转到我微信上是如不了帐的。",  # 入不了账 heard as 如不了帐
+    "您转到我个人微信上，系统里也不会给您消赞的。",  # 销账 heard as 消赞
+    "我们不能接受转到任何个人账户，包括我本人的微信和银行卡。",
+    "不用打给我们，我们代理公司不收钱，您直接还到华信银行的信用卡账户就行。",
+    "拿另一张卡刷出来套现来还，这既不合规，手续费也高。",
+    "现在有些不法分子冒充我们，叫人把钱转进私人账户。",
+    # the destination of a refused transfer named first, in a list
+    "我们绝不会叫客户往个人支付宝、微信或者个人银行卡里打钱。",
+    # the agent's own phone number withheld; the app's menu named
+    "我个人的手机号不方便给您，有事请打官方热线。",
+    "您在客户端里的我的银行卡那一栏换一张卡就可以。",
+    # interest that grows, a scammer named as a possibility, a credit line the bank froze
+    "哪怕先还一部分，也能让罚息少滚一点。",
+    "发这种短信的不一定是真的催收公司，也可能是骗子。",
+    "卡片是银行因为逾期冻结了额度，这是合同约定的风控措施。",
+    # what the court may do by law, a long list of measures in one sentence
+    "执行阶段法院可以依法查询、冻结、划扣被执行人名下的存款，也可能把您列入失信被执行人名单，限制高消费。",
+    # only the court may do it, as the company says
+    "限制高消费这些都要经过法院，我们公司自己是做不了的。",
+    # a question for the day, a question where a rumour came from
+    "好的，那您这周内哪天？",
+    "是谁跟您这么说的？",
+    # a list of authorities the company never poses as, read whole
+    "我们是催收服务公司，不是公安机关，也从来不会冒充公安、法院或者检察院。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
@@ -321,6 +347,7 @@ def test_an_opening_that_names_the_organisation_as_where_the_agent_speaks_from_i
         "喂，华夏银行信用卡中心这边的，我姓周，员工编号1180。",
         "您好，华夏银行信用卡中心客户服务热线，本次由工号2231的王磊为您服务。",
         "哎，您好，这里安信小额贷款，坐席号6402，我叫李明。",
+        "你好，这边是安心花袋后部，我是客服专员彭丹，公号6230。",  # 贷后部 heard as 袋后部
     ):
         assert evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)]) == [], opening
     # a court "where the agent speaks from" names no organisation of the agent's
@@ -517,6 +544,42 @@ def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_n
     ):
         hits = evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])
         assert {h.category for h in hits} == {"missing_identification"}, opening
+
+
+def test_the_customer_asked_for_or_the_debt_named_is_no_identification() -> None:
+    """A 是 heard in a word ending a clause or in 时候, the customer's given name asked for (是李晓燕吗, 晓燕
+    sounding like an agent's 小X), someone else's company and the debt named after 我这边是 identify no
+    organisation."""
+    for opening in (
+        "喂，是李晓燕吗？我这边是跟您说一下那笔分期的事，你买的那台电视，分期已经逾期两期了。",
+        "喂，请问是王先生吧，您那张信用卡上个月的账单还没处理。",
+        "这是您的信用卡账单，逾期二十天了，我是小刘。",
+        # a time, someone else's company, 管你 heard like 管理
+        "你们什么时候公司发工资？我是小刘。",
+        "工资拖欠是你们公司的事，我是小刘。",
+        "我这边是管你那笔借款账单的，我是小刘。",
+    ):
+        hits = evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])
+        assert {h.category for h in hits} == {"missing_identification"}, opening
+
+
+def test_a_lenders_name_heard_with_an_authoritys_character_is_no_impersonation() -> None:
+    """锦程消费金融 heard as 警程交给金融: its 警 is no 警察."""
+    opening = [Segment("agent", 0.0, 5.0, "您好，我是警程交给金融的，我是客服小冯，工号二一七三。")]
+    assert evaluate(PACK, INFO, opening) == []
+
+
+def test_a_staff_number_or_title_heard_garbled_identifies() -> None:
+    """工号 heard as Latin letters before its digits, 专员 heard as 征员 before the agent's name."""
+    for opening in (
+        ["我是天城教肺金融的客户服务征员高峰，", "GOOHOL 2339，请问是罗建华先生吗？"],
+        ["您好，这里是安信资产管理公司，", "GONGHAO 5120，请问是刘强先生吗？"],
+    ):
+        segments = [Segment("agent", k * 3.0, k * 3.0 + 3.0, t) for k, t in enumerate(opening)]
+        assert evaluate(PACK, INFO, segments) == [], opening
+    # an amount after Latin letters is no staff number
+    amount = [Segment("agent", 0.0, 5.0, "您好，这里是安信资产管理公司，APP 3000元请尽快还。")]
+    assert {h.category for h in evaluate(PACK, INFO, amount)} == {"missing_identification"}
 
 
 @pytest.mark.parametrize("sentence", EVERYDAY_SOUND_ALIKES)

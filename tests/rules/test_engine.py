@@ -25,6 +25,18 @@ def test_keyword_any_all_none(make_pack) -> None:
     assert fired(none, segs(("agent", "你好")))[0].text == ""
 
 
+def test_keyword_with_exclusion(make_pack) -> None:
+    """An occurrence overlapping an `exclude` match (over normalised text with clause breaks) is none."""
+    pack = make_pack(rule_yaml("keyword: {any: [我个人的], exclude: '我个人的(号码|手机)'}"))
+    assert fired(pack, segs(("agent", "转到我个人的卡上就行")))
+    assert not fired(pack, segs(("agent", "我个人的手机号不方便留给您")))
+    clause = make_pack(rule_yaml("keyword: {any: [小燕], exclude: '[晓小]燕吗'}\nfuzzy: homophone"))
+    assert not fired(clause, segs(("agent", "是李晓燕吗？")))
+    assert fired(clause, segs(("agent", "我是小燕，工号三一二")))
+    with pytest.raises(RulePackError, match="bad regular expression"):
+        make_pack(rule_yaml("keyword: {any: [坐牢], exclude: '坐('}"))
+
+
 def test_keyword_fuzzy_pinyin_explains(make_pack) -> None:
     pack = make_pack(rule_yaml("keyword: [坐牢, 通讯录]\nfuzzy: pinyin"))
     hits = fired(pack, segs(("agent", "你要做劳的，发给通线录里的人")))
@@ -53,6 +65,10 @@ def test_near_within_and_ordered(make_pack) -> None:
     unless = make_pack(rule_yaml("near: {a: [受], b: [仲裁委], within: 10, exclude: '受不?受理'}"))
     assert not fired(unless, segs(("agent", "受不受理，怎么裁决是仲裁委的事")))
     assert fired(unless, segs(("agent", "我们受仲裁委委托给您打电话")))
+    # ... an exclusion reads the clause breaks too
+    clause = make_pack(rule_yaml("near: {a: [是], b: [信用卡], within: 10, exclude: '是[^，]*，'}"))
+    assert not fired(clause, segs(("agent", "是王先生吧，您的信用卡")))
+    assert fired(clause, segs(("agent", "这边是信用卡中心")))
     with pytest.raises(RulePackError, match="bad regular expression"):
         make_pack(rule_yaml("near: {a: [受], b: [仲裁委], exclude: '受('}"))
 

@@ -208,6 +208,13 @@ def test_a_violating_clause_fires_alone_when_its_sentence_reads_near_it(make_pac
     assert evaluate(pack, call(), segs(("agent", warned))) == []
 
 
+def test_a_list_after_an_enumeration_comma_is_no_clause_of_its_own() -> None:
+    """「、」 joins the items of one clause: the tail of a negated list is not read apart from its negation."""
+    sentence = "我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱，系统里也没有这笔记录。"
+    parts = [sentence[a:b] for a, b in clauses(sentence)]
+    assert parts == ["我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱", "系统里也没有这笔记录。"]
+
+
 def test_a_clause_never_fires_when_its_sentence_reads_as_ordinary_talk() -> None:
     from callqa.rules.learned.scoring import ScoredUnit
     from callqa.rules.learned.units import Unit

@@ -112,6 +112,9 @@ LAWFUL_BEFORE = re.compile(
     # a transfer advised against, wherever to: 不要转到我们公司或者个人账户 (one transfer verb only)
     r"|(?:不要|别|不能|不会|从不|从来不|不用|切勿|请勿|千万别|严禁|禁止)再?(?:转|打|汇|存|付)(?:钱|款|账)?(?:到|给|进|入)"
     r"[^，,。！？转打汇]{0,12}$"
+    # ... the destination named first: 我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱
+    r"|(?:不要|别|不能|不会|从不|从来不|不用|切勿|请勿|千万别|严禁|禁止|不允许|不可以)(?:让|叫|要求|请)?[^，,。！？往]{0,4}往"
+    r"[^，,。！？转打汇]{0,16}$"
     # a warning about whoever asks for it: 凡是让您转账到个人名下的，都先挂掉
     r"|(?:凡是|但凡|只要是)(?:有人)?(?:让|叫|要|要求|请)[^，,。！？]{0,10}$"
     # what the rules forbid collectors to do: 公司不允许催收人员引导客户去别的平台借款
@@ -120,9 +123,10 @@ LAWFUL_BEFORE = re.compile(
 )
 # Earlier in the same sentence, across its commas: the court acting by law, or what follows a judgment
 # the debtor does not carry out (判决生效后如果不履行，法院可以依法强制执行，也可能列入失信名单).
-# Only then the court would (法院才会…列为失信被执行人) is a condition, no threat. 依法 is often heard 以法.
+# Only then the court would (法院才会…列为失信被执行人) is a condition, no threat. 依法 is often heard 以法
+# (or 医法).
 LAWFUL_SENTENCE = re.compile(
-    r"法院(?:可以|可能|会|才会|才能|才可能|也只能|将)?[依以]法[^。！？!?；;]{0,30}$"
+    r"法院(?:可以|可能|会|才会|才能|才可能|也只能|将)?[依以医]法[^。！？!?；;]{0,48}$"
     r"|法院才(?:能|会|可能|可以)[^。！？!?；;]{0,20}$"
     # what the court does by law, its case named: 限制出境是法院在执行案件里依法采取的措施
     r"|法院[^。！？!?；;，,]{0,10}依法(?:采取|作出|做出|执行|裁定|判决|进行|决定)[^。！？!?；;]{0,30}$"
@@ -154,9 +158,10 @@ def lawful_up_to(original: str, end: int) -> bool:
     return bool(LAWFUL_SENTENCE.search(_sentence_before(head, len(head))))
 
 
-# A clause joined to the one before by 或者 (我们不会多打电话，或者去找您的家人) is under that one's negation,
+# A clause joined to the one before by 或者 (我们不会多打电话，或者去找您的家人), or listing what it covers
+# (我们不能接受转到任何个人账户，包括我本人的微信和银行卡), is under that one's negation,
 # a multi-character one (not 你再不还，或者…: 不 there opens a condition).
-_ALTERNATIVE = ("或者", "或是", "或", "以及", "及")
+_ALTERNATIVE = ("或者", "或是", "或", "以及", "及", "包括", "也包括")
 _ALTERNATIVE_NEGATORS = (*FIRM_NEGATORS, "不要", "不能", "不用", "没有", "不再", "并不", "不得", "禁止",
                          "严禁")  # fmt: skip
 
@@ -165,7 +170,7 @@ def is_negated(text: NormalizedText, start: int) -> bool:
     """Whether a negator in the same clause ends within a few chars before normalised `start` (a firm
     one within FIRM_WINDOW), the court acts by law right before it (LAWFUL_BEFORE), or earlier in the
     sentence (LAWFUL_SENTENCE); or the clause is an alternative (或者…) to a negated clause before it."""
-    clause = text.clause_start(start)
+    clause = _list_start(text, text.clause_start(start))
     if _negated_in_clause(text, start, clause):
         return True
     if clause == 0 or not text.chars.startswith(_ALTERNATIVE, clause) or start - clause > FIRM_WINDOW + 4:
@@ -177,6 +182,14 @@ def is_negated(text: NormalizedText, start: int) -> bool:
         and any(n in text.chars[before:clause] for n in _ALTERNATIVE_NEGATORS)
         and _negated_in_clause(text, clause, before)
     )
+
+
+def _list_start(text: NormalizedText, clause: int) -> int:
+    """The start of the list that the clause at `clause` continues after an enumeration comma (、):
+    我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱 is one clause to its negation."""
+    while clause > 0 and text.original[text.offsets[clause - 1] + 1 : text.offsets[clause]].strip() == "、":
+        clause = text.clause_start(clause - 1)
+    return clause
 
 
 def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
@@ -218,10 +231,14 @@ DISAVOWALS = re.compile(
     # advice to seek protection: 那个人如果让您觉得不安全，您可以跟物业或者派出所反映一下 (反映 heard as
     # 反应; not 报警也没用)
     r"|(?:你|您)可以(?:跟|向|找|去|到)?[^，,。！？!?]{0,8}(?:反映|反应|报警|报案)(?![^。！？!?]{0,6}没用)"
-    # a warning: 任何人让您转到个人卡，都不要转 (千万 heard as 先万)
-    r"|(?:都|千?万|一律|一概|一定|请)(?:不要|别|不能|勿)(?:转|给|付|打|信|相信|理|扫|做|用|碰|去)"
+    # a warning: 任何人让您转到个人卡，都不要转 (千万 heard as 先万; 一律不要理 as 一律不要离)
+    r"|(?:都|千?万|一律|一概|一定|请)(?:不要|别|不能|勿)(?:转|给|付|打|信|相信|理|离|扫|做|用|碰|去)"
     # not a repayment at all: 转到个人账户银行是不认的, 转给个人不算还款
     r"|不认(?:的|可)?|不被认可|不算(?:还款|数)"
+    # …nor credited to the account: 您转到我个人微信上，系统里也不会给您销账的 (heard 消赞); 是入不了账的
+    r"|(?:不会|不能|没法|无法)(?:给(?:您|你))?(?:[销消入到记][账帐]|消赞)|[入销到如][不步]了[账帐]"
+    # against the rules: 用别的卡套现来还，既不合规，…
+    r"|不合规|不合法"
     # what the law really provides: 失信被执行人是法院判决生效后…才会列入的, 冻结账户只能由法院依法裁定,
     # 限制高消费也是法院的执行措施; 普通逾期不会这样
     # (由 heard as 有); 我们无权这样做
@@ -229,6 +246,8 @@ DISAVOWALS = re.compile(
     # what a measure is, its authority garbled: 限制高消费是把援(法院)对施线(失信)被执行人采取的措施
     r"|是[^，。！？]{0,4}对[^，。！？]{0,12}采取的"
     r"|是法院才(?:能|会|可以)|不是我们?(?:公司)?(?:能|可以)?(?:决定|定|说了算|回答)|有前提|前提是"
+    # only the court can: 限制高消费，…这些都要经过法院，我们公司自己是做不了的
+    r"|(?:要|得|需要|必须)经过法院|(?:我们|公司)[^，,。！？!?]{0,6}(?:做不了|做不到|办不到|决定不了)"
     # someone else's business: 至于政审看哪些内容，那是招录单位的事，我没法替他们回答
     r"|那是[^，,。！？!?]{0,8}(?:的事|决定的|说了算)|没法替"
     r"|只(?:能|有)[由有]?(?:法院|司法机关|公安机关|公安|警方|检察院)|(?:普通|一般|正常)的?逾期(?:不会|不至于)"
@@ -287,7 +306,9 @@ REPORTED = re.compile(
     r"|(?:短信|信息|消息|通知|新闻|电视|网上|视频|上面|微信)(?:里|上|中)?(?:都)?(?:说|讲|写着?|称)"
     r"|收到[^。！？!?]{0,8}(?:短信|信息|消息|通知|电话)[，,]?(?:(?:上面|里面)?(?:说|讲|写着?|称)|$)"
     # a scam described: 最近有冒充我们公司让客户转账到个人账户的诈骗
-    r"|(?:有|遇到|碰到)(?:人|些人|一些人|不法分子|骗子|诈骗分子|团伙)?(?:冒充|假冒|假扮|假装)"
+    r"|(?:有|遇到|碰到)(?:人|些人|一些人|不法分子|骗子|诈骗分子|团伙)?(?:冒[充冲]|假冒|假扮|假装)"
+    # …by whom: 最近有不法分子冒充催收，让人转账到私人账户
+    r"|不法分子|诈骗分子|犯罪分子|诈骗团伙"
     # what a colleague may have done, supposed while taking a complaint: 如果是我们公司的人打给您母亲…
     r"|(?:如果|要是|假如|若是|万一)真?(?:是|有)(?:我们)?(?:公司|平台|这边)?的?"
     r"(?:人|同事|员工|工作人员|催收员|外包|外访|合作机构)"
@@ -357,8 +378,21 @@ def disavowed_across(current: str, at: int, following: str) -> bool:
 # lacks: 「不会的，我们不会把您的欠款情况告诉紧急联系人」 sits next to
 # 「我明天就给你们人事部打电话，说说你欠钱的事」.
 # Only firm negators: 不 alone also opens a threat's condition (你不还钱…), and 不会 before 放过/客气 is the
-# threat itself.
-DENIALS = ("不会", "绝不", "绝对不", "不可能", "从不", "从来不", "并不", "不得", "禁止", "严禁")
+# threat itself. 不能 counts only as a rule or a stronger refusal (规定不能向您的亲戚透露, 更不能把…告诉他).
+DENIALS = (
+    "不会",
+    "绝不",
+    "绝对不",
+    "不可能",
+    "从不",
+    "从来不",
+    "并不",
+    "不得",
+    "禁止",
+    "严禁",
+    "更不能",
+    "规定不能",
+)
 _DENIED_THREAT = re.compile(
     r"不(?:会|可能)(?:轻易|就这么|这么)?(?:放过|饶|轻饶|客气|手软|善罢甘休|让你好过|算了|罢休|完)"
 )

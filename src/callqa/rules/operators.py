@@ -89,6 +89,19 @@ def _phrase_span(view: CallView, seg: int, f: Found, word: str, label: str) -> S
     return view.span(seg, f.start, f.end, f'{label}"{word}"{how}', exact=f.exact)
 
 
+def _excluded(view: CallView, seg: int, exclude: re.Pattern[str] | None, start: int, end: int) -> bool:
+    """Whether normalised [start, end) of segment `seg` overlaps a match of `exclude`, which is run over
+    the segment's normalised text with '，' at clause breaks (as a `regex` pattern is)."""
+    if exclude is None:
+        return False
+    marked, index = view.marked(seg)
+    return any(
+        index[m.start()] < end and start < index[m.end() - 1] + 1
+        for m in exclude.finditer(marked)
+        if m.start() < m.end()
+    )
+
+
 def _words(raw: list[str]) -> list[str]:
     for w in raw:
         if not normalize_phrase(w):
@@ -98,7 +111,8 @@ def _words(raw: list[str]) -> list[str]:
 
 @register
 class Keyword(Operator):
-    """Any / all / none of a list of phrases occur in scope."""
+    """Any / all / none of a list of phrases occur in scope, minus occurrences overlapping a match of the
+    `exclude` regex (over normalised text, as `regex`'s)."""
 
     name = "keyword"
 
@@ -106,6 +120,12 @@ class Keyword(Operator):
         any: list[str] | None = Field(None, min_length=1)
         all: list[str] | None = Field(None, min_length=1)
         none: list[str] | None = Field(None, min_length=1)
+        exclude: str | None = None
+
+        @field_validator("exclude")
+        @classmethod
+        def compiles(cls, v: str | None) -> str | None:
+            return _compiles(v)
 
         @model_validator(mode="after")
         def one_list(self) -> Keyword.Params:
@@ -115,9 +135,10 @@ class Keyword(Operator):
             _words(getattr(self, given[0]))
             return self
 
-    def __init__(self, how: str, words: list[tuple[str, int]]):
+    def __init__(self, how: str, words: list[tuple[str, int]], exclude: str | None = None):
         self.how, self.words = how, words
         self.by_pid = {pid: w for w, pid in words}
+        self.exclude = re.compile(exclude) if exclude else None
 
     @classmethod
     def coerce(cls, raw: Any) -> Any:
@@ -126,12 +147,14 @@ class Keyword(Operator):
     @classmethod
     def build(cls, params: Any, fuzzy: FuzzyMode, matcher: PhraseMatcher) -> Keyword:
         how = next(k for k in ("any", "all", "none") if getattr(params, k) is not None)
-        return cls(how, [(w, matcher.add(w, fuzzy)) for w in getattr(params, how)])
+        return cls(how, [(w, matcher.add(w, fuzzy)) for w in getattr(params, how)], params.exclude)
 
     def find(self, view: CallView, scope: Scope) -> Result:
         words = self.by_pid
         per_word: dict[int, list[Span]] = {}
         for seg, f in scope.occurrences(view, words):
+            if _excluded(view, seg, self.exclude, f.start, f.end):
+                continue
             per_word.setdefault(f.pid, []).append(_phrase_span(view, seg, f, words[f.pid], "关键词"))
         spans = tuple(s for group in per_word.values() for s in group)
         if self.how == "any":
@@ -190,13 +213,16 @@ class Regex(Operator):
         spans = []
         for seg in scope.segments(view):
             marked, index = view.marked(seg)
-            banned = [m.span() for m in self.exclude.finditer(marked)] if self.exclude else []
             for m in self.pattern.finditer(marked):
                 a, b = m.span()
-                if a == b or any(x < b and a < y for x, y in banned):
+                if a == b:
                     continue
                 start, end = index[a], index[b - 1] + 1
-                if start < end and scope.keeps(view, seg, start):
+                if (
+                    start < end
+                    and scope.keeps(view, seg, start)
+                    and not _excluded(view, seg, self.exclude, start, end)
+                ):
                     spans.append(view.span(seg, start, end, f'正则"{self.pattern.pattern}"匹配"{m.group()}"'))
         return Result(bool(spans), tuple(spans))
 
@@ -263,11 +289,9 @@ class Near(Operator):
                 text = view.text(seg)
                 if SENTENCE_END.search(text.original[slice(*text.original_span(start, end))]):
                     continue  # not across sentences: 「我们是受银行委托的催收公司。法院的传票不会…」
-                chars = text.chars
-                if self.exclude and any(
-                    m.start() < end and start < m.end() for m in self.exclude.finditer(chars)
-                ):
+                if _excluded(view, seg, self.exclude, start, end):
                     continue
+                chars = text.chars
                 how = "".join(f'（拼音匹配"{chars[f.start : f.end]}"）' for f in (fa, fb) if not f.exact)
                 expl = f'"{wa}"与"{wb}"相距{max(gap, 0)}字以内{how}'
                 spans[(seg, start, end)] = view.span(seg, start, end, expl, exact=fa.exact and fb.exact)

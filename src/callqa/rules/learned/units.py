@@ -1,4 +1,4 @@
-"""Cut speech into the units the detector scores: sentences, long ones cut again at commas.
+"""Cut speech into the units the detector scores: sentences, long ones cut again at commas (not 、).
 
 The banks hold single spoken sentences (6-40 characters), so a call is scored sentence by
 sentence: a violating sentence inside a long polite turn would be diluted if the whole turn
@@ -17,7 +17,10 @@ WHOLE_MAX_CHARS = 80  # a cut sentence up to this long is also scored whole (`wh
 CLAUSE_MIN_CHARS = 8  # a clause of a unit scored alone as well (`clauses`) has at least this many
 MIN_CHARS = 6  # shorter ("对，我是。", "好的") is not scored: too little to judge (keyword rules see it)
 _SENTENCE_END = re.compile(r"[。！？!?；;…\n]+")
-_COMMA = re.compile(r"[，,、：:]+")
+# A list's enumeration comma (、) joins the items of one clause: 「我们从来不会让客户往个人支付宝、微信或者
+# 个人银行卡里转钱」 holds no clause 「微信或者个人银行卡里转钱」 to be read alone, nor is
+# 「…也从来不会冒充公安、法院或者检察院。」 cut before 「法院或者检察院」.
+_COMMA = re.compile(r"[，,：:]+")
 
 
 @dataclass(frozen=True, slots=True)
