@@ -302,6 +302,11 @@ EVERYDAY_SOUND_ALIKES = [
 KEYWORD_RULES = replace(PACK, rules=[r for r in PACK.rules if not r.id.endswith("-model")])
 
 
+def opening_categories(opening: str) -> set[str]:
+    """The categories flagged on a call of one agent segment, `opening`."""
+    return {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])}
+
+
 def categories(sentence: str) -> set[str]:
     segments = [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
     return {h.category for h in evaluate(PACK, INFO, segments)}
@@ -542,8 +547,7 @@ def test_an_organisation_heard_beyond_recognition_identifies_before_the_agents_n
         "你欠的那笔还没还呢，我是王磊，工号二二三一。",
         "我是负责您账户的，工号二九零四。",
     ):
-        hits = evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])
-        assert {h.category for h in hits} == {"missing_identification"}, opening
+        assert opening_categories(opening) == {"missing_identification"}, opening
 
 
 def test_the_customer_asked_for_or_the_debt_named_is_no_identification() -> None:
@@ -559,8 +563,7 @@ def test_the_customer_asked_for_or_the_debt_named_is_no_identification() -> None
         "工资拖欠是你们公司的事，我是小刘。",
         "我这边是管你那笔借款账单的，我是小刘。",
     ):
-        hits = evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])
-        assert {h.category for h in hits} == {"missing_identification"}, opening
+        assert opening_categories(opening) == {"missing_identification"}, opening
 
 
 def test_a_lenders_name_heard_with_an_authoritys_character_is_no_impersonation() -> None:
