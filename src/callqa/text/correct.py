@@ -180,11 +180,16 @@ def correct(text: str) -> Corrected:
 
 def _confident(term: Term, norm: NormalizedText, start: int, end: int) -> bool:
     before, after = _clause_around(norm, start, end)
+    # '^' anchors at the window's end only: 「您打报案回支流好」 (回执留好) has no 你 after its window
+    before = _NO_START + before
     if term.avoid and (re.search(term.avoid, before) or re.search(term.avoid, after)):
         return False
     if term.homophones_free and _homophone(term.word, norm.chars[start:end]):
         return True
     return term.context is None or bool(re.search(term.context, before) or re.search(term.context, after))
+
+
+_NO_START = "\x00"  # put before `before`, so that a pattern's '^' cannot match there
 
 
 def _clause_around(norm: NormalizedText, start: int, end: int) -> tuple[str, str]:
