@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from callqa.rules import evaluate, load_default_pack
+from callqa.rules import CallContext, evaluate, load_default_pack
 from callqa.transcript import CallInfo, Segment
 
 PACK = load_default_pack()
@@ -86,6 +86,7 @@ VIOLATIONS = {
         "你可以先去别的平台借点钱把这笔还上。",
         "用信用卡套现还我们不就行了。",
         "你直接把钱转到我的微信上。",
+        "我建议您去借点钱先把这期还了。",  # the agent advising it: no borrowing of his own
         "你打到我个人的银行卡，我帮你处理。",
         "加我微信，钱转给我就行。",
         "你把钱转到我们主管的个人收款码上就行。",
@@ -100,6 +101,11 @@ VIOLATIONS = {
     ],
 }
 COMPLIANT = [
+    "不管是谁要您往私人账户里打钱，您都别打，那不算还款。",
+    "我们不是逼你去借钱，是想跟你商量个方案。",
+    "微信、支付宝、个人银行卡转账一律不收，只认官方还款渠道。",
+    "刷信用卡取现我们是不建议的，这种方法不推荐，找亲友借钱也别勉强。",
+    "这种做法公司不提倡，拿另一张卡套现出来还只会越滚越多。",
     "逾期可能会影响您的个人征信，建议您尽快处理。",
     "我们不会联系您的家人，也不会上门。",
     "请您通过官方APP还款，不要转账到任何个人账户。",
@@ -463,6 +469,14 @@ def test_an_alternative_to_a_negated_clause_cut_off_before_it_is_negated() -> No
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, threat)}
 
 
+def test_a_negated_list_cut_inside_is_negated() -> None:
+    """The cut fell inside a list of accounts (往私人支付宝、银行卡或者个人微信里打钱; 往 heard 网)."""
+    for head in ("公司规定不能叫您往私人支付宝", "公司规定不能叫您网私人支付宝"):
+        assert evaluate(PACK, INFO, cut_in_two(head, "银行卡或者个人微信里打钱")) == []
+    pushed = cut_in_two("您今天先处理一下", "银行卡或者个人微信都行，打给我")
+    assert "improper_repayment" in {h.category for h in evaluate(PACK, INFO, pushed)}
+
+
 def test_what_the_law_provides_across_a_cut_sentence_is_no_violation() -> None:
     """「判决后不履行，法院可以依法把您列为失信被执行人，限制高消费」 cut after a comma: the next segment
     still says what the court may do; the same words after a sentence's end are a claim of their own."""
@@ -589,3 +603,26 @@ def test_a_staff_number_or_title_heard_garbled_identifies() -> None:
 def test_short_keywords_count_only_as_written(sentence: str) -> None:
     segments = [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
     assert {h.rule_id for h in evaluate(KEYWORD_RULES, INFO, segments)} == set()
+
+
+def test_the_speaker_borrowing_himself_on_a_one_track_call_is_no_instruction() -> None:
+    said = [Segment("unknown", 0.0, 5.0, OPENING), Segment("unknown", 6.0, 9.0, "那我只能明天去借点钱先凑上。")]
+    assert evaluate(KEYWORD_RULES, INFO, said, CallContext(one_track=True)) == []
+    told = [Segment("unknown", 0.0, 5.0, OPENING), Segment("unknown", 6.0, 9.0, "那您明天去借点钱先凑上。")]
+    assert {h.category for h in evaluate(KEYWORD_RULES, INFO, told, CallContext(one_track=True))} == {
+        "improper_repayment"
+    }
+
+
+def test_a_relative_may_hear_the_lenders_name_and_the_debtor_called_to_the_phone_may_hear_the_debt() -> None:
+    call = [
+        Segment("agent", 0.0, 5.0, "您好，我是瑞丰小额贷款公司的客服小周，工号三三八一，请问是王强先生吗？"),
+        Segment("customer", 6.0, 8.0, "我是他妈妈，他在睡觉。"),
+        Segment("agent", 9.0, 13.0, "阿姨，麻烦让他打瑞丰小额贷款的官方客服电话，我们只能跟他本人说。"),
+        Segment("customer", 14.0, 16.0, "老王，电话，找你的。"),
+        Segment("customer", 17.0, 18.0, "喂，谁啊？"),
+        Segment("agent", 19.0, 23.0, "王先生您好，您那笔借款已经逾期二十天了。"),
+    ]
+    assert evaluate(KEYWORD_RULES, INFO, call) == []
+    told = [*call[:3], Segment("agent", 14.0, 18.0, "他那笔借款已经逾期二十天了，您催催他。")]
+    assert "third_party_disclosure" in {h.category for h in evaluate(KEYWORD_RULES, INFO, told)}

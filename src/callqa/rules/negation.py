@@ -112,8 +112,8 @@ LAWFUL_BEFORE = re.compile(
     # a transfer advised against, wherever to: 不要转到我们公司或者个人账户 (one transfer verb only)
     r"|(?:不要|别|不能|不会|从不|从来不|不用|切勿|请勿|千万别|严禁|禁止)再?(?:转|打|汇|存|付)(?:钱|款|账)?(?:到|给|进|入)"
     r"[^，,。！？转打汇]{0,12}$"
-    # ... the destination named first: 我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱
-    r"|(?:不要|别|不能|不会|从不|从来不|不用|切勿|请勿|千万别|严禁|禁止|不允许|不可以)(?:让|叫|要求|请)?[^，,。！？往]{0,4}往"
+    # ... the destination named first: 我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱 (往 heard 网)
+    r"|(?:不要|别|不能|不会|从不|从来不|不用|切勿|请勿|千万别|严禁|禁止|不允许|不可以)(?:让|叫|要求|请)?[^，,。！？往网]{0,4}[往网]"
     r"[^，,。！？转打汇]{0,16}$"
     # a warning about whoever asks for it: 凡是让您转账到个人名下的，都先挂掉
     r"|(?:凡是|但凡|只要是)(?:有人)?(?:让|叫|要|要求|请)[^，,。！？]{0,10}$"
@@ -148,6 +148,8 @@ LAWFUL_SENTENCE = re.compile(
     # what only the authorities decide: 是否构成犯罪得由公安机关判断
     r"|(?:只能|得|要|需要|应当|应该|必须|都是|是)由(?:公安机关|公安|警方|法院|司法机关|检察院)(?:来)?"
     r"(?:判断|认定|决定)[^。！？!?；;]{0,30}$"
+    # what the speaker just advised against, then named: 这个我们不建议，用别的卡套现来还
+    r"|(?:不建议|不推荐|不提倡|不鼓励|不允许|不接受)[，,：:][^。！？!?；;，,]{0,14}$"
 )
 
 
@@ -201,7 +203,7 @@ def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
     firm = _FIRM.search(text.chars[max(clause, start - FIRM_WINDOW - 3) : start])
     if (
         firm
-        and not any(b in firm["between"] for b in BLOCKERS)
+        and not _blocked(firm["between"])
         and not _THREAT_BETWEEN.search(firm["between"])
     ):
         return True
@@ -214,7 +216,13 @@ def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
     between = m.group("long") if m.group("long") is not None else m.group("short")
     if m.group("neg") and m.group("neg").endswith(THROUGH_BLOCKERS):
         return True
-    return not any(b in between for b in BLOCKERS)
+    return not _blocked(between)
+
+
+def _blocked(between: str) -> bool:
+    """Whether the words between a negator and a match put the negation elsewhere: 你不还就…, …逼得我们…;
+    not 逼 right after the negator, the verb it negates (不是逼您去借钱)."""
+    return any(b in between for b in BLOCKERS if not (b == "逼" and between.startswith(b)))
 
 
 # The speaker calls what the match names wrong, later in the same sentence: 「信用卡套现是违反用卡规定的，
@@ -233,6 +241,8 @@ DISAVOWALS = re.compile(
     r"|(?:你|您)可以(?:跟|向|找|去|到)?[^，,。！？!?]{0,8}(?:反映|反应|报警|报案)(?![^。！？!?]{0,6}没用)"
     # a warning: 任何人让您转到个人卡，都不要转 (千万 heard as 先万; 一律不要理 as 一律不要离)
     r"|(?:都|千?万|一律|一概|一定|请)(?:不要|别|不能|勿)(?:转|给|付|打|信|相信|理|离|扫|做|用|碰|去)"
+    # a list refused: 微信、支付宝、个人银行卡都不行
+    r"|(?:都|也|一律|统统)(?:不行|不可以|不收|不接受)"
     # not a repayment at all: 转到个人账户银行是不认的, 转给个人不算还款
     r"|不认(?:的|可)?|不被认可|不算(?:还款|数)"
     # …nor credited to the account: 您转到我个人微信上，系统里也不会给您销账的 (heard 消赞); 是入不了账的
@@ -344,7 +354,17 @@ def excused_across(previous: str, current: str, at: int) -> bool:
     # an alternative to the negated clause cut off before it:
     # 「我们也不会因为您提出异议就多打电话」「或者去找您的家人」
     joined = normalize(sentence + current[at : at + 1])
-    return bool(joined.chars) and is_negated(joined, len(joined.chars) - 1)
+    if joined.chars and is_negated(joined, len(joined.chars) - 1):
+        return True
+    # a list the cut fell inside, its comma an enumeration one: 「我们从来不会让客户往个人支付宝，」「微信或者
+    # 个人银行卡里转钱」
+    if not _LIST_GOES_ON.search(current[:at]):
+        return False
+    listed = normalize(_sentence_before(previous, len(previous)).rstrip("，,") + "、" + current[: at + 1])
+    return bool(listed.chars) and is_negated(listed, len(listed.chars) - 1)
+
+
+_LIST_GOES_ON = re.compile(r"^[^，,。！？!?；;]{0,8}(?:或者|或是|以及|还是|和)[^，,。！？!?；;]{0,2}$")
 
 
 def is_reported(text: NormalizedText, start: int) -> bool:

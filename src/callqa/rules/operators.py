@@ -436,8 +436,10 @@ class Learned(Operator):
             # 是公安局的; 记录上写的是，…，还说不还钱就让她全家都知道)
             if REPORTED.search(u.text) or reported_before(said, u.start):
                 continue
-            if scored.clause:  # surer, not disavowed by its sentence, not inside a hit
-                if not scored.clause_stands(j, limit) or _disavowed_after(said, u.end):
+            if _disavowed_after(said, u.end):  # 有人…让您转钱到个人卡上，您千万别信
+                continue
+            if scored.clause:  # surer, not inside a hit
+                if not scored.clause_stands(j, limit):
                     continue
                 if any(seg == u.segment and a < u.end and u.start < b for seg, a, b in whole_hits):
                     continue
