@@ -606,7 +606,10 @@ def test_short_keywords_count_only_as_written(sentence: str) -> None:
 
 
 def test_the_speaker_borrowing_himself_on_a_one_track_call_is_no_instruction() -> None:
-    said = [Segment("unknown", 0.0, 5.0, OPENING), Segment("unknown", 6.0, 9.0, "那我只能明天去借点钱先凑上。")]
+    said = [
+        Segment("unknown", 0.0, 5.0, OPENING),
+        Segment("unknown", 6.0, 9.0, "那我只能明天去借点钱先凑上。"),
+    ]
     assert evaluate(KEYWORD_RULES, INFO, said, CallContext(one_track=True)) == []
     told = [Segment("unknown", 0.0, 5.0, OPENING), Segment("unknown", 6.0, 9.0, "那您明天去借点钱先凑上。")]
     assert {h.category for h in evaluate(KEYWORD_RULES, INFO, told, CallContext(one_track=True))} == {

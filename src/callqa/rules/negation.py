@@ -201,11 +201,7 @@ def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
     if LAWFUL_SENTENCE.search(_sentence_before(text.original, text.original_span(start, start + 1)[0])):
         return True
     firm = _FIRM.search(text.chars[max(clause, start - FIRM_WINDOW - 3) : start])
-    if (
-        firm
-        and not _blocked(firm["between"])
-        and not _THREAT_BETWEEN.search(firm["between"])
-    ):
+    if firm and not _blocked(firm["between"]) and not _THREAT_BETWEEN.search(firm["between"]):
         return True
     before = text.chars[max(clause, start - WINDOW - _LONGEST) : start]
     if _FIRST_CHARS.isdisjoint(before):
