@@ -87,6 +87,8 @@ VIOLATIONS = {
         "用信用卡套现还我们不就行了。",
         "你直接把钱转到我的微信上。",
         "我建议您去借点钱先把这期还了。",  # the agent advising it: no borrowing of his own
+        "他那边实在困难的话，您能不能替他借一点先垫上？",
+        "钱您直接打到我这张卡上，我帮您入账。",
         "你打到我个人的银行卡，我帮你处理。",
         "加我微信，钱转给我就行。",
         "你把钱转到我们主管的个人收款码上就行。",
@@ -629,3 +631,17 @@ def test_a_relative_may_hear_the_lenders_name_and_the_debtor_called_to_the_phone
     assert evaluate(KEYWORD_RULES, INFO, call) == []
     told = [*call[:3], Segment("agent", 14.0, 18.0, "他那笔借款已经逾期二十天了，您催催他。")]
     assert "third_party_disclosure" in {h.category for h in evaluate(KEYWORD_RULES, INFO, told)}
+
+
+def test_a_lists_last_items_after_a_plain_comma_stay_under_its_warning() -> None:
+    """「任何人叫您把钱转到私人银行卡、个人微信或者支付宝」 with the list's comma heard as a plain one."""
+    said = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 6.0, 9.0, "任何人叫您转到私人银行卡，个人微信或者支付宝。"),
+    ]
+    assert evaluate(KEYWORD_RULES, INFO, said) == []
+    told = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 6.0, 9.0, "您今天就转过来，个人微信或者支付宝。"),
+    ]
+    assert {h.category for h in evaluate(KEYWORD_RULES, INFO, told)} == {"improper_repayment"}

@@ -23,8 +23,8 @@ ANSWERER_ONLY = re.compile(
     rf"(?:我是|我系){_DEBTOR}的?(?:{_KIN})"
     # asking about the debtor: 她是不是欠钱了？ 是不是他在外面借钱了？
     rf"|(?:{_DEBTOR}是不是|是不是{_DEBTOR})[^。！？!?]{{0,12}}[了吗啊呀][？?]"
-    # offering to pay for the debtor: 我帮他还 / 我替她还上
-    rf"|我(?:来|去)?(?:帮|替|给){_DEBTOR}(?:还|出|垫|给)"
+    # offering to pay for the debtor: 我帮他还 / 我替她还上 / 我帮他借点
+    rf"|我(?:来|去)?(?:帮|替|给){_DEBTOR}(?:还|出|垫|给|借)"
     # asking who calls: 你们是做贷款的吧？ 是借钱的那个吧？ 是不是催债的？
     r"|(?:你们|是不是|^是)[^。！？!?]{0,6}(?:贷款|网贷|借贷|催收|催债|讨债|要债|要账|放贷|借钱)的(?:那个|那家|公司)?[吧吗啊呀？?]"
     # asking whether the debtor owes: 他欠你们钱了？

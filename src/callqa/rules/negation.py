@@ -116,7 +116,8 @@ LAWFUL_BEFORE = re.compile(
     r"|(?:不要|别|不能|不会|从不|从来不|不用|切勿|请勿|千万别|严禁|禁止|不允许|不可以)(?:让|叫|要求|请)?[^，,。！？往网]{0,4}[往网]"
     r"[^，,。！？转打汇]{0,16}$"
     # a warning about whoever asks for it: 凡是让您转账到个人名下的，都先挂掉
-    r"|(?:凡是|但凡|只要是)(?:有人)?(?:让|叫|要|要求|请)[^，,。！？]{0,10}$"
+    # (凡是 heard 凡事; 任何人让您转到个人银行卡、个人微信…)
+    r"|(?:凡[是事]|但凡|只要是|任何人)(?:有人)?(?:让|叫|要|要求|请)[^，,。！？]{0,10}$"
     # what the rules forbid collectors to do: 公司不允许催收人员引导客户去别的平台借款
     r"|(?:不允许|不准|禁止|严禁|不得)[^，,。！？]{0,8}(?:引导|诱导|让|叫|要求|劝|鼓励|逼)[^，,。！？]{0,10}$"
     r"|(?:如果|要是|若是?|万一)有人(?:冒充[^，,。！？]{0,8})?(?:让|叫|要|要求|请)[^，,。！？]{0,10}$"
@@ -188,10 +189,19 @@ def is_negated(text: NormalizedText, start: int) -> bool:
 
 def _list_start(text: NormalizedText, clause: int) -> int:
     """The start of the list that the clause at `clause` continues after an enumeration comma (、):
-    我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱 is one clause to its negation."""
-    while clause > 0 and text.original[text.offsets[clause - 1] + 1 : text.offsets[clause]].strip() == "、":
+    我们从来不会让客户往个人支付宝、微信或者个人银行卡里转钱 is one clause to its negation; so is a list's
+    last items ending the sentence after a plain comma (任何人让您转到个人银行卡，个人微信或者支付宝。)."""
+    while clause > 0:
+        gap = text.original[text.offsets[clause - 1] + 1 : text.offsets[clause]].strip()
+        if gap != "、" and not (gap in ("，", ",") and _LIST_TAIL.match(text.original, text.offsets[clause])):
+            break
         clause = text.clause_start(clause - 1)
     return clause
+
+
+_LIST_TAIL = re.compile(
+    r"[^，,。！？!?；;]{1,8}(?:或者|或是|以及|还是|和)[^，,。！？!?；;]{1,6}(?:[。！？!?；;]|$)"
+)
 
 
 def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
@@ -200,10 +210,10 @@ def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
         return True
     if LAWFUL_SENTENCE.search(_sentence_before(text.original, text.original_span(start, start + 1)[0])):
         return True
-    firm = _FIRM.search(text.chars[max(clause, start - FIRM_WINDOW - 3) : start])
+    firm = _FIRM.search(_asked(text.chars, max(clause, start - FIRM_WINDOW - 3), start))
     if firm and not _blocked(firm["between"]) and not _THREAT_BETWEEN.search(firm["between"]):
         return True
-    before = text.chars[max(clause, start - WINDOW - _LONGEST) : start]
+    before = _asked(text.chars, max(clause, start - WINDOW - _LONGEST), start)
     if _FIRST_CHARS.isdisjoint(before):
         return False
     m = _NEAREST.match(before)
@@ -213,6 +223,16 @@ def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
     if m.group("neg") and m.group("neg").endswith(THROUGH_BLOCKERS):
         return True
     return not _blocked(between)
+
+
+def _asked(chars: str, lo: int, hi: int) -> str:
+    """chars[lo:hi] with the negator of an A-not-A question masked (能不能, 会不会, 有没有, 可不可以): 您能不能
+    替他借一点 asks for it."""
+    head = 1 if lo > 0 else 0
+    return _A_NOT_A.sub(r"\1〇", chars[lo - head : hi])[head:]
+
+
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没](?=\1)")
 
 
 def _blocked(between: str) -> bool:
