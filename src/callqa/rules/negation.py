@@ -226,8 +226,8 @@ def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
 
 
 def _asked(chars: str, lo: int, hi: int) -> str:
-    """chars[lo:hi] with the negator of an A-not-A question masked (能不能, 会不会, 有没有, 可不可以): 您能不能
-    替他借一点 asks for it."""
+    """chars[lo:hi] with the negator of an A-not-A question masked (能不能, 会不会, 有没有, 可不可以):
+    您能不能替他借一点 asks for it."""
     head = 1 if lo > 0 else 0
     return _A_NOT_A.sub(r"\1〇", chars[lo - head : hi])[head:]
 
