@@ -645,3 +645,14 @@ def test_a_lists_last_items_after_a_plain_comma_stay_under_its_warning() -> None
         Segment("agent", 6.0, 9.0, "您今天就转过来，个人微信或者支付宝。"),
     ]
     assert {h.category for h in evaluate(KEYWORD_RULES, INFO, told)} == {"improper_repayment"}
+
+
+def test_the_debtor_asking_whether_it_is_a_wrong_number_is_no_third_party() -> None:
+    call = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("customer", 6.0, 9.0, "我就是赵敏，你们是不是打错了？"),
+        Segment("agent", 10.0, 14.0, "系统里这笔分期每期三百元，已经逾期两个月了。"),
+    ]
+    assert evaluate(KEYWORD_RULES, INFO, call) == []
+    wrong = [*call[:1], Segment("customer", 6.0, 9.0, "你们打错了。"), call[2]]
+    assert {h.category for h in evaluate(KEYWORD_RULES, INFO, wrong)} == {"third_party_disclosure"}
