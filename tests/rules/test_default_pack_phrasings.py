@@ -89,6 +89,7 @@ VIOLATIONS = {
         "我建议您去借点钱先把这期还了。",  # the agent advising it: no borrowing of his own
         "他那边实在困难的话，您能不能替他借一点先垫上？",
         "钱您直接打到我这张卡上，我帮您入账。",
+        "我们不会天天催你，你还是去借点吧。",  # 还是 opens no list under the negation
         "你打到我个人的银行卡，我帮你处理。",
         "加我微信，钱转给我就行。",
         "你把钱转到我们主管的个人收款码上就行。",

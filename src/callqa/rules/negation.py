@@ -199,9 +199,7 @@ def _list_start(text: NormalizedText, clause: int) -> int:
     return clause
 
 
-_LIST_TAIL = re.compile(
-    r"[^，,。！？!?；;]{1,8}(?:或者|或是|以及|还是|和)[^，,。！？!?；;]{1,6}(?:[。！？!?；;]|$)"
-)
+_LIST_TAIL = re.compile(r"[^，,。！？!?；;]{1,8}(?:或者|或是|以及)[^，,。！？!?；;]{1,6}(?:[。！？!?；;]|$)")
 
 
 def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
@@ -380,7 +378,7 @@ def excused_across(previous: str, current: str, at: int) -> bool:
     return bool(listed.chars) and is_negated(listed, len(listed.chars) - 1)
 
 
-_LIST_GOES_ON = re.compile(r"^[^，,。！？!?；;]{0,8}(?:或者|或是|以及|还是|和)[^，,。！？!?；;]{0,2}$")
+_LIST_GOES_ON = re.compile(r"^[^，,。！？!?；;]{0,8}(?:或者|或是|以及)[^，,。！？!?；;]{0,2}$")
 
 
 def is_reported(text: NormalizedText, start: int) -> bool:
