@@ -291,6 +291,19 @@ COMPLIANT = [
     # a question for the day, a question where a rumour came from
     "好的，那您这周内哪天？",
     "是谁跟您这么说的？",
+    # a scam's calls described, its callers' tricks named, every such demand called false
+    "最近有不少人冒充贷款公司打电话要钱，您多留个心。",
+    "骗子也会报个假工号，您别光听工号。",
+    "不管他报什么名字，只要是收现金、转私人账户，都是假的。",
+    # the customer's own report to the police, cut off by the speech model (a scam's victim)
+    "不过您报案以后",
+    "拿到报案回执以后",
+    "能不能追回要看警方侦查，但报案是第一部",
+    # a thanked farewell; a warning not to believe someone, alone in its segment; what someone told the
+    # speaker
+    "不客气，祝您家人平安，再见。",
+    "您都不要相信。",
+    "我们村还有人跟我说，欠信用卡孩子就上不了学。",
     # a list of authorities the company never poses as, read whole
     "我们是催收服务公司，不是公安机关，也从来不会冒充公安、法院或者检察院。",
 ]
@@ -480,6 +493,15 @@ def test_a_negated_list_cut_inside_is_negated() -> None:
     assert "improper_repayment" in {h.category for h in evaluate(PACK, INFO, pushed)}
 
 
+def test_a_negated_list_cut_inside_stays_negated_for_the_text_model() -> None:
+    """The list's second part alone reads as an instruction to the text model (微信或者个人银行卡里转钱;
+    里 heard 利): read on past its 或者, it is still under the refusal cut off before it."""
+    for second in ("微信或者个人银行卡里转钱，系统里也没收到您这笔钱。", "微信或者个人银行卡利转钱。"):
+        assert evaluate(PACK, INFO, cut_in_two("我们从来不会让客户往个人支付宝，", second)) == []
+    pushed = cut_in_two("您今天先处理一下，", "微信或者个人银行卡里转钱都行。")
+    assert "improper_repayment" in {h.category for h in evaluate(PACK, INFO, pushed)}
+
+
 def test_what_the_law_provides_across_a_cut_sentence_is_no_violation() -> None:
     """「判决后不履行，法院可以依法把您列为失信被执行人，限制高消费」 cut after a comma: the next segment
     still says what the court may do; the same words after a sentence's end are a claim of their own."""
@@ -657,3 +679,65 @@ def test_the_debtor_asking_whether_it_is_a_wrong_number_is_no_third_party() -> N
     assert evaluate(KEYWORD_RULES, INFO, call) == []
     wrong = [*call[:1], Segment("customer", 6.0, 9.0, "你们打错了。"), call[2]]
     assert {h.category for h in evaluate(KEYWORD_RULES, INFO, wrong)} == {"third_party_disclosure"}
+
+
+def test_an_addition_to_a_lawful_sentence_the_speech_model_closed_stays_lawful() -> None:
+    """「…法院可以依法冻结您名下的存款。」「也可能把您列入失信被执行人名单。」: the second segment adds to
+    the first after a pause the speech model closed with a period; after a sentence that is no lawful
+    statement, or after a pause as between turns, the same words are a claim of their own."""
+
+    def said(first: str, gap: float) -> set[str]:
+        cut = [
+            Segment("agent", 0.0, 5.0, OPENING),
+            Segment("agent", 20.0, 24.0, first),
+            Segment("agent", 24.0 + gap, 27.0 + gap, "也可能把您列入失信被执行人名单。"),
+        ]
+        return {h.category for h in evaluate(KEYWORD_RULES, INFO, cut)}
+
+    lawful = "判决生效后还不履行的，法院可以依法冻结您名下的存款。"
+    assert said(lawful, 0.8) == set()
+    assert said(lawful, 2.5) == {"false_legal_claim"}
+    assert said("您这笔钱再拖下去。", 0.8) == {"false_legal_claim"}
+
+
+def test_the_phone_answered_for_the_debtor_is_no_debt_told() -> None:
+    """接了 (answered) sounds like 借了 (borrowed)."""
+    call = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("customer", 6.0, 9.0, "我是他同事，他手机落在我桌上了。"),
+        Segment("agent", 10.0, 14.0, "是您顺手帮他接了，那麻烦您转告他回个电话。"),
+    ]
+    assert evaluate(KEYWORD_RULES, INFO, call) == []
+    told = [*call[:2], Segment("agent", 10.0, 14.0, "他在我们这借了三万块，您让他赶紧处理。")]
+    assert "third_party_disclosure" in {h.category for h in evaluate(KEYWORD_RULES, INFO, told)}
+
+
+def test_cash_handed_to_a_collector_is_found_heard_garbled() -> None:
+    def said(sentence: str) -> set[str]:
+        segments = [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
+        return {h.category for h in evaluate(KEYWORD_RULES, INFO, segments)}
+
+    assert said("您把三千块现金交给他就行。") == {"improper_repayment"}
+    assert said("您把三千块线金直接交到他手上就行。") == {"improper_repayment"}  # 现金 heard 线金
+    assert said("我们的人不会上门，您千万别把现金交给他。") == set()
+
+
+def test_leaving_the_customer_to_choose_how_to_pay_is_no_threat() -> None:
+    call = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("customer", 6.0, 8.0, "我现在真没这么多钱，能不能分期？"),
+        Segment("agent", 9.0, 12.0, "分期要提交申请，审核时间比较长。"),
+        Segment("customer", 13.0, 15.0, "那我也没办法了。"),
+        Segment("agent", 16.0, 19.0, "那您自己再考虑考虑，看哪种方式合适？"),
+    ]
+    assert evaluate(PACK, INFO, call) == []
+
+
+def test_a_nickname_before_the_debt_named_is_no_organisation() -> None:
+    """「我是小刘啊，你那笔分期…」 names no organisation, 那笔 heard 那比 too."""
+    for said in (
+        "喂，王丽是吧，我是小刘啊，你那笔分期这个月又没处理啊。",
+        "喂，王丽是吧，我是小柳啊，你那比分期这个月又没处理啊。",
+    ):
+        opening = [Segment("agent", 0.0, 5.0, said)]
+        assert {h.category for h in evaluate(KEYWORD_RULES, INFO, opening)} == {"missing_identification"}

@@ -293,3 +293,16 @@ def test_a_sentence_under_its_threshold_fires_when_its_turn_read_whole_reaches_i
     # the same words in turns apart (another speaker between) are read alone
     apart = [cut[0], Segment("customer", 2.3, 3.0, "嗯。"), replace(cut[1], start_s=3.3, end_s=5.0)]
     assert [h.text for h in evaluate(pack, call(), apart)] == [first]
+
+
+def test_on_speech_of_no_known_speaker_only_a_sentence_long_enough_to_be_the_agents_fires(make_pack) -> None:
+    # A short sentence of mono speech no voice was given to may be the customer's (你是催债的吧 heard
+    # garbled reads near an insult): it fires only when the agent is known to say it, or when it is
+    # long enough (operators.UNSURE_MIN_CHARS) to stand as the agent's.
+    pack = make_pack(rule_yaml("learned: threat", "role: agent"))
+    short = "你住哪我们门儿清。"
+    assert [h.text for h in evaluate(pack, call(), segs(("agent", short)))] == [short]
+    assert evaluate(pack, call(), segs(("unknown", short)), CallContext(one_track=True)) == []
+    assert [
+        h.text for h in evaluate(pack, call(), segs(("unknown", THREAT)), CallContext(one_track=True))
+    ] == [THREAT]

@@ -21,6 +21,10 @@ SPLIT_GAP_S = 0.3  # segments of one speaker this close may be one sentence the 
 COMMA_GAP_S = 0.6  # ...or this close when the first ends in a comma (the speaker paused mid-sentence)
 RUN_ON_SEGMENTS = 3  # segments before a match read back for the start of its sentence
 CONTINUATIONS = ("比如", "例如", "譬如", "包括", "像是")  # a segment opening so continues the one before
+# A segment opening with an addition (「也可能把您列入失信被执行人名单」) adds to the sentence before,
+# even one the speech model closed with a period, when it follows within ADDITION_GAP_S.
+ADDITIONS = ("也可能", "也会", "也可以", "还可能", "还会", "同时也", "并且", "甚至")
+ADDITION_GAP_S = 1.0
 
 # Mono recordings come back as 'unknown' (both parties mixed): treat unknown speech as possibly either.
 ROLE_SPEAKERS: dict[str, frozenset[str]] = {
@@ -97,6 +101,20 @@ def continues_excused(view: CallView, seg: int, at: int) -> bool:
     「判决生效后您仍不履行的」「银行可以申请强制执行」「比如冻结您名下的存款」."""
     parts: list[str] = []
     k = seg - 1
+    current = view.segments[seg].text
+    # an addition (「也可能把您列入…」) continues even a sentence the speech model closed with a period
+    if (
+        current.lstrip().startswith(ADDITIONS)
+        and not SENTENCE_END.search(current[:at])
+        and _follows(view, k, ADDITION_GAP_S)
+    ):
+        text = view.segments[k].text.rstrip().rstrip("。.；;，,、")
+        if not text:
+            return False
+        parts.append(text)
+        if SENTENCE_END.search(text):  # the sentence began in this segment
+            return excused_across(text, current, at)
+        k -= 1
     while len(parts) < RUN_ON_SEGMENTS and _runs_on(view, k):
         text = view.segments[k].text.rstrip().rstrip("，,、")
         if not text or SENTENCE_END.match(text[-1]):
@@ -124,5 +142,12 @@ def _runs_on(view: CallView, seg: int) -> bool:
         return False
     this, after = view.segments[seg], view.segments[seg + 1]
     paused = this.text.rstrip().endswith(("，", ",", "、")) or after.text.lstrip().startswith(CONTINUATIONS)
-    gap = COMMA_GAP_S if paused else SPLIT_GAP_S
+    return _follows(view, seg, COMMA_GAP_S if paused else SPLIT_GAP_S)
+
+
+def _follows(view: CallView, seg: int, gap: float) -> bool:
+    """Whether segment `seg + 1` is the same speaker's, at most `gap` seconds after segment `seg`."""
+    if seg < 0 or seg + 1 >= len(view.segments):
+        return False
+    this, after = view.segments[seg], view.segments[seg + 1]
     return after.speaker == this.speaker and after.start_s - this.end_s <= gap
