@@ -741,3 +741,18 @@ def test_a_nickname_before_the_debt_named_is_no_organisation() -> None:
     ):
         opening = [Segment("agent", 0.0, 5.0, said)]
         assert {h.category for h in evaluate(KEYWORD_RULES, INFO, opening)} == {"missing_identification"}
+
+
+def test_the_agent_named_only_by_the_debt_they_handle_is_no_identification() -> None:
+    """「我是负责你那笔欠款的催收」 names neither an organisation nor the agent (催收 is no name)."""
+    for said in (
+        "喂，我是负责你那笔欠款的催收，你打算什么时候还？",
+        "喂，我是跟进您这笔账的催收，今天能处理吗？",
+    ):
+        opening = [Segment("agent", 0.0, 5.0, said)]
+        assert {h.category for h in evaluate(KEYWORD_RULES, INFO, opening)} == {"missing_identification"}
+    # the organisation's name garbled before its collector's title (催收专员 heard 崔收征颜) still names one
+    garbled = [
+        Segment("agent", 0.0, 5.0, "您好，我是恒达安斯产的崔收征颜送涛，公号七二零五，请问是王先生吗？")
+    ]
+    assert evaluate(KEYWORD_RULES, INFO, garbled) == []
