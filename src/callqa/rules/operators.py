@@ -458,8 +458,8 @@ class Learned(Operator):
             # (a list the cut fell inside is read on past its 或者: 「我们从来不会让客户往个人支付宝，」
             # 「微信或者个人银行卡里转钱」)
             head = _LIST_HEAD.match(u.text)
-            at = u.start + head.end() if head else u.start
-            if disavowed_next(view, u.segment, u.start) or continues_excused(view, u.segment, at):
+            read_from = u.start + head.end() if head else u.start
+            if disavowed_next(view, u.segment, u.start) or continues_excused(view, u.segment, read_from):
                 continue
             # a rule's exclusion reads the unit's whole sentence too: a piece cut at commas can leave out
             # the clause that makes the sentence advice (…对公账户，备注您的名字就行，别转给个人)
