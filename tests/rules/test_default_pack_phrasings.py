@@ -324,6 +324,11 @@ EVERYDAY_SOUND_ALIKES = [
 KEYWORD_RULES = replace(PACK, rules=[r for r in PACK.rules if not r.id.endswith("-model")])
 
 
+def keyword_categories(segments: list[Segment], context: CallContext | None = None) -> set[str]:
+    """The categories the keyword rules (no text model) flag on a call of `segments`."""
+    return {h.category for h in evaluate(KEYWORD_RULES, INFO, segments, context)}
+
+
 def opening_categories(opening: str) -> set[str]:
     """The categories flagged on a call of one agent segment, `opening`."""
     return {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])}
@@ -635,11 +640,9 @@ def test_the_speaker_borrowing_himself_on_a_one_track_call_is_no_instruction() -
         Segment("unknown", 0.0, 5.0, OPENING),
         Segment("unknown", 6.0, 9.0, "那我只能明天去借点钱先凑上。"),
     ]
-    assert evaluate(KEYWORD_RULES, INFO, said, CallContext(one_track=True)) == []
+    assert keyword_categories(said, CallContext(one_track=True)) == set()
     told = [Segment("unknown", 0.0, 5.0, OPENING), Segment("unknown", 6.0, 9.0, "那您明天去借点钱先凑上。")]
-    assert {h.category for h in evaluate(KEYWORD_RULES, INFO, told, CallContext(one_track=True))} == {
-        "improper_repayment"
-    }
+    assert keyword_categories(told, CallContext(one_track=True)) == {"improper_repayment"}
 
 
 def test_a_relative_may_hear_the_lenders_name_and_the_debtor_called_to_the_phone_may_hear_the_debt() -> None:
@@ -651,9 +654,9 @@ def test_a_relative_may_hear_the_lenders_name_and_the_debtor_called_to_the_phone
         Segment("customer", 17.0, 18.0, "喂，谁啊？"),
         Segment("agent", 19.0, 23.0, "王先生您好，您那笔借款已经逾期二十天了。"),
     ]
-    assert evaluate(KEYWORD_RULES, INFO, call) == []
+    assert keyword_categories(call) == set()
     told = [*call[:3], Segment("agent", 14.0, 18.0, "他那笔借款已经逾期二十天了，您催催他。")]
-    assert "third_party_disclosure" in {h.category for h in evaluate(KEYWORD_RULES, INFO, told)}
+    assert "third_party_disclosure" in keyword_categories(told)
 
 
 def test_a_lists_last_items_after_a_plain_comma_stay_under_its_warning() -> None:
@@ -662,12 +665,12 @@ def test_a_lists_last_items_after_a_plain_comma_stay_under_its_warning() -> None
         Segment("agent", 0.0, 5.0, OPENING),
         Segment("agent", 6.0, 9.0, "任何人叫您转到私人银行卡，个人微信或者支付宝。"),
     ]
-    assert evaluate(KEYWORD_RULES, INFO, said) == []
+    assert keyword_categories(said) == set()
     told = [
         Segment("agent", 0.0, 5.0, OPENING),
         Segment("agent", 6.0, 9.0, "您今天就转过来，个人微信或者支付宝。"),
     ]
-    assert {h.category for h in evaluate(KEYWORD_RULES, INFO, told)} == {"improper_repayment"}
+    assert keyword_categories(told) == {"improper_repayment"}
 
 
 def test_the_debtor_asking_whether_it_is_a_wrong_number_is_no_third_party() -> None:
@@ -676,9 +679,9 @@ def test_the_debtor_asking_whether_it_is_a_wrong_number_is_no_third_party() -> N
         Segment("customer", 6.0, 9.0, "我就是赵敏，你们是不是打错了？"),
         Segment("agent", 10.0, 14.0, "系统里这笔分期每期三百元，已经逾期两个月了。"),
     ]
-    assert evaluate(KEYWORD_RULES, INFO, call) == []
+    assert keyword_categories(call) == set()
     wrong = [*call[:1], Segment("customer", 6.0, 9.0, "你们打错了。"), call[2]]
-    assert {h.category for h in evaluate(KEYWORD_RULES, INFO, wrong)} == {"third_party_disclosure"}
+    assert keyword_categories(wrong) == {"third_party_disclosure"}
 
 
 def test_an_addition_to_a_lawful_sentence_the_speech_model_closed_stays_lawful() -> None:
@@ -692,7 +695,7 @@ def test_an_addition_to_a_lawful_sentence_the_speech_model_closed_stays_lawful()
             Segment("agent", 20.0, 24.0, first),
             Segment("agent", 24.0 + gap, 27.0 + gap, "也可能把您列入失信被执行人名单。"),
         ]
-        return {h.category for h in evaluate(KEYWORD_RULES, INFO, cut)}
+        return keyword_categories(cut)
 
     lawful = "判决生效后还不履行的，法院可以依法冻结您名下的存款。"
     assert said(lawful, 0.8) == set()
@@ -707,15 +710,15 @@ def test_the_phone_answered_for_the_debtor_is_no_debt_told() -> None:
         Segment("customer", 6.0, 9.0, "我是他同事，他手机落在我桌上了。"),
         Segment("agent", 10.0, 14.0, "是您顺手帮他接了，那麻烦您转告他回个电话。"),
     ]
-    assert evaluate(KEYWORD_RULES, INFO, call) == []
+    assert keyword_categories(call) == set()
     told = [*call[:2], Segment("agent", 10.0, 14.0, "他在我们这借了三万块，您让他赶紧处理。")]
-    assert "third_party_disclosure" in {h.category for h in evaluate(KEYWORD_RULES, INFO, told)}
+    assert "third_party_disclosure" in keyword_categories(told)
 
 
 def test_cash_handed_to_a_collector_is_found_heard_garbled() -> None:
     def said(sentence: str) -> set[str]:
         segments = [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
-        return {h.category for h in evaluate(KEYWORD_RULES, INFO, segments)}
+        return keyword_categories(segments)
 
     assert said("您把三千块现金交给他就行。") == {"improper_repayment"}
     assert said("您把三千块线金直接交到他手上就行。") == {"improper_repayment"}  # 现金 heard 线金
@@ -740,7 +743,7 @@ def test_a_nickname_before_the_debt_named_is_no_organisation() -> None:
         "喂，王丽是吧，我是小柳啊，你那比分期这个月又没处理啊。",
     ):
         opening = [Segment("agent", 0.0, 5.0, said)]
-        assert {h.category for h in evaluate(KEYWORD_RULES, INFO, opening)} == {"missing_identification"}
+        assert keyword_categories(opening) == {"missing_identification"}
 
 
 def test_the_agent_named_only_by_the_debt_they_handle_is_no_identification() -> None:
@@ -750,9 +753,9 @@ def test_the_agent_named_only_by_the_debt_they_handle_is_no_identification() -> 
         "喂，我是跟进您这笔账的催收，今天能处理吗？",
     ):
         opening = [Segment("agent", 0.0, 5.0, said)]
-        assert {h.category for h in evaluate(KEYWORD_RULES, INFO, opening)} == {"missing_identification"}
+        assert keyword_categories(opening) == {"missing_identification"}
     # the organisation's name garbled before its collector's title (催收专员 heard 崔收征颜) still names one
     garbled = [
         Segment("agent", 0.0, 5.0, "您好，我是恒达安斯产的崔收征颜送涛，公号七二零五，请问是王先生吗？")
     ]
-    assert evaluate(KEYWORD_RULES, INFO, garbled) == []
+    assert keyword_categories(garbled) == set()

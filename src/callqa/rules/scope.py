@@ -98,7 +98,9 @@ class Scope:
 def continues_excused(view: CallView, seg: int, at: int) -> bool:
     """Whether original offset `at` of segment `seg` continues a report or a lawful statement the same
     speaker began in the segments just before, cut off by the speech model (`negation.excused_across`):
-    「判决生效后您仍不履行的」「银行可以申请强制执行」「比如冻结您名下的存款」."""
+    「判决生效后您仍不履行的」「银行可以申请强制执行」「比如冻结您名下的存款」. A segment that opens with an
+    addition (`ADDITIONS`: 「也可能把您列入…」) within `ADDITION_GAP_S` continues the sentence before it even
+    when the speech model closed that one with a period."""
     parts: list[str] = []
     k = seg - 1
     current = view.segments[seg].text
