@@ -306,6 +306,13 @@ COMPLIANT = [
     "我们村还有人跟我说，欠信用卡孩子就上不了学。",
     # a list of authorities the company never poses as, read whole
     "我们是催收服务公司，不是公安机关，也从来不会冒充公安、法院或者检察院。",
+    # the staff of a law firm the lender engaged, naming their post; advice to report a fraud in words
+    # the speech model garbled; whose business it is (隐私 heard as 影子); speaking frankly
+    "您好，我是德衡律师事务所的工作人员周涛，受安信消费金融公司的委托和您联系。",
+    "我是律所的工作人员，不是执业律师本人。",
+    "建议您带上身份证刺附近排出所报案。",
+    "这是您个人的影子。",
+    "王先生，跟你交个底，这个月是最后的减免机会。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
@@ -713,6 +720,32 @@ def test_the_phone_answered_for_the_debtor_is_no_debt_told() -> None:
     assert keyword_categories(call) == set()
     told = [*call[:2], Segment("agent", 10.0, 14.0, "他在我们这借了三万块，您让他赶紧处理。")]
     assert "third_party_disclosure" in keyword_categories(told)
+
+
+def test_an_agent_of_a_law_firm_identifies_but_a_lawyer_claimed_or_listed_is_told_apart() -> None:
+    """A law firm's staff naming their post is no lawyer posed as; 「我是…的王律师」 still is one; an
+    authority in a list (有人打着律师或者法院的名义, 这里是 heard in 这历史) names nobody as the caller."""
+
+    def said(sentence: str) -> set[str]:
+        return keyword_categories(
+            [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
+        )
+
+    assert said("我是金诚律师事务所的工作人员赵琳，我们受安信消费金融公司委托。") == set()
+    assert said("我是金诚律师事务所的赵律师，您这个案子在我手上。") == {"impersonation"}
+    assert said("我本人就是律所的执业律师，这个案子已经转到我手上了。") == {"impersonation"}
+    assert said("如果有人打着这历史或者法院的名义找您收钱，一定先核实。") == set()
+    assert said("这里是法院，找您核实一下案子。") == {"impersonation"}
+
+
+def test_a_customers_complaint_read_back_is_no_insult() -> None:
+    said = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 6.0, 12.0, "记录上写的时候，客户反应上次有人言语不当，说他是老赖。"),
+    ]
+    assert keyword_categories(said) == set()
+    insult = [*said[:1], Segment("agent", 6.0, 12.0, "记录上写的时候，你就是个老赖。")]
+    assert keyword_categories(insult) == {"abuse"}
 
 
 def test_cash_handed_to_a_collector_is_found_heard_garbled() -> None:

@@ -77,6 +77,8 @@ def test_confident_mishearings_are_restored(heard: str, fixed: str) -> None:
         "我们会按合同约定申请诉讼",
         # 回执留好 heard as 回支流好: a context word at the start of the clause is no context of the window
         "您把报案回支流好",
+        # a surname before 先生 (黄 heard as 皇) is no 还钱
+        "请问皇先生大概什么时候回来？",
     ],
 )
 def test_ordinary_words_are_left_alone(text: str) -> None:

@@ -317,7 +317,7 @@ DISAVOWAL_REACH = 40  # characters after the match's start searched for a disavo
 # A complaint read back to apologise for it: 您投诉上周有位同事骂您老赖，还说要告诉您单位.
 REPORTED = re.compile(
     r"对方(?:说|讲)|(?:您|你)说(?:对方|他们|那个人|那人|有人)|投诉记录|复述"
-    r"|(?:您|你)(?:投诉|反映|举报)(?!也|都|啊|吧|去|我|没用|随便)"
+    r"|(?:您|你)(?:投诉|反映|举报)(?!也|都|啊|吧|去|我|没用|随便)|客户(?:投诉|反映|反应)(?:说|过|上|的)"
     # words in quotation marks after 说/讲/骂: 他说“不还钱就让你在小区里出名”
     r"|(?:说|讲|骂|原话是)[：:，,]?\s*[“「\"]"
     r"|(?:有位|有个|之前那?位|上次那?位|那位|上一位|上一个|之前的|上次的)"

@@ -58,6 +58,7 @@ TERMS: tuple[Term, ...] = (
         "还钱",
         homophones_free=True,
         context=r"不|要|就|你|我|了|快|什么时候",
+        avoid=r"^生",  # a surname before 先生 (请问皇先生)
         lookalikes=frozenset({"还欠", "环节", "黄先", "来前", "环球", "环情"}),
     ),
     Term("工号", homophones_free=True, context=r"^[零一二三四五六七八九]|^是|我的|^为", avoid=r"成$"),
