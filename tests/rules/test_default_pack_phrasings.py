@@ -336,6 +336,11 @@ def keyword_categories(segments: list[Segment], context: CallContext | None = No
     return {h.category for h in evaluate(KEYWORD_RULES, INFO, segments, context)}
 
 
+def said_after_opening(sentence: str) -> set[str]:
+    """The categories the keyword rules flag on an identified agent's `sentence`."""
+    return keyword_categories([Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)])
+
+
 def opening_categories(opening: str) -> set[str]:
     """The categories flagged on a call of one agent segment, `opening`."""
     return {h.category for h in evaluate(PACK, INFO, [Segment("agent", 0.0, 5.0, opening)])}
@@ -726,11 +731,7 @@ def test_an_agent_of_a_law_firm_identifies_but_a_lawyer_claimed_or_listed_is_tol
     """A law firm's staff naming their post is no lawyer posed as; 「我是…的王律师」 still is one; an
     authority in a list (有人打着律师或者法院的名义, 这里是 heard in 这历史) names nobody as the caller."""
 
-    def said(sentence: str) -> set[str]:
-        return keyword_categories(
-            [Segment("agent", 0.0, 5.0, OPENING), Segment("agent", 6.0, 10.0, sentence)]
-        )
-
+    said = said_after_opening
     assert said("我是金诚律师事务所的工作人员赵琳，我们受安信消费金融公司委托。") == set()
     assert said("我是金诚律师事务所的赵律师，您这个案子在我手上。") == {"impersonation"}
     assert said("我本人就是律所的执业律师，这个案子已经转到我手上了。") == {"impersonation"}
@@ -746,6 +747,40 @@ def test_a_customers_complaint_read_back_is_no_insult() -> None:
     assert keyword_categories(said) == set()
     insult = [*said[:1], Segment("agent", 6.0, 12.0, "记录上写的时候，你就是个老赖。")]
     assert keyword_categories(insult) == {"abuse"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "category"),
+    [
+        # the police sent after the debtor in words no keyword lists, the 而是 after a 不是 affirmed
+        ("到时候是派出所来找你，不是我。", "false_legal_claim"),
+        ("再这么拖下去，就不是我们来找您，而是派出所上门找您了。", "false_legal_claim"),
+        # the way home watched
+        ("您闺女每天放学一个人走回家，那条路挺偏的。", "threat"),
+        ("您哪天下班晚了在路上出点什么状况，可别说没人提醒过您。", "threat"),
+        # the debt talked over with someone else; an online lender to borrow from, heard garbled
+        ("要不我打过去跟他聊聊您这笔账，看他能不能先帮您垫上。", "third_party_disclosure"),
+        ("或者找个网贷品牌建议比，把我们这八千一次清掉。", "improper_repayment"),
+    ],
+)
+def test_paraphrases_the_keyword_lists_missed_are_found(sentence: str, category: str) -> None:
+    assert said_after_opening(sentence) == {category}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "您别担心，这是民事纠纷，也不会有警察来找您。",
+        "银行不会叫警察去抓您。",
+        "要是有人冒充警察上门找您，您直接报警。",
+        "好的，路上注意安全，再见。",
+        "路上慢点，别出什么意外。",
+        "您可以跟他们聊聊您的情况，看能不能申请分期。",
+        "我不建议您去网贷平台借新的来填旧的，那样利息只会更重。",
+    ],
+)
+def test_their_lawful_neighbours_are_not(sentence: str) -> None:
+    assert said_after_opening(sentence) == set()
 
 
 def test_cash_handed_to_a_collector_is_found_heard_garbled() -> None:
