@@ -313,6 +313,14 @@ COMPLIANT = [
     "建议您带上身份证刺附近排出所报案。",
     "这是您个人的影子。",
     "王先生，跟你交个底，这个月是最后的减免机会。",
+    # a refusal of a long disposal; a question about who called; a thanked farewell heard garbled; a
+    # question for the day; a scam's victim's report receipt heard garbled; another company's call supposed
+    "按规定我们不能威胁客户，也不能把您的欠款情况告诉您的亲戚朋友或者发到网上。",
+    "请问昨天打给您的人事怎么说的？",
+    "不客气，您教过好自己和孩子，再见。",
+    "这两天是哪天？",
+    "你拿到报案回植以后",
+    "如果是其他机构打到您单位，您可以向他们的客服或者监管部门投诉。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
@@ -436,6 +444,11 @@ def test_a_garbled_staff_number_or_name_before_asking_for_the_customer_identifie
     # a title then the name, the staff number heard on the other channel (贷后专员谭芳 as 戴后专员谈)
     title = [Segment("agent", 0.0, 5.0, "这里是何风土会，我是戴后专员谈")]
     assert evaluate(PACK, INFO, title) == []
+    # 调解员赵敏 heard as 调解原罩名
+    mediator = [
+        Segment("agent", 0.0, 5.0, "这里是瑞丰小额贷款有限公司，我是调解原罩名，请问是李国强先生吗？")
+    ]
+    assert evaluate(PACK, INFO, mediator) == []
     # the organisation's kind heard alike (资产管理 as 粹产管理; 信息咨询 as 信息自行)
     for opening in (
         "您好，最纯粹产管理的言理，公号六七零三，请问是包志刚吗？",
@@ -500,6 +513,21 @@ def test_an_alternative_to_a_negated_clause_cut_off_before_it_is_negated() -> No
     assert evaluate(PACK, INFO, cut_in_two("我们也不会因为这个就天天给您打电话", "或者去找您的家里人")) == []
     threat = cut_in_two("你要是再拖着", "或者我们直接去找你的家里人")
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, threat)}
+
+
+def test_a_negated_clause_cut_inside_stays_negated() -> None:
+    """「我们不会以公安、法院的名义联系您」 cut after 公安 with no mark: the rest is still refused."""
+    assert evaluate(PACK, INFO, cut_in_two("我们公司也一样，不会以公安", "法院的名义联系您")) == []
+    posed = cut_in_two("您再不处理", "法院的名义就要发传票了，我是法院执行庭的")
+    assert "impersonation" in {h.category for h in evaluate(PACK, INFO, posed)}
+
+
+def test_a_negator_before_a_disposal_negates_all_of_it() -> None:
+    """不能把… negates the whole 把-clause, however long its object; a condition coming between
+    (你不把钱还了，我们就把…) does not."""
+    assert said_after_opening("按规定我们也不能把您的欠款情况告诉您的亲戚朋友或者发到网上。") == set()
+    threat = "你不把钱还了，我们就把你欠钱的事发到网上。"
+    assert said_after_opening(threat) == {"third_party_disclosure"}
 
 
 def test_a_negated_list_cut_inside_is_negated() -> None:
@@ -761,6 +789,8 @@ def test_a_customers_complaint_read_back_is_no_insult() -> None:
         # the debt talked over with someone else; an online lender to borrow from, heard garbled
         ("要不我打过去跟他聊聊您这笔账，看他能不能先帮您垫上。", "third_party_disclosure"),
         ("或者找个网贷品牌建议比，把我们这八千一次清掉。", "improper_repayment"),
+        # shame cast on the family
+        ("活这么大岁数还学不会说话算话，真替你爹妈丢人。", "abuse"),
     ],
 )
 def test_paraphrases_the_keyword_lists_missed_are_found(sentence: str, category: str) -> None:

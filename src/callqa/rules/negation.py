@@ -202,9 +202,20 @@ def _list_start(text: NormalizedText, clause: int) -> int:
 _LIST_TAIL = re.compile(r"[^，,。！？!?；;]{1,8}(?:或者|或是|以及)[^，,。！？!?；;]{1,6}(?:[。！？!?；;]|$)")
 
 
+# A negator before 把/将 negates the whole disposal that follows, however long its object (也不能把您的
+# 欠款情况告诉您的亲戚朋友或者发到网上), unless a condition comes between (你不把钱还了，我们就…).
+_DISPOSAL = re.compile(
+    r"(?:不能|不会|不要|不可以|不可能|不得|不准|不许|绝不|从不|从来不|决不|禁止|严禁)"
+    r"(?:再|随便|私自|擅自|轻易|随意)?[把将]"
+)
+
+
 def _negated_in_clause(text: NormalizedText, start: int, clause: int) -> bool:
     """`is_negated` within the clause that begins at `clause`."""
     if LAWFUL_BEFORE.search(text.chars[max(clause, start - 24) : start]):
+        return True
+    disposal = list(_DISPOSAL.finditer(text.chars, clause, start))
+    if disposal and not _blocked(text.chars[disposal[-1].end() : start]):
         return True
     if LAWFUL_SENTENCE.search(_sentence_before(text.original, text.original_span(start, start + 1)[0])):
         return True
@@ -339,6 +350,8 @@ REPORTED = re.compile(
     # what a colleague may have done, supposed while taking a complaint: 如果是我们公司的人打给您母亲…
     r"|(?:如果|要是|假如|若是|万一)真?(?:是|有)(?:我们)?(?:公司|平台|这边)?的?"
     r"(?:人|同事|员工|工作人员|催收员|外包|外访|合作机构)"
+    # ...or another company may: 如果是其他机构打到您单位，您可以向他们的客服投诉
+    r"|(?:如果|要是|假如|若是|万一)真?(?:是|有)(?:其他|别的|其它|另外的?|别家|哪家)(?:机构|公司|平台)"
 )
 SENTENCE_START = re.compile(r".*[。！？!?；;]", re.S)
 
@@ -372,6 +385,10 @@ def excused_across(previous: str, current: str, at: int) -> bool:
     # 「我们也不会因为您提出异议就多打电话」「或者去找您的家人」
     joined = normalize(sentence + current[at : at + 1])
     if joined.chars and is_negated(joined, len(joined.chars) - 1):
+        return True
+    # ...or cut inside the negated clause itself: 「我们不会以公安」「法院的名义联系您」
+    tight = normalize(_sentence_before(previous, len(previous)) + current[: at + 1])
+    if tight.chars and is_negated(tight, len(tight.chars) - 1):
         return True
     # a list the cut fell inside, its comma an enumeration one: 「我们从来不会让客户往个人支付宝，」「微信或者
     # 个人银行卡里转钱」
@@ -429,10 +446,15 @@ DENIALS = (
     "严禁",
     "更不能",
     "规定不能",
+    "不能把",  # 也不能把您的欠款情况告诉您的亲戚朋友或者发到网上
+    "不可以把",
 )
 _DENIED_THREAT = re.compile(
     r"不(?:会|可能)(?:轻易|就这么|这么)?(?:放过|饶|轻饶|客气|手软|善罢甘休|让你好过|算了|罢休|完)"
 )
+
+
+_CANNOT_LEARN = re.compile(r"[学且雪]不会")  # 学 heard as 且 (还且不会说话算话)
 
 
 def denies(sentence: str, example: str) -> bool:
@@ -440,4 +462,5 @@ def denies(sentence: str, example: str) -> bool:
     said, meant = normalize_phrase(sentence), normalize_phrase(example)
     if _DENIED_THREAT.search(said):
         return False
+    said = _CANNOT_LEARN.sub("", said)  # 学不会 says what the customer never learnt, denying nothing
     return any(n in said and n not in meant for n in DENIALS)
