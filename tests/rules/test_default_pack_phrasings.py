@@ -321,6 +321,12 @@ COMPLIANT = [
     "这两天是哪天？",
     "你拿到报案回植以后",
     "如果是其他机构打到您单位，您可以向他们的客服或者监管部门投诉。",
+    # a message left with a relative; a question about what the customer said; a contact called only to
+    # pass a message; borrowing again called harmful after a comma
+    "您就跟他说润通的宋雨找他，他知道的。",
+    "您说的公安局是怎么回事？我们是受和顺消费金融委托的服务公司。",
+    "我们给您留的联系人打过一次电话，只是请他转告您回电，没有说任何借款的事情。",
+    "这个我建议您不要，再借一笔只会让债越来越多。",
 ]
 
 # Everyday words that sound like a short keyword (事了/私了, 那晚上/发网上, 同时您/捅死你, 沟通记/通缉,
@@ -515,6 +521,23 @@ def test_an_alternative_to_a_negated_clause_cut_off_before_it_is_negated() -> No
     assert "third_party_disclosure" in {h.category for h in evaluate(PACK, INFO, threat)}
 
 
+def test_a_warning_cut_after_half_a_second_pause_stays_a_warning() -> None:
+    """「以后要是有人打电话说是我们公司的，让您把钱转到个人卡或者个人微信上，那一定是骗子」, the speech model
+    cutting it after the first clause with half a second between; after a pause between sentences
+    the instruction stands alone."""
+
+    def said(gap: float) -> set[str]:
+        segments = [
+            Segment("agent", 0.0, 5.0, OPENING),
+            Segment("agent", 94.37, 97.53, "以后要是有人打电话说是我们公司的"),
+            Segment("agent", 97.53 + gap, 101.47, "让您把钱转到个人卡或者个人微信上"),
+        ]
+        return keyword_categories(segments)
+
+    assert said(0.5) == set()
+    assert said(1.5) == {"improper_repayment"}
+
+
 def test_a_negated_clause_cut_inside_stays_negated() -> None:
     """「我们不会以公安、法院的名义联系您」 cut after 公安 with no mark: the rest is still refused."""
     assert evaluate(PACK, INFO, cut_in_two("我们公司也一样，不会以公安", "法院的名义联系您")) == []
@@ -598,8 +621,8 @@ def test_a_warning_disavowed_across_a_cut_sentence_is_no_violation() -> None:
     assert said("您转到我个人账户。", "一律拒绝别人") == {"improper_repayment"}
     assert said("谁让您往个人账户里转钱的", "一律拒绝", gap=2.0) == {"improper_repayment"}
     # a segment ending in a comma runs on after a short pause (the speaker drew breath mid-sentence)
-    assert said("任何自称我们员工的让您转到私人微信，", "都别相信", gap=0.5) == set()
-    assert said("任何自称我们员工的让您转到私人微信", "都别相信", gap=0.5) == {"improper_repayment"}
+    assert said("任何自称我们员工的让您转到私人微信，", "都别相信", gap=0.55) == set()
+    assert said("任何自称我们员工的让您转到私人微信", "都别相信", gap=0.55) == {"improper_repayment"}
 
 
 def test_an_organisation_with_customer_service_heard_as_its_homophone_identifies() -> None:
