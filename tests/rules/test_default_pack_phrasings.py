@@ -857,24 +857,22 @@ def test_leaving_the_customer_to_choose_how_to_pay_is_no_threat() -> None:
     assert evaluate(PACK, INFO, call) == []
 
 
-def test_a_nickname_before_the_debt_named_is_no_organisation() -> None:
-    """「我是小刘啊，你那笔分期…」 names no organisation, 那笔 heard 那比 too."""
-    for said in (
+@pytest.mark.parametrize(
+    "said",
+    [
+        # a nickname before the debt named names no organisation (那笔 heard 那比 too)
         "喂，王丽是吧，我是小刘啊，你那笔分期这个月又没处理啊。",
         "喂，王丽是吧，我是小柳啊，你那比分期这个月又没处理啊。",
-    ):
-        opening = [Segment("agent", 0.0, 5.0, said)]
-        assert keyword_categories(opening) == {"missing_identification"}
-
-
-def test_the_agent_named_only_by_the_debt_they_handle_is_no_identification() -> None:
-    """「我是负责你那笔欠款的催收」 names neither an organisation nor the agent (催收 is no name)."""
-    for said in (
+        # 「我是负责你那笔欠款的催收」 names neither an organisation nor the agent (催收 is no name)
         "喂，我是负责你那笔欠款的催收，你打算什么时候还？",
         "喂，我是跟进您这笔账的催收，今天能处理吗？",
-    ):
-        opening = [Segment("agent", 0.0, 5.0, said)]
-        assert keyword_categories(opening) == {"missing_identification"}
+    ],
+)
+def test_a_nickname_or_the_debt_handled_is_no_identification(said: str) -> None:
+    assert keyword_categories([Segment("agent", 0.0, 5.0, said)]) == {"missing_identification"}
+
+
+def test_an_organisation_garbled_before_its_collectors_title_identifies() -> None:
     # the organisation's name garbled before its collector's title (催收专员 heard 崔收征颜) still names one
     garbled = [
         Segment("agent", 0.0, 5.0, "您好，我是恒达安斯产的崔收征颜送涛，公号七二零五，请问是王先生吗？")
