@@ -28,14 +28,14 @@ def env(example_workspace: Path, tmp_path_factory: pytest.TempPathFactory):  # t
 
 
 def rows(html: str) -> list[list[str]]:
-    """The log table's rows as cell texts (tags stripped)."""
+    """The log table's entry rows as cell texts (tags stripped); the "no entries" row is not one."""
     body = html.split('<table class="audit">')[1].split("</tbody>")[0].split("<tbody>")[1]
     out = []
     for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S):
         out.append(
             [re.sub(r"<[^>]+>", " ", td).split() for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
         )
-    return [[" ".join(cell) for cell in row] for row in out]
+    return [[" ".join(cell) for cell in row] for row in out if len(row) > 1]
 
 
 def test_entries_read_as_people_name_things(env) -> None:  # type: ignore[no-untyped-def]
@@ -72,16 +72,22 @@ def test_filters_by_actor_action_call_and_day(env) -> None:  # type: ignore[no-u
         sup.get("/audit", params={"call": "p02", "action": "violation.decide", "actor": "a_insp"}).text
     )
     assert len(both) == len(violation_ids(env, "p02"))
-    today = date.today()
-    assert (
-        len(rows(sup.get("/audit", params={"since": today.isoformat(), "until": today.isoformat()}).text)) > 5
-    )
-    empty = sup.get("/audit", params={"since": (today + timedelta(days=1)).isoformat()}).text
-    assert "没有符合条件的记录" in empty
-    assert (
-        "没有符合条件的记录"
-        in sup.get("/audit", params={"until": (today - timedelta(days=1)).isoformat()}).text
-    )
+    # The day comes from a stored entry (its local day as shown), not the clock: a run that crosses
+    # midnight after the fixture was built must not change what is asserted.
+    day = date.fromisoformat(next(r for r in about_p02 if r[2] == "提交复核结论")[0][:10])
+    next_day, day_before = day + timedelta(days=1), day - timedelta(days=1)
+
+    def on(**params: str) -> list[list[str]]:
+        return rows(sup.get("/audit", params={"call": "p02", **params}).text)
+
+    assert on(since=day.isoformat(), until=day.isoformat()) == [
+        r for r in about_p02 if r[0].startswith(day.isoformat())
+    ]
+    assert not any(r[2] == "提交复核结论" for r in on(since=next_day.isoformat()))
+    assert not any(r[2] == "提交复核结论" for r in on(until=day_before.isoformat()))
+    assert all(r[0] < day.isoformat() for r in on(until=day_before.isoformat()))
+    empty = sup.get("/audit", params={"since": (day + timedelta(days=3650)).isoformat()}).text
+    assert "没有符合条件的记录" in empty and not rows(empty)
     unknown = sup.get("/audit", params={"call": "no-such-call"})
     assert unknown.status_code == 200 and "没有通话“no-such-call”" in unknown.text
     assert sup.get("/audit", params={"since": "yesterday"}).status_code == 422
