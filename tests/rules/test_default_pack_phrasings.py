@@ -878,3 +878,41 @@ def test_an_organisation_garbled_before_its_collectors_title_identifies() -> Non
         Segment("agent", 0.0, 5.0, "您好，我是恒达安斯产的崔收征颜送涛，公号七二零五，请问是王先生吗？")
     ]
     assert keyword_categories(garbled) == set()
+
+
+def test_a_relative_who_offers_to_pay_may_hear_the_official_channel_but_not_the_sum() -> None:
+    """「他欠多少，我来还」: the daughter knows of the debt, so the official channel in the father's name is
+    no disclosure; the sum still is one, and a relative who only asks is told nothing."""
+    call = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("customer", 6.0, 9.0, "我是他女儿，我爸住院了。他欠多少，我来还。"),
+        Segment("agent", 10.0, 16.0, "谢谢您，钱必须进到您父亲本人名下的官方还款渠道，不能转给个人。"),
+    ]
+    assert keyword_categories(call) == set()
+    told = [*call[:2], Segment("agent", 10.0, 16.0, "他一共欠了一万二千元，您转到官方账户就行。")]
+    assert "third_party_disclosure" in keyword_categories(told)
+    asked = [call[0], Segment("customer", 6.0, 9.0, "我是他女儿，我爸住院了。"), call[2]]
+    assert "third_party_disclosure" in keyword_categories(asked)
+
+
+def test_a_scam_warned_of_across_a_cut_sentence_is_no_instruction() -> None:
+    """「以后要是有人打电话来，说是什么部门的，」「让您替儿子往个人账户里转钱，您一定先确认，别上当。」"""
+    said = [
+        Segment("agent", 0.0, 5.0, OPENING),
+        Segment("agent", 6.0, 9.0, "以后要是有人打电话来，说是什么部门的。"),
+        Segment("agent", 9.6, 14.0, "让您替儿子往个人账户里转钱，您一定先跟您儿子本人确认，别上当。"),
+    ]
+    assert keyword_categories(said) == set()
+    told = [*said[:2], Segment("agent", 9.6, 14.0, "您替儿子往我个人账户里转钱，今天就能结清。")]
+    assert keyword_categories(told) == {"improper_repayment"}
+
+
+def test_a_shi_heard_inside_another_word_names_no_organisation() -> None:
+    """「确实会有个空档期，那您新工作的公司…」: 实 sounds like 是, but the clause names the customer's
+    employer, not the caller's organisation."""
+    call = [
+        Segment("agent", 0.0, 3.0, "喂，你好，是何丽娟女士吗？"),
+        Segment("agent", 4.0, 8.0, "我叫刘洋，打电话是跟你说一下你那笔欠款的事。"),
+        Segment("agent", 24.0, 29.0, "理解，换工作确实会有个空档期，那您新工作的公司大概什么时候能发？"),
+    ]
+    assert "missing_identification" in {h.category for h in evaluate(PACK, INFO, call)}
